@@ -1,0 +1,264 @@
+"""Load and validate ``publisher.toml`` into frozen Settings; every bad key is reported at once."""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from publisher.errors import Problem, PublisherError
+
+CONFIG_NAME = "publisher.toml"
+LANGUAGES = ("de", "en")
+
+
+@dataclass(frozen=True, slots=True)
+class DigestSettings:
+    """The ``[digest]`` table: how the email digest is put together."""
+
+    window_days: int = 7
+    max_entries: int = 20
+    subject: str = ""
+    intro: str = ""
+    sender_name: str = ""
+    sender_address: str = ""
+    unsubscribe_url: str = ""
+    state_file: str = ".publisher/state.json"
+
+
+@dataclass(frozen=True, slots=True)
+class SmtpSettings:
+    """The ``[smtp]`` table. The password is never read from here: see PUBLISHER_SMTP_PASSWORD."""
+
+    host: str = "localhost"
+    port: int = 587
+    security: str = "starttls"
+    username: str = ""
+    from_address: str = ""
+    from_name: str = ""
+    reply_to: str = ""
+    rate_per_second: float = 5.0
+    timeout: float = 30.0
+    max_attempts: int = 5
+    database: str = "publisher.db"
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """Everything a run needs, resolved: paths are absolute, the time zone is loaded."""
+
+    title: str
+    base_url: str
+    root: Path
+    description: str = ""
+    language: str = "de"
+    timezone: str = "Europe/Berlin"
+    author: str = ""
+    author_email: str = ""
+    feed_limit: int = 50
+    page_size: int = 20
+    entries_dir: Path = Path("entries")
+    templates_dir: Path = Path("templates")
+    out_dir: Path = Path("out")
+    digest: DigestSettings = field(default_factory=DigestSettings)
+    smtp: SmtpSettings = field(default_factory=SmtpSettings)
+    config_path: Path | None = None
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @property
+    def cache_dir(self) -> Path:
+        return self.root / ".publisher" / "cache"
+
+    @property
+    def state_path(self) -> Path:
+        return self.root / self.digest.state_file
+
+    @property
+    def database_path(self) -> Path:
+        return self.root / self.smtp.database
+
+    def url(self, relative: str) -> str:
+        """Absolute URL of a path inside the site."""
+        return self.base_url + relative.lstrip("/")
+
+    def with_overrides(self, **overrides: Any) -> Settings:
+        """Return a copy with the given values; ``None`` means "not given" (CLI options)."""
+        given = {k: v for k, v in overrides.items() if v is not None}
+        return replace(self, **given) if given else self
+
+
+# --- validation helpers -------------------------------------------------------------------------
+
+Check = Callable[[Any], str | None]
+
+
+def _absolute_url(value: Any) -> str | None:
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        return "must be an absolute http(s) URL such as https://news.example.org/"
+    return None
+
+
+def _timezone(value: Any) -> str | None:
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        return "is not an IANA time zone; use a name such as Europe/Berlin"
+    return None
+
+
+def _one_of(*choices: str) -> Check:
+    def check(value: Any) -> str | None:
+        return None if value in choices else f"must be one of {', '.join(choices)}"
+
+    return check
+
+
+def _at_least(minimum: float) -> Check:
+    def check(value: Any) -> str | None:
+        return None if value >= minimum else f"must be at least {minimum:g}"
+
+    return check
+
+
+def _url_or_empty(value: Any) -> str | None:
+    return None if value == "" else _absolute_url(value)
+
+
+# key -> (accepted types, check); defaults come from the dataclasses.
+TOP_LEVEL: dict[str, tuple[tuple[type, ...], Check | None]] = {
+    "title": ((str,), lambda v: None if v.strip() else "must not be empty"),
+    "base_url": ((str,), _absolute_url),
+    "description": ((str,), None),
+    "language": ((str,), _one_of(*LANGUAGES)),
+    "timezone": ((str,), _timezone),
+    "author": ((str,), None),
+    "author_email": ((str,), None),
+    "feed_limit": ((int,), _at_least(1)),
+    "page_size": ((int,), _at_least(1)),
+    "entries_dir": ((str,), None),
+    "templates_dir": ((str,), None),
+    "out_dir": ((str,), None),
+}
+DIGEST_KEYS: dict[str, tuple[tuple[type, ...], Check | None]] = {
+    "window_days": ((int,), _at_least(1)),
+    "max_entries": ((int,), _at_least(1)),
+    "subject": ((str,), None),
+    "intro": ((str,), None),
+    "sender_name": ((str,), None),
+    "sender_address": ((str,), None),
+    "unsubscribe_url": ((str,), _url_or_empty),
+    "state_file": ((str,), None),
+}
+SMTP_KEYS: dict[str, tuple[tuple[type, ...], Check | None]] = {
+    "host": ((str,), lambda v: None if v.strip() else "must not be empty"),
+    "port": ((int,), lambda v: None if 0 < v < 65536 else "must be a port number 1-65535"),
+    "security": ((str,), _one_of("none", "starttls", "ssl")),
+    "username": ((str,), None),
+    "from_address": ((str,), None),
+    "from_name": ((str,), None),
+    "reply_to": ((str,), None),
+    "rate_per_second": ((int, float), lambda v: None if v > 0 else "must be greater than 0"),
+    "timeout": ((int, float), lambda v: None if v > 0 else "must be greater than 0"),
+    "max_attempts": ((int,), _at_least(1)),
+    "database": ((str,), None),
+}
+TABLES = {"digest": DIGEST_KEYS, "smtp": SMTP_KEYS}
+REQUIRED = ("title", "base_url")
+SECRET_KEYS = {"password", "smtp_password", "secret"}
+
+
+def _type_name(types: tuple[type, ...]) -> str:
+    return " or ".join({str: "a string", int: "an integer", float: "a number"}[t] for t in types)
+
+
+def _check_table(
+    raw: Mapping[str, Any],
+    spec: Mapping[str, tuple[tuple[type, ...], Check | None]],
+    prefix: str,
+    path: str,
+    problems: list[Problem],
+) -> dict[str, Any]:
+    values: dict[str, Any] = {}
+    for key, value in raw.items():
+        name = f"{prefix}{key}"
+        if key not in spec:
+            if key in SECRET_KEYS:
+                hint = "secrets never go in the file: set PUBLISHER_SMTP_PASSWORD / PUBLISHER_SECRET instead"
+            else:
+                hint = f"known keys here: {', '.join(sorted(spec))}"
+            problems.append(Problem(path, "unknown key", field=name, hint=hint))
+            continue
+        types, check = spec[key]
+        # bool is an int subclass; "feed_limit = true" must not pass as 1.
+        if isinstance(value, bool) or not isinstance(value, types):
+            problems.append(
+                Problem(path, f"must be {_type_name(types)}, not {type(value).__name__}", field=name)
+            )
+            continue
+        message = check(value) if check else None
+        if message:
+            problems.append(Problem(path, f"{value!r} {message}", field=name))
+            continue
+        values[key] = value
+    return values
+
+
+def parse_settings(data: Mapping[str, Any], root: Path, config_path: Path | None = None) -> Settings:
+    """Validate a parsed TOML document; raise PublisherError listing every problem."""
+    path = str(config_path or root / CONFIG_NAME)
+    problems: list[Problem] = []
+    top = {k: v for k, v in data.items() if k not in TABLES}
+    values = _check_table(top, TOP_LEVEL, "", path, problems)
+    tables: dict[str, Any] = {}
+    for table, spec in TABLES.items():
+        raw = data.get(table, {})
+        if not isinstance(raw, dict):
+            problems.append(Problem(path, "must be a table, e.g. [digest]", field=table))
+            continue
+        tables[table] = _check_table(raw, spec, f"{table}.", path, problems)
+    for key in REQUIRED:
+        if key not in data:
+            problems.append(
+                Problem(path, "is required", field=key, hint=f'add e.g. {key} = "…" at the top of the file')
+            )
+    if problems:
+        raise PublisherError(f"{path}: the configuration has {len(problems)} problem(s)", problems)
+
+    base_url = values["base_url"].rstrip("/") + "/"
+    for key in ("entries_dir", "templates_dir", "out_dir"):
+        default = {f.name: f.default for f in fields(Settings)}[key]
+        values[key] = (root / values.get(key, default)).resolve()
+    return Settings(
+        **{**values, "base_url": base_url},
+        root=root.resolve(),
+        digest=DigestSettings(**tables.get("digest", {})),
+        smtp=SmtpSettings(**tables.get("smtp", {})),
+        config_path=config_path,
+    )
+
+
+def load_settings(config_path: Path | None = None, cwd: Path | None = None) -> Settings:
+    """Read ``publisher.toml`` (by default from the current directory)."""
+    path = config_path or (cwd or Path.cwd()) / CONFIG_NAME
+    try:
+        text = path.read_bytes().decode("utf-8")
+    except FileNotFoundError:
+        raise PublisherError(
+            f"{path}: no configuration file found -> run 'publisher init DIR' to create a project, "
+            "or use -C DIR / --config PATH to point at one"
+        ) from None
+    except UnicodeDecodeError as exc:
+        raise PublisherError(f"{path}: not UTF-8 ({exc.reason} at byte {exc.start}) -> save it as UTF-8") from None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise PublisherError(f"{path}: invalid TOML: {exc}") from None
+    return parse_settings(data, path.parent.resolve(), path.resolve())

@@ -1,0 +1,71 @@
+"""Problems found in user input, and the one exception type the library raises for them."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from enum import Enum
+
+
+class Severity(str, Enum):
+    ERROR = "error"
+    WARNING = "warning"
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """One thing wrong with an input, located as precisely as we can.
+
+    Rendered like a compiler message so editors can jump to it:
+    ``entries/x.md:12: date: 'gestern' is not a date -> write it as 2024-05-14``.
+    """
+
+    path: str
+    message: str
+    line: int | None = None
+    field: str | None = None
+    hint: str = ""
+    severity: Severity = Severity.ERROR
+
+    @property
+    def is_error(self) -> bool:
+        return self.severity is Severity.ERROR
+
+    def __str__(self) -> str:
+        where = self.path if self.line is None else f"{self.path}:{self.line}"
+        label = "warning: " if self.severity is Severity.WARNING else ""
+        field = f"{self.field}: " if self.field else ""
+        hint = f" -> {self.hint}" if self.hint else ""
+        return f"{where}: {label}{field}{self.message}{hint}"
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "path": self.path,
+            "line": self.line,
+            "field": self.field,
+            "message": self.message,
+            "hint": self.hint,
+            "severity": self.severity.value,
+        }
+
+
+def warning(path: str, message: str, **kwargs: object) -> Problem:
+    return Problem(path, message, severity=Severity.WARNING, **kwargs)  # type: ignore[arg-type]
+
+
+class PublisherError(Exception):
+    """An expected failure caused by input or environment (not a bug).
+
+    The CLI turns it into exit code 1 and prints its message; it may carry
+    several problems so that every one of them is reported at once.
+    """
+
+    def __init__(self, message: str, problems: Iterable[Problem] = ()) -> None:
+        self.problems: tuple[Problem, ...] = tuple(problems)
+        super().__init__(message)
+
+    def __str__(self) -> str:
+        head = super().__str__()
+        if not self.problems:
+            return head
+        return "\n".join([head, *(f"  {p}" for p in self.problems)])

@@ -1,0 +1,111 @@
+"""The feed model: plain, frozen, typed data that every output is rendered from."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Author:
+    name: str
+    email: str = ""
+    url: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Tag:
+    name: str
+    slug: str
+
+
+@dataclass(frozen=True, slots=True)
+class Image:
+    """An entry's lead image. ``url`` is absolute once the entry is normalised."""
+
+    url: str
+    alt: str = ""
+    caption: str = ""
+    credit: str = ""
+    width: int | None = None
+    height: int | None = None
+    mime_type: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Removal:
+    """A fragment that normalisation removed from an entry, and why (shown by ``check``)."""
+
+    text: str
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """One published news entry, fully normalised.
+
+    ``id`` is the stable feed id (never derived from title, slug or URL). ``path`` is the
+    entry page's location inside the site (``posts/<slug>.html``) and ``url`` its absolute URL.
+    ``content_html`` is sanitised HTML with absolute links; ``summary`` is plain text.
+    """
+
+    id: str
+    title: str
+    slug: str
+    path: str
+    url: str
+    published: datetime
+    updated: datetime
+    lang: str
+    content_html: str
+    summary: str
+    subtitle: str = ""
+    authors: tuple[Author, ...] = ()
+    tags: tuple[Tag, ...] = ()
+    image: Image | None = None
+    source_url: str = ""
+    source_path: str = ""
+    removed: tuple[Removal, ...] = ()
+
+    def __post_init__(self) -> None:
+        for name in ("published", "updated"):
+            value = getattr(self, name)
+            if value.tzinfo is None or value.utcoffset() is None:
+                raise ValueError(f"Entry.{name} must be timezone-aware, got {value!r}")
+
+    @property
+    def sort_key(self) -> tuple[datetime, str]:
+        """Newest first is ``sorted(..., key=sort_key, reverse=True)``; the id breaks ties."""
+        return (self.published, self.id)
+
+
+@dataclass(frozen=True, slots=True)
+class FeedMeta:
+    """What one feed (site-wide, per tag or per language) says about itself."""
+
+    title: str
+    description: str
+    base_url: str
+    home_url: str
+    language: str
+    author: Author | None
+    feed_id: str
+    path_prefix: str  # "" for the site feeds, "tags/<slug>/" or "<lang>/" for the others
+
+    def feed_url(self, filename: str) -> str:
+        return f"{self.base_url}{self.path_prefix}{filename}"
+
+
+@dataclass(frozen=True, slots=True)
+class Feed:
+    meta: FeedMeta
+    entries: tuple[Entry, ...]
+
+    @property
+    def updated(self) -> datetime | None:
+        """The newest entry update: the feed's own updated time (never the build time)."""
+        return max((e.updated for e in self.entries), default=None)
+
+
+def newest_first(entries: list[Entry] | tuple[Entry, ...]) -> tuple[Entry, ...]:
+    return tuple(sorted(entries, key=lambda e: e.sort_key, reverse=True))

@@ -1,0 +1,122 @@
+"""The one Jinja2 environment factory: project templates over the bundled defaults, autoescaped, strict."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+
+from babel.dates import format_date as babel_format_date
+from babel.dates import format_datetime as babel_format_datetime
+from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined
+
+from publisher.config import Settings
+
+ESCAPED_SUFFIXES = (".html", ".htm", ".xml", ".mjml")
+
+LABELS: dict[str, dict[str, str]] = {
+    "de": {
+        "read_more": "Weiterlesen",
+        "newer": "Neuere Einträge",
+        "older": "Ältere Einträge",
+        "page": "Seite",
+        "of": "von",
+        "tags": "Themen",
+        "tag": "Thema",
+        "by": "Von",
+        "published": "Veröffentlicht am",
+        "updated": "Aktualisiert am",
+        "source": "Quelle",
+        "feeds": "Feeds abonnieren",
+        "all_entries": "Alle Meldungen",
+        "entries_tagged": "Meldungen zum Thema",
+        "photo": "Foto",
+        "view_in_browser": "Im Browser ansehen",
+        "unsubscribe": "Abmelden",
+        "greeting": "Hallo",
+        "new_entries": "neue Meldungen",
+        "new_entry": "neue Meldung",
+        "skip": "Zum Inhalt springen",
+        "home": "Startseite",
+    },
+    "en": {
+        "read_more": "Read more",
+        "newer": "Newer entries",
+        "older": "Older entries",
+        "page": "Page",
+        "of": "of",
+        "tags": "Topics",
+        "tag": "Topic",
+        "by": "By",
+        "published": "Published",
+        "updated": "Updated",
+        "source": "Source",
+        "feeds": "Subscribe to feeds",
+        "all_entries": "All entries",
+        "entries_tagged": "Entries tagged",
+        "photo": "Photo",
+        "view_in_browser": "View in browser",
+        "unsubscribe": "Unsubscribe",
+        "greeting": "Hello",
+        "new_entries": "new entries",
+        "new_entry": "new entry",
+        "skip": "Skip to content",
+        "home": "Home",
+    },
+}
+
+
+def labels(lang: str) -> dict[str, str]:
+    """UI strings for a language; unknown languages fall back to English."""
+    return LABELS.get(lang, LABELS["en"])
+
+
+def format_date(value: datetime, lang: str = "de", fmt: str = "long") -> str:
+    """Locale-correct date without the process locale: 'de' -> '14. Mai 2024', 'en' -> 'May 14, 2024'."""
+    return babel_format_date(value, format=fmt, locale=lang)
+
+
+def format_datetime(value: datetime, lang: str = "de", fmt: str = "medium") -> str:
+    return babel_format_datetime(value, format=fmt, locale=lang, tzinfo=value.tzinfo)
+
+
+def default_templates_dir() -> Path:
+    """The bundled templates: the checkout's ``templates/``, or the copy installed as ``publisher.templates``."""
+    checkout = Path(__file__).resolve().parent.parent / "templates"
+    if checkout.is_dir():
+        return checkout
+    return Path(str(resources.files("publisher.templates")))
+
+
+def _autoescape(name: str | None) -> bool:
+    if name is None:
+        return True
+    stem = name.removesuffix(".j2")
+    return stem.endswith(ESCAPED_SUFFIXES)
+
+
+@lru_cache(maxsize=8)
+def _environment(templates_dir: Path, defaults_dir: Path) -> Environment:
+    search = [FileSystemLoader(str(templates_dir))]
+    if defaults_dir.resolve() != templates_dir.resolve():
+        search.append(FileSystemLoader(str(defaults_dir)))
+    env = Environment(
+        loader=ChoiceLoader(search),
+        autoescape=_autoescape,
+        undefined=StrictUndefined,
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        auto_reload=False,
+    )
+    env.filters["format_date"] = format_date
+    env.filters["format_datetime"] = format_datetime
+    env.filters["isoformat"] = lambda value: value.isoformat()
+    env.globals["labels"] = labels
+    return env
+
+
+def make_environment(settings: Settings) -> Environment:
+    """The Jinja environment for a project. ``templates_dir`` wins over the bundled defaults."""
+    return _environment(settings.templates_dir, default_templates_dir())
