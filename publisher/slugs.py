@@ -1,0 +1,32 @@
+"""URL slugs with German-aware transliteration (ä -> ae, ß -> ss), made unique when needed."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from slugify import slugify as _slugify
+
+GERMAN = [
+    ["Ä", "Ae"], ["Ö", "Oe"], ["Ü", "Ue"], ["ä", "ae"], ["ö", "oe"], ["ü", "ue"], ["ß", "ss"], ["ẞ", "SS"],
+    ["&", " und "],
+]  # fmt: skip
+ENGLISH = [[a, b] for a, b in GERMAN if a != "&"] + [["&", " and "]]
+MAX_LENGTH = 80
+
+
+def slugify(text: str, lang: str = "de") -> str:
+    """``'Rückblick auf Europäische Clusterkonferenz'`` -> ``'rueckblick-auf-europaeische-clusterkonferenz'``."""
+    replacements = GERMAN if lang == "de" else ENGLISH
+    slug = _slugify(text, replacements=replacements, max_length=MAX_LENGTH, word_boundary=True)
+    return slug or "entry"
+
+
+def unique_slug(slug: str, taken: Iterable[str]) -> str:
+    """``slug``, or ``slug-2``, ``slug-3`` ... whichever is not taken yet."""
+    used = set(taken)
+    if slug not in used:
+        return slug
+    n = 2
+    while f"{slug}-{n}" in used:
+        n += 1
+    return f"{slug}-{n}"
