@@ -148,4 +148,3 @@ RENDERERS = {"rss": render_rss, "atom": render_atom, "json": render_json}
 def render_feeds(feed: Feed, kinds: Iterable[str] = ("rss", "atom", "json")) -> dict[str, bytes]:
     """``{path inside out/: bytes}`` for each kind of feed."""
     return {f"{feed.meta.path_prefix}{FEED_FILES[k]}": RENDERERS[k](feed) for k in kinds}
-

@@ -29,10 +29,29 @@ ALLOWED_ATTRIBUTES: dict[str, set[str]] = {
 }
 GENERIC_ATTRIBUTES = {"lang", "title", "dir"}
 URL_SCHEMES = frozenset({"http", "https", "mailto", "tel"})
-URL_ATTRIBUTES = {("a", "href"), ("img", "src"), ("blockquote", "cite"), ("q", "cite"), ("del", "cite"),
-                  ("ins", "cite")}  # fmt: skip
-CONTENT_DROPPED = frozenset({"script", "style", "iframe", "object", "embed", "noscript", "template", "svg",
-                             "math", "textarea", "select"})  # fmt: skip
+URL_ATTRIBUTES = {
+    ("a", "href"),
+    ("img", "src"),
+    ("blockquote", "cite"),
+    ("q", "cite"),
+    ("del", "cite"),
+    ("ins", "cite"),
+}
+CONTENT_DROPPED = frozenset(
+    {
+        "script",
+        "style",
+        "iframe",
+        "object",
+        "embed",
+        "noscript",
+        "template",
+        "svg",
+        "math",
+        "textarea",
+        "select",
+    }
+)
 MARKDOWN_EXTENSIONS = ["table", "strikethrough", "autolink"]
 
 
@@ -41,9 +60,7 @@ def strip_control_chars(text: str) -> tuple[str, list[Removal]]:
     if not found:
         return text, []
     codes = ", ".join(sorted({f"U+{ord(c):04X}" for c in found}))
-    return XML_ILLEGAL.sub("", text), [
-        Removal(codes, f"{len(found)} control character(s) that XML forbids")
-    ]
+    return XML_ILLEGAL.sub("", text), [Removal(codes, f"{len(found)} control character(s) that XML forbids")]
 
 
 def render_markdown(text: str) -> str:
