@@ -39,6 +39,16 @@ LABELS: dict[str, dict[str, str]] = {
         "new_entry": "neue Meldung",
         "skip": "Zum Inhalt springen",
         "home": "Startseite",
+        # web archive (publisher/archive.py)
+        "main_nav": "Hauptnavigation",
+        "pagination": "Seitennavigation",
+        "no_entries": "Noch keine Meldungen.",
+        "no_tags": "Noch keine Themen.",
+        "entry_one": "Meldung",
+        "entry_other": "Meldungen",
+        "tag_feeds": "Feeds zu diesem Thema",
+        "quote_open": "„",
+        "quote_close": "“",
     },
     "en": {
         "read_more": "Read more",
@@ -63,6 +73,16 @@ LABELS: dict[str, dict[str, str]] = {
         "new_entry": "new entry",
         "skip": "Skip to content",
         "home": "Home",
+        # web archive (publisher/archive.py)
+        "main_nav": "Main navigation",
+        "pagination": "Pagination",
+        "no_entries": "No entries yet.",
+        "no_tags": "No topics yet.",
+        "entry_one": "entry",
+        "entry_other": "entries",
+        "tag_feeds": "Feeds for this topic",
+        "quote_open": "“",
+        "quote_close": "”",
     },
 }
 
