@@ -304,7 +304,7 @@ def _feed_meta(settings: Settings, title: str, home_path: str, prefix: str, lang
         title=title,
         description=settings.description,
         base_url=settings.base_url,
-        home_url=settings.url(home_path),
+        home_url=settings.url(home_path.removesuffix("index.html")),
         language=language,
         author=author,
         feed_id=f"{settings.base_url}{prefix}atom.xml",
@@ -389,9 +389,7 @@ def _plan(site: Site) -> Iterator[_Job]:
             yield feed_job(
                 _feed_meta(settings, f"{settings.title} ({lang})", "index.html", f"{lang}/", lang), chosen
             )
-    extra = getattr(archive, "static_files", None)
-    if extra is not None:
-        yield _Job(_key("static", templates_fp), None, lambda: extra(settings, env))
+    yield _Job(_key("static", templates_fp), ("style.css",), lambda: {"style.css": archive.stylesheet(env)})
 
 
 def build(settings: Settings, progress: Progress | None = None) -> BuildReport:
