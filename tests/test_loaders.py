@@ -66,7 +66,7 @@ def test_non_utf8_file_names_line_and_what_to_do() -> None:
 
 
 def test_no_front_matter() -> None:
-    source, [problem] = parse_entry("Nur Text, keine Kopfzeilen.\n".encode(), "e.md")
+    source, [problem] = parse_entry(b"Nur Text, keine Kopfzeilen.\n", "e.md")
     assert source is None
     assert problem.line == 1
     assert "front matter" in problem.message
