@@ -33,3 +33,16 @@ def tree(directory: Path) -> dict[str, bytes]:
 
 def settings_of(root: Path, **overrides: Any) -> Settings:
     return load_settings(root / "publisher.toml").with_overrides(**overrides)
+
+
+# A fuller publisher.toml for the sample project (tests/data/entries): the golden files use it.
+SAMPLE_CONFIG = """\
+title = "Clusternetzwerk Köln: „Nachrichten“ & mehr"
+base_url = "https://news.example.org/"
+description = "Meldungen aus Köln & Umgebung"
+language = "de"
+timezone = "Europe/Berlin"
+author = "Redaktion Köln"
+author_email = "redaktion@news.example.org"
+feed_limit = 50
+"""
