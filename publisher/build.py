@@ -11,6 +11,7 @@ import hashlib
 import logging
 import os
 import pickle
+import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
@@ -31,6 +32,7 @@ logger = logging.getLogger(__name__)
 Progress = Callable[[str, int, int], None]
 PARALLEL_THRESHOLD = 256
 CHUNK_SIZE = 128
+RACY_NS = 2_000_000_000  # mtimes younger than this are not trusted (coarse file system clocks)
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +74,12 @@ def site_context(settings: Settings) -> SiteContext:
     return SiteContext(settings.base_url, settings.timezone, settings.language)
 
 
+def _trusted_mtime(stat: os.stat_result) -> int:
+    """The mtime to remember, or 0 if the file changed so recently that another change within the
+    same clock tick would keep it (then the next build compares the content instead)."""
+    return stat.st_mtime_ns if time.time_ns() - stat.st_mtime_ns > RACY_NS else 0
+
+
 def _normalise_file(path: Path, relative: str, site: SiteContext) -> tuple[str, int, int, str, bytes, str]:
     """Read, parse and normalise one file; the row the cache stores (runs in worker processes)."""
     stat = path.stat()
@@ -83,7 +91,7 @@ def _normalise_file(path: Path, relative: str, site: SiteContext) -> tuple[str, 
     light = _light(result)
     return (
         relative,
-        stat.st_mtime_ns,
+        _trusted_mtime(stat),
         stat.st_size,
         digest,
         pickle.dumps(light, pickle.HIGHEST_PROTOCOL),
@@ -129,7 +137,7 @@ def _refresh_cache(settings: Settings, cache: BuildCache, progress: Progress | N
             and cached[1] == stat.st_size
             and hashlib.sha256(file.read_bytes()).hexdigest() == cached[2]
         ):
-            touched.append((relative, stat.st_mtime_ns, stat.st_size))
+            touched.append((relative, _trusted_mtime(stat), stat.st_size))
             continue
         stale.append((str(file), relative))
     cache.forget(set(known) - set(paths))
@@ -407,7 +415,7 @@ def _write_outputs(site: Site, progress: Progress | None) -> BuildReport:
     from publisher.output import write_if_changed
 
     out = site.settings.out_dir
-    previous = site.cache.output_keys()
+    previous = site.cache.output_keys(out)
     keys: dict[str, str] = {}
     written: list[str] = []
     unchanged = 0
@@ -415,6 +423,8 @@ def _write_outputs(site: Site, progress: Progress | None) -> BuildReport:
     for path, key in sorted(previous.items()):
         by_key[key].append(path)
     jobs = list(_plan(site))
+    current = {job.key for job in jobs}
+    site.cache.invalidate_outputs(out, [p for p, k in previous.items() if k not in current])
     for number, job in enumerate(jobs, start=1):
         known = job.paths if job.paths is not None else tuple(by_key.get(job.key, ()))
         if known and all(previous.get(p) == job.key and (out / p).is_file() for p in known):
@@ -430,7 +440,7 @@ def _write_outputs(site: Site, progress: Progress | None) -> BuildReport:
         if progress and (number % 200 == 0 or number == len(jobs)):
             progress("write", number, len(jobs))
     deleted = _delete_stale(out, set(previous) - set(keys))
-    site.cache.replace_outputs(keys)
+    site.cache.replace_outputs(out, keys)
     return BuildReport(tuple(written), tuple(deleted), unchanged, len(site.entries), site.problems)
 
 
