@@ -16,7 +16,7 @@ def entry(
     """The text of an entry file: YAML front matter (``None`` values are left out) and a body."""
     meta = {"title": title, "date": date, **fields}
     meta = {k: v for k, v in meta.items() if v is not None}
-    front = yaml.safe_dump(meta, allow_unicode=True, sort_keys=False, default_flow_style=None)
+    front = yaml.safe_dump(meta, allow_unicode=True, sort_keys=False, default_flow_style=False)
     return f"---\n{front}---\n{body or 'Der Text der Meldung.'}\n"
 
 

@@ -263,7 +263,7 @@ NO_ID = "2024/ohne-id.md"
         lambda root: edit(root / "entries" / SURVEY, "lang: en", "lang: en\nslug: umfrage"),
         lambda root: edit(root / "entries" / NO_ID, "title: Ohne Id", "title: Ohne Id\nslug: anders"),
         lambda root: edit(root / "entries" / SURVEY, "tags: [Survey, Energy]", "tags: [Survey]"),
-        lambda root: edit(root / "entries" / NO_ID, "tags: [Energie]", "tags: [Energie, Neu]"),
+        lambda root: edit(root / "entries" / NO_ID, "- Energie", "- Energie\n- Neu"),
         lambda root: edit(
             root / "publisher.toml", "https://news.example.org/", "https://andere-domain.example/"
         ),
