@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 from pathlib import Path
 
 import click
@@ -103,6 +104,22 @@ def test_the_group_help_lists_every_command(runner: CliRunner) -> None:
     for name in cli.commands:
         assert name in result.stdout
     assert "-C DIR" in result.stdout
+
+
+def test_the_repository_is_a_working_project(runner: CliRunner, tmp_path: Path) -> None:
+    repo = Path(__file__).resolve().parent.parent
+    for name in ("publisher.toml", "entries", "templates"):
+        source = repo / name
+        if source.is_dir():
+            shutil.copytree(source, tmp_path / name)
+        else:
+            shutil.copy(source, tmp_path / name)
+    check = run(runner, "-C", tmp_path, "check")
+    assert check.exit_code == 0, check.stderr
+    assert "0 error(s)" in check.stdout
+    build = run(runner, "-C", tmp_path, "build")
+    assert build.exit_code == 0, build.stderr
+    assert feedparser.parse((tmp_path / "out" / "atom.xml").read_bytes()).bozo == 0
 
 
 # --- check ----------------------------------------------------------------------------------------
