@@ -15,6 +15,7 @@ from publisher.ids import fallback_id
 from publisher.loaders import SourceEntry
 from publisher.model import Author, Entry, Image, Tag
 from publisher.sanitise import (
+    XML_ILLEGAL,
     absolute_url,
     first_paragraph_text,
     render_markdown,
@@ -225,6 +226,20 @@ def _image(fields: _Fields, value: Any, site: SiteContext, page_url: str) -> Ima
     )
 
 
+def _without_control_chars(value: Any) -> tuple[Any, bool]:
+    """The value with XML-illegal characters removed from every string in it, and whether any were."""
+    if isinstance(value, str):
+        cleaned = XML_ILLEGAL.sub("", value)
+        return cleaned, cleaned != value
+    if isinstance(value, list):
+        pairs = [_without_control_chars(v) for v in value]
+        return [v for v, _ in pairs], any(changed for _, changed in pairs)
+    if isinstance(value, dict):
+        pairs_by_key = {k: _without_control_chars(v) for k, v in value.items()}
+        return {k: v for k, (v, _) in pairs_by_key.items()}, any(c for _, c in pairs_by_key.values())
+    return value, False
+
+
 def _scheme(url: str) -> str:
     try:
         return urlsplit(url).scheme
@@ -235,7 +250,11 @@ def _scheme(url: str) -> str:
 def normalise(source: SourceEntry, site: SiteContext, slug_override: str | None = None) -> Normalised:
     """Check and convert every field; collect every problem rather than stopping at the first."""
     fields = _Fields(source)
-    meta = source.metadata
+    meta = {}
+    for key, value in source.metadata.items():
+        meta[key], removed_any = _without_control_chars(value)
+        if removed_any:
+            fields.warn(key, "control characters that XML forbids were removed", hint="retype the text")
     for key in sorted(set(meta) - KNOWN_FIELDS):
         fields.warn(
             key, "unknown front-matter key is ignored", hint=f"known keys: {', '.join(sorted(KNOWN_FIELDS))}"

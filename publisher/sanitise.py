@@ -15,8 +15,9 @@ from cmarkgfm.cmark import Options
 
 from publisher.model import Removal
 
-# Characters XML 1.0 forbids (feeds would be unparseable); tab, LF and CR are allowed.
-XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+# Characters XML 1.0 forbids (feeds would be unparseable); tab, LF and CR are allowed. Also DEL and
+# the C1 controls, which XML 1.0 asks to avoid and feed readers misread as Windows-1252 (\x80 -> €).
+XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff]")
 
 ALLOWED_TAGS = frozenset(nh3.ALLOWED_TAGS - {"area", "map", "center", "acronym", "strike", "tt"})
 ALLOWED_ATTRIBUTES: dict[str, set[str]] = {
