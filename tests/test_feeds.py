@@ -19,12 +19,16 @@ from urllib.parse import urlsplit
 import feedparser
 import jsonschema
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from lxml import etree
 
 from publisher.build import build, load_entries
 from publisher.config import Settings, load_settings
 from publisher.feeds import render_atom, render_json, render_rss
+from publisher.loaders import SourceEntry
 from publisher.model import Entry, Feed, FeedMeta
+from publisher.normalise import SiteContext, normalise
 from tests.conftest import DATA, SAMPLE_ENTRIES
 from tests.helpers import SAMPLE_CONFIG
 
@@ -34,6 +38,7 @@ RFC822 = re.compile(
     r"\d{2}:\d{2}:\d{2} [+-]\d{4}$"
 )
 RNG = etree.RelaxNG(file=str(DATA / "schemas" / "atom.rng"))
+SITE = SiteContext("https://news.example.org/", "Europe/Berlin", "de")
 JSON_SCHEMA = json.loads((DATA / "schemas" / "jsonfeed-1.1.schema.json").read_text(encoding="utf-8"))
 
 
@@ -371,3 +376,33 @@ def test_rendering_twice_gives_the_same_bytes(built: Built) -> None:
     feed = Feed(meta, built.entries)
     for render in (render_rss, render_atom, render_json):
         assert render(feed) == render(replace(feed))
+
+
+TEXT = st.text(st.characters(blacklist_categories=("Cs",)), min_size=1, max_size=40)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    title=TEXT,
+    summary=st.one_of(st.none(), TEXT),
+    tags=st.lists(TEXT, max_size=3),
+    authors=st.lists(TEXT, max_size=2),
+    body=st.text(max_size=80),
+)
+def test_any_entry_gives_feeds_that_clients_read(
+    title: str, summary: str | None, tags: list[str], authors: list[str], body: str
+) -> None:
+    meta = {"title": title, "date": "2024-05-14 09:30", "id": "urn:uuid:x", "tags": tags, "authors": authors}
+    if summary is not None:
+        meta["summary"] = summary
+    lines = {key: n for n, key in enumerate(meta, start=2)}
+    result = normalise(SourceEntry("entries/x.md", meta, body + "\nText", 9, lines), SITE)
+    if result.entry is None:
+        assert any(p.is_error for p in result.problems)
+        return
+    feed = Feed(FeedMeta("T", "", SITE.base_url, SITE.base_url, "de", None, "f", ""), (result.entry,))
+    rss, atom = feedparser.parse(render_rss(feed)), feedparser.parse(render_atom(feed))
+    assert rss.bozo == 0 and atom.bozo == 0
+    assert atom.entries[0].title == result.entry.title
+    assert RNG.validate(etree.fromstring(render_atom(feed)).getroottree()), RNG.error_log
+    jsonschema.validate(json.loads(render_json(feed)), JSON_SCHEMA)

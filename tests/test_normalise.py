@@ -395,3 +395,23 @@ def test_fallback_ids_are_stable_across_zones_of_writing() -> None:
     b = run(entry_text("B", "2024-05-14T09:30:00+02:00", body="anders")).entry
     assert a.id == b.id
     assert a.published == datetime(2024, 5, 14, 7, 30, tzinfo=UTC)
+
+
+def test_control_characters_in_any_field_are_removed_with_a_warning() -> None:
+    meta = {
+        "title": "Titel\x80",
+        "date": "2024-05-14",
+        "tags": ["Kö\x01ln"],
+        "authors": ["Anna\x1b Schäfer", {"name": "Jürgen\x02"}],
+        "summary": "Kurz\x9f.",
+    }
+    result = normalise(source(meta), SITE)
+    e = result.entry
+    assert e is not None
+    assert (e.title, e.tags[0].name, e.summary) == ("Titel", "Köln", "Kurz.")
+    assert [a.name for a in e.authors] == ["Anna Schäfer", "Jürgen"]
+    warned = {p.field for p in result.problems if p.severity is Severity.WARNING and "control" in p.message}
+    assert warned == {"title", "tags", "authors", "summary"}
+    only_controls = normalise(source({"title": "\x1b\x07", "date": "2024-05-14"}), SITE)
+    assert only_controls.entry is None
+    assert [p.message for p in only_controls.problems if p.is_error] == ["is empty"]

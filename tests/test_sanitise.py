@@ -158,10 +158,10 @@ def test_malformed_urls_do_not_crash(html: str) -> None:
 
 
 def test_control_characters_are_removed_and_reported() -> None:
-    text, [removal] = strip_control_chars("A\x00B\x07C\x1fD\tE\nF\ufffe")
-    assert text == "ABCD\tE\nF"
-    assert "U+0000" in removal.text and "U+0007" in removal.text
-    assert "4" in removal.reason
+    text, [removal] = strip_control_chars("A\x00B\x07C\x1fD\tE\nF\ufffe G\x80\x9f €ü")
+    assert text == "ABCD\tE\nF G €ü"
+    assert "U+0000" in removal.text and "U+0007" in removal.text and "U+0080" in removal.text
+    assert "6" in removal.reason
     assert strip_control_chars("sauber") == ("sauber", [])
 
 
