@@ -321,24 +321,75 @@ class _Job:
     render: Callable[[], dict[str, bytes]]
 
 
-def _plan(site: Site) -> Iterator[_Job]:
+def _entry_page_keys(site: Site, settings_fp: str, templates_fp: str) -> list[tuple[Entry, str]]:
+    """Each entry page depends only on its entry, the settings and the templates."""
+    return [
+        (entry, _key("entry", settings_fp, templates_fp, site.digests[entry.source_path], entry.slug))
+        for entry in site.entries
+    ]
+
+
+def _render_entry_pages(site: Site, todo: list[Entry], progress: Progress | None) -> list[str]:
+    """Render and write entry pages, on every core when there are many."""
+    if not todo:
+        return []
+    settings = site.settings
+    cache_file = site.cache.path
+    chunks = [
+        [site.overrides.get(e.source_path, e) for e in todo[i : i + CHUNK_SIZE]]
+        for i in range(0, len(todo), CHUNK_SIZE)
+    ]
+    written: list[str] = []
+    if len(todo) < PARALLEL_THRESHOLD or (os.cpu_count() or 1) < 2 or not site.cache.shareable:
+        results: Iterable[list[str]] = (_entry_page_chunk(settings, None, chunk, site) for chunk in chunks)
+        for number, paths in enumerate(results, start=1):
+            written.extend(paths)
+            if progress:
+                progress("pages", min(number * CHUNK_SIZE, len(todo)), len(todo))
+        return written
+    with ProcessPoolExecutor(max_workers=os.cpu_count()) as pool:
+        mapped = pool.map(_entry_page_chunk, [settings] * len(chunks), [cache_file] * len(chunks), chunks)
+        for number, paths in enumerate(mapped, start=1):
+            written.extend(paths)
+            if progress:
+                progress("pages", min(number * CHUNK_SIZE, len(todo)), len(todo))
+    return written
+
+
+def _entry_page_chunk(
+    settings: Settings, cache_file: Path | str | None, chunk: list[Entry], site: Site | None = None
+) -> list[str]:
+    """Render one chunk of entry pages (in a worker process, or in-process with ``site``)."""
+    from publisher import archive
+    from publisher.cache import read_html
+    from publisher.output import write_if_changed
+    from publisher.templating import make_environment
+
+    env = make_environment(settings)
+    if site is not None:
+        full = [site.full(e) for e in chunk]
+    else:
+        need = [e.source_path for e in chunk if not e.content_html]
+        html = dict(read_html(Path(str(cache_file)), need))
+        full = [e if e.content_html else replace(e, content_html=html[e.source_path]) for e in chunk]
+    written = []
+    for entry in full:
+        if write_if_changed(
+            settings.out_dir / entry.path, archive.entry_page(entry, settings, env), durable=False
+        ):
+            written.append(entry.path)
+    return written
+
+
+def _plan(site: Site, settings_fp: str, templates_fp: str) -> Iterator[_Job]:
+    """Every output except the entry pages, as jobs keyed by what they depend on."""
     from publisher import archive, feeds
     from publisher.templating import make_environment
 
     settings = site.settings
     env = make_environment(settings)
-    settings_fp = _settings_fingerprint(settings)
-    templates_fp = _templates_fingerprint(settings)
     entries = site.entries
     digest = site.digests
-
-    for entry in entries:
-        key = _key("entry", settings_fp, templates_fp, digest[entry.source_path], entry.slug)
-        yield _Job(
-            key,
-            (entry.path,),
-            lambda entry=entry: {entry.path: archive.entry_page(site.full(entry), settings, env)},
-        )
 
     def feed_job(meta: FeedMeta, chosen: tuple[Entry, ...]) -> _Job:
         top = chosen[: settings.feed_limit]
@@ -414,7 +465,18 @@ def _write_outputs(site: Site, progress: Progress | None) -> BuildReport:
     by_key: dict[str, list[str]] = defaultdict(list)
     for path, key in sorted(previous.items()):
         by_key[key].append(path)
-    jobs = list(_plan(site))
+    settings_fp = _settings_fingerprint(site.settings)
+    templates_fp = _templates_fingerprint(site.settings)
+    todo = []
+    for entry, key in _entry_page_keys(site, settings_fp, templates_fp):
+        keys[entry.path] = key
+        if previous.get(entry.path) == key and (out / entry.path).is_file():
+            unchanged += 1
+        else:
+            todo.append(entry)
+    written.extend(_render_entry_pages(site, todo, progress))
+    unchanged += len(todo) - len(written)
+    jobs = list(_plan(site, settings_fp, templates_fp))
     for number, job in enumerate(jobs, start=1):
         known = job.paths if job.paths is not None else tuple(by_key.get(job.key, ()))
         if known and all(previous.get(p) == job.key and (out / p).is_file() for p in known):
@@ -423,7 +485,7 @@ def _write_outputs(site: Site, progress: Progress | None) -> BuildReport:
         else:
             for path, data in sorted(job.render().items()):
                 keys[path] = job.key
-                if write_if_changed(out / path, data):
+                if write_if_changed(out / path, data, durable=path.endswith((".xml", ".json"))):
                     written.append(path)
                 else:
                     unchanged += 1

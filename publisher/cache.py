@@ -39,7 +39,7 @@ class BuildCache:
     def _open(self) -> sqlite3.Connection:
         db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
         db.execute("PRAGMA journal_mode=WAL")
-        db.execute("PRAGMA synchronous=NORMAL")
+        db.execute("PRAGMA synchronous=OFF")  # disposable: a torn cache is detected and rebuilt
         db.executescript(
             """
             CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -109,3 +109,21 @@ class BuildCache:
         with self.db:
             self.db.execute("DELETE FROM outputs")
             self.db.executemany("INSERT INTO outputs VALUES (?, ?)", sorted(keys.items()))
+
+    @property
+    def shareable(self) -> bool:
+        """Whether other processes can read this cache (not the in-memory fallback)."""
+        return self.path != ":memory:"
+
+
+def read_html(cache_file: Path, paths: Iterable[str]) -> Iterator[tuple[str, str]]:
+    """``(path, content html)`` from a cache file, read-only: for worker processes."""
+    db = sqlite3.connect(f"file:{cache_file}?mode=ro", uri=True, timeout=30)
+    try:
+        for path in paths:
+            row = db.execute("SELECT html FROM entries WHERE path = ?", (path,)).fetchone()
+            if row is None:
+                raise KeyError(path)
+            yield path, row[0]
+    finally:
+        db.close()

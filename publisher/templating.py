@@ -92,6 +92,7 @@ def labels(lang: str) -> dict[str, str]:
     return LABELS.get(lang, LABELS["en"])
 
 
+@lru_cache(maxsize=4096)
 def format_date(value: datetime, lang: str = "de", fmt: str = "long") -> str:
     """Locale-correct date without the process locale: 'de' -> '14. Mai 2024', 'en' -> 'May 14, 2024'."""
     return babel_format_date(value, format=fmt, locale=lang)
