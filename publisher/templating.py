@@ -102,7 +102,7 @@ def format_datetime(value: datetime, lang: str = "de", fmt: str = "medium") -> s
 
 
 def default_templates_dir() -> Path:
-    """The bundled templates: the checkout's ``templates/``, or the copy installed as ``publisher.templates``."""
+    """The bundled templates: the checkout's ``templates/``, or the installed ``publisher.templates``."""
     checkout = Path(__file__).resolve().parent.parent / "templates"
     if checkout.is_dir():
         return checkout
