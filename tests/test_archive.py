@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import posixpath
+import re
 from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
@@ -395,9 +396,27 @@ def test_a_syntax_error_names_the_template_and_line(site: Settings) -> None:
     assert (problem.path, problem.line) == (str(site.templates_dir / "tags.html.j2"), 3)
 
 
-def test_bundled_stylesheet_is_served_as_is(site: Settings) -> None:
+def relative_luminance(colour: str) -> float:
+    channels = [int(colour[i : i + 2], 16) / 255 for i in (1, 3, 5)]
+    r, g, b = (c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels)
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def contrast(a: str, b: str) -> float:
+    light, dark = sorted((relative_luminance(a), relative_luminance(b)), reverse=True)
+    return (light + 0.05) / (dark + 0.05)
+
+
+def test_bundled_stylesheet_has_readable_colours_in_light_and_dark_mode(site: Settings) -> None:
     css = stylesheet(make_environment(site)).decode()
-    assert "prefers-color-scheme: dark" in css
+    schemes = re.findall(r":root \{([^}]*)\}", css)
+    assert len(schemes) == 2 and "prefers-color-scheme: dark" in css  # light, then dark
+    for scheme in schemes:
+        colours = dict(re.findall(r"--([a-z]+): (#[0-9a-f]{6});", scheme))
+        for text in ("fg", "muted", "link", "visited"):
+            for background in ("bg", "panel"):
+                assert contrast(colours[text], colours[background]) >= 4.5, (text, background, scheme)
+        assert contrast(colours["focus"], colours["bg"]) >= 3
     assert "overflow-wrap: anywhere" in css
 
 
