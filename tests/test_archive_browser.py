@@ -142,3 +142,17 @@ def test_dark_mode_changes_the_colours(browser: Any, site_dir: Path) -> None:
     dark = measure(browser, url, 375, "dark", ARTIFACTS / "archive-entry-dark-375.png")
     assert light["background"] != dark["background"]
     assert dark["scrollWidth"] <= dark["clientWidth"]
+
+
+def test_nothing_scrolls_sideways_at_320_px(browser: Any, site_dir: Path) -> None:
+    context = browser.new_context(viewport={"width": 320, "height": 640})
+    try:
+        page = context.new_page()
+        for path in PAGES:
+            page.goto((site_dir / path).as_uri())
+            widths = page.evaluate(
+                "[document.documentElement.scrollWidth, document.documentElement.clientWidth]"
+            )
+            assert widths[0] <= widths[1], f"{path} scrolls sideways at 320px: {widths}"
+    finally:
+        context.close()
