@@ -21,7 +21,7 @@ from publisher import __version__
 from publisher.cache import BuildCache
 from publisher.config import Settings
 from publisher.errors import Problem, PublisherError
-from publisher.loaders import entry_files, parse_entry
+from publisher.loaders import parse_entry, scan_entry_files
 from publisher.model import Author, Entry, Feed, FeedMeta, Tag, newest_first
 from publisher.normalise import Normalised, SiteContext, normalise, removal_warnings
 from publisher.slugs import unique_slug
@@ -91,6 +91,11 @@ def _normalise_file(path: Path, relative: str, site: SiteContext) -> tuple[str, 
     )
 
 
+def _file_digest(path: str) -> str:
+    with open(path, "rb") as handle:
+        return hashlib.sha256(handle.read()).hexdigest()
+
+
 def _light(result: Normalised) -> Normalised:
     if result.entry is None:
         return result
@@ -115,23 +120,16 @@ def _refresh_cache(settings: Settings, cache: BuildCache, progress: Progress | N
     stale: list[tuple[str, str]] = []
     touched: list[tuple[str, int, int]] = []
     paths: list[str] = []
-    for file in entry_files(settings.entries_dir):
-        relative = (
-            file.relative_to(settings.root).as_posix() if file.is_relative_to(settings.root) else str(file)
-        )
+    for file in scan_entry_files(settings.entries_dir, settings.root):
+        relative = file.relative
         paths.append(relative)
-        stat = file.stat()
         cached = known.get(relative)
-        if cached and cached[0] == stat.st_mtime_ns and cached[1] == stat.st_size:
+        if cached and cached[0] == file.mtime_ns and cached[1] == file.size:
             continue
-        if (
-            cached
-            and cached[1] == stat.st_size
-            and hashlib.sha256(file.read_bytes()).hexdigest() == cached[2]
-        ):
-            touched.append((relative, stat.st_mtime_ns, stat.st_size))
+        if cached and cached[1] == file.size and _file_digest(file.path) == cached[2]:
+            touched.append((relative, file.mtime_ns, file.size))
             continue
-        stale.append((str(file), relative))
+        stale.append((file.path, relative))
     cache.forget(set(known) - set(paths))
     cache.touch(touched)
     total = len(stale)
@@ -492,7 +490,8 @@ def _write_outputs(site: Site, progress: Progress | None) -> BuildReport:
         if progress and (number % 200 == 0 or number == len(jobs)):
             progress("write", number, len(jobs))
     deleted = _delete_stale(out, set(previous) - set(keys))
-    site.cache.replace_outputs(keys)
+    if keys != previous:
+        site.cache.replace_outputs(keys)
     return BuildReport(tuple(written), tuple(deleted), unchanged, len(site.entries), site.problems)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,15 +35,52 @@ class SourceEntry:
     field_lines: dict[str, int]
 
 
+@dataclass(frozen=True, slots=True)
+class EntryFile:
+    """An entry file found on disk: ``relative`` is its path from the project root, as messages show it."""
+
+    path: str
+    relative: str
+    mtime_ns: int
+    size: int
+
+
+def scan_entry_files(entries_dir: Path, root: Path) -> list[EntryFile]:
+    """Every ``*.md`` below ``entries_dir`` (hidden and ``_`` files and folders skipped), sorted.
+
+    Uses ``os.scandir`` because it returns the stat data with the listing: at 100,000 entries
+    this is several times faster than ``Path.rglob`` plus a ``stat`` per file.
+    """
+    base = entries_dir.resolve()
+    prefix = (
+        base.relative_to(root.resolve()).as_posix() + "/"
+        if base.is_relative_to(root.resolve())
+        else f"{base}/"
+    )
+    found: list[EntryFile] = []
+    stack = [(str(base), "")]
+    while stack:
+        folder, rel_folder = stack.pop()
+        with os.scandir(folder) as listing:
+            for item in listing:
+                if item.name.startswith((".", "_")):
+                    continue
+                if item.is_dir():
+                    stack.append((item.path, f"{rel_folder}{item.name}/"))
+                elif item.name.endswith(ENTRY_SUFFIX) and item.is_file():
+                    stat = item.stat()
+                    found.append(
+                        EntryFile(
+                            item.path, f"{prefix}{rel_folder}{item.name}", stat.st_mtime_ns, stat.st_size
+                        )
+                    )
+    found.sort(key=lambda f: f.relative)
+    return found
+
+
 def entry_files(entries_dir: Path) -> list[Path]:
     """Every entry file below ``entries_dir``, in a stable order; hidden files and folders are skipped."""
-    found = []
-    for path in entries_dir.rglob(f"*{ENTRY_SUFFIX}"):
-        relative = path.relative_to(entries_dir)
-        if any(part.startswith((".", "_")) for part in relative.parts) or not path.is_file():
-            continue
-        found.append(path)
-    return sorted(found, key=lambda p: p.relative_to(entries_dir).as_posix())
+    return [Path(f.path) for f in scan_entry_files(entries_dir, entries_dir)]
 
 
 def _line_of_byte(data: bytes, offset: int) -> int:
