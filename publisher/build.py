@@ -20,8 +20,8 @@ from pathlib import Path
 from publisher import __version__
 from publisher.cache import BuildCache
 from publisher.config import Settings
-from publisher.errors import Problem, PublisherError
-from publisher.loaders import parse_entry, scan_entry_files
+from publisher.errors import Problem, PublisherError, warning
+from publisher.loaders import ASSET_SUFFIXES, EntryFile, parse_entry, scan_assets, scan_entry_files
 from publisher.model import Author, Entry, Feed, FeedMeta, Tag, newest_first
 from publisher.normalise import Normalised, SiteContext, normalise, removal_warnings
 from publisher.slugs import unique_slug
@@ -60,6 +60,7 @@ class Site:
     problems: tuple[Problem, ...]
     cache: BuildCache
     overrides: dict[str, Entry]  # entries re-normalised in this run (slug collisions), full
+    assets: tuple[EntryFile, ...] = ()  # media files in entries/, copied to out/ as they are
 
     def full(self, entry: Entry) -> Entry:
         """The entry with its content HTML, from the cache."""
@@ -173,8 +174,24 @@ def load_site(settings: Settings, progress: Progress | None = None) -> Site:
     overrides_full = dict(overrides)
     light_overrides = {p: replace(e, content_html="") for p, e in overrides.items()}
     entries = [light_overrides.get(e.source_path, e) for e in entries]
+    assets, ignored = scan_assets(settings.entries_dir)
+    entries_prefix = (
+        settings.entries_dir.relative_to(settings.root).as_posix()
+        if settings.entries_dir.is_relative_to(settings.root)
+        else str(settings.entries_dir)
+    )
+    problems.extend(
+        warning(
+            f"{entries_prefix}/{name}",
+            "is neither an entry (.md) nor a media file, so it is not published",
+            hint=f"only media files ({', '.join(sorted(ASSET_SUFFIXES))}) are copied to out/",
+        )
+        for name in ignored
+    )
     problems.sort(key=lambda p: (p.path, p.line or 0, p.field or "", p.message))
-    return Site(settings, newest_first(entries), digests, tuple(problems), cache, overrides_full)
+    return Site(
+        settings, newest_first(entries), digests, tuple(problems), cache, overrides_full, tuple(assets)
+    )
 
 
 def _resolve_slugs(settings: Settings, entries: list[Entry], problems: list[Problem]) -> dict[str, Entry]:
@@ -439,6 +456,12 @@ def _plan(site: Site, settings_fp: str, templates_fp: str) -> Iterator[_Job]:
                 _feed_meta(settings, f"{settings.title} ({lang})", "index.html", f"{lang}/", lang), chosen
             )
     yield _Job(_key("static", templates_fp), ("style.css",), lambda: {"style.css": archive.stylesheet(env)})
+    for asset in site.assets:
+        yield _Job(
+            _key("asset", asset.relative, asset.mtime_ns, asset.size),
+            (asset.relative,),
+            lambda asset=asset: {asset.relative: Path(asset.path).read_bytes()},
+        )
 
 
 def build(settings: Settings, progress: Progress | None = None) -> BuildReport:

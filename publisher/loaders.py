@@ -78,6 +78,31 @@ def scan_entry_files(entries_dir: Path, root: Path) -> list[EntryFile]:
     return found
 
 
+ASSET_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".gif", ".webp", ".avif", ".pdf"})
+
+
+def scan_assets(entries_dir: Path) -> tuple[list[EntryFile], list[str]]:
+    """Media files kept beside the entries (copied to out/ at the same relative path), and the
+    relative paths of other files that are ignored. SVG is not copied: it can carry script."""
+    assets: list[EntryFile] = []
+    ignored: list[str] = []
+    base = entries_dir.resolve()
+    for folder, dirs, files in os.walk(base):
+        dirs[:] = sorted(d for d in dirs if not d.startswith((".", "_")))
+        for name in files:
+            if name.startswith((".", "_")) or name.endswith(ENTRY_SUFFIX):
+                continue
+            full = os.path.join(folder, name)
+            relative = Path(full).relative_to(base).as_posix()
+            if Path(name).suffix.lower() in ASSET_SUFFIXES:
+                stat = os.stat(full)
+                assets.append(EntryFile(full, relative, stat.st_mtime_ns, stat.st_size))
+            else:
+                ignored.append(relative)
+    assets.sort(key=lambda f: f.relative)
+    return assets, sorted(ignored)
+
+
 def entry_files(entries_dir: Path) -> list[Path]:
     """Every entry file below ``entries_dir``, in a stable order; hidden files and folders are skipped."""
     return [Path(f.path) for f in scan_entry_files(entries_dir, entries_dir)]
