@@ -314,7 +314,8 @@ def _templates_fingerprint(settings: Settings) -> str:
 
 
 def _feed_meta(settings: Settings, title: str, home_path: str, prefix: str, language: str) -> FeedMeta:
-    author = Author(settings.author, settings.author_email) if settings.author else None
+    # Atom requires an author on every entry unless the feed has one: fall back to the site title.
+    author = Author(settings.author or settings.title, settings.author_email)
     return FeedMeta(
         title=title,
         description=settings.description,
