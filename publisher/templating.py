@@ -39,6 +39,13 @@ LABELS: dict[str, dict[str, str]] = {
         "new_entry": "neue Meldung",
         "skip": "Zum Inhalt springen",
         "home": "Startseite",
+        # digest
+        "issue_of": "Ausgabe vom",
+        "in_this_issue": "In dieser Ausgabe",
+        "why_receiving": "Sie erhalten diese E-Mail, weil Sie die Neuigkeiten von {title} abonniert haben.",
+        "sender": "Absender",
+        "more_online": "Weitere Meldungen finden Sie online",
+        "web_version": "Webversion",
     },
     "en": {
         "read_more": "Read more",
@@ -63,6 +70,13 @@ LABELS: dict[str, dict[str, str]] = {
         "new_entry": "new entry",
         "skip": "Skip to content",
         "home": "Home",
+        # digest
+        "issue_of": "Issue of",
+        "in_this_issue": "In this issue",
+        "why_receiving": "You are receiving this email because you subscribed to the news from {title}.",
+        "sender": "Sender",
+        "more_online": "More entries are waiting online",
+        "web_version": "Web version",
     },
 }
 
