@@ -40,10 +40,11 @@ def _generator(feed: Feed, self_kind: str) -> FeedGenerator:
     fg.id(meta.feed_id)
     fg.title(meta.title)
     fg.subtitle(meta.description or meta.title)  # RSS requires a description
-    fg.link(href=meta.home_url, rel="alternate", type="text/html")
+    # feedgen takes the RSS <link> from the last link added, so the page comes after "self".
     fg.link(href=meta.feed_url(FEED_FILES[self_kind]), rel="self", type=FEED_TYPES[self_kind])
+    fg.link(href=meta.home_url, rel="alternate", type="text/html")
     fg.language(meta.language)
-    fg.generator(*GENERATOR)
+    fg.generator(GENERATOR[0], version=GENERATOR[2], uri=GENERATOR[1])
     if meta.author:
         fg.author(_author_dict(meta.author))
     updated = feed.updated
@@ -55,11 +56,11 @@ def _generator(feed: Feed, self_kind: str) -> FeedGenerator:
         fg.updated(_EPOCH)
         fg.lastBuildDate(_EPOCH)
     for entry in feed.entries:
-        _add_entry(fg.add_entry(order="append"), entry)
+        _add_entry(fg.add_entry(order="append"), entry, self_kind)
     return fg
 
 
-def _add_entry(fe: FeedEntry, entry: Entry) -> None:
+def _add_entry(fe: FeedEntry, entry: Entry, kind: str) -> None:
     fe.id(entry.id)
     fe.guid(entry.id, permalink=False)
     fe.title(entry.title)
@@ -73,7 +74,8 @@ def _add_entry(fe: FeedEntry, entry: Entry) -> None:
         fe.category(term=tag.name, label=tag.name)
     if entry.summary:
         fe.summary(entry.summary)
-    fe.content(entry.content_html, type="CDATA")
+    # RSS carries the HTML in content:encoded as CDATA; Atom as escaped text of type "html".
+    fe.content(entry.content_html, type="CDATA" if kind == "rss" else "html")
     if entry.source_url:
         fe.link(href=entry.source_url, rel="related", type="text/html")
     if entry.image:
@@ -148,4 +150,3 @@ RENDERERS = {"rss": render_rss, "atom": render_atom, "json": render_json}
 def render_feeds(feed: Feed, kinds: Iterable[str] = ("rss", "atom", "json")) -> dict[str, bytes]:
     """``{path inside out/: bytes}`` for each kind of feed."""
     return {f"{feed.meta.path_prefix}{FEED_FILES[k]}": RENDERERS[k](feed) for k in kinds}
-

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -86,7 +85,7 @@ def parse_entry(data: bytes, path: str) -> tuple[SourceEntry | None, list[Proble
                 path,
                 "has no front matter",
                 line=1,
-                hint="start the file with a '---' line, then 'title: …' and 'date: …', then '---' and the text",
+                hint="start with a line ---, then title: … and date: …, then --- and the text",
             )
         ]
     try:
@@ -104,24 +103,5 @@ def parse_entry(data: bytes, path: str) -> tuple[SourceEntry | None, list[Proble
             )
         ]
     if not isinstance(post.metadata, dict) or (not post.metadata and body_line == 1):
-        return None, [
-            Problem(path, "the front matter is not a set of 'key: value' lines", line=1, hint="see README")
-        ]
+        return None, [Problem(path, "the front matter is not a set of key: value lines", line=1)]
     return SourceEntry(path, dict(post.metadata), post.content, body_line, field_lines), []
-
-
-def read_entries(root: Path, entries_dir: Path) -> Iterator[tuple[str, bytes | None, Problem | None]]:
-    """Yield ``(relative path, file bytes, problem)`` for every entry file; unreadable files give a problem."""
-    for file in entry_files(entries_dir):
-        relative = _relative(file, root)
-        try:
-            yield relative, file.read_bytes(), None
-        except OSError as exc:
-            yield relative, None, Problem(relative, f"cannot be read: {exc.strerror}", hint="check permissions")
-
-
-def _relative(file: Path, root: Path) -> str:
-    try:
-        return file.relative_to(root).as_posix()
-    except ValueError:
-        return file.as_posix()

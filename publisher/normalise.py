@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 from publisher.errors import Problem, warning
 from publisher.ids import fallback_id
 from publisher.loaders import SourceEntry
-from publisher.model import Author, Entry, Image, Removal, Tag
+from publisher.model import Author, Entry, Image, Tag
 from publisher.sanitise import (
     absolute_url,
     first_paragraph_text,
@@ -25,9 +25,22 @@ from publisher.sanitise import (
 from publisher.slugs import slugify
 
 KNOWN_FIELDS = frozenset(
-    {"id", "title", "subtitle", "date", "updated", "authors", "tags", "summary", "lang", "slug", "image",
-     "source", "draft"}
-)  # fmt: skip
+    {
+        "id",
+        "title",
+        "subtitle",
+        "date",
+        "updated",
+        "authors",
+        "tags",
+        "summary",
+        "lang",
+        "slug",
+        "image",
+        "source",
+        "draft",
+    }
+)
 IMAGE_FIELDS = frozenset({"url", "alt", "caption", "credit", "width", "height"})
 SLUG_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 LANG_PATTERN = re.compile(r"^[a-z]{2,3}(?:-[A-Za-z]{2,4})?$")
@@ -196,7 +209,9 @@ def normalise(source: SourceEntry, site: SiteContext, slug_override: str | None 
     fields = _Fields(source)
     meta = source.metadata
     for key in sorted(set(meta) - KNOWN_FIELDS):
-        fields.warn(key, "unknown front-matter key is ignored", hint=f"known keys: {', '.join(sorted(KNOWN_FIELDS))}")
+        fields.warn(
+            key, "unknown front-matter key is ignored", hint=f"known keys: {', '.join(sorted(KNOWN_FIELDS))}"
+        )
 
     draft = meta.get("draft", False)
     if not isinstance(draft, bool):
@@ -220,7 +235,9 @@ def normalise(source: SourceEntry, site: SiteContext, slug_override: str | None 
 
     slug = slug_override or fields.text("slug", meta.get("slug"))
     if slug and not SLUG_PATTERN.match(slug):
-        fields.error("slug", f"{slug!r} may only hold a-z, 0-9 and single hyphens", hint=f"e.g. {slugify(slug)}")
+        fields.error(
+            "slug", f"{slug!r} may only hold a-z, 0-9 and single hyphens", hint=f"e.g. {slugify(slug)}"
+        )
     slug = slug or slugify(title, lang)
 
     raw_id = meta.get("id")
@@ -284,7 +301,6 @@ def normalise(source: SourceEntry, site: SiteContext, slug_override: str | None 
 def removal_warnings(entry: Entry) -> list[Problem]:
     """What sanitising removed from an entry, as warnings for ``check``."""
     return [
-        warning(entry.source_path, f"removed {r.text[:80]!r}: {r.reason}", field="body") for r in entry.removed
+        warning(entry.source_path, f"removed {r.text[:80]!r}: {r.reason}", field="body")
+        for r in entry.removed
     ]
-
-

@@ -39,11 +39,19 @@ LABELS: dict[str, dict[str, str]] = {
         "new_entry": "neue Meldung",
         "skip": "Zum Inhalt springen",
         "home": "Startseite",
-        # digest
+        # web archive (publisher/archive.py)
+        "main_nav": "Hauptnavigation",
+        "pagination": "Seitennavigation",
+        "no_entries": "Noch keine Meldungen.",
+        "no_tags": "Noch keine Themen.",
+        "entry_one": "Meldung",
+        "entry_other": "Meldungen",
+        "tag_feeds": "Feeds zu diesem Thema",
+        "quote_open": "„",
+        "quote_close": "“",
+        # email digest (publisher/digest.py)
         "issue_of": "Ausgabe vom",
-        "in_this_issue": "In dieser Ausgabe",
         "why_receiving": "Sie erhalten diese E-Mail, weil Sie die Neuigkeiten von {title} abonniert haben.",
-        "sender": "Absender",
         "more_online": "Weitere Meldungen finden Sie online",
         "web_version": "Webversion",
     },
@@ -70,11 +78,19 @@ LABELS: dict[str, dict[str, str]] = {
         "new_entry": "new entry",
         "skip": "Skip to content",
         "home": "Home",
-        # digest
+        # web archive (publisher/archive.py)
+        "main_nav": "Main navigation",
+        "pagination": "Pagination",
+        "no_entries": "No entries yet.",
+        "no_tags": "No topics yet.",
+        "entry_one": "entry",
+        "entry_other": "entries",
+        "tag_feeds": "Feeds for this topic",
+        "quote_open": "“",
+        "quote_close": "”",
+        # email digest (publisher/digest.py)
         "issue_of": "Issue of",
-        "in_this_issue": "In this issue",
         "why_receiving": "You are receiving this email because you subscribed to the news from {title}.",
-        "sender": "Sender",
         "more_online": "More entries are waiting online",
         "web_version": "Web version",
     },
@@ -88,6 +104,13 @@ def labels(lang: str) -> dict[str, str]:
 
 def format_date(value: datetime, lang: str = "de", fmt: str = "long") -> str:
     """Locale-correct date without the process locale: 'de' -> '14. Mai 2024', 'en' -> 'May 14, 2024'."""
+    # Aware datetimes compare equal across time zones (23:00 UTC == 01:00 CEST the next day), so the
+    # cache key needs the offset too, or one of them gets the other's date.
+    return _format_date(value, value.utcoffset(), lang, fmt)
+
+
+@lru_cache(maxsize=4096)
+def _format_date(value: datetime, offset: object, lang: str, fmt: str) -> str:
     return babel_format_date(value, format=fmt, locale=lang)
 
 
@@ -96,7 +119,7 @@ def format_datetime(value: datetime, lang: str = "de", fmt: str = "medium") -> s
 
 
 def default_templates_dir() -> Path:
-    """The bundled templates: the checkout's ``templates/``, or the copy installed as ``publisher.templates``."""
+    """The bundled templates: the checkout's ``templates/``, or the installed ``publisher.templates``."""
     checkout = Path(__file__).resolve().parent.parent / "templates"
     if checkout.is_dir():
         return checkout
