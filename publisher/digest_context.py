@@ -145,7 +145,7 @@ def build_context(
             FeedLink("Atom", settings.url("atom.xml")),
             FeedLink("JSON Feed", settings.url("feed.json")),
         ),
-        sender_name=settings.smtp.from_name or settings.digest.sender_name or settings.title,
+        sender_name=settings.digest.sender_name or settings.smtp.from_name or settings.title,
         sender_address=tuple(
             line.strip() for line in settings.digest.sender_address.splitlines() if line.strip()
         ),

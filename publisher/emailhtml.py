@@ -263,7 +263,12 @@ def inline_css(html: str, template: str) -> str:
 
 
 def render_email_html(
-    env: Environment, template: str, context: Mapping[str, Any], root: Path | None = None, *, inline: bool = True
+    env: Environment,
+    template: str,
+    context: Mapping[str, Any],
+    root: Path | None = None,
+    *,
+    inline: bool = True,
 ) -> str:
     """The whole pipeline for one HTML variant: Jinja2 -> MJML -> HTML -> inlined CSS.
 

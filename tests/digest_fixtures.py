@@ -24,8 +24,7 @@ author_email = "presse@example.org"
 [digest]
 intro = "Die Neuigkeiten der Woche aus Ihren Stadtwerken."
 sender_name = "Stadtwerke Neustadt GmbH"
-sender_address = \"\"\"Stadtwerke Neustadt GmbH
-Am Wasserturm 1
+sender_address = \"\"\"Am Wasserturm 1
 12345 Neustadt\"\"\"
 
 [smtp]
@@ -72,6 +71,7 @@ def make_entry(
         lang=lang,
         content_html=content_html if content_html is not None else f"<p>{SUMMARIES[n % 3]}</p>",
         summary=summary if summary is not None else SUMMARIES[n % 3],
+        image=image,
     )
 
 
