@@ -291,13 +291,16 @@ def render_digest(
 
 
 def write_digest(settings: Settings, rendered: RenderedDigest) -> list[Path]:
-    """Write the files atomically to ``out/digests/<date>/``; the manifest digest.json goes last."""
+    """Write the files atomically to ``out/digests/<date>/``; the manifest digest.json goes last.
+
+    No fsync: the files can be rendered again (the state file, which cannot, is written durably).
+    """
     from publisher.output import write_atomic
 
     directory = settings.out_dir / rendered.directory
     names = [*FILES, "digest.json"]
     for name in names:
-        write_atomic(directory / name, rendered.files[name])
+        write_atomic(directory / name, rendered.files[name], durable=False)
     return [directory / name for name in names]
 
 

@@ -64,6 +64,11 @@ MJML_TAGS = frozenset(
 _JINJA_SYNTAX = re.compile(r"\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}", re.DOTALL)
 _MJML_TAG = re.compile(r"<(/?)(mjml|mj-[a-z-]+)\b(?:\"[^\"]*\"|'[^']*'|[^'\">])*?(/?)>")
 _LEFTOVER = re.compile(r"<(mj-[a-z-]+)")
+# mjml-python's hidden preheader is white text. SpamAssassin scores white on a light page as hidden
+# low-contrast text (HTML_FONT_LOW_CONTRAST), and text without a colour as invisible (FONT_INVIS_MSGID);
+# the preheader stays hidden in any colour (display:none, opacity:0), so it gets one that contrasts.
+_PREVIEW_STYLE = '<div style="display:none;font-size:1px;color:#ffffff;line-height:1px;'
+_BODY_BACKGROUND = re.compile(r'<body style="[^"]*background-color:#([0-9a-fA-F]{6})')
 
 
 def display_path(filename: str | None, root: Path | None = None) -> str:
@@ -206,6 +211,15 @@ def _rendered_excerpt(mjml: str, needle: str | None) -> str:
     return f"line {index + 1} of the rendered MJML: {lines[index].strip()[:120]!r}"
 
 
+def _contrasting_preview(html: str) -> str:
+    background = _BODY_BACKGROUND.search(html)
+    red, green, blue = (
+        int((background.group(1) if background else "ffffff")[i : i + 2], 16) for i in (0, 2, 4)
+    )
+    colour = "#000000" if 0.299 * red + 0.587 * green + 0.114 * blue > 128 else "#ffffff"
+    return html.replace(_PREVIEW_STYLE, _PREVIEW_STYLE.replace("#ffffff", colour), 1)
+
+
 def compile_mjml(
     mjml: str, env: Environment, template: str, root: Path | None = None, *, check: bool = False
 ) -> str:
@@ -227,11 +241,11 @@ def compile_mjml(
     if leftover:
         error = f"<{leftover.group(1)}> is not an MJML element and was copied into the HTML"
     if error is None and not check:
-        return html
+        return _contrasting_preview(html)
     sources = _template_sources(env, template, root)
     problems = [p for path, source in sources for p in check_mjml_source(source, path)]
     if error is None and not problems:
-        return html
+        return _contrasting_preview(html)
     if not problems:
         needle = f"<{leftover.group(1)}" if leftover else None
         problems = [Problem(template, error or "invalid MJML", hint=_rendered_excerpt(mjml, needle))]

@@ -24,9 +24,12 @@ The contract with ``publisher send`` (which fills the placeholders per recipient
   unsubscribe link). The headers contain ``%%RECIPIENT%%``, ``%%UNSUBSCRIBE_URL%%`` and
   ``%%UNSUBSCRIBE_MAILTO%%``.
 * Every placeholder appears verbatim and unbroken in the raw bytes (the quoted-printable encoder here never
-  splits one across a soft line break), so both ways of filling them work: parse with
-  ``email.message_from_bytes(data, policy=email.policy.default)`` and replace in headers and in each part's
-  ``get_content()`` (recommended: values may be non-ASCII), or replace in the raw bytes for ASCII values.
+  splits one across a soft line break) and in the decoded text of each part.
+* Filling placeholders in the raw bytes: header values as they are (ASCII; a non-ASCII name RFC 2047-encoded),
+  body values HTML-escaped in the HTML part and then quoted-printable encoded (a URL's "=" must become "=3D").
+  Each body placeholder stands on a physical line of its own (soft line breaks around it), so this never
+  makes a line too long. ``personalise(message, Recipient(...))`` below does exactly that; the other way is
+  to parse the message and replace in each part's ``get_content()``.
 * The Message-ID and the boundary are derived from a SHA-256 hash of the content, so rendering the same
   digest twice gives the same bytes. A sender that needs one Message-ID per recipient replaces the header.
 """
@@ -76,24 +79,36 @@ class MessageSpec:
         return digest.hexdigest()
 
 
-def _qp_pieces(encoded: str) -> list[str]:
-    """Cut one encoded line into pieces of at most 76 characters (all but the last end in a soft break)."""
-    pieces: list[str] = []
-    spans = [m.span() for m in PLACEHOLDER.finditer(encoded)]
+def _qp_chunks(segment: str) -> list[str]:
+    """Cut encoded text into chunks of at most QP_LINE - 1 characters, never inside an "=XX" escape."""
+    chunks: list[str] = []
     start = 0
-    while len(encoded) - start > QP_LINE:
+    while len(segment) - start > QP_LINE - 1:
         cut = start + QP_LINE - 1
-        if encoded[cut - 1] == "=":  # never split "=XX"
+        if segment[cut - 1] == "=":
             cut -= 1
-        elif encoded[cut - 2] == "=":
+        elif segment[cut - 2] == "=":
             cut -= 2
-        for span_start, span_end in spans:  # nor a placeholder
-            if start < span_start < cut < span_end:
-                cut = span_start
-        pieces.append(encoded[start:cut] + "=")
+        chunks.append(segment[start:cut])
         start = cut
-    pieces.append(encoded[start:])
-    return pieces
+    if start < len(segment):
+        chunks.append(segment[start:])
+    return chunks
+
+
+def _qp_pieces(encoded: str) -> list[str]:
+    """One encoded line as physical lines: every placeholder on a line of its own (soft breaks around it),
+    so that replacing it never makes a line too long for the text around it."""
+    pieces: list[str] = []
+    pos = 0
+    for match in PLACEHOLDER.finditer(encoded):
+        pieces += _qp_chunks(encoded[pos : match.start()])
+        pieces.append(match.group(0))
+        pos = match.end()
+    pieces += _qp_chunks(encoded[pos:])
+    if not pieces:
+        return [""]
+    return [piece + "=" for piece in pieces[:-1]] + [pieces[-1]]
 
 
 def qp_encode(text: str) -> str:
@@ -143,3 +158,51 @@ def build_message(spec: MessageSpec) -> bytes:
         )
     out.append(f"\n--{boundary}--\n".encode("ascii"))
     return b"".join(out)
+
+
+@dataclass(frozen=True, slots=True)
+class Recipient:
+    """The per-recipient values of the placeholders."""
+
+    address: str
+    greeting: str
+    unsubscribe_url: str
+    unsubscribe_mailto: str
+    name: str = ""
+
+
+def personalise(message: bytes, recipient: Recipient) -> bytes:
+    """Fill the placeholders of a ``message.eml`` for one recipient, in the raw bytes (no re-parsing).
+
+    Raises ValueError for values that cannot go into a header as they are (non-ASCII URLs, line breaks).
+    """
+    import html
+    from email.utils import formataddr
+
+    for value in (recipient.address, recipient.unsubscribe_url, recipient.unsubscribe_mailto):
+        if not value.isascii() or any(c in value for c in "\r\n<> "):
+            raise ValueError(f"{value!r} cannot go into a mail header: use ASCII without spaces or <>")
+    if "\n" in recipient.greeting or "\r" in recipient.greeting:
+        raise ValueError("the greeting must be one line")
+    head, _, body = message.partition(b"\n\n")
+    to = formataddr((recipient.name, recipient.address), charset="utf-8")
+    for placeholder, value in (
+        (RECIPIENT, to),
+        (UNSUBSCRIBE_URL, recipient.unsubscribe_url),
+        (UNSUBSCRIBE_MAILTO, recipient.unsubscribe_mailto),
+    ):
+        head = head.replace(placeholder.encode("ascii"), value.encode("ascii"))
+    boundary = re.search(rb'boundary="([^"]+)"', head)
+    if boundary is None:
+        raise ValueError("not a message.eml from publisher digest: no multipart boundary")
+    parts = body.split(b"--" + boundary.group(1))
+    for index, part in enumerate(parts):
+        is_html = part.lstrip().lower().startswith(b"content-type: text/html")
+        escape = html.escape if is_html else str
+        for placeholder, value in (
+            (GREETING, recipient.greeting),
+            (UNSUBSCRIBE_URL, recipient.unsubscribe_url),
+        ):
+            part = part.replace(placeholder.encode("ascii"), qp_encode(escape(value)).encode("ascii"))
+        parts[index] = part
+    return head + b"\n\n" + (b"--" + boundary.group(1)).join(parts)

@@ -1,4 +1,4 @@
-"""Test helpers for the digest: a small project (publisher.toml), settings and Entry objects built directly."""
+"""Digest test helpers: a small project (publisher.toml), Entry objects built directly, entry files."""
 
 from __future__ import annotations
 
@@ -94,3 +94,40 @@ def many_entries(count: int, *, images: bool = True) -> tuple[Entry, ...]:
         make_entry(n, image=photo(n) if images and n % 2 == 0 else None, lang="en" if n % 3 == 1 else "de")
         for n in range(1, count + 1)
     )
+
+
+def write_entry_file(
+    root: Path,
+    n: int,
+    *,
+    published: datetime | None = None,
+    title: str | None = None,
+    body: str | None = None,
+    extra: str = "",
+) -> Path:
+    """Write entries/<…>.md for entry ``n`` (front matter + Markdown), like an author would."""
+    when = published or NOW - timedelta(hours=n)
+    path = root / "entries" / f"{when:%Y-%m-%d}-meldung-{n:02d}.md"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    front = (
+        f"id: tag:news.example.org,2024:meldung-{n:02d}\n"
+        f'title: "{title or f"Meldung {n}: Neues aus den Stadtwerken"}"\n'
+        f"date: {when.isoformat()}\n"
+        f"summary: {SUMMARIES[n % 3]}\n"
+    )
+    if n % 2 == 0:
+        front += (
+            f"image:\n  url: media/foto-{n:02d}.jpg\n  alt: Foto zur Meldung {n}\n"
+            "  credit: Stadtwerke/Müller\n  width: 1200\n  height: 800\n"
+        )
+    text = body if body is not None else f"{SUMMARIES[n % 3]}\n\nMehr dazu im Kundenportal.\n"
+    path.write_text(f"---\n{front}{extra}---\n{text}", encoding="utf-8")
+    return path
+
+
+def make_cli_project(root: Path, count: int, extra_config: str = "") -> Settings:
+    """A project directory with publisher.toml and ``count`` entry files, newest NOW - 1 h."""
+    settings = make_project(root, extra_config)
+    for n in range(1, count + 1):
+        write_entry_file(root, n)
+    return settings
