@@ -147,6 +147,8 @@ def check_mjml_source(source: str, path: str) -> list[Problem]:
         closing, name, self_closing = match.group(1), match.group(2), match.group(3)
         line = text.count("\n", 0, match.start()) + 1
         if name not in MJML_TAGS:
+            if closing:  # reported at its opening tag
+                continue
             problems.append(
                 Problem(
                     path,
