@@ -261,7 +261,8 @@ def render_digest(
                 f"{len(selection.left_out)} older entr{'y' if len(selection.left_out) == 1 else 'ies'} "
                 f"left out of the digest: {', '.join(e.id for e in selection.left_out)}",
                 field="digest.max_entries",
-                hint=f"raise [digest] max_entries (now {settings.digest.max_entries}) to include them",
+                hint=f"raise [digest] max_entries (now {settings.digest.max_entries}) to include them: "
+                "once this digest is marked as sent, they are not offered again",
             )
         )
     if not settings.digest.sender_address.strip():
