@@ -14,7 +14,6 @@ from pathlib import Path
 
 import lxml.html
 import pytest
-from digest_fixtures import BERLIN, NOW, make_entry, make_project, many_entries, photo
 
 from publisher import digest
 from publisher.config import Settings
@@ -32,6 +31,7 @@ from publisher.errors import PublisherError
 from publisher.message import Recipient, personalise
 from publisher.model import Entry
 from publisher.state import DigestState, SentDigest, load_state
+from tests.digest_fixtures import BERLIN, NOW, make_entry, make_project, many_entries, photo
 
 GOLDEN = Path(__file__).parent / "golden" / "digest"
 TRICKY = "Preise < 5 € & „Rabatte“ für \"Kunden\" – 'heute'"
@@ -184,7 +184,7 @@ def test_max_entries_keeps_the_newest_and_says_what_was_left_out(tmp_path: Path)
 
 def config_with(**digest_keys: object) -> str:
     """publisher.toml text with extra [digest] keys (the fixture's [digest] table is replaced)."""
-    from digest_fixtures import CONFIG
+    from tests.digest_fixtures import CONFIG
 
     extra = "".join(f"{key} = {json.dumps(value)}\n" for key, value in digest_keys.items())
     return CONFIG.replace("[digest]\n", f"[digest]\n{extra}")
@@ -393,7 +393,7 @@ def test_a_digest_over_the_limit_gets_a_warning(tmp_path: Path) -> None:
 
 
 def test_sender_falls_back_to_digest_sender_name_and_author_email(tmp_path: Path) -> None:
-    from digest_fixtures import CONFIG
+    from tests.digest_fixtures import CONFIG
 
     settings = make_project(tmp_path, config=CONFIG.split("[smtp]")[0])
     message = email.message_from_bytes(
@@ -413,7 +413,7 @@ def test_missing_sender_address_and_postal_address_are_warnings(tmp_path: Path) 
 
 
 def test_an_invalid_sender_address_is_an_error(tmp_path: Path) -> None:
-    from digest_fixtures import CONFIG
+    from tests.digest_fixtures import CONFIG
 
     settings = make_project(
         tmp_path,

@@ -12,9 +12,9 @@ from pathlib import Path
 import click
 import pytest
 from click.testing import CliRunner, Result
-from digest_fixtures import NOW, make_cli_project, write_entry_file
 
 from publisher.cli import cli
+from tests.digest_fixtures import NOW, make_cli_project, write_entry_file
 
 REPO = Path(__file__).resolve().parent.parent
 AT_NOW = ["--now", NOW.isoformat()]

@@ -6,7 +6,6 @@ import shutil
 from pathlib import Path
 
 import pytest
-from digest_fixtures import NOW, make_entry, make_project, photo
 from mjml import mjml2html
 
 from publisher.config import Settings
@@ -15,6 +14,7 @@ from publisher.emailhtml import check_mjml_source, compile_mjml, render_template
 from publisher.errors import PublisherError
 from publisher.state import DigestState
 from publisher.templating import default_templates_dir, make_environment
+from tests.digest_fixtures import NOW, make_entry, make_project, photo
 
 MJML_OK = (
     "<mjml><mj-body><mj-section><mj-column><mj-text>Hallo</mj-text></mj-column></mj-section></mj-body></mjml>"

@@ -11,7 +11,6 @@ from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
-from digest_fixtures import BERLIN, NOW, make_entry, make_project, photo
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -29,6 +28,7 @@ from publisher.message import (
     qp_encode,
 )
 from publisher.state import DigestState
+from tests.digest_fixtures import BERLIN, NOW, make_entry, make_project, photo
 
 HEADERS = [
     "From",
