@@ -20,8 +20,8 @@ from pathlib import Path
 from publisher import __version__
 from publisher.cache import BuildCache
 from publisher.config import Settings
-from publisher.errors import Problem, PublisherError
-from publisher.loaders import entry_files, parse_entry
+from publisher.errors import Problem, PublisherError, warning
+from publisher.loaders import ASSET_SUFFIXES, EntryFile, parse_entry, scan_assets, scan_entry_files
 from publisher.model import Author, Entry, Feed, FeedMeta, Tag, newest_first
 from publisher.normalise import Normalised, SiteContext, normalise, removal_warnings
 from publisher.slugs import unique_slug
@@ -60,6 +60,7 @@ class Site:
     problems: tuple[Problem, ...]
     cache: BuildCache
     overrides: dict[str, Entry]  # entries re-normalised in this run (slug collisions), full
+    assets: tuple[EntryFile, ...] = ()  # media files in entries/, copied to out/ as they are
 
     def full(self, entry: Entry) -> Entry:
         """The entry with its content HTML, from the cache."""
@@ -91,6 +92,11 @@ def _normalise_file(path: Path, relative: str, site: SiteContext) -> tuple[str, 
     )
 
 
+def _file_digest(path: str) -> str:
+    with open(path, "rb") as handle:
+        return hashlib.sha256(handle.read()).hexdigest()
+
+
 def _light(result: Normalised) -> Normalised:
     if result.entry is None:
         return result
@@ -115,23 +121,16 @@ def _refresh_cache(settings: Settings, cache: BuildCache, progress: Progress | N
     stale: list[tuple[str, str]] = []
     touched: list[tuple[str, int, int]] = []
     paths: list[str] = []
-    for file in entry_files(settings.entries_dir):
-        relative = (
-            file.relative_to(settings.root).as_posix() if file.is_relative_to(settings.root) else str(file)
-        )
+    for file in scan_entry_files(settings.entries_dir, settings.root):
+        relative = file.relative
         paths.append(relative)
-        stat = file.stat()
         cached = known.get(relative)
-        if cached and cached[0] == stat.st_mtime_ns and cached[1] == stat.st_size:
+        if cached and cached[0] == file.mtime_ns and cached[1] == file.size:
             continue
-        if (
-            cached
-            and cached[1] == stat.st_size
-            and hashlib.sha256(file.read_bytes()).hexdigest() == cached[2]
-        ):
-            touched.append((relative, stat.st_mtime_ns, stat.st_size))
+        if cached and cached[1] == file.size and _file_digest(file.path) == cached[2]:
+            touched.append((relative, file.mtime_ns, file.size))
             continue
-        stale.append((str(file), relative))
+        stale.append((file.path, relative))
     cache.forget(set(known) - set(paths))
     cache.touch(touched)
     total = len(stale)
@@ -175,8 +174,24 @@ def load_site(settings: Settings, progress: Progress | None = None) -> Site:
     overrides_full = dict(overrides)
     light_overrides = {p: replace(e, content_html="") for p, e in overrides.items()}
     entries = [light_overrides.get(e.source_path, e) for e in entries]
+    assets, ignored = scan_assets(settings.entries_dir)
+    entries_prefix = (
+        settings.entries_dir.relative_to(settings.root).as_posix()
+        if settings.entries_dir.is_relative_to(settings.root)
+        else str(settings.entries_dir)
+    )
+    problems.extend(
+        warning(
+            f"{entries_prefix}/{name}",
+            "is neither an entry (.md) nor a media file, so it is not published",
+            hint=f"only media files ({', '.join(sorted(ASSET_SUFFIXES))}) are copied to out/",
+        )
+        for name in ignored
+    )
     problems.sort(key=lambda p: (p.path, p.line or 0, p.field or "", p.message))
-    return Site(settings, newest_first(entries), digests, tuple(problems), cache, overrides_full)
+    return Site(
+        settings, newest_first(entries), digests, tuple(problems), cache, overrides_full, tuple(assets)
+    )
 
 
 def _resolve_slugs(settings: Settings, entries: list[Entry], problems: list[Problem]) -> dict[str, Entry]:
@@ -299,7 +314,8 @@ def _templates_fingerprint(settings: Settings) -> str:
 
 
 def _feed_meta(settings: Settings, title: str, home_path: str, prefix: str, language: str) -> FeedMeta:
-    author = Author(settings.author, settings.author_email) if settings.author else None
+    # Atom requires an author on every entry unless the feed has one: fall back to the site title.
+    author = Author(settings.author or settings.title, settings.author_email)
     return FeedMeta(
         title=title,
         description=settings.description,
@@ -441,6 +457,12 @@ def _plan(site: Site, settings_fp: str, templates_fp: str) -> Iterator[_Job]:
                 _feed_meta(settings, f"{settings.title} ({lang})", "index.html", f"{lang}/", lang), chosen
             )
     yield _Job(_key("static", templates_fp), ("style.css",), lambda: {"style.css": archive.stylesheet(env)})
+    for asset in site.assets:
+        yield _Job(
+            _key("asset", asset.relative, asset.mtime_ns, asset.size),
+            (asset.relative,),
+            lambda asset=asset: {asset.relative: Path(asset.path).read_bytes()},
+        )
 
 
 def build(settings: Settings, progress: Progress | None = None) -> BuildReport:
@@ -492,7 +514,8 @@ def _write_outputs(site: Site, progress: Progress | None) -> BuildReport:
         if progress and (number % 200 == 0 or number == len(jobs)):
             progress("write", number, len(jobs))
     deleted = _delete_stale(out, set(previous) - set(keys))
-    site.cache.replace_outputs(keys)
+    if keys != previous:
+        site.cache.replace_outputs(keys)
     return BuildReport(tuple(written), tuple(deleted), unchanged, len(site.entries), site.problems)
 
 
