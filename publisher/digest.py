@@ -186,7 +186,7 @@ def render_digest(
     """Render every file of the digest; pure apart from reading templates. Raises PublisherError."""
     from publisher.digest_context import build_context
     from publisher.emailhtml import render_email_html, render_template
-    from publisher.message import GREETING, UNSUBSCRIBE_URL, MessageSpec, build_message
+    from publisher.message import GREETING, PLACEHOLDERS, UNSUBSCRIBE_URL, MessageSpec, build_message
 
     if env is None:
         from publisher.templating import make_environment
@@ -215,6 +215,13 @@ def render_digest(
             raise PublisherError(
                 f"{name}: the template has no unsubscribe link -> link {{{{ unsubscribe_url }}}} "
                 "(every digest must let its readers unsubscribe)"
+            )
+    # A placeholder in an entry or in the settings would be filled per recipient by the sender.
+    for placeholder in PLACEHOLDERS:
+        if placeholder in html or placeholder in text:
+            raise PublisherError(
+                f"{placeholder} appears in an entry or in the [digest] settings; it is reserved for "
+                "personalising message.eml -> reword that text"
             )
 
     from_name, from_address, problems = sender(settings)

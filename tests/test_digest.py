@@ -358,6 +358,12 @@ def test_sanitised_html_stays_sanitised(settings: Settings) -> None:
         assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
 
 
+def test_placeholders_in_entries_are_refused(settings: Settings) -> None:
+    entries = (make_entry(1, summary="Schreiben Sie uns: %%RECIPIENT%% ist reserviert."),)
+    with pytest.raises(PublisherError, match="%%RECIPIENT%% appears in an entry"):
+        render(settings, entries)
+
+
 def test_plain_text_is_not_escaped(settings: Settings) -> None:
     text = render(settings, golden_entries()).files["email.txt"].decode()
     assert TRICKY in text
