@@ -170,14 +170,40 @@ def sender(settings: Settings) -> tuple[str, str, list[Problem]]:
     return name, address, problems
 
 
-def _size_warning(size: int, where: str) -> Problem | None:
-    if size <= SIZE_LIMIT:
-        return None
-    return warning(
-        where,
-        f"the HTML is {size / 1024:.0f} KB; Gmail clips messages whose HTML exceeds {SIZE_LIMIT // 1024} KB",
-        hint="lower [digest] max_entries, shorten the summaries or slim down the templates",
-    )
+def _warnings(settings: Settings, selection: Selection, html_size: int, html_path: str) -> list[Problem]:
+    """What the user should know about a rendered digest: size, entries left out, no postal address."""
+    problems = []
+    if html_size > SIZE_LIMIT:
+        problems.append(
+            warning(
+                html_path,
+                f"the HTML is {html_size / 1024:.0f} KB; Gmail clips messages whose HTML exceeds "
+                f"{SIZE_LIMIT // 1024} KB",
+                hint="lower [digest] max_entries, shorten the summaries or slim down the templates",
+            )
+        )
+    if selection.left_out:
+        count = len(selection.left_out)
+        problems.append(
+            warning(
+                _config_path(settings),
+                f"{count} older entr{'y' if count == 1 else 'ies'} left out of the digest: "
+                + ", ".join(e.id for e in selection.left_out),
+                field="digest.max_entries",
+                hint=f"raise [digest] max_entries (now {settings.digest.max_entries}) to include them: "
+                "once this digest is marked as sent, they are not offered again",
+            )
+        )
+    if not settings.digest.sender_address.strip():
+        problems.append(
+            warning(
+                _config_path(settings),
+                "no postal address for the email footer",
+                field="digest.sender_address",
+                hint="newsletters must name the sender's postal address; set [digest] sender_address",
+            )
+        )
+    return problems
 
 
 def render_digest(
@@ -259,28 +285,9 @@ def render_digest(
     files["digest.json"] = (json.dumps(manifest, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
 
     html_size = len(message_html.encode("utf-8"))
-    where = f"{settings.out_dir.name}/digests/{date}/email.html"
-    problems += [p for p in (_size_warning(html_size, where),) if p]
-    if selection.left_out:
-        problems.append(
-            warning(
-                _config_path(settings),
-                f"{len(selection.left_out)} older entr{'y' if len(selection.left_out) == 1 else 'ies'} "
-                f"left out of the digest: {', '.join(e.id for e in selection.left_out)}",
-                field="digest.max_entries",
-                hint=f"raise [digest] max_entries (now {settings.digest.max_entries}) to include them: "
-                "once this digest is marked as sent, they are not offered again",
-            )
-        )
-    if not settings.digest.sender_address.strip():
-        problems.append(
-            warning(
-                _config_path(settings),
-                "no postal address for the email footer",
-                field="digest.sender_address",
-                hint="newsletters must name the sender's postal address; set [digest] sender_address",
-            )
-        )
+    problems += _warnings(
+        settings, selection, html_size, f"{settings.out_dir.name}/digests/{date}/email.html"
+    )
     return RenderedDigest(
         digest_id=digest_id,
         date=date,
@@ -329,6 +336,7 @@ def mark_sent(settings: Settings, rendered: RenderedDigest) -> DigestState:
 
 
 def load_digest_state(settings: Settings) -> DigestState:
+    """The sent-digest history; a corrupt state file raises PublisherError (never a silent reset)."""
     from publisher.state import load_state
 
     return load_state(settings.state_path)
