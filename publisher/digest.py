@@ -58,14 +58,14 @@ def parse_moment(text: str, tz: ZoneInfo) -> datetime:
 
     Raises ValueError with a message fit for the user.
     """
-    value = text.strip()
-    if value.endswith(("Z", "z")):
-        value = value[:-1] + "+00:00"
+    from publisher.normalise import parse_when
+
     try:
-        moment = datetime.fromisoformat(value)
+        moment = parse_when(text, tz)
     except ValueError:
         raise ValueError(f"{text!r} is not a date: write 2024-05-20 or 2024-05-20T09:00+02:00") from None
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=tz)
+    # In the site's zone, so that windows like "--days 30" show the offsets the site really had.
+    return moment.astimezone(tz)
 
 
 def default_now(settings: Settings) -> datetime:
