@@ -192,7 +192,7 @@ def check(state: CliState, strict: bool, fix_ids: bool) -> None:
       publisher check --strict
       publisher check --fix-ids     # then commit the changed entries
     """
-    from publisher.build import load_site
+    from publisher.site import load_site
     from publisher.project import fix_ids as write_ids
 
     settings = state.settings()
@@ -297,7 +297,7 @@ def digest(
       publisher digest --now 2024-05-20T09:00+02:00 --mark-sent
     """
     from publisher import digest as digests
-    from publisher.build import load_entries
+    from publisher.site import load_entries
 
     if since is not None and days is not None:
         raise click.UsageError("give either --since or --days, not both")
