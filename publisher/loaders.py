@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -50,15 +51,77 @@ class SourceEntry:
     field_lines: dict[str, int]
 
 
+@dataclass(frozen=True, slots=True)
+class EntryFile:
+    """An entry file found on disk: ``relative`` is its path from the project root, as messages show it."""
+
+    path: str
+    relative: str
+    mtime_ns: int
+    size: int
+
+
+def scan_entry_files(entries_dir: Path, root: Path) -> list[EntryFile]:
+    """Every ``*.md`` below ``entries_dir`` (hidden and ``_`` files and folders skipped), sorted.
+
+    Uses ``os.scandir`` because it returns the stat data with the listing: at 100,000 entries
+    this is several times faster than ``Path.rglob`` plus a ``stat`` per file.
+    """
+    base = entries_dir.resolve()
+    prefix = (
+        base.relative_to(root.resolve()).as_posix() + "/"
+        if base.is_relative_to(root.resolve())
+        else f"{base}/"
+    )
+    found: list[EntryFile] = []
+    stack = [(str(base), "")]
+    while stack:
+        folder, rel_folder = stack.pop()
+        with os.scandir(folder) as listing:
+            for item in listing:
+                if item.name.startswith((".", "_")):
+                    continue
+                if item.is_dir():
+                    stack.append((item.path, f"{rel_folder}{item.name}/"))
+                elif item.name.endswith(ENTRY_SUFFIX) and item.is_file():
+                    stat = item.stat()
+                    found.append(
+                        EntryFile(
+                            item.path, f"{prefix}{rel_folder}{item.name}", stat.st_mtime_ns, stat.st_size
+                        )
+                    )
+    found.sort(key=lambda f: f.relative)
+    return found
+
+
+ASSET_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".gif", ".webp", ".avif", ".pdf"})
+
+
+def scan_assets(entries_dir: Path) -> tuple[list[EntryFile], list[str]]:
+    """Media files kept beside the entries (copied to out/ at the same relative path), and the
+    relative paths of other files that are ignored. SVG is not copied: it can carry script."""
+    assets: list[EntryFile] = []
+    ignored: list[str] = []
+    base = entries_dir.resolve()
+    for folder, dirs, files in os.walk(base):
+        dirs[:] = sorted(d for d in dirs if not d.startswith((".", "_")))
+        for name in files:
+            if name.startswith((".", "_")) or name.endswith(ENTRY_SUFFIX):
+                continue
+            full = os.path.join(folder, name)
+            relative = Path(full).relative_to(base).as_posix()
+            if Path(name).suffix.lower() in ASSET_SUFFIXES:
+                stat = os.stat(full)
+                assets.append(EntryFile(full, relative, stat.st_mtime_ns, stat.st_size))
+            else:
+                ignored.append(relative)
+    assets.sort(key=lambda f: f.relative)
+    return assets, sorted(ignored)
+
+
 def entry_files(entries_dir: Path) -> list[Path]:
     """Every entry file below ``entries_dir``, in a stable order; hidden files and folders are skipped."""
-    found = []
-    for path in entries_dir.rglob(f"*{ENTRY_SUFFIX}"):
-        relative = path.relative_to(entries_dir)
-        if any(part.startswith((".", "_")) for part in relative.parts) or not path.is_file():
-            continue
-        found.append(path)
-    return sorted(found, key=lambda p: p.relative_to(entries_dir).as_posix())
+    return [Path(f.path) for f in scan_entry_files(entries_dir, entries_dir)]
 
 
 def _line_of_byte(data: bytes, offset: int) -> int:

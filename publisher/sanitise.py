@@ -55,6 +55,12 @@ CONTENT_DROPPED = frozenset(
 )
 MARKDOWN_EXTENSIONS = ["table", "strikethrough", "autolink"]
 
+# Tags and attributes cmark-gfm itself emits. HTML made only of these needs no removal report;
+# anything else (raw HTML in the Markdown) goes through the full HTMLParser-based finder.
+_START_TAG = re.compile(r"<([a-zA-Z][a-zA-Z0-9]*)([^>]*)>")
+_ATTRIBUTE_NAME = re.compile(r"""\s([^\s=>"'/]+)(?:\s*=\s*(?:"[^"]*"|'[^']*'|[^\s>]+))?""")
+_CMARK_ATTRIBUTES = frozenset({"href", "src", "alt", "title", "align", "start", "class"})
+
 
 def strip_control_chars(text: str) -> tuple[str, list[Removal]]:
     found = XML_ILLEGAL.findall(text)
@@ -132,11 +138,38 @@ class SafeHtml:
     removed: tuple[Removal, ...]
 
 
-def sanitise_html(html: str, base_url: str, page_url: str) -> SafeHtml:
-    """Clean untrusted HTML: allow-listed tags and attributes, safe URL schemes, absolute links."""
+def _needs_full_report(html: str) -> bool:
+    if "<!--" in html:
+        return True
+    for match in _START_TAG.finditer(html):
+        if match.group(1).lower() not in ALLOWED_TAGS:
+            return True
+        for name in _ATTRIBUTE_NAME.findall(match.group(2)):
+            if name.lower() not in _CMARK_ATTRIBUTES:
+                return True
+    return False
+
+
+def find_removals(html: str) -> tuple[Removal, ...]:
+    """What ``sanitise_html`` will drop from ``html``, in document order."""
+    if not _needs_full_report(html):
+        return tuple(
+            Removal(f'<{m.group(1)} {m.group(2)}="{m.group(3)}">', "unsafe URL scheme")
+            for m in _URL_ATTRIBUTE.finditer(html)
+            if not _safe_url(m.group(3))
+        )
     finder = _RemovalFinder()
     finder.feed(html)
     finder.close()
+    return tuple(finder.removed)
+
+
+_URL_ATTRIBUTE = re.compile(r'<(a|img|blockquote|q|del|ins)\b[^>]*?\s(href|src|cite)="([^"]*)"')
+
+
+def sanitise_html(html: str, base_url: str, page_url: str) -> SafeHtml:
+    """Clean untrusted HTML: allow-listed tags and attributes, safe URL schemes, absolute links."""
+    removed = find_removals(html)
 
     def filter_attribute(tag: str, name: str, value: str) -> str | None:
         if (tag, name) in URL_ATTRIBUTES:
@@ -157,7 +190,7 @@ def sanitise_html(html: str, base_url: str, page_url: str) -> SafeHtml:
         link_rel=None,
         strip_comments=True,
     )
-    return SafeHtml(cleaned.strip() + "\n" if cleaned.strip() else "", tuple(finder.removed))
+    return SafeHtml(cleaned.strip() + "\n" if cleaned.strip() else "", removed)
 
 
 class _TextExtractor(HTMLParser):
@@ -188,7 +221,19 @@ class _TextExtractor(HTMLParser):
             self._current.append(data)
 
 
+_FIRST_PARAGRAPH = re.compile(r"<p>(.*?)</p>", re.DOTALL)
+
+
 def first_paragraph_text(html: str) -> str:
+    """Plain text of the first non-empty ``<p>`` (only that paragraph is parsed)."""
+    for match in _FIRST_PARAGRAPH.finditer(html):
+        text = _paragraph_text(match.group(0))
+        if text:
+            return text
+    return ""
+
+
+def _paragraph_text(html: str) -> str:
     extractor = _TextExtractor()
     extractor.feed(html)
     extractor.close()

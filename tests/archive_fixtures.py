@@ -93,7 +93,14 @@ def full_entry() -> Entry:
 
 
 def english_entry(n: int = 3) -> Entry:
-    return make_entry(n, title=f"Entry {n}: Apples & <Pears>", lang="en", tags=(ENGLISH,))
+    return make_entry(
+        n,
+        slug=f"entry-{n}",
+        title=f"Entry {n}: Apples & <Pears>",
+        lang="en",
+        tags=(ENGLISH,),
+        summary="In English.",
+    )
 
 
 def lightweight(entry: Entry) -> Entry:
