@@ -259,7 +259,7 @@ def _write_outputs(site: Site, progress: Progress | None) -> BuildReport:
     from publisher.output import write_if_changed
 
     out = site.settings.out_dir
-    previous = site.cache.output_keys()
+    previous = site.cache.output_keys(out)
     keys: dict[str, str] = {}
     written: list[str] = []
     unchanged = 0
@@ -275,9 +275,11 @@ def _write_outputs(site: Site, progress: Progress | None) -> BuildReport:
             unchanged += 1
         else:
             todo.append(entry)
+    jobs = list(_plan(site, settings_fp, templates_fp))
+    current = set(keys.values()) | {job.key for job in jobs}
+    site.cache.invalidate_outputs(out, [p for p, k in previous.items() if k not in current])
     written.extend(_render_entry_pages(site, todo, progress))
     unchanged += len(todo) - len(written)
-    jobs = list(_plan(site, settings_fp, templates_fp))
     for number, job in enumerate(jobs, start=1):
         known = job.paths if job.paths is not None else tuple(by_key.get(job.key, ()))
         if known and all(previous.get(p) == job.key and (out / p).is_file() for p in known):
@@ -294,7 +296,7 @@ def _write_outputs(site: Site, progress: Progress | None) -> BuildReport:
             progress("write", number, len(jobs))
     deleted = _delete_stale(out, set(previous) - set(keys))
     if keys != previous:
-        site.cache.replace_outputs(keys)
+        site.cache.replace_outputs(out, keys)
     return BuildReport(tuple(written), tuple(deleted), unchanged, len(site.entries), site.problems)
 
 

@@ -7,6 +7,7 @@ import hashlib
 import logging
 import os
 import pickle
+import time
 from collections import defaultdict
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
@@ -26,6 +27,7 @@ logger = logging.getLogger(__name__)
 Progress = Callable[[str, int, int], None]
 PARALLEL_THRESHOLD = 256
 CHUNK_SIZE = 128
+RACY_NS = 2_000_000_000  # mtimes younger than this are not trusted (coarse file system clocks)
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,6 +53,12 @@ def site_context(settings: Settings) -> SiteContext:
     return SiteContext(settings.base_url, settings.timezone, settings.language)
 
 
+def _trusted_mtime(mtime_ns: int) -> int:
+    """The mtime to remember, or 0 if the file changed so recently that another change within the
+    same clock tick would keep it (then the next build compares the content instead)."""
+    return mtime_ns if time.time_ns() - mtime_ns > RACY_NS else 0
+
+
 def _normalise_file(path: Path, relative: str, site: SiteContext) -> tuple[str, int, int, str, bytes, str]:
     """Read, parse and normalise one file; the row the cache stores (runs in worker processes)."""
     stat = path.stat()
@@ -62,7 +70,7 @@ def _normalise_file(path: Path, relative: str, site: SiteContext) -> tuple[str, 
     light = _light(result)
     return (
         relative,
-        stat.st_mtime_ns,
+        _trusted_mtime(stat.st_mtime_ns),
         stat.st_size,
         digest,
         pickle.dumps(light, pickle.HIGHEST_PROTOCOL),
@@ -106,7 +114,7 @@ def _refresh_cache(settings: Settings, cache: BuildCache, progress: Progress | N
         if cached and cached[0] == file.mtime_ns and cached[1] == file.size:
             continue
         if cached and cached[1] == file.size and _file_digest(file.path) == cached[2]:
-            touched.append((relative, file.mtime_ns, file.size))
+            touched.append((relative, _trusted_mtime(file.mtime_ns), file.size))
             continue
         stale.append((file.path, relative))
     cache.forget(set(known) - set(paths))
