@@ -1,0 +1,270 @@
+"""The body of an imported press release: lines -> paragraphs, ``##`` headings and list items -> Markdown."""
+
+from __future__ import annotations
+
+import bisect
+import itertools
+import re
+from dataclasses import dataclass, field
+
+from publisher import rawtext as rt
+
+# A word that may follow a suspended hyphen at a line end: "Geschäfts-" + "und Erlösmodelle".
+SUSPENDED_NEXT = frozenset(
+    ("und", "oder", "bzw", "bzw.", "sowie", "bis", "als", "wie", "noch", "and", "or", "to")
+)
+_OPENER = re.compile(r"[A-ZÄÖÜ0-9„\"“‚‘'«»(\[]")
+_HYPHEN_END = re.compile(r"(\w+)-$")
+KIND_LABEL = {"paragraph": "paragraph", "heading": "## heading", "item": "list item"}
+
+
+@dataclass
+class Unit:
+    """One body element and the input lines it came from; ``offsets`` locate each line in ``text``."""
+
+    kind: str  # "paragraph", "heading" or "item"
+    lines: list[rt.RawLine]
+    text: str
+    offsets: list[int]
+    notes: list[str]
+    kept: bool = True
+    reason: str = ""
+    extra: list[tuple[int, str]] = field(default_factory=list)
+
+    def line_at(self, offset: int) -> rt.RawLine:
+        return self.lines[max(0, bisect.bisect_right(self.offsets, offset) - 1)]
+
+    def drop(self, reason: str) -> None:
+        self.kept, self.reason = False, reason
+
+    @property
+    def trace(self) -> list[tuple[int, str, str, str]]:
+        """(line number, target, kind, reason) for every line of this unit."""
+        if not self.kept:
+            return [(line.number, "removed", self.kind, self.reason) for line in self.lines]
+        return [
+            (line.number, "body", self.kind, note) for line, note in zip(self.lines, self.notes, strict=True)
+        ]
+
+
+def body_units(lines: list[rt.RawLine]) -> list[Unit]:
+    """Group the body's free lines into units: blocks break at blank or already-claimed lines."""
+    blocks: list[list[rt.RawLine]] = []
+    for line in lines:
+        if blocks and blocks[-1][-1].number == line.number - 1:
+            blocks[-1].append(line)
+        else:
+            blocks.append([line])
+    vocabulary = _vocabulary(lines)
+    units: list[Unit] = []
+    for index, block in enumerate(blocks):
+        units.extend(_block_units(block, index < len(blocks) - 1, vocabulary))
+    _drop_trailing_links(units)
+    kept = [u for u in units if u.kept]
+    if kept and kept[-1].kind == "heading":  # a heading needs something after it
+        last = kept[-1]
+        last.kind, last.notes = "paragraph", ["short last line: kept as a paragraph (nothing follows it)"]
+    return units
+
+
+def _vocabulary(lines: list[rt.RawLine]) -> set[str]:
+    words: set[str] = set()
+    for line in lines:
+        for token in re.findall(r"\w+(?:-\w+)*", line.text.casefold()):
+            parts = token.split("-")
+            words.update(parts)
+            words.update(f"{a}-{b}" for a, b in itertools.pairwise(parts))
+    return words
+
+
+def _bullet(block: list[rt.RawLine], i: int) -> str | None:
+    """The item text if line ``i`` is a list item; a dash mid-sentence (wrapped text) is not one."""
+    match = rt.BULLET_RE.match(block[i].text)
+    if not match:
+        return None
+    if match.group("dash") and i > 0:
+        prev = block[i - 1].text
+        if not (rt.ends_sentence(prev) or prev.endswith(":") or rt.BULLET_RE.match(prev)):
+            return None
+    return match.group("item")
+
+
+def _is_heading(block: list[rt.RawLine], i: int, more_after: bool) -> bool:
+    """A short line without final punctuation, after a sentence end and before more text."""
+    text = block[i].text
+    if len(text) > 100 or len(text.split()) > 12 or text[-1] in ".,;:!…-–—" or not _OPENER.match(text):
+        return False
+    if (rt.ends_sentence(text) and not text.endswith("?")) or rt.is_link_line(text) or _bullet(block, i):
+        return False
+    if i > 0 and not (rt.ends_sentence(block[i - 1].text) or _bullet(block, i - 1)):
+        return False
+    if i < len(block) - 1:
+        if not _OPENER.match(block[i + 1].text) and _bullet(block, i + 1) is None:
+            return False
+    elif not more_after:
+        return False
+    width = max(len(line.text) for line in block)
+    return len(block) == 1 or len(text) < 0.75 * width
+
+
+def _continues(block: list[rt.RawLine], i: int, more_after: bool) -> bool:
+    """Does line ``i`` continue the paragraph of line ``i - 1`` (soft wrap) rather than start a new one?"""
+    prev, line = block[i - 1].text, block[i].text
+    if _bullet(block, i) is not None or _is_heading(block, i, more_after):
+        return False
+    if rt.is_link_line(prev) or rt.is_link_line(line) or rt.trailing_section_name(prev):
+        return False
+    if _HYPHEN_END.search(prev) or line[:1].islower():
+        return True
+    return not (rt.ends_sentence(prev) or prev.endswith(":"))
+
+
+def _block_units(block: list[rt.RawLine], more_after: bool, vocabulary: set[str]) -> list[Unit]:
+    units: list[Unit] = []
+    i = 0
+    while i < len(block):
+        line = block[i]
+        item = _bullet(block, i)
+        if item is not None:
+            group = [line]
+            i += 1
+            while i < len(block) and _bullet(block, i) is None and _item_continues(line, block[i]):
+                group.append(block[i])
+                i += 1
+            units.append(_joined("item", group, vocabulary, first=item, note="list item"))
+        elif _is_heading(block, i, more_after):
+            units.append(Unit("heading", [line], line.text, [0], ["short line without final punctuation"]))
+            i += 1
+        else:
+            group = [line]
+            i += 1
+            while i < len(block) and _continues(block, i, more_after):
+                group.append(block[i])
+                i += 1
+            units.append(_joined("paragraph", group, vocabulary, first=line.text, note="paragraph"))
+    return units
+
+
+def _item_continues(bullet: rt.RawLine, line: rt.RawLine) -> bool:
+    return line.text[:1].islower() or line.indent > bullet.indent
+
+
+def _joined(kind: str, lines: list[rt.RawLine], vocabulary: set[str], first: str, note: str) -> Unit:
+    """Join soft-wrapped lines; undo PDF hyphenation but keep suspended hyphens (``Geschäfts- und``)."""
+    text, offsets, notes = first, [0], [note]
+    for line in lines[1:]:
+        nxt = line.text
+        match = _HYPHEN_END.search(text)
+        word = re.match(r"\w+", nxt)
+        sep, why = " ", "joined to the line before (no sentence end)"
+        if match and word:
+            stem, head = match.group(1), word.group(0)
+            if nxt[0].islower() and nxt.split()[0].rstrip(",") in SUSPENDED_NEXT:
+                why = f"kept the suspended hyphen '{stem}- {head}'"
+            elif not nxt[0].islower():
+                sep, why = "", f"joined '{stem}-' + '{head}' keeping the hyphen (compound)"
+            elif f"{stem}-{head}".casefold() in vocabulary and (stem + head).casefold() not in vocabulary:
+                sep, why = "", f"joined '{stem}-' + '{head}' keeping the hyphen (written so elsewhere)"
+            else:
+                text, sep, why = text[:-1], "", f"joined '{stem}-' + '{head}' (hyphenation at the line end)"
+        offsets.append(len(text) + len(sep))
+        text += sep + nxt
+        notes.append(why)
+    return Unit(kind, lines, text, offsets, notes)
+
+
+def _link_unit(unit: Unit) -> bool:
+    return unit.kind in ("paragraph", "item") and all(rt.is_link_line(line.text) for line in unit.lines)
+
+
+def _drop_trailing_links(units: list[Unit]) -> None:
+    """``Weitere Informationen`` / ``Mehr erfahren`` at the end, followed by links only (or nothing), goes."""
+    kept = [u for u in units if u.kept]
+    j = len(kept)
+    while j > 0 and _link_unit(kept[j - 1]):
+        j -= 1
+    links = kept[j:]
+    head = kept[j - 1] if j > 0 and rt.trailing_section_name(kept[j - 1].text) else None
+    if head is None and links and rt.trailing_section_name(links[0].text):
+        head, links = links[0], links[1:]
+    if head is None:
+        return
+    name = rt.trailing_section_name(head.text)
+    what = "only links" if links or rt.URL_RE.search(head.text) else "nothing"
+    head.drop(f"trailing '{name}' section with {what}")
+    for unit in links:
+        unit.drop(f"link in the trailing '{name}' section")
+
+
+def dedupe(units: list[Unit], seen: dict[str, str]) -> list[tuple[rt.RawLine, str, str]]:
+    """Drop repeated paragraphs and sentences (quote styles do not count); the first occurrence stays.
+
+    ``seen`` maps comparison keys to where they were first seen (title, subtitle). Whole units are
+    dropped in place; the removed single sentences are returned as (line, sentence, reason).
+    """
+    removed: list[tuple[rt.RawLine, str, str]] = []
+    headings: set[str] = set()
+    for unit in units:
+        key = rt.same_text_key(unit.text)
+        if not unit.kept:
+            continue
+        if unit.kind == "heading":
+            if key in headings or key in seen:
+                unit.drop(f"repeats {seen.get(key, 'an earlier heading')}")
+            headings.add(key)
+            continue
+        if key in seen:
+            unit.drop(f"repeats {seen[key]}")
+            continue
+        spans = rt.sentence_spans(unit.text)
+        repeats = [(a, b, seen.get(rt.same_text_key(unit.text[a:b]))) for a, b in spans]
+        if all(where for _, _, where in repeats):
+            unit.drop(f"every sentence repeats an earlier one (first: {repeats[0][2]})")
+            continue
+        kept = []
+        for start, end, where in repeats:
+            line, sentence = unit.line_at(start), unit.text[start:end]
+            if where:
+                removed.append((line, sentence, f"repeats a sentence of {where}"))
+            else:
+                seen[rt.same_text_key(sentence)] = f"line {line.number}"
+                kept.append(sentence)
+        seen.setdefault(key, f"the paragraph from line {unit.lines[0].number}")
+        if len(kept) < len(spans):
+            unit.text = " ".join(kept)
+    return removed
+
+
+# --- Markdown -----------------------------------------------------------------------------------
+
+_INLINE = re.compile(r"([\\`*_\[\]<~])")
+_BLOCK_START = re.compile(r"^(?:(\d{1,9})([.)])(?=\s|$)|([#>+=|-]))")
+
+
+def escape_markdown(text: str) -> str:
+    """Keep the wording literal in Markdown: ``*``, ``_``, ``<`` … and list/heading starts are escaped."""
+    parts, pos = [], 0
+    for match in rt.URL_RE.finditer(text):
+        parts.append(_INLINE.sub(r"\\\1", text[pos : match.start()]))
+        parts.append(match.group(0))
+        pos = match.end()
+    parts.append(_INLINE.sub(r"\\\1", text[pos:]))
+    escaped = "".join(parts)
+    return _BLOCK_START.sub(lambda m: f"{m[1]}\\{m[2]}" if m[1] else f"\\{m[3]}", escaped, count=1)
+
+
+def join_units_markdown(units: list[Unit]) -> str:
+    out: list[str] = []
+    previous = ""
+    for unit in units:
+        if unit.kind == "heading":
+            block = "## " + escape_markdown(unit.text)
+        elif unit.kind == "item":
+            block = "- " + escape_markdown(unit.text)
+        else:
+            block = escape_markdown(unit.text)
+        if out:
+            out.append("\n" if unit.kind == previous == "item" else "\n\n")
+        out.append(block)
+        previous = unit.kind
+    return "".join(out)
