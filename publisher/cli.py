@@ -317,8 +317,8 @@ def import_command(
     """
     import json
 
-    from publisher.importer import ImportOptions, explain_lines, import_bytes, read_source
-    from publisher.importfile import EntryIndex, entry_filename, write_entry
+    from publisher.importer import ImportOptions, explain_lines, import_bytes
+    from publisher.importfile import EntryIndex, entry_filename, read_source, write_entry
     from publisher.rawtext import MAX_BYTES
 
     settings = state.settings()

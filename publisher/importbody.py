@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import bisect
-import itertools
 import re
 from dataclasses import dataclass, field
 
@@ -68,13 +67,18 @@ def body_units(lines: list[rt.RawLine]) -> list[Unit]:
 
 
 def _vocabulary(lines: list[rt.RawLine]) -> set[str]:
+    """Every word of the text as written on one line (hyphenated compounds whole and in parts)."""
     words: set[str] = set()
     for line in lines:
         for token in re.findall(r"\w+(?:-\w+)*", line.text.casefold()):
-            parts = token.split("-")
-            words.update(parts)
-            words.update(f"{a}-{b}" for a, b in itertools.pairwise(parts))
+            words.add(token)
+            words.update(token.split("-"))
     return words
+
+
+def _known(word: str, vocabulary: set[str]) -> bool:
+    """Is ``word`` (or a longer form such as a plural) written somewhere in the text?"""
+    return any(w.startswith(word) for w in vocabulary)
 
 
 def _bullet(block: list[rt.RawLine], i: int) -> str | None:
@@ -84,7 +88,14 @@ def _bullet(block: list[rt.RawLine], i: int) -> str | None:
         return None
     if match.group("dash") and i > 0:
         prev = block[i - 1].text
-        if not (rt.ends_sentence(prev) or prev.endswith(":") or rt.BULLET_RE.match(prev)):
+        following = block[i + 1].text if i + 1 < len(block) else ""
+        if not (
+            rt.ends_sentence(prev)
+            or prev.endswith(":")
+            or rt.BULLET_RE.match(prev)
+            or following.startswith(match.group("dash") + " ")
+            or not _soft_wrapped(block, i)
+        ):
             return None
     return match.group("item")
 
@@ -101,10 +112,23 @@ def _is_heading(block: list[rt.RawLine], i: int, more_after: bool) -> bool:
     if i < len(block) - 1:
         if not _OPENER.match(block[i + 1].text) and _bullet(block, i + 1) is None:
             return False
-    elif not more_after:
-        return False
+        return not _soft_wrapped(block, i + 1)
+    return more_after
+
+
+def soft_wrapped(previous: str, line: str, width: int) -> bool:
+    """Was ``previous`` broken only because ``line``'s first word did not fit (PDF or e-mail wrapping)?
+
+    Text wrapped at ``width`` puts a word on the next line only when it would not fit, so a short
+    line followed by a short word is a deliberate break (a heading, subtitle or new paragraph).
+    """
+    first = line.split(" ", 1)[0]
+    return len(previous) + 1 + len(first) > width
+
+
+def _soft_wrapped(block: list[rt.RawLine], i: int) -> bool:
     width = max(len(line.text) for line in block)
-    return len(block) == 1 or len(text) < 0.75 * width
+    return soft_wrapped(block[i - 1].text, block[i].text, width)
 
 
 def _continues(block: list[rt.RawLine], i: int, more_after: bool) -> bool:
@@ -116,7 +140,9 @@ def _continues(block: list[rt.RawLine], i: int, more_after: bool) -> bool:
         return False
     if _HYPHEN_END.search(prev) or line[:1].islower():
         return True
-    return not (rt.ends_sentence(prev) or prev.endswith(":"))
+    if rt.ends_sentence(prev) or prev.endswith(":"):
+        return False
+    return _soft_wrapped(block, i)
 
 
 def _block_units(block: list[rt.RawLine], more_after: bool, vocabulary: set[str]) -> list[Unit]:
@@ -163,7 +189,9 @@ def _joined(kind: str, lines: list[rt.RawLine], vocabulary: set[str], first: str
                 why = f"kept the suspended hyphen '{stem}- {head}'"
             elif not nxt[0].islower():
                 sep, why = "", f"joined '{stem}-' + '{head}' keeping the hyphen (compound)"
-            elif f"{stem}-{head}".casefold() in vocabulary and (stem + head).casefold() not in vocabulary:
+            elif _known(f"{stem}-{head}".casefold(), vocabulary) and not _known(
+                (stem + head).casefold(), vocabulary
+            ):
                 sep, why = "", f"joined '{stem}-' + '{head}' keeping the hyphen (written so elsewhere)"
             else:
                 text, sep, why = text[:-1], "", f"joined '{stem}-' + '{head}' (hyphenation at the line end)"
@@ -225,9 +253,9 @@ def dedupe(units: list[Unit], seen: dict[str, str]) -> list[tuple[rt.RawLine, st
         for start, end, where in repeats:
             line, sentence = unit.line_at(start), unit.text[start:end]
             if where:
-                removed.append((line, sentence, f"repeats a sentence of {where}"))
+                removed.append((line, sentence, f"repeats {where}"))
             else:
-                seen[rt.same_text_key(sentence)] = f"line {line.number}"
+                seen[rt.same_text_key(sentence)] = f"a sentence in line {line.number}"
                 kept.append(sentence)
         seen.setdefault(key, f"the paragraph from line {unit.lines[0].number}")
         if len(kept) < len(spans):

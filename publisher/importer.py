@@ -15,7 +15,7 @@ from datetime import date
 from publisher import rawtext as rt
 from publisher.errors import Problem, PublisherError, warning
 from publisher.ids import mint_id
-from publisher.importbody import Unit, body_units, dedupe, join_units_markdown
+from publisher.importbody import Unit, body_units, dedupe, join_units_markdown, soft_wrapped
 from publisher.model import Removal
 from publisher.rawdates import find_dates, is_label, parse_dateline
 from publisher.slugs import slugify
@@ -242,7 +242,8 @@ def _header_and_title(draft: _Draft) -> rt.RawLine:
             f"{draft.source}:{title.number}: no title-like line: the first line of text {problem} "
             "-> put the title on a line of its own at the top"
         )
-    draft.claim(title, "title", "title", "first line of text after the label/dateline")
+    where = "after the label/dateline" if index else "of the text"
+    draft.claim(title, "title", "title", f"first line {where}, reads as a title")
     for line in draft.content(after=title.number)[:3]:
         if draft.date is None and parse_dateline(line.text):
             _header_line(draft, line, "after the title")
@@ -253,12 +254,15 @@ def _header_line(draft: _Draft, line: rt.RawLine, where: str) -> bool:
     if is_label(line.text):
         draft.claim(line, "removed", "label", f"label line {where} (names the kind of text)")
         return True
-    value = parse_dateline(line.text)
-    if value is None:
+    dateline = parse_dateline(line.text)
+    if dateline is None:
         return False
     if draft.date is None:
-        draft.date, draft.date_line = value, line.number
-        draft.claim(line, "date", "dateline", f"dateline {where} -> date {value.isoformat()}")
+        draft.date, draft.date_line = dateline.value, line.number
+        draft.claim(line, "date", "dateline", f"dateline {where} -> date {dateline.value.isoformat()}")
+        if dateline.place:
+            reason = "place name of the dateline (the date went to date)"
+            draft.claim(line, "removed", "dateline", reason, removed=dateline.place)
     else:
         draft.claim(line, "removed", "dateline", f"another dateline {where}; the first one gave the date")
     return True
@@ -347,11 +351,24 @@ def _subtitle(draft: _Draft, title: rt.RawLine) -> rt.RawLine | None:
         or rt.bullet_item(text) is not None
         or rt.is_link_line(text)
         or rt.trailing_section_name(text)
-        or (following.number == line.number + 1 and following.text[:1].islower())
+        or (following.number == line.number + 1 and not _stands_alone(draft, line, following))
     ):
         return None
     draft.claim(line, "subtitle", "subtitle", "short single sentence right after the title")
     return line
+
+
+def _stands_alone(draft: _Draft, line: rt.RawLine, following: rt.RawLine) -> bool:
+    """A line directly followed by more text stands alone only if it was not (or cannot have been) wrapped."""
+    if following.text[:1].islower():
+        return False
+    block = [line]
+    for step in (-1, 1):
+        number = line.number + step
+        while 0 < number <= len(draft.lines) and draft.lines[number - 1].text:
+            block.append(draft.lines[number - 1])
+            number += step
+    return not soft_wrapped(line.text, following.text, max(len(b.text) for b in block))
 
 
 def _date_from_text(draft: _Draft, subtitle: rt.RawLine | None, units: list[Unit]) -> str | None:

@@ -12,6 +12,7 @@ import yaml
 from publisher import rawtext
 from publisher.errors import PublisherError
 from publisher.importer import ImportedEntry
+from publisher.loaders import entry_files
 from publisher.output import write_atomic
 
 logger = logging.getLogger(__name__)
@@ -112,7 +113,7 @@ class EntryIndex:
     def scan(cls, entries_dir: Path) -> EntryIndex:
         index = cls(entries_dir)
         if entries_dir.is_dir():
-            for path in sorted(entries_dir.glob("*.md")):
+            for path in entry_files(entries_dir):
                 entry_id = read_entry_id(path)
                 if entry_id:
                     index.paths.setdefault(entry_id, path)

@@ -92,7 +92,13 @@ def is_label(line: str) -> bool:
     return bool(LABEL_RE.match(line.strip()))
 
 
-def parse_dateline(line: str) -> date | None:
+@dataclass(frozen=True, slots=True)
+class Dateline:
+    value: date
+    place: str = ""  # "Berlin" in "Berlin, 14.05.2024"
+
+
+def parse_dateline(line: str) -> Dateline | None:
     """The date of a line that is nothing but a dateline, else None.
 
     Accepts a label, a weekday, a time, "vom"/"am" and a leading place name around one date:
@@ -106,10 +112,11 @@ def parse_dateline(line: str) -> date | None:
         return None
     found = dates[0]
     before, after = line[: found.start], line[found.end :]
-    rest_after = _PUNCT.sub("", _FILLER.sub("", after))
-    rest_before = _PUNCT.sub(" ", _FILLER.sub("", before)).strip()
-    if rest_after:
+    if _PUNCT.sub("", _FILLER.sub("", after)):
         return None
-    if not rest_before or (_CITY.match(rest_before) and before.rstrip().endswith(",")):
-        return found.value
+    rest_before = _PUNCT.sub(" ", _FILLER.sub("", before)).strip()
+    if not rest_before:
+        return Dateline(found.value)
+    if _CITY.match(rest_before) and before.rstrip().endswith(","):
+        return Dateline(found.value, rest_before)
     return None

@@ -116,13 +116,13 @@ URL_RE = re.compile(r"(?:https?://|www\.)[^\s<>\"“”„«»]+[^\s<>\"“”�
 EMAIL_RE = re.compile(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b")
 BULLET_RE = re.compile(r"^(?:(?P<dot>[•·▪◦‣●○■□➢►▸✓✔])\s*|(?P<dash>[-–—*+])\s+)(?P<item>\S.*)$")
 CREDIT_RE = re.compile(
-    r"^(?:(?:©|\(c\)|Ⓒ)|(?:Fotos?|Bilder?|Bildquelle|Bildnachweis|Fotonachweis|Photo|Image|Credit|Copyright|"
+    r"^(?:(?:©|\(c\)|Ⓒ)|(?:Fotos?|Bild(?:er)?|Bildquelle|Bildnachweis|Fotonachweis|Photo|Image|Credit|Copyright|"
     r"Foto ?credit)\s*:)\s*©?\s*(?P<credit>\S.{0,99})$",
     re.I,
 )
 AUTHOR_RE = re.compile(
     r"^(?:(?:Text|Texte|Autor|Autorin|Autoren|Autorinnen|Author|Authors|Redaktion|Verfasst von|Written by|"
-    r"Text und Fotos?|Text und Bilder?|Text & Fotos?)\s*:\s*|(?P<by>Von|By)\s+)(?P<names>\S.*)$",
+    r"Text und Fotos?|Text und Bild(?:er)?|Text & Fotos?)\s*:\s*|(?P<by>Von|By)\s+)(?P<names>\S.*)$",
     re.I,
 )
 SOURCE_RE = re.compile(
@@ -256,8 +256,25 @@ ABBREVIATIONS = _words(
 )
 
 
+def _abbreviation(token: str) -> bool:
+    """``Dr.``, ``z.``, ``A.`` (an initial), ``14.`` (an ordinal), ``u.a.``: a period that ends no sentence."""
+    word = token.strip("(„\"“'").rstrip(".").casefold()
+    return (
+        word in ABBREVIATIONS
+        or (word.isdigit() and len(word) <= 2)
+        or len(word) == 1
+        or ("." in word and len(word) <= 6)
+    )
+
+
 def ends_sentence(text: str) -> bool:
-    return text.rstrip(CLOSERS)[-1:] in TERMINAL if text.rstrip(CLOSERS) else False
+    """Does ``text`` end a sentence (``.``, ``!``, ``?``, ``…``, also before closing quotes)?"""
+    bare = text.rstrip(CLOSERS)
+    if not bare or bare[-1] not in TERMINAL:
+        return False
+    return not (
+        bare == text and bare.endswith(".") and not bare.endswith("..") and _abbreviation(bare.split()[-1])
+    )
 
 
 def sentence_spans(text: str) -> list[tuple[int, int]]:
@@ -267,14 +284,8 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
         nxt = text[match.end() : match.end() + 1]
         if not nxt or not _OPENERS.match(nxt):
             continue
-        token = text[start : match.start() + 1].split()[-1] if text[start : match.start() + 1].split() else ""
-        word = token.strip("(„\"“'").rstrip(".").casefold()
-        if match.group(0)[0] == "." and (
-            word in ABBREVIATIONS
-            or (word.isdigit() and len(word) <= 2)
-            or len(word) == 1
-            or ("." in word and len(word) <= 6)
-        ):
+        words = text[start : match.start() + 1].split()
+        if match.group(0)[0] == "." and words and _abbreviation(words[-1]):
             continue
         end = match.start() + len(match.group(0).rstrip())
         spans.append((start, end))
