@@ -257,7 +257,7 @@ ABBREVIATIONS = _words(
 
 
 def _abbreviation(token: str) -> bool:
-    """``Dr.``, ``z.``, ``A.`` (an initial), ``14.`` (an ordinal), ``u.a.``: a period that ends no sentence."""
+    """``Dr.``, ``z.``, ``A.`` (initial), ``14.`` (ordinal), ``u.a.``: a period that ends no sentence."""
     word = token.strip("(„\"“'").rstrip(".").casefold()
     return (
         word in ABBREVIATIONS

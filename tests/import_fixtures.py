@@ -101,6 +101,10 @@ class Chooser:
         return out
 
 
+def _words(text: str) -> list[str]:
+    return text.split()
+
+
 DE = {
     "labels": ["Meldung", "Pressemitteilung", "News", "Presseinformation"],
     "dates": [
@@ -109,7 +113,7 @@ DE = {
         "{d:%Y-%m-%d}",
         "Pressemitteilung vom {d:%d.%m.%Y}",
     ],
-    "months": "Januar Februar März April Mai Juni Juli August September Oktober November Dezember".split(),
+    "months": _words("Januar Februar März April Mai Juni Juli August September Oktober November Dezember"),
     "titles": [
         "Neue Förderung für Cluster gestartet",
         "ClusterAllianz stellt Zukunftspapier vor - Innovation stärken",
@@ -159,7 +163,7 @@ DE = {
     "authors": ["Text: Daniel Boss", "Autorin: Eva Kühn", "Von Jana Weiß"],
     "sources": ["Quelle: https://www.example.org/presse/meldung-1", "Quelle: www.example.de/news"],
     "boilerplate": [
-        "Mit Ihrer Erlaubnis verwenden wir Google Analytics, um den Traffic auf dieser Website zu analysieren.",
+        "Mit Ihrer Erlaubnis verwenden wir Google Analytics, um den Traffic auf der Website zu analysieren.",
         "Diese Website verwendet Cookies. Mit der Nutzung stimmen Sie der Datenschutzerklärung zu.",
         "Seite drucken | Teilen | Facebook | LinkedIn",
         "Alle akzeptieren",
@@ -171,7 +175,7 @@ DE = {
 EN = {
     "labels": ["News", "Press release"],
     "dates": ["{month} {d.day}, {d.year}", "{d.day} {month} {d.year}", "{d:%Y-%m-%d}"],
-    "months": "January February March April May June July August September October November December".split(),
+    "months": _words("January February March April May June July August September October November December"),
     "titles": ["Cluster networks meet in Brussels", "New funding for clusters - applications open in June"],
     "subtitles": ["A look back in numbers and voices"],
     "sentences": [
@@ -249,7 +253,7 @@ def _wrap(paragraph: str, width: int) -> str:
     return "\n".join([*lines, line])
 
 
-def make_release(c: Chooser) -> Release:  # noqa: C901 - one generator, read top to bottom
+def make_release(c: Chooser) -> Release:
     pool = c.pick([DE, DE, EN])
     r = Release(text="", lang=pool["lang"], title=c.pick(pool["titles"]))
     when = c.pick([date(2024, 5, 14), date(2023, 11, 8), date(2020, 12, 22)])
