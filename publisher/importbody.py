@@ -257,7 +257,7 @@ def dedupe(units: list[Unit], seen: dict[str, str]) -> list[tuple[rt.RawLine, st
             else:
                 seen[rt.same_text_key(sentence)] = f"a sentence in line {line.number}"
                 kept.append(sentence)
-        seen.setdefault(key, f"the paragraph from line {unit.lines[0].number}")
+        seen[key] = f"the paragraph from line {unit.lines[0].number}"
         if len(kept) < len(spans):
             unit.text = " ".join(kept)
     return removed

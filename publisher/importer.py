@@ -346,6 +346,7 @@ def _subtitle(draft: _Draft, title: rt.RawLine) -> rt.RawLine | None:
     text = line.text
     if (
         len(text) > 200
+        or rt.same_text_key(text) == rt.same_text_key(title.text)
         or len(rt.sentences(text)) != 1
         or text.endswith((":", ",", ";", "-"))
         or rt.bullet_item(text) is not None

@@ -82,7 +82,6 @@ ODD_SPACES = dict.fromkeys(
 )
 ODD_SPACES.update(dict.fromkeys(map(ord, "\u200a\u202f\u205f\u3000\t"), " "))
 INVISIBLE = dict.fromkeys(map(ord, "\u00ad\u200b\u200c\u200d\u2060\ufeff"), None)
-LINE_BREAKS = re.compile(r"\r\n|[\r\f\v\u2028\u2029\x85]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,7 +96,7 @@ class RawLine:
 
 def split_lines(text: str) -> list[RawLine]:
     lines = []
-    for number, raw in enumerate(LINE_BREAKS.sub("\n", text).split("\n"), 1):
+    for number, raw in enumerate(text.splitlines() or [""], 1):
         clean = raw.translate(INVISIBLE).translate(ODD_SPACES)
         indent = len(clean) - len(clean.lstrip(" "))
         clean = re.sub(r" {2,}", " ", clean).strip()
@@ -193,7 +192,7 @@ BANNER_BUTTONS = _words(
 _SHARE_STRONG = _words(
     "teilen drucken druckansicht druckversion share print facebook twitter linkedin xing whatsapp instagram "
     "pinterest telegram mastodon bluesky reddit seitenanfang kopieren weiterempfehlen empfehlen tweet "
-    "zurück übersicht top"
+    "zurück übersicht top oben"
 )
 _SHARE_WORDS = _SHARE_STRONG | _words(
     "seite artikel beitrag diese dieser this page per e-mail email mail versenden senden link nach oben auf "

@@ -41,9 +41,9 @@ def count_in_body(sentence: str, entry: ImportedEntry) -> int:
 
 
 def input_lines(text: str) -> list[tuple[int, str]]:
-    """Numbered non-blank lines, split independently of the importer."""
-    lines = text.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n").split("\n")
-    return [(n, line) for n, line in enumerate(lines, 1) if line.strip(" \t\u00a0\u202f\u2009")]
+    """Numbered non-blank lines (Python's own idea of lines and of white space)."""
+    invisible = str.maketrans("", "", "\u00ad\u200b\u200c\u200d\u2060\ufeff")
+    return [(n, line) for n, line in enumerate(text.splitlines(), 1) if line.translate(invisible).strip()]
 
 
 def assert_nothing_lost(text: str, entry: ImportedEntry) -> None:
