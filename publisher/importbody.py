@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import bisect
+import itertools
 import re
 from dataclasses import dataclass, field
 
@@ -46,8 +47,12 @@ class Unit:
         ]
 
 
-def body_units(lines: list[rt.RawLine]) -> list[Unit]:
-    """Group the body's free lines into units: blocks break at blank or already-claimed lines."""
+def body_units(lines: list[rt.RawLine], blank_separated: bool = False) -> list[Unit]:
+    """Group the body's free lines into units: blocks break at blank or already-claimed lines.
+
+    ``blank_separated``: the text separates paragraphs by blank lines, so a single line break after a
+    sentence end is a soft wrap when the next word would not have fitted (PDF text), not a new paragraph.
+    """
     blocks: list[list[rt.RawLine]] = []
     for line in lines:
         if blocks and blocks[-1][-1].number == line.number - 1:
@@ -57,7 +62,7 @@ def body_units(lines: list[rt.RawLine]) -> list[Unit]:
     vocabulary = _vocabulary(lines)
     units: list[Unit] = []
     for index, block in enumerate(blocks):
-        units.extend(_block_units(block, index < len(blocks) - 1, vocabulary))
+        units.extend(_block_units(block, index < len(blocks) - 1, vocabulary, blank_separated))
     _drop_trailing_links(units)
     kept = [u for u in units if u.kept]
     if kept and kept[-1].kind == "heading":  # a heading needs something after it
@@ -126,12 +131,25 @@ def soft_wrapped(previous: str, line: str, width: int) -> bool:
     return len(previous) + 1 + len(first) > width
 
 
+def wrapped_block(texts: list[str]) -> bool:
+    """Does the block show soft wrapping: a line broken mid-sentence where the next word did not fit?"""
+    width = max(len(t) for t in texts)
+    return any(
+        not rt.ends_sentence(a)
+        and (b[:1].islower() or soft_wrapped(a, b, width))
+        and not (
+            rt.BULLET_RE.match(b) or rt.is_link_line(a) or rt.is_link_line(b) or rt.trailing_section_name(a)
+        )
+        for a, b in itertools.pairwise(texts)
+    )
+
+
 def _soft_wrapped(block: list[rt.RawLine], i: int) -> bool:
     width = max(len(line.text) for line in block)
     return soft_wrapped(block[i - 1].text, block[i].text, width)
 
 
-def _continues(block: list[rt.RawLine], i: int, more_after: bool) -> bool:
+def _continues(block: list[rt.RawLine], i: int, more_after: bool, blank_separated: bool) -> bool:
     """Does line ``i`` continue the paragraph of line ``i - 1`` (soft wrap) rather than start a new one?"""
     prev, line = block[i - 1].text, block[i].text
     if _bullet(block, i) is not None or _is_heading(block, i, more_after):
@@ -140,12 +158,16 @@ def _continues(block: list[rt.RawLine], i: int, more_after: bool) -> bool:
         return False
     if _HYPHEN_END.search(prev) or line[:1].islower():
         return True
-    if rt.ends_sentence(prev) or prev.endswith(":"):
+    if prev.endswith(":"):
         return False
+    if rt.ends_sentence(prev):
+        return blank_separated and _soft_wrapped(block, i)
     return _soft_wrapped(block, i)
 
 
-def _block_units(block: list[rt.RawLine], more_after: bool, vocabulary: set[str]) -> list[Unit]:
+def _block_units(
+    block: list[rt.RawLine], more_after: bool, vocabulary: set[str], blank_separated: bool
+) -> list[Unit]:
     units: list[Unit] = []
     i = 0
     while i < len(block):
@@ -164,7 +186,7 @@ def _block_units(block: list[rt.RawLine], more_after: bool, vocabulary: set[str]
         else:
             group = [line]
             i += 1
-            while i < len(block) and _continues(block, i, more_after):
+            while i < len(block) and _continues(block, i, more_after, blank_separated):
                 group.append(block[i])
                 i += 1
             units.append(_joined("paragraph", group, vocabulary, first=line.text, note="paragraph"))
@@ -265,7 +287,7 @@ def dedupe(units: list[Unit], seen: dict[str, str]) -> list[tuple[rt.RawLine, st
 
 # --- Markdown -----------------------------------------------------------------------------------
 
-_INLINE = re.compile(r"([\\`*_\[\]<~])")
+_INLINE = re.compile(r"([\\`*_\[\]<~]|&(?=#?\w+;))")
 _BLOCK_START = re.compile(r"^(?:(\d{1,9})([.)])(?=\s|$)|([#>+=|-]))")
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
@@ -15,7 +16,7 @@ from datetime import date
 from publisher import rawtext as rt
 from publisher.errors import Problem, PublisherError, warning
 from publisher.ids import mint_id
-from publisher.importbody import Unit, body_units, dedupe, join_units_markdown, soft_wrapped
+from publisher.importbody import Unit, body_units, dedupe, join_units_markdown, soft_wrapped, wrapped_block
 from publisher.model import Removal
 from publisher.rawdates import find_dates, is_label, parse_dateline
 from publisher.slugs import slugify
@@ -122,6 +123,8 @@ class _Draft:
 
     def claim(self, line: rt.RawLine, target: str, kind: str, reason: str, removed: str | None = "") -> None:
         """Record a decision; a removal also goes to ``removed`` (``removed=None``: already recorded)."""
+        if line.changed and target != "removed":
+            reason += " (odd spaces normalised)"
         step = Step(line.number, line.text, target, kind, reason)
         self.roles.setdefault(line.number, step)
         self.steps.append(step)
@@ -154,7 +157,7 @@ def import_text(
     title_line = _header_and_title(draft)
     image = _image_blocks(draft, title_line)
     subtitle_line = _subtitle(draft, title_line)
-    units = body_units(draft.content(after=title_line.number))
+    units = body_units(draft.content(after=title_line.number), _blank_separated(draft, title_line.number))
     seen = {rt.same_text_key(title_line.text): "the title"}
     if subtitle_line is not None:
         seen.setdefault(rt.same_text_key(subtitle_line.text), "the subtitle")
@@ -359,17 +362,37 @@ def _subtitle(draft: _Draft, title: rt.RawLine) -> rt.RawLine | None:
     return line
 
 
+_OPENER = re.compile(r"[A-ZÄÖÜ0-9„\"“‚‘'«]")
+
+
+def _blank_separated(draft: _Draft, after: int) -> bool:
+    """Are the text's paragraphs separated by blank lines (rather than by single line breaks)?"""
+    numbers = [line.number for line in draft.content(after)]
+    return bool(numbers) and any(not line.text for line in draft.lines[numbers[0] : numbers[-1]])
+
+
 def _stands_alone(draft: _Draft, line: rt.RawLine, following: rt.RawLine) -> bool:
-    """A line directly followed by more text stands alone only if it was not (or cannot have been) wrapped."""
+    """A line directly followed by more text stands alone if it was not (or cannot have been) wrapped.
+
+    Where a wrap could have fallen, it stands alone only in text without blank lines that is not
+    wrapped elsewhere either (no line broken mid-sentence because the next word did not fit), and
+    only if it does not end with an article or conjunction.
+    """
     if following.text[:1].islower():
         return False
-    block = [line]
-    for step in (-1, 1):
-        number = line.number + step
-        while 0 < number <= len(draft.lines) and draft.lines[number - 1].text:
-            block.append(draft.lines[number - 1])
-            number += step
-    return not soft_wrapped(line.text, following.text, max(len(b.text) for b in block))
+    blocks: list[list[str]] = [[]]
+    for other in draft.lines[line.number - 1 :]:
+        if draft.free(other) or other.number == line.number:
+            blocks[-1].append(other.text)
+        elif blocks[-1]:
+            blocks.append([])
+    if not soft_wrapped(line.text, following.text, max(len(t) for t in blocks[0])):
+        return True
+    if _blank_separated(draft, line.number - 1) or wrapped_block(blocks[0][1:]):
+        return False
+    if line.text.rsplit(" ", 1)[-1] in rt.DANGLING_WORDS or not _OPENER.match(following.text):
+        return False
+    return not any(wrapped_block(b) for b in blocks[1:] if b)
 
 
 def _date_from_text(draft: _Draft, subtitle: rt.RawLine | None, units: list[Unit]) -> str | None:

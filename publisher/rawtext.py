@@ -76,12 +76,8 @@ def _decode_legacy(data: bytes, source: str) -> tuple[str, str]:
 
 # --- whitespace ---------------------------------------------------------------------------------
 
-# Spaces that copy-and-paste brings along; all become a plain space.
-ODD_SPACES = dict.fromkeys(
-    map(ord, "\u00a0\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009"), " "
-)
-ODD_SPACES.update(dict.fromkeys(map(ord, "\u200a\u202f\u205f\u3000\t"), " "))
 INVISIBLE = dict.fromkeys(map(ord, "\u00ad\u200b\u200c\u200d\u2060\ufeff"), None)
+_SPACES = re.compile(r"\s+")
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,9 +93,9 @@ class RawLine:
 def split_lines(text: str) -> list[RawLine]:
     lines = []
     for number, raw in enumerate(text.splitlines() or [""], 1):
-        clean = raw.translate(INVISIBLE).translate(ODD_SPACES)
-        indent = len(clean) - len(clean.lstrip(" "))
-        clean = re.sub(r" {2,}", " ", clean).strip()
+        visible = raw.translate(INVISIBLE)
+        indent = len(visible) - len(visible.lstrip())
+        clean = _SPACES.sub(" ", visible).strip()  # NBSP, thin, narrow, tab ... -> one plain space
         lines.append(RawLine(number, clean, indent, clean != raw.strip()))
     return lines
 
@@ -305,6 +301,11 @@ def same_text_key(text: str) -> str:
     """Comparison key for duplicates: quote styles, dashes, spacing and case do not matter."""
     return re.sub(r"\s+", " ", text.translate(_QUOTES)).strip().casefold()
 
+
+# Words a title or subtitle does not end with, but a line of wrapped text often does.
+DANGLING_WORDS = _words(
+    "der die das den dem des ein eine einer einem einen für und oder the a of and or for with"
+)
 
 # --- language -----------------------------------------------------------------------------------
 
