@@ -11,7 +11,7 @@ import yaml
 
 from publisher import rawtext
 from publisher.errors import PublisherError
-from publisher.importer import ImportedEntry
+from publisher.importmodel import ImportedEntry
 from publisher.loaders import entry_files
 from publisher.output import write_atomic
 

@@ -9,7 +9,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any, TypeVar
 
-from publisher.importer import ImportedEntry
+from publisher.importmodel import ImportedEntry
 
 T = TypeVar("T")
 DATA = Path(__file__).parent / "data"
