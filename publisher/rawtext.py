@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass
 
 from charset_normalizer import from_bytes
@@ -46,12 +45,16 @@ def decode(data: bytes, source: str) -> Decoded:
         except UnicodeDecodeError:
             text, encoding = _decode_legacy(data, source)
     text = text.lstrip("\ufeff")
-    controls = sum(1 for c in text if unicodedata.category(c) == "Cc" and c not in "\n\r\t\f\v")
+    controls = len(_CONTROLS.findall(text))
     if controls > max(2, len(text) // 100):
         raise _binary(source)
     if not text.strip():
         raise PublisherError(f"{source}: the file is empty -> paste the press release text into it")
     return Decoded(text, encoding)
+
+
+# C0 and C1 control characters other than tab and line breaks: text has (almost) none, binaries many.
+_CONTROLS = re.compile("[\x00-\x08\x0e-\x1f\x7f-\x9f]")
 
 
 def _binary(source: str) -> PublisherError:
@@ -294,12 +297,15 @@ def sentences(text: str) -> list[str]:
     return [text[a:b] for a, b in sentence_spans(text)]
 
 
-_QUOTES = str.maketrans({c: '"' for c in '„“”‟«»"″'} | {c: "'" for c in "‚‘’‛‹›`´"} | {"–": "-", "—": "-"})
+_DOUBLE_QUOTES = re.compile('[„“”‟«»″"]')
+_SINGLE_QUOTES = re.compile("[‚‘’‛‹›`´]")
+_DASHES = re.compile("[–—]")
 
 
 def same_text_key(text: str) -> str:
     """Comparison key for duplicates: quote styles, dashes, spacing and case do not matter."""
-    return re.sub(r"\s+", " ", text.translate(_QUOTES)).strip().casefold()
+    text = _DASHES.sub("-", _SINGLE_QUOTES.sub("'", _DOUBLE_QUOTES.sub('"', text)))
+    return " ".join(text.split()).casefold()
 
 
 # Words a title or subtitle does not end with, but a line of wrapped text often does.
@@ -319,10 +325,13 @@ ENGLISH_WORDS = _words(
 )
 
 
+_UMLAUTS = re.compile("[äöüßÄÖÜ]")
+
+
 def detect_language(text: str, default: str = "de") -> str:
     """``de`` or ``en`` by counting common function words; ``default`` when the text gives no sign."""
     words = re.findall(r"[a-zäöüß]+", text.casefold())
-    german = sum(w in GERMAN_WORDS for w in words) + 2 * sum(c in "äöüß" for c in text.casefold()) // 3
+    german = sum(w in GERMAN_WORDS for w in words) + 2 * len(_UMLAUTS.findall(text)) // 3
     english = sum(w in ENGLISH_WORDS for w in words)
     if german == english:
         return default
