@@ -15,7 +15,6 @@ SUSPENDED_NEXT = frozenset(
 )
 _OPENER = re.compile(r"[A-ZÄÖÜ0-9„\"“‚‘'«»(\[]")
 _HYPHEN_END = re.compile(r"(\w+)-$")
-KIND_LABEL = {"paragraph": "paragraph", "heading": "## heading", "item": "list item"}
 
 
 @dataclass
@@ -29,6 +28,7 @@ class Unit:
     notes: list[str]
     kept: bool = True
     reason: str = ""
+    marker: str = "-"  # a list item's Markdown marker: "-" or "1." for numbered lists
     extra: list[tuple[int, str]] = field(default_factory=list)
 
     def line_at(self, offset: int) -> rt.RawLine:
@@ -88,6 +88,9 @@ def _known(word: str, vocabulary: set[str]) -> bool:
 
 def _bullet(block: list[rt.RawLine], i: int) -> str | None:
     """The item text if line ``i`` is a list item; a dash mid-sentence (wrapped text) is not one."""
+    numbered = _numbered(block, i)
+    if numbered:
+        return numbered[1]
     match = rt.BULLET_RE.match(block[i].text)
     if not match:
         return None
@@ -103,6 +106,23 @@ def _bullet(block: list[rt.RawLine], i: int) -> str | None:
         ):
             return None
     return match.group("item")
+
+
+def _numbered(block: list[rt.RawLine], i: int) -> tuple[str, str] | None:
+    """``1. Text`` / ``2) Text``: (marker, text) when the line before or after continues the count.
+
+    Markdown renumbers ordered lists from their first number, so only consecutive numbers make a
+    list (``7. Ausgabe`` after ``3. …`` stays text, with its number).
+    """
+    match = rt.NUMBERED_RE.match(block[i].text)
+    if not match:
+        return None
+    number = int(match.group("number"))
+    for j, expected in ((i - 1, number - 1), (i + 1, number + 1)):
+        other = rt.NUMBERED_RE.match(block[j].text) if 0 <= j < len(block) else None
+        if other and int(other.group("number")) == expected:
+            return f"{number}.", match.group("item")
+    return None
 
 
 def _is_heading(block: list[rt.RawLine], i: int, more_after: bool) -> bool:
@@ -138,7 +158,11 @@ def wrapped_block(texts: list[str]) -> bool:
         not rt.ends_sentence(a)
         and (b[:1].islower() or soft_wrapped(a, b, width))
         and not (
-            rt.BULLET_RE.match(b) or rt.is_link_line(a) or rt.is_link_line(b) or rt.trailing_section_name(a)
+            rt.BULLET_RE.match(b)
+            or rt.NUMBERED_RE.match(b)
+            or rt.is_link_line(a)
+            or rt.is_link_line(b)
+            or rt.trailing_section_name(a)
         )
         for a, b in itertools.pairwise(texts)
     )
@@ -179,9 +203,21 @@ def _block_units(
             while i < len(block) and _bullet(block, i) is None and _item_continues(line, block[i]):
                 group.append(block[i])
                 i += 1
-            units.append(_joined("item", group, vocabulary, first=item, note="list item"))
+            numbered = _numbered(block, group[0].number - block[0].number)
+            marker = numbered[0] if numbered else "-"
+            unit = _joined("item", group, vocabulary, first=item, note=f"list item ({marker} in Markdown)")
+            unit.marker = marker
+            units.append(unit)
         elif _is_heading(block, i, more_after):
-            units.append(Unit("heading", [line], line.text, [0], ["short line without final punctuation"]))
+            units.append(
+                Unit(
+                    "heading",
+                    [line],
+                    line.text,
+                    [0],
+                    ["## heading: short line without final punctuation, more text follows"],
+                )
+            )
             i += 1
         else:
             group = [line]
@@ -310,11 +346,12 @@ def join_units_markdown(units: list[Unit]) -> str:
         if unit.kind == "heading":
             block = "## " + escape_markdown(unit.text)
         elif unit.kind == "item":
-            block = "- " + escape_markdown(unit.text)
+            block = f"{unit.marker} {escape_markdown(unit.text)}"
         else:
             block = escape_markdown(unit.text)
+        kind = unit.kind + ("-numbered" if unit.marker != "-" else "")
         if out:
-            out.append("\n" if unit.kind == previous == "item" else "\n\n")
+            out.append("\n" if kind == previous and unit.kind == "item" else "\n\n")
         out.append(block)
-        previous = unit.kind
+        previous = kind
     return "".join(out)

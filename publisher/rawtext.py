@@ -113,6 +113,7 @@ def normalised_text(lines: list[RawLine]) -> str:
 URL_RE = re.compile(r"(?:https?://|www\.)[^\s<>\"“”„«»]+[^\s<>\"“”„«».,;:!?)\]]")
 EMAIL_RE = re.compile(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b")
 BULLET_RE = re.compile(r"^(?:(?P<dot>[•·▪◦‣●○■□➢►▸✓✔])\s*|(?P<dash>[-–—*+])\s+)(?P<item>\S.*)$")
+NUMBERED_RE = re.compile(r"^(?P<number>\d{1,2})[.)]\s+(?P<item>\S.*)$")
 CREDIT_RE = re.compile(
     r"^(?:(?:©|\(c\)|Ⓒ)|(?:Fotos?|Bild(?:er)?|Bildquelle|Bildnachweis|Fotonachweis|Photo|Image|Credit|Copyright|"
     r"Foto ?credit)\s*:)\s*©?\s*(?P<credit>\S.{0,99})$",

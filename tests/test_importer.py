@@ -229,6 +229,15 @@ def test_bullet_lists(marker: str) -> None:
     )
 
 
+def test_numbered_lists_need_consecutive_numbers() -> None:
+    text = (
+        "Titel\n\nSo geht es:\n1. Antrag stellen\n2. Unterlagen einreichen\n3) Bescheid abwarten\n7. Tag.\n"
+    )
+    assert imported(text).body_markdown == (
+        "So geht es:\n\n1. Antrag stellen\n2. Unterlagen einreichen\n3. Bescheid abwarten\n\n7\\. Tag folgt."
+    )
+
+
 def test_dash_in_wrapped_sentence_is_no_bullet() -> None:
     text = (
         "Titel\n\nDas Programm beinhaltete Diskussionen über die vier großen Herausforderungen Europas\n"
