@@ -234,7 +234,7 @@ def test_numbered_lists_need_consecutive_numbers() -> None:
         "Titel\n\nSo geht es:\n1. Antrag stellen\n2. Unterlagen einreichen\n3) Bescheid abwarten\n7. Tag.\n"
     )
     assert imported(text).body_markdown == (
-        "So geht es:\n\n1. Antrag stellen\n2. Unterlagen einreichen\n3. Bescheid abwarten\n\n7\\. Tag folgt."
+        "So geht es:\n\n1. Antrag stellen\n2. Unterlagen einreichen\n3. Bescheid abwarten\n\n7\\. Tag."
     )
 
 
