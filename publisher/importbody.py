@@ -13,7 +13,6 @@ from publisher import rawtext as rt
 SUSPENDED_NEXT = frozenset(
     ("und", "oder", "bzw", "bzw.", "sowie", "bis", "als", "wie", "noch", "and", "or", "to")
 )
-_OPENER = re.compile(r"[A-ZÄÖÜ0-9„\"“‚‘'«»(\[]")
 _HYPHEN_END = re.compile(r"(\w+)-$")
 
 
@@ -128,14 +127,19 @@ def _numbered(block: list[rt.RawLine], i: int) -> tuple[str, str] | None:
 def _is_heading(block: list[rt.RawLine], i: int, more_after: bool) -> bool:
     """A short line without final punctuation, after a sentence end and before more text."""
     text = block[i].text
-    if len(text) > 100 or len(text.split()) > 12 or text[-1] in ".,;:!…-–—" or not _OPENER.match(text):
+    if (
+        len(text) > 100
+        or len(text.split()) > 12
+        or text[-1] in ".,;:!…-–—"
+        or not rt.SENTENCE_START.match(text)
+    ):
         return False
     if (rt.ends_sentence(text) and not text.endswith("?")) or rt.is_link_line(text) or _bullet(block, i):
         return False
     if i > 0 and not (rt.ends_sentence(block[i - 1].text) or _bullet(block, i - 1)):
         return False
     if i < len(block) - 1:
-        if not _OPENER.match(block[i + 1].text) and _bullet(block, i + 1) is None:
+        if not rt.SENTENCE_START.match(block[i + 1].text) and _bullet(block, i + 1) is None:
             return False
         return not _soft_wrapped(block, i + 1)
     return more_after

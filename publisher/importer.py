@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
@@ -97,6 +96,11 @@ def import_text(
         for number, target, kind, reason in unit.trace:
             draft.claim(lines[number - 1], target, kind, reason, removed=None)
     if options.date is not None:
+        if draft.date_line is not None and draft.date != options.date:
+            line = lines[draft.date_line - 1]
+            draft.steps.append(
+                Step(line.number, line.text, "date", "dateline", f"--date {options.date} wins")
+            )
         draft.date, date_source = options.date, "option"
     elif draft.date is not None:
         date_source = "dateline"
@@ -138,7 +142,7 @@ def import_text(
 
 
 def _classify_lines(draft: _Draft) -> None:
-    """Decisions that do not depend on position: boilerplate, author, source and credit lines."""
+    """Decisions that do not depend on position: boilerplate, author and source lines."""
     for line in draft.lines:
         if not line.text:
             continue
@@ -235,20 +239,19 @@ def _image_blocks(draft: _Draft, title: rt.RawLine) -> ImportedImage | None:
         ):
             caption = None
         parts = [
-            ("image.alt", dup, "image text, repeated"),
             ("image.alt", alt, "image alt text (line before the credit)"),
+            ("image.credit", line, f"image credit -> {credit}"),
+            ("image.caption", caption, "image caption title (line after the credit)"),
         ]
-        parts += [("image.credit", line, f"image credit -> {credit}")]
-        parts += [("image.caption", caption, "image caption title (line after the credit)")]
         if image is None:
             image = ImportedImage(alt.text if alt else "", caption.text if caption else "", credit)
+            if dup is not None:
+                draft.claim(dup, "removed", "image", "image alt text repeated on the next line")
             for target, part, reason in parts:
-                if part is dup and part is not None:
-                    draft.claim(part, "removed", "image", "image alt text repeated on the next line")
-                elif part is not None:
+                if part is not None:
                     draft.claim(part, target, "image", reason)
         else:
-            for _, part, _ in parts:
+            for part in (dup, alt, line, caption):
                 if part is not None:
                     draft.claim(part, "removed", "image", "another image block; an entry keeps one image")
     return image
@@ -290,9 +293,6 @@ def _subtitle(draft: _Draft, title: rt.RawLine) -> rt.RawLine | None:
     return line
 
 
-_OPENER = re.compile(r"[A-ZÄÖÜ0-9„\"“‚‘'«]")
-
-
 def _blank_separated(draft: _Draft, after: int) -> bool:
     """Are the text's paragraphs separated by blank lines (rather than by single line breaks)?"""
     numbers = [line.number for line in draft.content(after)]
@@ -318,7 +318,7 @@ def _stands_alone(draft: _Draft, line: rt.RawLine, following: rt.RawLine) -> boo
         return True
     if _blank_separated(draft, line.number - 1) or wrapped_block(blocks[0][1:]):
         return False
-    if line.text.rsplit(" ", 1)[-1] in rt.DANGLING_WORDS or not _OPENER.match(following.text):
+    if line.text.rsplit(" ", 1)[-1] in rt.DANGLING_WORDS or not rt.SENTENCE_START.match(following.text):
         return False
     return not any(wrapped_block(b) for b in blocks[1:] if b)
 

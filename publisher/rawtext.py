@@ -247,7 +247,7 @@ def is_link_line(line: str) -> bool:
 TERMINAL = ".!?…"
 CLOSERS = "\"“”’‘»«)]'"
 _BOUNDARY = re.compile(r"[.!?…]+[\"“”’‘»«)\]']*\s+")
-_OPENERS = re.compile(r"[A-ZÄÖÜ0-9„\"“‚‘'«»(\[]")
+SENTENCE_START = re.compile(r"[A-ZÄÖÜ0-9„\"“‚‘'«»(\[]")
 ABBREVIATIONS = _words(
     "dr prof bzw ca nr st mio mrd usw etc vgl ggf inkl zzgl evtl sog bspw abs art tel fax hr fr dipl ing str "
     "jh jhd min max mr mrs ms no vs co inc ltd corp jan feb febr mär apr jun jul aug sep sept okt oct "
@@ -281,7 +281,7 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
     spans, start = [], 0
     for match in _BOUNDARY.finditer(text):
         nxt = text[match.end() : match.end() + 1]
-        if not nxt or not _OPENERS.match(nxt):
+        if not nxt or not SENTENCE_START.match(nxt):
             continue
         words = text[start : match.start() + 1].split()
         if match.group(0)[0] == "." and words and _abbreviation(words[-1]):
