@@ -5,7 +5,7 @@ from __future__ import annotations
 import bisect
 import itertools
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from publisher import rawtext as rt
 
@@ -28,7 +28,6 @@ class Unit:
     kept: bool = True
     reason: str = ""
     marker: str = "-"  # a list item's Markdown marker: "-" or "1." for numbered lists
-    extra: list[tuple[int, str]] = field(default_factory=list)
 
     def line_at(self, offset: int) -> rt.RawLine:
         return self.lines[max(0, bisect.bisect_right(self.offsets, offset) - 1)]
@@ -202,13 +201,13 @@ def _block_units(
         line = block[i]
         item = _bullet(block, i)
         if item is not None:
+            numbered = _numbered(block, i)
+            marker = numbered[0] if numbered else "-"
             group = [line]
             i += 1
             while i < len(block) and _bullet(block, i) is None and _item_continues(line, block[i]):
                 group.append(block[i])
                 i += 1
-            numbered = _numbered(block, group[0].number - block[0].number)
-            marker = numbered[0] if numbered else "-"
             unit = _joined("item", group, vocabulary, first=item, note=f"list item ({marker} in Markdown)")
             unit.marker = marker
             units.append(unit)
