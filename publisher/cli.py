@@ -192,8 +192,8 @@ def check(state: CliState, strict: bool, fix_ids: bool) -> None:
       publisher check --strict
       publisher check --fix-ids     # then commit the changed entries
     """
-    from publisher.site import load_site
     from publisher.project import fix_ids as write_ids
+    from publisher.site import load_site
 
     settings = state.settings()
     if fix_ids:
