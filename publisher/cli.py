@@ -192,8 +192,8 @@ def check(state: CliState, strict: bool, fix_ids: bool) -> None:
       publisher check --strict
       publisher check --fix-ids     # then commit the changed entries
     """
-    from publisher.site import load_site
     from publisher.project import fix_ids as write_ids
+    from publisher.site import load_site
 
     settings = state.settings()
     if fix_ids:
@@ -344,3 +344,102 @@ def digest(
         click.echo(f"Marked as sent in {_shown(settings.state_path, state.cwd)}")
     if open_browser:
         click.launch(str(settings.out_dir / rendered.directory / "index.html"))
+
+
+# --- import ---
+
+
+@cli.command("import")
+@click.argument("files", nargs=-1, required=True, metavar="FILE...")
+@click.option("--dry-run", is_flag=True, help="Write nothing; show what would be imported.")
+@click.option("--json", "as_json", is_flag=True, help="Print the entries as a JSON array on stdout.")
+@click.option(
+    "--explain", is_flag=True, help="Show, line by line, what became what and what was dropped, and why."
+)
+@click.option(
+    "--date",
+    "date_",
+    type=click.DateTime(["%Y-%m-%d"]),
+    metavar="YYYY-MM-DD",
+    help="The entry's date (when the text has none, or to override it).",
+)
+@click.option(
+    "--lang", type=click.Choice(["de", "en"]), help="The language (default: detected from the text)."
+)
+@click.option("--tag", "tags", multiple=True, metavar="TAG", help="Add a tag (repeatable).")
+@click.option("--author", "authors", multiple=True, metavar="NAME", help="Add an author (repeatable).")
+@click.option("--force", is_flag=True, help="Overwrite an existing entry file; its id is kept.")
+@click.pass_obj
+@handle_errors
+def import_command(
+    state: CliState,
+    files: tuple[str, ...],
+    dry_run: bool,
+    as_json: bool,
+    explain: bool,
+    date_: Any,
+    lang: str | None,
+    tags: tuple[str, ...],
+    authors: tuple[str, ...],
+    force: bool,
+) -> None:
+    """Turn raw press-release text (FILE, or - for stdin) into clean entries in entries/.
+
+    \b
+    Examples:
+      publisher import release.txt              # writes entries/<yyyy-mm-dd>-<slug>.md, prints its path
+      publisher import --dry-run --json a.txt   # writes nothing; prints the entries as JSON
+      publisher import --explain release.txt    # what became of every line, and why
+      publisher import --date 2024-05-14 --tag Cluster - < release.txt
+    """
+    import json
+
+    from publisher.importer import ImportOptions, explain_lines, import_bytes
+    from publisher.importfile import EntryIndex, entry_filename, read_source, write_entry
+    from publisher.rawtext import MAX_BYTES
+
+    settings = state.settings()
+    options = ImportOptions(
+        date=date_.date() if date_ else None,
+        lang=lang,
+        tags=tags,
+        authors=authors,
+        default_lang=settings.language,
+    )
+    index = None if dry_run else EntryIndex.scan(settings.entries_dir)
+    records: list[dict[str, object]] = []
+    failed = 0
+    for name in files:
+        try:
+            if name == "-":
+                source, data = "<stdin>", click.get_binary_stream("stdin").read(MAX_BYTES + 1)
+            else:
+                path = Path(name) if Path(name).is_absolute() else state.cwd / name
+                source, data = name, read_source(path)
+            entry = import_bytes(data, source, options)
+            echo_problems(entry.warnings)
+            if explain and not as_json:
+                click.echo("\n".join(explain_lines(entry)))
+            record = entry.as_json(explain=explain)
+            if index is None:
+                target = settings.entries_dir / entry_filename(entry) if entry.date else None
+                record["path"] = _shown(target, state.cwd) if target else None
+            else:
+                result = write_entry(entry, index, force=force)
+                shown = _shown(result.path, state.cwd)
+                record.update(id=result.id, path=shown, status=result.status)
+                if result.status == "unchanged":
+                    click.echo(
+                        f"{source}: already imported as {shown}; unchanged (--force rewrites it)", err=True
+                    )
+                elif not as_json:
+                    click.echo(shown)
+            records.append(record)
+        except PublisherError as exc:
+            failed += 1
+            click.echo(f"Error: {exc}", err=True)
+    if as_json:
+        click.echo(json.dumps(records, ensure_ascii=False, indent=2))
+    if failed:
+        click.echo(f"{failed} of {len(files)} input(s) failed", err=True)
+        sys.exit(1)
