@@ -1,0 +1,207 @@
+"""Personalised digest mails: one message per subscriber, built from the rendered ``message.eml``."""
+
+from __future__ import annotations
+
+import email.policy
+import hashlib
+import html
+import logging
+import re
+from dataclasses import dataclass
+from email import message_from_bytes
+from email.headerregistry import Address
+from email.message import EmailMessage
+from email.utils import parseaddr
+from urllib.parse import quote
+
+from publisher.config import Settings
+from publisher.errors import PublisherError
+from publisher.templating import labels
+
+logger = logging.getLogger(__name__)
+
+RECIPIENT = "%%RECIPIENT%%"
+GREETING = "%%GREETING%%"
+UNSUBSCRIBE_URL = "%%UNSUBSCRIBE_URL%%"
+UNSUBSCRIBE_MAILTO = "%%UNSUBSCRIBE_MAILTO%%"
+# Headers we write per recipient (or that the MIME structure brings); everything else is copied in order.
+OWN_HEADERS = frozenset(
+    {
+        "to",
+        "message-id",
+        "list-unsubscribe",
+        "list-unsubscribe-post",
+        "content-type",
+        "content-transfer-encoding",
+        "mime-version",
+    }
+)
+REQUIRED_HEADERS = ("Subject", "From", "Date")
+
+
+@dataclass(frozen=True, slots=True)
+class MailTemplate:
+    """The parts of message.eml: headers to copy, and the two decoded bodies with their placeholders."""
+
+    headers: tuple[tuple[str, str], ...]
+    text: str
+    html: str
+    from_address: str
+
+
+@dataclass(frozen=True, slots=True)
+class MailSettings:
+    """What personalising needs, resolved once per run."""
+
+    digest_id: str
+    envelope_from: str
+    unsubscribe_url: str
+    unsubscribe_mailto: str
+    default_lang: str
+    reply_to: str = ""
+
+    @property
+    def domain(self) -> str:
+        domain = self.envelope_from.rpartition("@")[2] or "localhost"
+        try:
+            return domain.encode("idna").decode("ascii")
+        except UnicodeError:
+            return "localhost"
+
+
+@dataclass(frozen=True, slots=True)
+class Recipient:
+    email: str
+    name: str
+    lang: str
+    token: str
+
+
+@dataclass(frozen=True, slots=True)
+class OutgoingMail:
+    """One finished message: the bytes to put after DATA, and what the envelope needs."""
+
+    recipient: str
+    message_id: str
+    data: bytes
+    smtputf8: bool
+
+
+def parse_template(data: bytes, source: str) -> MailTemplate:
+    """Split message.eml into headers and its text/plain and text/html bodies; check the digest contract."""
+    hint = "re-render it with 'publisher digest'"
+    message = message_from_bytes(data, policy=email.policy.default)
+    if message.get_content_type() != "multipart/alternative":
+        raise PublisherError(
+            f"{source}: is {message.get_content_type()}, expected multipart/alternative (text + HTML) "
+            f"-> {hint}"
+        )
+    bodies = {}
+    for subtype in ("plain", "html"):
+        part = message.get_body(preferencelist=(subtype,))
+        if part is None:
+            raise PublisherError(f"{source}: has no text/{subtype} part -> {hint}")
+        try:
+            bodies[subtype] = part.get_content()  # type: ignore[attr-defined]
+        except (LookupError, UnicodeError) as exc:
+            raise PublisherError(
+                f"{source}: the text/{subtype} part cannot be decoded ({exc}) -> {hint}"
+            ) from None
+        if UNSUBSCRIBE_URL not in bodies[subtype]:
+            raise PublisherError(
+                f"{source}: the text/{subtype} part has no {UNSUBSCRIBE_URL} placeholder, so subscribers "
+                f"could not unsubscribe -> {hint}"
+            )
+    missing = [name for name in REQUIRED_HEADERS if message[name] is None]
+    if missing:
+        raise PublisherError(f"{source}: missing header(s) {', '.join(missing)} -> {hint}")
+    headers = tuple((name, str(value)) for name, value in message.items() if name.lower() not in OWN_HEADERS)
+    return MailTemplate(
+        headers=headers,
+        text=bodies["plain"],
+        html=bodies["html"],
+        from_address=parseaddr(str(message["From"]))[1],
+    )
+
+
+def mail_settings(settings: Settings, template: MailTemplate, digest_id: str, lang: str) -> MailSettings:
+    """Resolve sender, unsubscribe URL and mailto from ``[smtp]``/``[digest]`` and the template's From."""
+    envelope_from = settings.smtp.from_address or template.from_address
+    if "@" not in envelope_from:
+        raise PublisherError(
+            f"{settings.config_path or 'publisher.toml'}: [smtp] from_address is not set and message.eml "
+            'has no From address -> set from_address = "news@example.org" under [smtp]'
+        )
+    mailto = (settings.smtp.unsubscribe_mailto or f"{envelope_from}?subject=unsubscribe").removeprefix(
+        "mailto:"
+    )
+    url = settings.digest.unsubscribe_url or settings.url("unsubscribe")
+    for key, value in (("[digest] unsubscribe_url", url), ("[smtp] unsubscribe_mailto", mailto)):
+        if not all(33 <= ord(c) < 127 for c in value):
+            raise PublisherError(
+                f"{settings.config_path or 'publisher.toml'}: {key} {value!r} must be plain ASCII without "
+                "spaces (it goes into the List-Unsubscribe header) -> percent-encode it, e.g. %C3%BC for ü"
+            )
+    return MailSettings(
+        digest_id=digest_id,
+        envelope_from=envelope_from,
+        unsubscribe_url=url,
+        unsubscribe_mailto=mailto,
+        default_lang=lang or settings.language,
+        reply_to=settings.smtp.reply_to,
+    )
+
+
+def greeting_line(lang: str, name: str) -> str:
+    """'Hallo Anna,' / 'Hello Anna,' / 'Hallo,' when there is no name."""
+    word = labels(lang)["greeting"]
+    return f"{word} {name}," if name.strip() else f"{word},"
+
+
+def message_id_for(digest_id: str, address: str, domain: str) -> str:
+    """Deterministic per recipient, so a resent message is recognisable and server logs can be searched."""
+    digest_part = re.sub(r"[^A-Za-z0-9_-]+", "-", digest_id).strip("-")[:64] or "digest"
+    address_hash = hashlib.sha256(address.casefold().encode("utf-8")).hexdigest()[:20]
+    return f"<{digest_part}.{address_hash}@{domain}>"
+
+
+def unsubscribe_link(base: str, token: str) -> str:
+    separator = "&" if "?" in base else "?"
+    return f"{base}{separator}token={quote(token, safe='')}"
+
+
+def personalise(template: MailTemplate, settings: MailSettings, recipient: Recipient) -> OutgoingMail:
+    """The finished message for one subscriber; pure, byte-identical for the same inputs."""
+    lang = recipient.lang or settings.default_lang
+    greeting = greeting_line(lang, recipient.name)
+    link = unsubscribe_link(settings.unsubscribe_url, recipient.token)
+    message_id = message_id_for(settings.digest_id, recipient.email, settings.domain)
+    text = template.text.replace(GREETING, greeting).replace(UNSUBSCRIBE_URL, link)
+    body_html = template.html.replace(GREETING, html.escape(greeting)).replace(
+        UNSUBSCRIBE_URL, html.escape(link)
+    )
+
+    message = EmailMessage()
+    for name, value in template.headers:
+        message[name] = value
+    message["To"] = Address(display_name=recipient.name, addr_spec=recipient.email)
+    message["Message-ID"] = message_id
+    if settings.reply_to and message["Reply-To"] is None:
+        message["Reply-To"] = settings.reply_to
+    # Raw, folded between the two URIs: the policy would turn a long URL into RFC 2047 words, breaking it.
+    message.set_raw("List-Unsubscribe", f"<{link}>,\n <mailto:{settings.unsubscribe_mailto}>")
+    message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+    message.set_content(text, subtype="plain", charset="utf-8", cte="quoted-printable")
+    message.add_alternative(body_html, subtype="html", charset="utf-8", cte="quoted-printable")
+    for part in message.iter_parts():
+        del part["MIME-Version"]  # EmailMessage.set_content adds it to parts too; it belongs on top only
+    # QP never produces "=_", so this boundary cannot occur in a body; it is fixed, so output is stable.
+    message.set_boundary("=_" + hashlib.sha256(message_id.encode()).hexdigest()[:32])
+    smtputf8 = not (recipient.email.isascii() and settings.envelope_from.isascii())
+    policy = (email.policy.SMTPUTF8 if smtputf8 else email.policy.SMTP).clone(refold_source="none")
+    return OutgoingMail(
+        recipient=recipient.email,
+        message_id=message_id,
+        data=message.as_bytes(policy=policy),
+        smtputf8=smtputf8,
+    )
