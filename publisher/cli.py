@@ -150,11 +150,11 @@ def subscribers_import(state: CliState, csv_file: Path) -> None:
     Example:
       publisher subscribers import list.csv
     """
-    from publisher import subscribers
+    from publisher import subscriber_csv, subscribers
 
     conn = subscribers.connect(state.settings().database_path)
     try:
-        report = subscribers.import_csv(conn, (state.cwd / csv_file).resolve())
+        report = subscriber_csv.import_csv(conn, (state.cwd / csv_file).resolve())
     finally:
         conn.close()
     echo_problems(report.problems)

@@ -84,7 +84,6 @@ class OutgoingMail:
     recipient: str
     message_id: str
     data: bytes
-    smtputf8: bool
 
 
 def parse_template(data: bytes, source: str) -> MailTemplate:
@@ -102,7 +101,8 @@ def parse_template(data: bytes, source: str) -> MailTemplate:
         if part is None:
             raise PublisherError(f"{source}: has no text/{subtype} part -> {hint}")
         try:
-            bodies[subtype] = part.get_content()  # type: ignore[attr-defined]
+            # Line ends are normalised here; the serialiser writes CRLF again.
+            bodies[subtype] = part.get_content().replace("\r\n", "\n")  # type: ignore[attr-defined]
         except (LookupError, UnicodeError) as exc:
             raise PublisherError(
                 f"{source}: the text/{subtype} part cannot be decoded ({exc}) -> {hint}"
@@ -197,11 +197,8 @@ def personalise(template: MailTemplate, settings: MailSettings, recipient: Recip
         del part["MIME-Version"]  # EmailMessage.set_content adds it to parts too; it belongs on top only
     # QP never produces "=_", so this boundary cannot occur in a body; it is fixed, so output is stable.
     message.set_boundary("=_" + hashlib.sha256(message_id.encode()).hexdigest()[:32])
-    smtputf8 = not (recipient.email.isascii() and settings.envelope_from.isascii())
-    policy = (email.policy.SMTPUTF8 if smtputf8 else email.policy.SMTP).clone(refold_source="none")
     return OutgoingMail(
         recipient=recipient.email,
         message_id=message_id,
-        data=message.as_bytes(policy=policy),
-        smtputf8=smtputf8,
+        data=message.as_bytes(policy=email.policy.SMTP.clone(refold_source="none")),
     )

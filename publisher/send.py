@@ -199,7 +199,7 @@ class _Sender:
             return Outcome(subscriber.email, "skipped", error="unsubscribed while the run was going on")
         job.attempts += 1
         try:
-            self.transport.send(self.mail.envelope_from, subscriber.email, message.data, message.smtputf8)
+            self.transport.send(self.mail.envelope_from, subscriber.email, message.data)
         except smtp.SmtpFailure as failure:
             return self._failed(job, message.message_id, failure)
         except BaseException:

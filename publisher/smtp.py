@@ -232,18 +232,14 @@ class SmtpConnection:
             self.conn.close()
             self.conn = None
 
-    def send(self, sender: str, recipient: str, data: bytes, smtputf8: bool = False) -> None:
+    def send(self, sender: str, recipient: str, data: bytes) -> None:
         """One SMTP transaction. Raises SmtpFailure; AMBIGUOUS only when the server may have the message."""
         if self.conn is None:
             raise SmtpFailure(Kind.TEMPORARY, "not connected")
         conn = self.conn
         body_sent = False
         try:
-            if smtputf8 and not conn.has_extn("smtputf8"):
-                raise SmtpFailure(
-                    Kind.PERMANENT, "the address needs SMTPUTF8, which the server does not offer"
-                )
-            code, reply = conn.mail(sender, ["SMTPUTF8"] if smtputf8 else [])
+            code, reply = conn.mail(sender)
             if code != 250:
                 raise _classify(code, reply, "MAIL FROM")
             code, reply = conn.rcpt(recipient)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import logging
 import sqlite3
@@ -19,44 +17,43 @@ from email_validator import EmailNotValidError, validate_email
 
 from publisher import tokens
 from publisher.config import LANGUAGES
-from publisher.errors import Problem, PublisherError, warning
+from publisher.errors import Problem, PublisherError
 
 logger = logging.getLogger(__name__)
 
 ACTIVE = "active"
 UNSUBSCRIBED = "unsubscribed"
-CSV_COLUMNS = ("email", "name", "lang", "tags")
 MAX_NAME = 200
 
-# One entry per schema version; PRAGMA user_version says how many have run.
-MIGRATIONS: tuple[str, ...] = (
-    """
-    CREATE TABLE subscribers (
-        id INTEGER PRIMARY KEY,
-        email TEXT NOT NULL,
-        email_key TEXT NOT NULL UNIQUE,
-        name TEXT NOT NULL DEFAULT '',
-        lang TEXT NOT NULL DEFAULT '',
-        tags TEXT NOT NULL DEFAULT '[]',
-        status TEXT NOT NULL DEFAULT 'active' CHECK (status IN ('active', 'unsubscribed')),
-        created TEXT NOT NULL,
-        unsubscribed_at TEXT
-    );
-    CREATE TABLE deliveries (
-        id INTEGER PRIMARY KEY,
-        digest_id TEXT NOT NULL,
-        subscriber TEXT NOT NULL,
-        email TEXT NOT NULL,
-        status TEXT NOT NULL DEFAULT 'pending'
-            CHECK (status IN ('pending', 'sending', 'sent', 'failed', 'unknown')),
-        attempts INTEGER NOT NULL DEFAULT 0,
-        last_error TEXT NOT NULL DEFAULT '',
-        message_id TEXT NOT NULL DEFAULT '',
-        sent_at TEXT,
-        UNIQUE (digest_id, subscriber)
-    );
-    CREATE INDEX deliveries_status ON deliveries (digest_id, status);
-    """,
+# One tuple of statements per schema version; PRAGMA user_version says how many have run.
+MIGRATIONS: tuple[tuple[str, ...], ...] = (
+    (
+        """CREATE TABLE subscribers (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,  -- never reused: a removed subscriber's tokens stay dead
+            email TEXT NOT NULL,
+            email_key TEXT NOT NULL UNIQUE,
+            name TEXT NOT NULL DEFAULT '',
+            lang TEXT NOT NULL DEFAULT '',
+            tags TEXT NOT NULL DEFAULT '[]',
+            status TEXT NOT NULL DEFAULT 'active' CHECK (status IN ('active', 'unsubscribed')),
+            created TEXT NOT NULL,
+            unsubscribed_at TEXT
+        )""",
+        """CREATE TABLE deliveries (
+            id INTEGER PRIMARY KEY,
+            digest_id TEXT NOT NULL,
+            subscriber TEXT NOT NULL,
+            email TEXT NOT NULL,
+            status TEXT NOT NULL DEFAULT 'pending'
+                CHECK (status IN ('pending', 'sending', 'sent', 'failed', 'unknown')),
+            attempts INTEGER NOT NULL DEFAULT 0,
+            last_error TEXT NOT NULL DEFAULT '',
+            message_id TEXT NOT NULL DEFAULT '',
+            sent_at TEXT,
+            UNIQUE (digest_id, subscriber)
+        )""",
+        "CREATE INDEX deliveries_status ON deliveries (digest_id, status)",
+    ),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -86,18 +83,6 @@ class Subscriber:
             "created": self.created,
             "unsubscribed_at": self.unsubscribed_at,
         }
-
-
-@dataclass(frozen=True, slots=True)
-class ImportReport:
-    """What an import did: the subscribers added, and every row it skipped (errors and duplicate warnings)."""
-
-    added: tuple[Subscriber, ...]
-    problems: tuple[Problem, ...]
-
-    @property
-    def errors(self) -> tuple[Problem, ...]:
-        return tuple(p for p in self.problems if p.is_error)
 
 
 # --- the database --------------------------------------------------------------------------------
@@ -130,9 +115,8 @@ def _migrate(conn: sqlite3.Connection, path: Path) -> None:
         )
     for number in range(version, SCHEMA_VERSION):
         with transaction(conn):
-            for statement in MIGRATIONS[number].split(";"):
-                if statement.strip():
-                    conn.execute(statement)
+            for statement in MIGRATIONS[number]:
+                conn.execute(statement)
             conn.execute(f"PRAGMA user_version = {number + 1}")
         logger.info("%s: migrated the database to schema version %d", path, number + 1)
 
@@ -149,7 +133,7 @@ def transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
     conn.execute("COMMIT")
 
 
-def _now(now: datetime | None) -> str:
+def timestamp(now: datetime | None) -> str:
     return (now or datetime.now(UTC)).isoformat(timespec="seconds")
 
 
@@ -175,14 +159,19 @@ def email_key(email: str) -> str:
 
 
 def normalise_email(value: str) -> str:
-    """A valid address in normal form (domain lower-cased); raises ValueError with the reason."""
+    """A valid address in plain-ASCII normal form; raises ValueError with the reason.
+
+    International domains are stored in their ASCII (IDNA) form, so every address works without SMTPUTF8;
+    non-ASCII before the "@" is refused for the same reason.
+    """
     try:
-        return validate_email(value.strip(), check_deliverability=False).normalized
+        valid = validate_email(value.strip(), check_deliverability=False, allow_smtputf8=False)
     except EmailNotValidError as exc:
         raise ValueError(str(exc)) from None
+    return valid.ascii_email or valid.normalized
 
 
-def _check_fields(email: str, name: str, lang: str, tags: str | Iterable[str]) -> list[tuple[str, str, str]]:
+def check_fields(email: str, name: str, lang: str, tags: str | Iterable[str]) -> list[tuple[str, str, str]]:
     """Validate the fields of one subscriber; return the problems as (field, message, hint)."""
     errors: list[tuple[str, str, str]] = []
     if not email.strip():
@@ -213,7 +202,7 @@ def parse_tags(tags: str | Iterable[str]) -> tuple[str, ...]:
     return tuple(seen)
 
 
-def _insert(
+def insert_subscriber(
     conn: sqlite3.Connection, email: str, name: str, lang: str, tags: tuple[str, ...], now: str
 ) -> int:
     cursor = conn.execute(
@@ -224,12 +213,12 @@ def _insert(
     return int(cursor.lastrowid or 0)
 
 
-def _existing(conn: sqlite3.Connection, email: str) -> Subscriber | None:
+def existing_subscriber(conn: sqlite3.Connection, email: str) -> Subscriber | None:
     row = conn.execute("SELECT * FROM subscribers WHERE email_key = ?", (email_key(email),)).fetchone()
     return row_to_subscriber(row) if row else None
 
 
-def _duplicate_hint(existing: Subscriber) -> str:
+def duplicate_hint(existing: Subscriber) -> str:
     if existing.status == UNSUBSCRIBED:
         return (
             f"it unsubscribed on {existing.unsubscribed_at}; only if the person asked to come back, "
@@ -251,7 +240,7 @@ def add_subscriber(
 ) -> Subscriber:
     """Add one active subscriber; raise PublisherError for an invalid or duplicate address."""
     name = name.strip()
-    errors = _check_fields(email, name, lang, tags)
+    errors = check_fields(email, name, lang, tags)
     if errors:
         problems = [
             Problem(
@@ -262,100 +251,14 @@ def add_subscriber(
         raise PublisherError(f"cannot add {email.strip()!r}", problems)
     address = normalise_email(email)
     with transaction(conn):
-        existing = _existing(conn, address)
+        existing = existing_subscriber(conn, address)
         if existing is not None:
             raise PublisherError(
-                f"{existing.email} is already in the list ({existing.status}) -> " + _duplicate_hint(existing)
+                f"{existing.email} is already in the list ({existing.status}) -> " + duplicate_hint(existing)
             )
-        new_id = _insert(conn, address, name, lang, parse_tags(tags), _now(now))
+        new_id = insert_subscriber(conn, address, name, lang, parse_tags(tags), timestamp(now))
     logger.info("added subscriber %s", address)
     return get_subscriber(conn, new_id)
-
-
-def import_csv(conn: sqlite3.Connection, path: Path, now: datetime | None = None) -> ImportReport:
-    """Import ``email,name,lang,tags`` rows. Bad rows are reported by line; every good row is imported."""
-    try:
-        text = path.read_bytes().decode("utf-8-sig")
-    except FileNotFoundError:
-        raise PublisherError(f"{path}: no such file -> give the path of a CSV file") from None
-    except UnicodeDecodeError as exc:
-        raise PublisherError(
-            f"{path}: not UTF-8 ({exc.reason} at byte {exc.start}) -> save the file as UTF-8 CSV"
-        ) from None
-    reader = csv.reader(io.StringIO(text, newline=""))
-    label = str(path)
-    problems: list[Problem] = []
-    added: list[int] = []
-    columns: tuple[str, ...] = CSV_COLUMNS
-    seen: dict[str, int] = {}
-    stamp = _now(now)
-    line = 1
-    with transaction(conn):
-        for index, row in enumerate(reader):
-            start, line = line, reader.line_num + 1
-            if not any(cell.strip() for cell in row):
-                continue
-            if index == 0 and "email" in (cell.strip().lower() for cell in row):
-                columns = tuple(cell.strip().lower() for cell in row)
-                unknown = [c for c in columns if c not in CSV_COLUMNS]
-                if unknown:
-                    problems.append(
-                        warning(
-                            label,
-                            f"unknown column(s) {', '.join(unknown)} ignored",
-                            line=start,
-                            hint=f"the columns are {','.join(CSV_COLUMNS)}",
-                        )
-                    )
-                continue
-            if len(row) > len(columns):
-                problems.append(
-                    Problem(
-                        label,
-                        f"{len(row)} cells, expected at most {len(columns)}",
-                        line=start,
-                        hint='quote cells that contain commas, e.g. "news, tech"',
-                    )
-                )
-                continue
-            values = dict(zip(columns, (cell.strip() for cell in row), strict=False))
-            email = values.get("email", "")
-            name, lang, tags = values.get("name", ""), values.get("lang", ""), values.get("tags", "")
-            errors = _check_fields(email, name, lang, tags)
-            if errors:
-                problems.extend(
-                    Problem(label, message, line=start, field=field, hint=hint)
-                    for field, message, hint in errors
-                )
-                continue
-            address = normalise_email(email)
-            if email_key(address) in seen:
-                problems.append(
-                    warning(
-                        label,
-                        f"{address} is a duplicate of line {seen[email_key(address)]}",
-                        line=start,
-                        field="email",
-                        hint="skipped; remove one of the rows",
-                    )
-                )
-                continue
-            seen[email_key(address)] = start
-            existing = _existing(conn, address)
-            if existing is not None:
-                problems.append(
-                    warning(
-                        label,
-                        f"{existing.email} is already in the list ({existing.status})",
-                        line=start,
-                        field="email",
-                        hint="skipped; " + _duplicate_hint(existing),
-                    )
-                )
-                continue
-            added.append(_insert(conn, address, name, lang, parse_tags(tags), stamp))
-    logger.info("%s: imported %d subscriber(s), %d problem(s)", path, len(added), len(problems))
-    return ImportReport(added=tuple(get_subscriber(conn, i) for i in added), problems=tuple(problems))
 
 
 def get_subscriber(conn: sqlite3.Connection, subscriber_id: int) -> Subscriber:
@@ -366,7 +269,7 @@ def get_subscriber(conn: sqlite3.Connection, subscriber_id: int) -> Subscriber:
 
 
 def find_subscriber(conn: sqlite3.Connection, email: str) -> Subscriber | None:
-    return _existing(conn, email.strip())
+    return existing_subscriber(conn, email.strip())
 
 
 def list_subscribers(conn: sqlite3.Connection, status: str | None = None) -> list[Subscriber]:
@@ -383,7 +286,7 @@ def list_subscribers(conn: sqlite3.Connection, status: str | None = None) -> lis
 def remove_subscriber(conn: sqlite3.Connection, email: str) -> Subscriber:
     """Delete a subscriber. The delivery log keeps its rows, so nobody gets a digest twice after re-adding."""
     with transaction(conn):
-        existing = _existing(conn, email.strip())
+        existing = existing_subscriber(conn, email.strip())
         if existing is None:
             raise PublisherError(
                 f"{email.strip()!r} is not in the list -> 'publisher subscribers list' shows who is"
@@ -399,7 +302,7 @@ def unsubscribe(conn: sqlite3.Connection, subscriber_id: int, now: datetime | No
         conn.execute(
             "UPDATE subscribers SET status = 'unsubscribed', unsubscribed_at = ? "
             "WHERE id = ? AND status = 'active'",
-            (_now(now), subscriber_id),
+            (timestamp(now), subscriber_id),
         )
     return get_subscriber(conn, subscriber_id)
 

@@ -9,6 +9,8 @@ import threading
 import time
 import warnings
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from email import message_from_bytes
 from email.message import EmailMessage
@@ -18,6 +20,7 @@ from typing import Any
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
 
+from publisher import subscribers
 from publisher.config import Settings, load_settings
 
 DIGEST_ID = "urn:uuid:6f1c2d3e-0000-4000-8000-000000000514"
@@ -125,6 +128,15 @@ def subscriber_rows(count: int) -> list[tuple[str, str, str]]:
     return rows
 
 
+def add_subscribers(settings: Settings, rows: list[tuple[str, str, str]]) -> None:
+    conn = subscribers.connect(settings.database_path)
+    try:
+        for address, name, lang in rows:
+            subscribers.add_subscriber(conn, address, name=name, lang=lang)
+    finally:
+        conn.close()
+
+
 def parse(data: bytes) -> EmailMessage:
     return message_from_bytes(data, policy=email.policy.default)  # type: ignore[return-value]
 
@@ -154,6 +166,7 @@ class RecordingHandler:
         self.data_commands = 0
         self.connections = 0
         self.rejections: list[tuple[str, int]] = []
+        self.tls: list[bool] = []  # per accepted message: did it arrive over TLS?
         self.lock = threading.Lock()
 
     async def handle_EHLO(
@@ -200,6 +213,7 @@ class RecordingHandler:
             self.messages.append(
                 (str(envelope.mail_from), list(envelope.rcpt_tos), bytes(envelope.content or b""))
             )
+            self.tls.append(session.ssl is not None)
         if self.faults.hold_at_data == number:
             self.faults.held.set()
             deadline = time.monotonic() + 30
@@ -253,3 +267,15 @@ def start_server(
         warnings.simplefilter("ignore")
         controller.start()
     return controller, handler
+
+
+@contextmanager
+def smtp_server(
+    faults: Faults | None = None, password: str | None = None, **kwargs: Any
+) -> Iterator[tuple[LoopbackController, RecordingHandler]]:
+    controller, handler = start_server(faults, password, **kwargs)
+    try:
+        yield controller, handler
+    finally:
+        (faults or handler.faults).release.set()
+        controller.stop()
