@@ -196,7 +196,7 @@ class SmtpConnection:
                 conn.starttls(context=self.ssl_context())
                 conn.ehlo()
             if options.username:
-                conn.login(options.username, options.password)
+                self._login(conn)
         except smtplib.SMTPAuthenticationError as exc:
             raise PublisherError(
                 f"{options.where}: the server rejected the login for user {options.username!r} "
@@ -217,6 +217,24 @@ class SmtpConnection:
             raise SmtpFailure(
                 Kind.TEMPORARY, f"{options.where}: {self._redact(str(exc)) or type(exc).__name__}"
             ) from None
+
+    def _login(self, conn: smtplib.SMTP) -> None:
+        user, password = self.options.username, self.options.password
+        if user.isascii() and password.isascii():
+            conn.login(user, password)
+            return
+        # smtplib encodes credentials as ASCII; RFC 4616 PLAIN is UTF-8, so send it ourselves.
+        if not conn.has_extn("auth"):
+            raise smtplib.SMTPNotSupportedError("AUTH")
+        if "PLAIN" not in conn.esmtp_features["auth"].upper().split():
+            raise PublisherError(
+                f"{self.options.where}: the server does not offer AUTH PLAIN, which a username or password "
+                "with non-ASCII characters needs -> use an ASCII password"
+            )
+        response = base64.b64encode(f"\0{user}\0{password}".encode()).decode("ascii")
+        code, reply = conn.docmd("AUTH", f"PLAIN {response}")
+        if code != 235:
+            raise smtplib.SMTPAuthenticationError(code, reply)
 
     def close(self) -> None:
         if self.conn is None:

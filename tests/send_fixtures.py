@@ -7,7 +7,6 @@ import email.policy
 import json
 import threading
 import time
-import warnings
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -151,6 +150,7 @@ class Faults:
     temporary: dict[str, int] = field(default_factory=dict)  # address -> how many 451s at RCPT first
     permanent: set[str] = field(default_factory=set)  # address -> 550 at RCPT, always
     drop_at_mail: set[int] = field(default_factory=set)  # close the connection at the n-th MAIL (1-based)
+    drop_after_data: set[int] = field(default_factory=set)  # keep the n-th message, close without a reply
     hold_at_data: int | None = None  # at the n-th DATA: keep the message, then wait for `release`
     held: threading.Event = field(default_factory=threading.Event)
     release: threading.Event = field(default_factory=threading.Event)
@@ -167,6 +167,7 @@ class RecordingHandler:
         self.connections = 0
         self.rejections: list[tuple[str, int]] = []
         self.tls: list[bool] = []  # per accepted message: did it arrive over TLS?
+        self.authenticated: list[bool] = []  # per accepted message: had the client logged in?
         self.lock = threading.Lock()
 
     async def handle_EHLO(
@@ -214,6 +215,11 @@ class RecordingHandler:
                 (str(envelope.mail_from), list(envelope.rcpt_tos), bytes(envelope.content or b""))
             )
             self.tls.append(session.ssl is not None)
+            self.authenticated.append(bool(session.authenticated))
+        if number in self.faults.drop_after_data:
+            assert server.transport is not None
+            server.transport.close()
+            return "250 2.0.0 queued (never arrives: the connection is closed)"
         if self.faults.hold_at_data == number:
             self.faults.held.set()
             deadline = time.monotonic() + 30
@@ -244,7 +250,7 @@ class LoopbackController(Controller):
 def start_server(
     faults: Faults | None = None, password: str | None = None, **kwargs: Any
 ) -> tuple[LoopbackController, RecordingHandler]:
-    """Start aiosmtpd on 127.0.0.1; with ``password``, AUTH is required (user "mailer") without TLS."""
+    """Start aiosmtpd on 127.0.0.1; with ``password`` it offers AUTH (user "mailer") without TLS."""
     handler = RecordingHandler(faults or Faults())
     if password is not None:
 
@@ -256,16 +262,18 @@ def start_server(
                 and data.login == b"mailer"
                 and data.password == password.encode()
             )
-            return AuthResult(success=ok)
+            if ok:
+                return AuthResult(success=True)
+            # A careless server that echoes what it got: the client must not pass this on.
+            echoed = data.password.decode() if isinstance(data, LoginPassword) else ""
+            return AuthResult(success=False, message=f"535 5.7.8 bad credentials: {echoed}")
 
-        kwargs.update(authenticator=authenticator, auth_required=True, auth_require_tls=False)
+        # AUTH offered without TLS (loopback); not auth_required, which makes aiosmtpd warn per connection.
+        kwargs.update(authenticator=authenticator, auth_require_tls=False)
     controller = LoopbackController(
         handler, hostname="127.0.0.1", port=0, server_hostname="mail.test", ready_timeout=5, **kwargs
     )
-    with warnings.catch_warnings():
-        # aiosmtpd warns that AUTH without TLS is unsafe; on loopback in a test that is the point.
-        warnings.simplefilter("ignore")
-        controller.start()
+    controller.start()
     return controller, handler
 
 
