@@ -266,7 +266,7 @@ def start_server(
                 return AuthResult(success=True)
             # A careless server that echoes what it got: the client must not pass this on.
             echoed = data.password.decode() if isinstance(data, LoginPassword) else ""
-            return AuthResult(success=False, message=f"535 5.7.8 bad credentials: {echoed}")
+            return AuthResult(success=False, handled=False, message=f"535 5.7.8 bad credentials: {echoed}")
 
         # AUTH offered without TLS (loopback); not auth_required, which makes aiosmtpd warn per connection.
         kwargs.update(authenticator=authenticator, auth_require_tls=False)
