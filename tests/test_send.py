@@ -362,7 +362,7 @@ def test_missing_secret_stops_before_anything(tmp_path: Path) -> None:
 
 
 def test_unreachable_server_is_a_clear_error_and_nothing_is_claimed(tmp_path: Path) -> None:
-    with smtp_server() as (controller, handler):
+    with smtp_server() as (controller, _):
         port = controller.port
     settings = project(tmp_path, port, 3, max_attempts=2)
     with pytest.raises(PublisherError) as caught:
