@@ -279,7 +279,7 @@ def subscribers_group() -> None:
 
 @subscribers_group.command("add")
 @click.argument("email")
-@click.option("--name", default="", help="Name used in the greeting (\"Hallo Anna,\").")
+@click.option("--name", default="", help='Name used in the greeting ("Hallo Anna,").')
 @click.option("--lang", default="", help="de or en; empty means the digest's language.")
 @click.option("--tags", default="", help='Comma-separated tags, e.g. "presse, rathaus".')
 @click.pass_obj
