@@ -24,18 +24,10 @@ RECIPIENT = "%%RECIPIENT%%"
 GREETING = "%%GREETING%%"
 UNSUBSCRIBE_URL = "%%UNSUBSCRIBE_URL%%"
 UNSUBSCRIBE_MAILTO = "%%UNSUBSCRIBE_MAILTO%%"
-# Headers we write per recipient (or that the MIME structure brings); everything else is copied in order.
-OWN_HEADERS = frozenset(
-    {
-        "to",
-        "message-id",
-        "list-unsubscribe",
-        "list-unsubscribe-post",
-        "content-type",
-        "content-transfer-encoding",
-        "mime-version",
-    }
-)
+# Headers written per recipient, in the template's place for them (appended if the template lacks one).
+PERSONAL_HEADERS = ("To", "Message-ID", "List-Unsubscribe", "List-Unsubscribe-Post")
+# The MIME structure is rebuilt, so these are not copied.
+STRUCTURE_HEADERS = frozenset({"content-type", "content-transfer-encoding"})
 REQUIRED_HEADERS = ("Subject", "From", "Date")
 
 
@@ -115,7 +107,9 @@ def parse_template(data: bytes, source: str) -> MailTemplate:
     missing = [name for name in REQUIRED_HEADERS if message[name] is None]
     if missing:
         raise PublisherError(f"{source}: missing header(s) {', '.join(missing)} -> {hint}")
-    headers = tuple((name, str(value)) for name, value in message.items() if name.lower() not in OWN_HEADERS)
+    headers = tuple(
+        (name, str(value)) for name, value in message.items() if name.lower() not in STRUCTURE_HEADERS
+    )
     return MailTemplate(
         headers=headers,
         text=bodies["plain"],
@@ -170,6 +164,13 @@ def unsubscribe_link(base: str, token: str) -> str:
     return f"{base}{separator}token={quote(token, safe='')}"
 
 
+def _set_header(message: EmailMessage, name: str, value: object) -> None:
+    if name.lower() == "list-unsubscribe":
+        message.set_raw(name, str(value))
+    else:
+        message[name] = value
+
+
 def personalise(template: MailTemplate, settings: MailSettings, recipient: Recipient) -> OutgoingMail:
     """The finished message for one subscriber; pure, byte-identical for the same inputs."""
     lang = recipient.lang or settings.default_lang
@@ -181,16 +182,21 @@ def personalise(template: MailTemplate, settings: MailSettings, recipient: Recip
         UNSUBSCRIBE_URL, html.escape(link)
     )
 
+    personal = {
+        "to": Address(display_name=recipient.name, addr_spec=recipient.email),
+        "message-id": message_id,
+        # Raw, folded between the two URIs: the policy would turn a long URL into RFC 2047 words.
+        "list-unsubscribe": f"<{link}>,\n <mailto:{settings.unsubscribe_mailto}>",
+        "list-unsubscribe-post": "List-Unsubscribe=One-Click",
+    }
     message = EmailMessage()
     for name, value in template.headers:
-        message[name] = value
-    message["To"] = Address(display_name=recipient.name, addr_spec=recipient.email)
-    message["Message-ID"] = message_id
+        _set_header(message, name, personal.pop(name.lower(), value))
+    for name in PERSONAL_HEADERS:
+        if name.lower() in personal:
+            _set_header(message, name, personal[name.lower()])
     if settings.reply_to and message["Reply-To"] is None:
         message["Reply-To"] = settings.reply_to
-    # Raw, folded between the two URIs: the policy would turn a long URL into RFC 2047 words, breaking it.
-    message.set_raw("List-Unsubscribe", f"<{link}>,\n <mailto:{settings.unsubscribe_mailto}>")
-    message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     message.set_content(text, subtype="plain", charset="utf-8", cte="quoted-printable")
     message.add_alternative(body_html, subtype="html", charset="utf-8", cte="quoted-printable")
     for part in message.iter_parts():

@@ -15,6 +15,17 @@ from publisher.errors import PublisherError
 from tests.send_fixtures import DIGEST_ID, parse, write_digest, write_project
 
 TOKEN = "7.abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQ"
+CONTRACT_ORDER = [
+    "Subject",
+    "From",
+    "To",
+    "Date",
+    "Message-ID",
+    "List-Unsubscribe",
+    "List-Unsubscribe-Post",
+    "MIME-Version",
+    "Content-Type",
+]
 
 
 @pytest.fixture
@@ -40,7 +51,7 @@ def build(template: mail.MailTemplate, ms: mail.MailSettings, **recipient: str) 
 
 def test_template_keeps_contract_headers_and_decoded_bodies(template: mail.MailTemplate) -> None:
     names = [name for name, _ in template.headers]
-    assert names == ["Subject", "From", "Date"]
+    assert names == [*CONTRACT_ORDER[:-1]]
     assert dict(template.headers)["Subject"] == "Wochenrückblick: „Neues“ aus München"
     assert template.text.startswith("%%GREETING%%\n")
     assert 'href="%%UNSUBSCRIBE_URL%%"' in template.html
@@ -49,6 +60,7 @@ def test_template_keeps_contract_headers_and_decoded_bodies(template: mail.MailT
 
 def test_personalised_headers(template: mail.MailTemplate, mail_settings: mail.MailSettings) -> None:
     message = build(template, mail_settings, name="Jürgen Müller")
+    assert list(message.keys()) == CONTRACT_ORDER  # the digest's header order is kept
     assert str(message["To"]) == "Jürgen Müller <anna@example.org>"
     assert str(message["Subject"]) == "Wochenrückblick: „Neues“ aus München"
     assert str(message["From"]) == "Beispiel Nachrichten <news@example.org>"
@@ -186,6 +198,18 @@ def test_template_without_unsubscribe_placeholder_is_refused() -> None:
     message.add_alternative("<p>no link</p>", subtype="html")
     with pytest.raises(PublisherError, match="text/html part has no %%UNSUBSCRIBE_URL%%"):
         mail.parse_template(_eml(message), "message.eml")
+
+
+def test_missing_personal_headers_are_added() -> None:
+    message = EmailMessage()
+    message["Subject"], message["From"], message["Date"] = "s", "a@b.org", "Tue, 14 May 2024 09:00:00 +0200"
+    message.set_content("%%GREETING%% %%UNSUBSCRIBE_URL%%")
+    message.add_alternative("<a href='%%UNSUBSCRIBE_URL%%'>x</a>", subtype="html")
+    template = mail.parse_template(_eml(message), "message.eml")
+    ms = mail.MailSettings(DIGEST_ID, "a@b.org", "https://b.org/u", "a@b.org?subject=unsubscribe", "en")
+    built = build(template, ms)
+    assert list(built.keys())[:3] == ["Subject", "From", "Date"]
+    assert {"To", "Message-ID", "List-Unsubscribe", "List-Unsubscribe-Post"} <= set(built.keys())
 
 
 def test_template_without_subject_is_refused() -> None:

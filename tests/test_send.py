@@ -299,6 +299,24 @@ def test_unsubscribed_and_removed_subscribers_get_nothing(tmp_path: Path) -> Non
     assert set(handler.per_recipient()) == {f"user{i:04d}@example.org" for i in (0, 3, 4, 5)}
 
 
+def test_someone_unsubscribing_during_the_run_is_skipped(tmp_path: Path) -> None:
+    def unsubscribe_user_5(done: int, total: int, outcome: Outcome | None) -> None:
+        if done == 2:  # another process (the web app) unsubscribes user0005 while we are sending
+            conn = subscribers.connect(settings.database_path)
+            found = subscribers.find_subscriber(conn, "user0005@example.org")
+            assert found is not None
+            subscribers.unsubscribe(conn, found.id)
+            conn.close()
+
+    with smtp_server() as (controller, handler):
+        settings = project(tmp_path, controller.port, 8)
+        report = send_digest(settings, progress=unsubscribe_user_5, environ=ENV)
+    assert (report.sent, report.skipped) == (7, 1)
+    assert "user0005@example.org" not in handler.per_recipient()
+    assert statuses(settings) == {"sent": 7}
+    assert report.marked_sent
+
+
 def test_dry_run_sends_nothing_and_changes_nothing(tmp_path: Path) -> None:
     with smtp_server() as (controller, handler):
         settings = project(tmp_path, controller.port, 8)
