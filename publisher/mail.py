@@ -10,10 +10,10 @@ import re
 from dataclasses import dataclass
 from email import message_from_bytes
 from email.headerregistry import Address
-from email.message import EmailMessage
 from email.utils import parseaddr
 from urllib.parse import quote
 
+from publisher import mime
 from publisher.config import Settings
 from publisher.errors import PublisherError
 from publisher.templating import labels
@@ -24,8 +24,10 @@ RECIPIENT = "%%RECIPIENT%%"
 GREETING = "%%GREETING%%"
 UNSUBSCRIBE_URL = "%%UNSUBSCRIBE_URL%%"
 UNSUBSCRIBE_MAILTO = "%%UNSUBSCRIBE_MAILTO%%"
+BODY_PLACEHOLDERS = (GREETING, UNSUBSCRIBE_URL)
 # Headers written per recipient, in the template's place for them (appended if the template lacks one).
 PERSONAL_HEADERS = ("To", "Message-ID", "List-Unsubscribe", "List-Unsubscribe-Post")
+PERSONAL = frozenset(name.lower() for name in PERSONAL_HEADERS)
 # The MIME structure is rebuilt, so these are not copied.
 STRUCTURE_HEADERS = frozenset({"content-type", "content-transfer-encoding"})
 REQUIRED_HEADERS = ("Subject", "From", "Date")
@@ -33,12 +35,36 @@ REQUIRED_HEADERS = ("Subject", "From", "Date")
 
 @dataclass(frozen=True, slots=True)
 class MailTemplate:
-    """The parts of message.eml: headers to copy, and the two decoded bodies with their placeholders."""
+    """The parts of message.eml: headers to copy, and the two decoded bodies with their placeholders.
+
+    ``header_lines`` and the compiled bodies are the same, encoded once (see ``make_template``).
+    """
 
     headers: tuple[tuple[str, str], ...]
     text: str
     html: str
     from_address: str
+    header_lines: tuple[tuple[str, str], ...]
+    text_body: mime.CompiledBody
+    html_body: mime.CompiledBody
+
+
+def make_template(
+    headers: tuple[tuple[str, str], ...], text: str, html: str, from_address: str
+) -> MailTemplate:
+    """Encode what every recipient shares once: the copied headers and the bodies around the placeholders."""
+    lines = tuple(
+        (name, "" if name.lower() in PERSONAL else mime.fold_header(name, value)) for name, value in headers
+    )
+    return MailTemplate(
+        headers=headers,
+        text=text,
+        html=html,
+        from_address=from_address,
+        header_lines=lines,
+        text_body=mime.compile_body(text, BODY_PLACEHOLDERS),
+        html_body=mime.compile_body(html, BODY_PLACEHOLDERS),
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,12 +136,7 @@ def parse_template(data: bytes, source: str) -> MailTemplate:
     headers = tuple(
         (name, str(value)) for name, value in message.items() if name.lower() not in STRUCTURE_HEADERS
     )
-    return MailTemplate(
-        headers=headers,
-        text=bodies["plain"],
-        html=bodies["html"],
-        from_address=parseaddr(str(message["From"]))[1],
-    )
+    return make_template(headers, bodies["plain"], bodies["html"], parseaddr(str(message["From"]))[1])
 
 
 def mail_settings(settings: Settings, template: MailTemplate, digest_id: str, lang: str) -> MailSettings:
@@ -164,47 +185,35 @@ def unsubscribe_link(base: str, token: str) -> str:
     return f"{base}{separator}token={quote(token, safe='')}"
 
 
-def _set_header(message: EmailMessage, name: str, value: object) -> None:
-    if name.lower() == "list-unsubscribe":
-        message.set_raw(name, str(value))
-    else:
-        message[name] = value
-
-
 def personalise(template: MailTemplate, settings: MailSettings, recipient: Recipient) -> OutgoingMail:
     """The finished message for one subscriber; pure, byte-identical for the same inputs."""
     lang = recipient.lang or settings.default_lang
     greeting = greeting_line(lang, recipient.name)
     link = unsubscribe_link(settings.unsubscribe_url, recipient.token)
     message_id = message_id_for(settings.digest_id, recipient.email, settings.domain)
-    text = template.text.replace(GREETING, greeting).replace(UNSUBSCRIBE_URL, link)
-    body_html = template.html.replace(GREETING, html.escape(greeting)).replace(
-        UNSUBSCRIBE_URL, html.escape(link)
-    )
-
     personal = {
-        "to": Address(display_name=recipient.name, addr_spec=recipient.email),
-        "message-id": message_id,
-        # Raw, folded between the two URIs: the policy would turn a long URL into RFC 2047 words.
-        "list-unsubscribe": f"<{link}>,\n <mailto:{settings.unsubscribe_mailto}>",
-        "list-unsubscribe-post": "List-Unsubscribe=One-Click",
+        "to": mime.fold_header("To", Address(display_name=recipient.name, addr_spec=recipient.email)),
+        "message-id": mime.raw_header("Message-ID", message_id),
+        # Raw, folded between the two URIs: encoding a long URL as RFC 2047 words would break it.
+        "list-unsubscribe": mime.raw_header(
+            "List-Unsubscribe", f"<{link}>,\n <mailto:{settings.unsubscribe_mailto}>"
+        ),
+        "list-unsubscribe-post": mime.raw_header("List-Unsubscribe-Post", "List-Unsubscribe=One-Click"),
     }
-    message = EmailMessage()
-    for name, value in template.headers:
-        _set_header(message, name, personal.pop(name.lower(), value))
-    for name in PERSONAL_HEADERS:
-        if name.lower() in personal:
-            _set_header(message, name, personal[name.lower()])
-    if settings.reply_to and message["Reply-To"] is None:
-        message["Reply-To"] = settings.reply_to
-    message.set_content(text, subtype="plain", charset="utf-8", cte="quoted-printable")
-    message.add_alternative(body_html, subtype="html", charset="utf-8", cte="quoted-printable")
-    for part in message.iter_parts():
-        del part["MIME-Version"]  # EmailMessage.set_content adds it to parts too; it belongs on top only
-    # QP never produces "=_", so this boundary cannot occur in a body; it is fixed, so output is stable.
-    message.set_boundary("=_" + hashlib.sha256(message_id.encode()).hexdigest()[:32])
-    return OutgoingMail(
-        recipient=recipient.email,
-        message_id=message_id,
-        data=message.as_bytes(policy=email.policy.SMTP.clone(refold_source="none")),
+    lines: list[str] = []
+    for name, line in template.header_lines:
+        lines.append(personal.pop(name.lower(), "") if name.lower() in PERSONAL else line)
+    lines += [personal[name.lower()] for name in PERSONAL_HEADERS if name.lower() in personal]
+    present = {name.lower() for name, _ in template.header_lines}
+    if settings.reply_to and "reply-to" not in present:
+        lines.append(mime.fold_header("Reply-To", settings.reply_to))
+    if "mime-version" not in present:
+        lines.append("MIME-Version: 1.0\r\n")
+    text = mime.render_body(template.text_body, {GREETING: greeting, UNSUBSCRIBE_URL: link})
+    body_html = mime.render_body(
+        template.html_body, {GREETING: html.escape(greeting), UNSUBSCRIBE_URL: html.escape(link)}
     )
+    # "=_" never occurs in quoted-printable, so this boundary is safe; it is fixed, so output is stable.
+    boundary = "=_" + hashlib.sha256(message_id.encode()).hexdigest()[:32]
+    data = mime.multipart_alternative("".join(lines), boundary, text, body_html)
+    return OutgoingMail(recipient=recipient.email, message_id=message_id, data=data)
