@@ -60,6 +60,8 @@ def write_digest(
         "tag:news.example.org,2024-05-13:rathaus",
         "tag:news.example.org,2024-05-12:plaene",
     ),
+    text_body: str = TEXT_BODY,
+    html_body: str = HTML_BODY,
 ) -> Path:
     """A digest folder exactly as the digest contract describes it (message.eml + digest.json)."""
     folder = out_dir / "digests" / date
@@ -72,8 +74,8 @@ def write_digest(
     message["Message-ID"] = f"<digest-{date}@example.org>"
     message["List-Unsubscribe"] = "<%%UNSUBSCRIBE_URL%%>, <mailto:%%UNSUBSCRIBE_MAILTO%%>"
     message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
-    message.set_content(TEXT_BODY, charset="utf-8", cte="quoted-printable")
-    message.add_alternative(HTML_BODY, subtype="html", charset="utf-8", cte="quoted-printable")
+    message.set_content(text_body, charset="utf-8", cte="quoted-printable")
+    message.add_alternative(html_body, subtype="html", charset="utf-8", cte="quoted-printable")
     message.set_boundary("=_digest_fixture")
     (folder / "message.eml").write_bytes(message.as_bytes(policy=email.policy.SMTP))
     meta = {
