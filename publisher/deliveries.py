@@ -35,16 +35,6 @@ class Delivery:
     message_id: str
     sent_at: str | None
 
-    def as_dict(self) -> dict[str, object]:
-        return {
-            "email": self.email,
-            "status": self.status,
-            "attempts": self.attempts,
-            "last_error": self.last_error,
-            "message_id": self.message_id,
-            "sent_at": self.sent_at,
-        }
-
 
 def _delivery(row: sqlite3.Row) -> Delivery:
     return Delivery(**{f.name: row[f.name] for f in fields(Delivery)})

@@ -20,10 +20,10 @@ from publisher.templating import labels
 
 logger = logging.getLogger(__name__)
 
-RECIPIENT = "%%RECIPIENT%%"
+# Body placeholders of the digest contract; the header ones (%%RECIPIENT%%, %%UNSUBSCRIBE_MAILTO%%, ...)
+# disappear because those headers are written per recipient.
 GREETING = "%%GREETING%%"
 UNSUBSCRIBE_URL = "%%UNSUBSCRIBE_URL%%"
-UNSUBSCRIBE_MAILTO = "%%UNSUBSCRIBE_MAILTO%%"
 BODY_PLACEHOLDERS = (GREETING, UNSUBSCRIBE_URL)
 # Headers written per recipient, in the template's place for them (appended if the template lacks one).
 PERSONAL_HEADERS = ("To", "Message-ID", "List-Unsubscribe", "List-Unsubscribe-Post")

@@ -9,7 +9,7 @@ import sqlite3
 import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -86,14 +86,31 @@ Progress = Callable[[int, int, Outcome | None], None]
 class _Job:
     delivery: Delivery
     subscriber: Subscriber
-    attempts: int = 0
-    errors: list[str] = field(default_factory=list)
+    attempts: int = 0  # in this run
+
+
+@dataclass(frozen=True, slots=True)
+class _Run:
+    """Everything one run works with, resolved and checked before anything is sent."""
+
+    settings: Settings
+    conn: sqlite3.Connection
+    digest: outbox.RenderedDigest
+    template: mail.MailTemplate
+    mail: mail.MailSettings
+    secret: bytes
+    options: SendOptions
+
+    def message(self, subscriber: Subscriber) -> mail.OutgoingMail:
+        token = tokens.make_token(self.secret, subscriber.id, subscriber.key)
+        recipient = mail.Recipient(subscriber.email, subscriber.name, subscriber.lang, token)
+        return mail.personalise(self.template, self.mail, recipient)
 
 
 @contextmanager
 def send_lock(database_path: Path) -> Iterator[None]:
     """One sender per database; the OS releases the lock even if the process is killed."""
-    path = database_path.with_name(database_path.name + ".send-lock")
+    path = database_path.with_name(database_path.name + "-send-lock")
     with path.open("a") as handle:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -124,23 +141,18 @@ class _Sender:
 
     def __init__(
         self,
-        settings: Settings,
-        conn: sqlite3.Connection,
-        template: mail.MailTemplate,
-        mail_settings: mail.MailSettings,
-        secret: bytes,
+        run: _Run,
         transport: smtp.SmtpConnection,
-        claimable: tuple[str, ...],
         progress: Progress | None,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
-        self.settings, self.conn, self.template, self.mail = settings, conn, template, mail_settings
-        self.secret, self.transport, self.claimable = secret, transport, claimable
-        self.progress, self.sleep = progress, sleep
-        self.limiter = smtp.RateLimiter(settings.smtp.rate_per_second, sleep=sleep)
+        self.run, self.conn, self.smtp = run, run.conn, run.settings.smtp
+        self.transport, self.progress, self.sleep = transport, progress, sleep
+        self.claimable = (*_claimable(run.options), deliveries.PENDING)
+        self.limiter = smtp.RateLimiter(self.smtp.rate_per_second, sleep=sleep)
         self.outcomes: list[Outcome] = []
 
-    def run(self, jobs: list[_Job]) -> list[Outcome]:
+    def deliver_all(self, jobs: list[_Job]) -> list[Outcome]:
         total = len(jobs)
         if self.progress:
             self.progress(0, total, None)
@@ -157,7 +169,7 @@ class _Sender:
                 job, next_job = next_job, next(fresh, None)
             outcome = self._attempt(job)
             if outcome is None:
-                delay = smtp.backoff_delay(self.settings.smtp.retry_backoff, job.attempts)
+                delay = smtp.backoff_delay(self.smtp.retry_backoff, job.attempts)
                 sequence += 1
                 heapq.heappush(retries, (time.monotonic() + delay, sequence, job))
                 continue
@@ -168,7 +180,7 @@ class _Sender:
 
     def connect(self) -> None:
         """(Re)connect; connection trouble is retried with backoff, then the run stops (rows stay pending)."""
-        attempts = self.settings.smtp.max_attempts
+        attempts = self.smtp.max_attempts
         for attempt in range(1, attempts + 1):
             try:
                 self.transport.open()
@@ -182,24 +194,21 @@ class _Sender:
                         f"is running; {sent} sent in this run, the rest wait: continue with "
                         "'publisher send --resume'"
                     ) from None
-                self.sleep(smtp.backoff_delay(self.settings.smtp.retry_backoff, attempt))
+                self.sleep(smtp.backoff_delay(self.smtp.retry_backoff, attempt))
 
     def _attempt(self, job: _Job) -> Outcome | None:
         """One try for one subscriber: an Outcome when final, None to retry later."""
         subscriber = job.subscriber
-        token = tokens.make_token(self.secret, subscriber.id, subscriber.key)
-        recipient = mail.Recipient(subscriber.email, subscriber.name, subscriber.lang, token)
-        message = mail.personalise(self.template, self.mail, recipient)
+        message = self.run.message(subscriber)
         if not self.transport.connected:
             self.connect()
         self.limiter.wait()
-        allowed = (*self.claimable, deliveries.PENDING)
-        if not deliveries.claim(self.conn, job.delivery.id, message.message_id, allowed):
+        if not deliveries.claim(self.conn, job.delivery.id, message.message_id, self.claimable):
             deliveries.drop_pending(self.conn, job.delivery.id)
             return Outcome(subscriber.email, "skipped", error="unsubscribed while the run was going on")
         job.attempts += 1
         try:
-            self.transport.send(self.mail.envelope_from, subscriber.email, message.data)
+            self.transport.send(self.run.mail.envelope_from, subscriber.email, message.data)
         except smtp.SmtpFailure as failure:
             return self._failed(job, message.message_id, failure)
         except BaseException:
@@ -213,12 +222,11 @@ class _Sender:
     def _failed(self, job: _Job, message_id: str, failure: smtp.SmtpFailure) -> Outcome | None:
         email, delivery_id = job.subscriber.email, job.delivery.id
         error = str(failure)
-        job.errors.append(error)
         if failure.kind is smtp.Kind.AMBIGUOUS:
             deliveries.mark_unknown(self.conn, delivery_id, error)
             logger.warning("%s: %s -> unknown, not retried", email, error)
             return Outcome(email, "unknown", message_id, error)
-        if failure.kind is smtp.Kind.TEMPORARY and job.attempts < self.settings.smtp.max_attempts:
+        if failure.kind is smtp.Kind.TEMPORARY and job.attempts < self.smtp.max_attempts:
             deliveries.release(self.conn, delivery_id, error)
             logger.info("%s: %s (attempt %d), will retry", email, error, job.attempts)
             return None
@@ -229,17 +237,13 @@ class _Sender:
         return Outcome(email, "failed", message_id, error)
 
 
-def _plan(
-    jobs: list[_Job], template: mail.MailTemplate, mail_settings: mail.MailSettings, secret: bytes
-) -> list[Outcome]:
+def _plan(run: _Run, jobs: list[_Job]) -> list[Outcome]:
     """Dry run: build every message (so template problems show now), send nothing."""
     plan = []
     for job in jobs:
         s = job.subscriber
-        token = tokens.make_token(secret, s.id, s.key)
-        message = mail.personalise(template, mail_settings, mail.Recipient(s.email, s.name, s.lang, token))
-        greeting = mail.greeting_line(s.lang or mail_settings.default_lang, s.name)
-        plan.append(Outcome(s.email, "planned", message.message_id, greeting=greeting))
+        greeting = mail.greeting_line(s.lang or run.mail.default_lang, s.name)
+        plan.append(Outcome(s.email, "planned", run.message(s).message_id, greeting=greeting))
     return plan
 
 
@@ -270,15 +274,13 @@ def send_digest(
                 f"{settings.database_path}: there are no active subscribers -> add some with "
                 "'publisher subscribers add EMAIL' or 'publisher subscribers import FILE.csv'"
             )
+        run = _Run(settings, conn, digest, template, mail_settings, secret, options)
         if options.dry_run:
-            return _dry_run(conn, digest, template, mail_settings, secret, options)
+            return _dry_run(run)
         assert transport_options is not None
         with send_lock(settings.database_path):
             _check_start(conn, digest.digest_id, options)
-            return _deliver(
-                settings, conn, digest, template, mail_settings, secret, options,
-                smtp.SmtpConnection(transport_options), progress, sleep,
-            )  # fmt: skip
+            return _deliver(run, smtp.SmtpConnection(transport_options), progress, sleep)
     finally:
         conn.close()
 
@@ -287,77 +289,56 @@ def _claimable(options: SendOptions) -> tuple[str, ...]:
     return (deliveries.PENDING, deliveries.FAILED) + ((deliveries.UNKNOWN,) if options.retry_unknown else ())
 
 
-def _dry_run(
-    conn: sqlite3.Connection,
-    digest: outbox.RenderedDigest,
-    template: mail.MailTemplate,
-    mail_settings: mail.MailSettings,
-    secret: bytes,
-    options: SendOptions,
-) -> SendReport:
-    done = {d.subscriber for d in deliveries.list_deliveries(conn, digest.digest_id, [deliveries.SENT])}
-    unknown = tuple(
-        deliveries.list_deliveries(conn, digest.digest_id, [deliveries.SENDING, deliveries.UNKNOWN])
-    )
-    skip = done | ({d.subscriber for d in unknown} if not options.retry_unknown else set())
+def _dry_run(run: _Run) -> SendReport:
+    digest_id = run.digest.digest_id
+    done = {d.subscriber for d in deliveries.list_deliveries(run.conn, digest_id, [deliveries.SENT])}
+    unknown = tuple(deliveries.list_deliveries(run.conn, digest_id, [deliveries.SENDING, deliveries.UNKNOWN]))
+    skip = done | (set() if run.options.retry_unknown else {d.subscriber for d in unknown})
     jobs = [
-        _Job(Delivery(0, digest.digest_id, s.key, s.email, deliveries.PENDING, 0, "", "", None), s)
-        for s in subscribers.list_subscribers(conn, subscribers.ACTIVE)
+        _Job(Delivery(0, digest_id, s.key, s.email, deliveries.PENDING, 0, "", "", None), s)
+        for s in subscribers.list_subscribers(run.conn, subscribers.ACTIVE)
         if s.key not in skip
     ]
     return SendReport(
-        digest_id=digest.digest_id,
-        folder=digest.folder,
-        outcomes=tuple(_plan(jobs, template, mail_settings, secret)),
+        digest_id=digest_id,
+        folder=run.digest.folder,
+        outcomes=tuple(_plan(run, jobs)),
         already_sent=len(done),
         left=0,
-        unknown=() if options.retry_unknown else unknown,
+        unknown=() if run.options.retry_unknown else unknown,
         marked_sent=False,
         dry_run=True,
     )
 
 
 def _deliver(
-    settings: Settings,
-    conn: sqlite3.Connection,
-    digest: outbox.RenderedDigest,
-    template: mail.MailTemplate,
-    mail_settings: mail.MailSettings,
-    secret: bytes,
-    options: SendOptions,
-    transport: smtp.SmtpConnection,
-    progress: Progress | None,
-    sleep: Callable[[float], None],
+    run: _Run, transport: smtp.SmtpConnection, progress: Progress | None, sleep: Callable[[float], None]
 ) -> SendReport:
-    digest_id = digest.digest_id
-    deliveries.claims_to_unknown(conn, digest_id)
-    if options.mark_unknown_sent:
-        for delivery in deliveries.unknown_to_sent(conn, digest_id):
+    conn, digest = run.conn, run.digest
+    deliveries.claims_to_unknown(conn, digest.digest_id)
+    if run.options.mark_unknown_sent:
+        for delivery in deliveries.unknown_to_sent(conn, digest.digest_id):
             logger.warning("%s: marked as sent by the operator (%s)", delivery.email, delivery.message_id)
-    dropped = deliveries.prepare(conn, digest_id)
-    already_sent = deliveries.counts(conn, digest_id)[deliveries.SENT]
-    claimable = _claimable(options)
-    jobs = [_Job(d, s) for d, s in deliveries.work_list(conn, digest_id, claimable)]
-    sender = _Sender(settings, conn, template, mail_settings, secret, transport, claimable, progress, sleep)
+    left = deliveries.prepare(conn, digest.digest_id)
+    already_sent = deliveries.counts(conn, digest.digest_id)[deliveries.SENT]
+    jobs = [_Job(d, s) for d, s in deliveries.work_list(conn, digest.digest_id, _claimable(run.options))]
+    sender = _Sender(run, transport, progress, sleep)
     try:
         if jobs:
             sender.connect()
-        outcomes = sender.run(jobs)
+        outcomes = sender.deliver_all(jobs)
     finally:
         transport.close()
-    marked = False
-    if deliveries.unresolved(conn, digest_id) == 0:
-        record_sent(
-            settings.state_path,
-            SentDigest(digest_id, datetime.now(UTC), digest.window_end, digest.entry_ids),
-        )
-        marked = True
+    marked = deliveries.unresolved(conn, digest.digest_id) == 0
+    if marked:
+        sent = SentDigest(digest.digest_id, datetime.now(UTC), digest.window_end, digest.entry_ids)
+        record_sent(run.settings.state_path, sent)
     return SendReport(
-        digest_id=digest_id,
+        digest_id=digest.digest_id,
         folder=digest.folder,
         outcomes=tuple(outcomes),
         already_sent=already_sent,
-        left=dropped,
-        unknown=tuple(deliveries.list_deliveries(conn, digest_id, [deliveries.UNKNOWN])),
+        left=left,
+        unknown=tuple(deliveries.list_deliveries(conn, digest.digest_id, [deliveries.UNKNOWN])),
         marked_sent=marked,
     )
