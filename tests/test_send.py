@@ -18,7 +18,7 @@ import pytest
 from publisher import deliveries, mail, subscribers
 from publisher.config import Settings
 from publisher.errors import PublisherError
-from publisher.send import Outcome, SendOptions, SendReport, send_digest
+from publisher.send import Outcome, SendOptions, SendReport, send_digest, send_lock
 from publisher.state import load_state
 from publisher.unsubscribe import UnsubscribeApp
 from tests.send_fixtures import (
@@ -347,15 +347,16 @@ def test_no_rendered_digest(tmp_path: Path) -> None:
         send(settings)
 
 
-def test_broken_digest_metadata_names_the_fields(tmp_path: Path) -> None:
-    settings = write_project(tmp_path, 25)
-    folder = write_digest(settings.out_dir)
-    (folder / "digest.json").write_text('{"digest_id": "x", "date": "2024-05-14", "now": "yesterday"}')
-    with pytest.raises(PublisherError) as caught:
-        send(settings)
-    text = str(caught.value)
-    for name in ("subject", "lang", "now", "window_start", "window_end", "entry_ids", "files"):
-        assert f"{name}: is missing" in text
+def test_a_second_sender_on_the_same_database_is_refused(tmp_path: Path) -> None:
+    with smtp_server() as (controller, handler):
+        settings = project(tmp_path, controller.port, 2)
+        with (
+            send_lock(settings.database_path),
+            pytest.raises(PublisherError, match="another 'publisher send'"),
+        ):
+            send(settings)
+        assert send(settings).sent == 2  # the lock is gone with its holder
+    assert len(handler.messages) == 2
 
 
 @pytest.mark.parametrize("who", ["nobody", "only-unsubscribed"])
