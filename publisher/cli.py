@@ -192,7 +192,7 @@ def check(state: CliState, strict: bool, fix_ids: bool) -> None:
       publisher check --strict
       publisher check --fix-ids     # then commit the changed entries
     """
-    from publisher.build import load_site
+    from publisher.site import load_site
     from publisher.project import fix_ids as write_ids
 
     settings = state.settings()
@@ -260,6 +260,90 @@ def init(state: CliState, directory: Path, title: str, base_url: str) -> None:
     target = directory if directory.is_absolute() else state.cwd / directory
     for path in init_project(target, title, base_url, datetime.now(ZoneInfo("Europe/Berlin"))):
         click.echo(f"created {path}")
+
+
+# --- digest ---
+
+
+def _shown(path: Path, cwd: Path) -> str:
+    return str(path.relative_to(cwd)) if path.is_relative_to(cwd) else str(path)
+
+
+@cli.command()
+@click.option("--since", metavar="DATE", help="Entries published on or after DATE (2024-05-01 or ISO time).")
+@click.option("--days", type=click.IntRange(min=1), metavar="N", help="Entries of the last N days.")
+@click.option("--now", "now_text", metavar="ISO", help="The digest's point in time (default: now).")
+@click.option("--open", "open_browser", is_flag=True, help="Open the web version in the browser.")
+@click.option("--mark-sent", is_flag=True, help="Record this digest as sent in the state file.")
+@click.pass_obj
+@handle_errors
+def digest(
+    state: CliState,
+    since: str | None,
+    days: int | None,
+    now_text: str | None,
+    open_browser: bool,
+    mark_sent: bool,
+) -> None:
+    """Render the email digest of the entries new since the last digest.
+
+    Writes out/digests/<date>/ (email.html, email.txt, message.eml, index.html, digest.json).
+    Without --since/--days the digest holds the entries published after the last digest marked
+    as sent (the first one: the last [digest] window_days days). Examples:
+
+    \b
+      publisher digest
+      publisher digest --since 2024-05-01 --open
+      publisher digest --now 2024-05-20T09:00+02:00 --mark-sent
+    """
+    from publisher import digest as digests
+    from publisher.site import load_entries
+
+    if since is not None and days is not None:
+        raise click.UsageError("give either --since or --days, not both")
+    settings = state.settings()
+    try:
+        now = digests.parse_moment(now_text, settings.tz) if now_text else digests.default_now(settings)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--now") from None
+    try:
+        start = digests.parse_moment(since, settings.tz) if since else None
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--since") from None
+    if start is not None and start > now:
+        raise click.BadParameter(
+            f"{since} is in the future (the digest time is {now.isoformat()}); give an earlier date",
+            param_hint="--since",
+        )
+
+    sent = digests.load_digest_state(settings)
+    window = digests.digest_window(sent, now, window_days=settings.digest.window_days, since=start, days=days)
+    found, problems = load_entries(settings, select=lambda e: window.contains(e.published))
+    errors = [p for p in problems if p.is_error]
+    if errors:
+        echo_problems(errors)
+        click.echo(f"{len(errors)} error(s) in the entries: no digest written.", err=True)
+        sys.exit(1)
+    selection = digests.select_entries(found, sent, window, settings.digest.max_entries)
+    chosen = {e.source_path for e in selection.entries}
+    echo_problems([p for p in problems if p.path in chosen])
+    span = f"{window.start.isoformat()} – {window.end.isoformat()}"
+    if not selection.entries:
+        click.echo(f"No new entries ({span}): no digest written.")
+        return
+
+    rendered = digests.render_digest(settings, selection, now)
+    echo_problems(rendered.warnings)
+    paths = digests.write_digest(settings, rendered)
+    count = len(rendered.entry_ids)
+    click.echo(f"Digest {rendered.digest_id}: {count} entr{'y' if count == 1 else 'ies'} ({span})")
+    for path in paths:
+        click.echo(f"  {_shown(path, state.cwd)}")
+    if mark_sent:
+        digests.mark_sent(settings, rendered)
+        click.echo(f"Marked as sent in {_shown(settings.state_path, state.cwd)}")
+    if open_browser:
+        click.launch(str(settings.out_dir / rendered.directory / "index.html"))
 
 
 # --- subscribers and send ---

@@ -99,13 +99,24 @@ class _RemovalFinder(HTMLParser):
             elif name not in allowed:
                 self.removed.append(Removal(f'<{tag} {name}="{value or ""}">', "attribute not allowed"))
             elif (tag, name) in URL_ATTRIBUTES and value and not _safe_url(value):
-                self.removed.append(Removal(f'<{tag} {name}="{value}">', "unsafe URL scheme"))
+                reason = "malformed URL" if _malformed(value) else "unsafe URL scheme"
+                self.removed.append(Removal(f'<{tag} {name}="{value}">', reason))
 
     def handle_comment(self, data: str) -> None:
         self.removed.append(Removal(f"<!--{data}-->", "HTML comment"))
 
 
+def _malformed(value: str) -> bool:
+    try:
+        urlsplit(unescape(value).strip())
+    except ValueError:  # e.g. "http://[oops": an unclosed IPv6 bracket
+        return True
+    return False
+
+
 def _safe_url(value: str) -> bool:
+    if _malformed(value):
+        return False
     scheme = urlsplit(unescape(value).strip()).scheme.lower()
     return scheme == "" or scheme in URL_SCHEMES
 
