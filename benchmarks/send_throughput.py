@@ -1,4 +1,4 @@
-"""Measure `publisher send` throughput to a local aiosmtpd (rate limiting off): messages per second.
+"""Measure `publisher send` throughput to a local aiosmtpd (rate limit out of reach): messages per second.
 
 Run from the repository root:  python -m benchmarks.send_throughput [COUNT] [REPEATS] [DIR]
 
@@ -39,7 +39,7 @@ BIG_TEXT = TEXT_BODY + "".join(f"* Meldung {i}: Straßenbahn fährt wieder\n" fo
 
 def one_run(count: int, where: str | None) -> float:
     with tempfile.TemporaryDirectory(dir=where) as folder, smtp_server() as (controller, handler):
-        settings = write_project(Path(folder), controller.port, rate_per_second=0)
+        settings = write_project(Path(folder), controller.port, rate_per_second=1_000_000)
         write_digest(settings.out_dir, text_body=BIG_TEXT, html_body=BIG_HTML)
         add_subscribers(settings, subscriber_rows(count))
         start = time.perf_counter()

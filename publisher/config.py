@@ -167,7 +167,7 @@ SMTP_KEYS: dict[str, tuple[tuple[type, ...], Check | None]] = {
     "from_address": ((str,), None),
     "from_name": ((str,), None),
     "reply_to": ((str,), None),
-    "rate_per_second": ((int, float), lambda v: None if v >= 0 else "must be 0 (no limit) or more"),
+    "rate_per_second": ((int, float), lambda v: None if v > 0 else "must be greater than 0"),
     "timeout": ((int, float), lambda v: None if v > 0 else "must be greater than 0"),
     "max_attempts": ((int,), _at_least(1)),
     "database": ((str,), None),

@@ -110,7 +110,7 @@ def test_password_in_the_config_file_is_refused(tmp_path: Path) -> None:
     [
         ({"security": "tls"}, "smtp.security: 'tls' must be one of none, starttls, ssl"),
         ({"port": 0}, "smtp.port: 0 must be a port number"),
-        ({"rate_per_second": -1}, "smtp.rate_per_second: -1 must be 0 (no limit) or more"),
+        ({"rate_per_second": 0}, "smtp.rate_per_second: 0 must be greater than 0"),
         ({"retry_backoff": -0.5}, "smtp.retry_backoff: -0.5 must be at least 0"),
         ({"max_attempts": 0}, "smtp.max_attempts: 0 must be at least 1"),
     ],
