@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 CRLF = "\r\n"
 SOFT_BREAK = "=\r\n"
+QP_LINE = 76  # RFC 2045: at most 76 characters per encoded line, the soft-break "=" included
 POLICY = email.policy.SMTP
 
 
@@ -22,9 +23,29 @@ class CompiledBody:
 
 
 def qp_encode(text: str) -> str:
-    """Quoted-printable (RFC 2045) with CRLF line ends; lines stay within 76 characters (binascii, in C)."""
+    """Quoted-printable (RFC 2045) with CRLF line ends and lines of at most 76 characters.
+
+    binascii does the encoding in C, but before a line end it writes an encoded trailing space past
+    column 76 ("...  =20"), so lines are checked and soft-wrapped again here.
+    """
     data = text.replace("\r\n", "\n").replace("\r", "\n").encode("utf-8")
-    return binascii.b2a_qp(data, istext=True).decode("ascii").replace("\n", CRLF)
+    encoded = binascii.b2a_qp(data, istext=True).decode("ascii")
+    return CRLF.join(piece for line in encoded.split("\n") for piece in _soft_wrap(line))
+
+
+def _soft_wrap(line: str, room: int = 0) -> list[str]:
+    """Physical lines of at most 76 characters, soft "=" included, never cut inside an "=XX" escape;
+    the last one leaves ``room`` characters free."""
+    pieces = []
+    while len(line) > QP_LINE - room:
+        cut = QP_LINE - 1
+        if line[cut - 1] == "=":
+            cut -= 1
+        elif line[cut - 2] == "=":
+            cut -= 2
+        pieces.append(line[:cut] + "=")
+        line = line[cut:]
+    return [*pieces, line]
 
 
 def compile_body(text: str, placeholders: tuple[str, ...]) -> CompiledBody:
@@ -53,10 +74,17 @@ def render_body(body: CompiledBody, values: Mapping[str, str]) -> str:
         if not chunk:
             continue
         if not at_line_start:
+            out[-1] = _room_for_soft_break(out[-1])
             out.append(SOFT_BREAK)
         out.append(chunk)
         at_line_start = chunk.endswith(CRLF)
     return "".join(out)
+
+
+def _room_for_soft_break(chunk: str) -> str:
+    """Make the chunk's last line short enough for one more character, the joining soft-break "="."""
+    head, separator, last = chunk.rpartition(CRLF)
+    return head + separator + CRLF.join(_soft_wrap(last, room=1))
 
 
 def fold_header(name: str, value: object) -> str:

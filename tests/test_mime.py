@@ -25,7 +25,7 @@ def normalise(text: str) -> str:
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
-@settings(deadline=None)  # no timing in tests; the first example pays for imports
+@settings(max_examples=300, deadline=None)  # no timing in tests; the first example pays for imports
 @given(body=bodies, greeting=texts, link=texts)
 def test_rendered_body_decodes_to_the_filled_text(body: str, greeting: str, link: str) -> None:
     compiled = mime.compile_body(body, SLOTS)
@@ -59,6 +59,19 @@ def test_the_message_parses_back_into_two_parts(text: str, html: str) -> None:
             filled = filled.replace(slot, value)
         assert normalise(part.get_content()) == normalise(filled)
     assert not message.defects and not plain.defects and not rich.defects
+
+
+@pytest.mark.parametrize("filler", ["a", "ä", "€", "a=", " "])
+@pytest.mark.parametrize("length", range(70, 80))
+def test_a_value_after_a_full_line_keeps_lines_within_76(filler: str, length: int) -> None:
+    """The soft break that joins a value must fit: b2a_qp fills lines to 76, the "=" needs room."""
+    body = filler * length + "%%GREETING%%" + filler * length + "\n%%UNSUBSCRIBE_URL%%end"
+    compiled = mime.compile_body(body, SLOTS)
+    encoded = mime.render_body(compiled, {"%%GREETING%%": "ü" * 40, "%%UNSUBSCRIBE_URL%%": "x" * 90})
+    assert all(len(line) <= 76 for line in encoded.split("\r\n"))
+    assert (
+        normalise(decode(encoded)) == filler * length + "ü" * 40 + filler * length + "\n" + "x" * 90 + "end"
+    )
 
 
 def test_fold_header_encodes_non_ascii_and_folds() -> None:
