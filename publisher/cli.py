@@ -443,3 +443,279 @@ def import_command(
     if failed:
         click.echo(f"{failed} of {len(files)} input(s) failed", err=True)
         sys.exit(1)
+
+
+# --- subscribers and send ---
+
+
+@cli.group("subscribers", context_settings=CONTEXT_SETTINGS)
+def subscribers_group() -> None:
+    """Manage the subscriber list (SQLite, [smtp] database, default publisher.db).
+
+    \b
+    Examples:
+      publisher subscribers add anna@example.org --name Anna --lang de
+      publisher subscribers import list.csv
+      publisher subscribers list --json
+    """
+
+
+@subscribers_group.command("add")
+@click.argument("email")
+@click.option("--name", default="", help='Name used in the greeting ("Hallo Anna,").')
+@click.option("--lang", default="", help="de or en; empty means the digest's language.")
+@click.option("--tags", default="", help='Comma-separated tags, e.g. "presse, rathaus".')
+@click.pass_obj
+@handle_errors
+def subscribers_add(state: CliState, email: str, name: str, lang: str, tags: str) -> None:
+    """Add one subscriber; the address is checked and must be new (case-insensitively).
+
+    \b
+    Example:
+      publisher subscribers add anna@example.org --name "Anna Müller" --lang de --tags presse
+    """
+    from publisher import subscribers
+
+    conn = subscribers.connect(state.settings().database_path)
+    try:
+        added = subscribers.add_subscriber(conn, email, name=name, lang=lang, tags=tags)
+    finally:
+        conn.close()
+    click.echo(f"added {added.email}")
+
+
+@subscribers_group.command("import")
+@click.argument("csv_file", metavar="FILE.csv", type=click.Path(dir_okay=False, path_type=Path))
+@click.pass_obj
+@handle_errors
+def subscribers_import(state: CliState, csv_file: Path) -> None:
+    """Import subscribers from a UTF-8 CSV file with the columns email,name,lang,tags.
+
+    Bad rows are reported with their line number and skipped; every other row is imported.
+    Exit code 1 if any row was invalid; duplicates are warnings.
+
+    \b
+    Example:
+      publisher subscribers import list.csv
+    """
+    from publisher import subscriber_csv, subscribers
+
+    conn = subscribers.connect(state.settings().database_path)
+    try:
+        report = subscriber_csv.import_csv(conn, (state.cwd / csv_file).resolve())
+    finally:
+        conn.close()
+    echo_problems(report.problems)
+    click.echo(f"imported {len(report.added)}, skipped {len(report.problems)} row(s) with problems")
+    if report.errors:
+        sys.exit(1)
+
+
+@subscribers_group.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON array instead of a table.")
+@click.pass_obj
+@handle_errors
+def subscribers_list(state: CliState, as_json: bool) -> None:
+    """List every subscriber (active and unsubscribed), ordered by address.
+
+    \b
+    Examples:
+      publisher subscribers list
+      publisher subscribers list --json | jq '.[] | select(.status == "active") | .email'
+    """
+    import json
+
+    from publisher import subscribers
+
+    conn = subscribers.connect(state.settings().database_path)
+    try:
+        found = subscribers.list_subscribers(conn)
+    finally:
+        conn.close()
+    if as_json:
+        click.echo(json.dumps([s.as_dict() for s in found], indent=2, ensure_ascii=False))
+        return
+    for s in found:
+        click.echo("\t".join([s.email, s.name, s.lang or "-", s.status, ",".join(s.tags)]))
+    click.echo(f"{len(found)} subscriber(s)", err=True)
+
+
+@subscribers_group.command("remove")
+@click.argument("email")
+@click.pass_obj
+@handle_errors
+def subscribers_remove(state: CliState, email: str) -> None:
+    """Delete a subscriber (the delivery log is kept). Use "unsubscribe" to keep the record instead.
+
+    \b
+    Example:
+      publisher subscribers remove anna@example.org
+    """
+    from publisher import subscribers
+
+    conn = subscribers.connect(state.settings().database_path)
+    try:
+        removed = subscribers.remove_subscriber(conn, email)
+    finally:
+        conn.close()
+    click.echo(f"removed {removed.email}")
+
+
+@subscribers_group.command("unsubscribe")
+@click.argument("token")
+@click.pass_obj
+@handle_errors
+def subscribers_unsubscribe(state: CliState, token: str) -> None:
+    """Unsubscribe whoever an unsubscribe token (from a mail's link) belongs to. Needs PUBLISHER_SECRET.
+
+    \b
+    Example:
+      publisher subscribers unsubscribe 42.Xz1v...
+    """
+    from publisher import subscribers, tokens
+
+    secret = tokens.secret_from_env()
+    conn = subscribers.connect(state.settings().database_path)
+    try:
+        done = subscribers.unsubscribe_by_token(conn, secret, token)
+    finally:
+        conn.close()
+    if done is None:
+        raise click.ClickException(
+            "the token is not valid (mistyped, forged, for a removed subscriber, or signed with another "
+            "PUBLISHER_SECRET); nothing was changed"
+        )
+    click.echo(f"unsubscribed {done.email}")
+
+
+@cli.command("send")
+@click.option("--dry-run", is_flag=True, help="Show who would get what; send nothing, change nothing.")
+@click.option("--resume", is_flag=True, help="Continue an interrupted run: everyone not yet sent.")
+@click.option("--force", is_flag=True, help="Send although the state file marks this digest as sent.")
+@click.option(
+    "--retry-unknown", is_flag=True, help="Also resend deliveries whose outcome is unknown (may duplicate)."
+)
+@click.option(
+    "--mark-unknown-sent",
+    is_flag=True,
+    help="Record unknown deliveries as sent (after checking the server log).",
+)
+@click.option(
+    "--digest",
+    "digest_dir",
+    type=click.Path(file_okay=False, exists=True, path_type=Path),
+    help="The digest folder to send (default: the newest out/digests/<date>/).",
+)
+@click.pass_obj
+@handle_errors
+def send_command(
+    state: CliState,
+    dry_run: bool,
+    resume: bool,
+    force: bool,
+    retry_unknown: bool,
+    mark_unknown_sent: bool,
+    digest_dir: Path | None,
+) -> None:
+    """Send the latest rendered digest to every active subscriber, exactly once.
+
+    Needs PUBLISHER_SECRET (unsubscribe links) and, if [smtp] username is set, PUBLISHER_SMTP_PASSWORD.
+    Prints a summary on stdout; exit code 1 if any delivery failed or has an unknown outcome.
+
+    \b
+    Examples:
+      publisher send --dry-run
+      publisher send
+      publisher send --resume                # after a crash or an aborted run
+      publisher send --mark-unknown-sent     # after checking the server log for the Message-IDs
+    """
+    from publisher.send import SendOptions, send_digest
+
+    if retry_unknown and mark_unknown_sent:
+        raise click.UsageError("--retry-unknown and --mark-unknown-sent exclude each other")
+    options = SendOptions(
+        digest_dir=(state.cwd / digest_dir).resolve() if digest_dir else None,
+        dry_run=dry_run,
+        resume=resume,
+        force=force,
+        retry_unknown=retry_unknown,
+        mark_unknown_sent=mark_unknown_sent,
+    )
+    settings = state.settings()
+    bar: Any = None
+
+    def progress(done: int, total: int, outcome: Any) -> None:
+        nonlocal bar
+        if state.verbosity < 0 or total == 0:
+            return
+        if bar is None:
+            bar = click.progressbar(length=total, label="Sending", file=sys.stderr, show_pos=True)
+            bar.__enter__()
+        if outcome is not None:
+            bar.update(1)
+
+    try:
+        report = send_digest(settings, options, progress=progress)
+    finally:
+        if bar is not None:
+            bar.__exit__(None, None, None)
+    _echo_send_report(report)
+    if not report.ok:
+        sys.exit(1)
+
+
+def _echo_send_report(report: Any) -> None:
+    if report.dry_run:
+        for outcome in report.outcomes:
+            click.echo(f"would send\t{outcome.email}\t{outcome.greeting}\t{outcome.message_id}")
+    for outcome in report.failed:
+        click.echo(f"failed: {outcome.email}: {outcome.error}", err=True)
+    for delivery in report.unknown:
+        click.echo(f"unknown: {delivery.email} {delivery.message_id}: {delivery.last_error}", err=True)
+    if report.unknown:
+        click.echo(
+            "Unknown means the server may have the message. Search its log for the Message-ID, then run "
+            "'publisher send --mark-unknown-sent' (it arrived) or 'publisher send --retry-unknown' "
+            "(it did not).",
+            err=True,
+        )
+    verb, count = ("would send", len(report.outcomes)) if report.dry_run else ("sent", report.sent)
+    click.echo(
+        f"{verb} {count}, failed {len(report.failed)}, skipped {report.skipped}, "
+        f"unknown {len(report.unknown)} (digest {report.digest_id}, {report.folder})"
+    )
+    if report.marked_sent:
+        click.echo("the digest is marked as sent; 'publisher digest' moves on to new entries", err=True)
+
+
+@cli.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
+@click.option("--port", default=8025, show_default=True, type=click.IntRange(0, 65535), help="TCP port.")
+@click.pass_obj
+@handle_errors
+def serve_command(state: CliState, host: str, port: int) -> None:
+    """Run the unsubscribe web app with wsgiref (for local use; see docs for a production WSGI server).
+
+    \b
+    Example:
+      PUBLISHER_SECRET=... publisher serve --port 8025
+      # then open http://127.0.0.1:8025/unsubscribe?token=...
+    """
+    from wsgiref.simple_server import WSGIRequestHandler, make_server
+
+    from publisher import tokens
+    from publisher.unsubscribe import UnsubscribeApp
+
+    app = UnsubscribeApp.from_settings(state.settings(), tokens.secret_from_env())
+
+    class QuietHandler(WSGIRequestHandler):
+        def log_message(self, format: str, *args: Any) -> None:
+            # The request line holds the token; log method and status only.
+            logging.getLogger("publisher.serve").info("%s %s", self.command, args[1] if len(args) > 1 else "")
+
+    with make_server(host, port, app, handler_class=QuietHandler) as server:
+        click.echo(f"Serving the unsubscribe app on http://{host}:{server.server_port}/unsubscribe", err=True)
+        try:
+            server.serve_forever()
+        except KeyboardInterrupt:
+            click.echo("stopped", err=True)

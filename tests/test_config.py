@@ -55,6 +55,8 @@ rate_per_second = 2
 timeout = 12.5
 max_attempts = 3
 database = "data/publisher.db"
+retry_backoff = 0.5
+unsubscribe_mailto = "leave@example.org?subject=unsubscribe"
 """
 
 
@@ -107,6 +109,7 @@ def test_every_key_is_read(tmp_path: Path) -> None:
     assert s.smtp == SmtpSettings(
         "mail.example.org", 465, "ssl", "news", "news@example.org", "Newsroom",
         "redaktion@example.org", 2, 12.5, 3, "data/publisher.db",
+        0.5, "leave@example.org?subject=unsubscribe",
     )  # fmt: skip
     assert s.database_path == root / "data" / "publisher.db"
     # Every documented key is in the file above, so a new key cannot slip in untested.
