@@ -3,14 +3,18 @@ and report what was removed so that nothing disappears silently."""
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from html import unescape
 from html.parser import HTMLParser
 from urllib.parse import urljoin, urlsplit
 
-import cmarkgfm
 import nh3
+from cmarkgfm import _cmark
+from cmarkgfm import cmark as _cm
 from cmarkgfm.cmark import Options
 
 from publisher.model import Removal
@@ -71,10 +75,54 @@ def strip_control_chars(text: str) -> tuple[str, list[Removal]]:
 
 
 def render_markdown(text: str) -> str:
-    """CommonMark + GFM tables/strikethrough/autolinks. Raw HTML passes through to the sanitiser."""
-    return cmarkgfm.markdown_to_html_with_extensions(
-        text, options=Options.CMARK_OPT_UNSAFE, extensions=MARKDOWN_EXTENSIONS
-    )
+    """CommonMark + GFM tables/strikethrough/autolinks. Raw HTML passes through to the sanitiser.
+
+    This is cmarkgfm's ``markdown_to_html_with_extensions`` plus the two frees it forgets: it never
+    releases the syntax tree nor the rendered string (about 37 KB per 5 KB entry), which made a
+    100,000-entry build grow to 1.4 GB per worker. The frees use cmark's own exported C API.
+    """
+    parser = _cm.parser_new(options=_OPTIONS)
+    try:
+        for extension in _extensions():
+            _cm.parser_attach_syntax_extension(parser, extension)
+        _cm.parser_feed(parser, text)
+        root = _cm.parser_finish(parser)
+        try:
+            raw = _cmark.lib.cmark_render_html(root, _OPTIONS, _cm.parser_get_syntax_extensions(parser))
+            try:
+                return _cmark.ffi.string(raw).decode("utf-8")
+            finally:
+                _free(raw)
+        finally:
+            _node_free(root)
+    finally:
+        _cm.parser_free(parser)
+
+
+_OPTIONS = Options.CMARK_OPT_UNSAFE
+_LIBCMARK = ctypes.CDLL(_cmark.__file__)
+_LIBCMARK.cmark_node_free.argtypes = [ctypes.c_void_p]
+_LIBC = ctypes.CDLL(ctypes.util.find_library("c"))
+_LIBC.free.argtypes = [ctypes.c_void_p]
+
+
+def _address(pointer: object) -> int:
+    return int(_cmark.ffi.cast("uintptr_t", pointer))
+
+
+def _node_free(root: object) -> None:
+    _LIBCMARK.cmark_node_free(_address(root))
+
+
+def _free(raw: object) -> None:
+    # cmark renders with its default allocator, which is libc's calloc/realloc/free.
+    _LIBC.free(_address(raw))
+
+
+@lru_cache(maxsize=1)
+def _extensions() -> tuple[object, ...]:
+    _cm.core_extensions_ensure_registered()
+    return tuple(_cm.find_syntax_extension(name) for name in MARKDOWN_EXTENSIONS)
 
 
 class _RemovalFinder(HTMLParser):
