@@ -256,10 +256,10 @@ def build(settings: Settings, progress: Progress | None = None) -> BuildReport:
 
 
 def _write_outputs(site: Site, progress: Progress | None) -> BuildReport:
-    from publisher.output import write_if_changed
+    from publisher.output import read_manifest, write_if_changed, write_manifest
 
     out = site.settings.out_dir
-    previous = site.cache.output_keys(out)
+    previous = read_manifest(out)
     keys: dict[str, str] = {}
     written: list[str] = []
     unchanged = 0
@@ -277,7 +277,11 @@ def _write_outputs(site: Site, progress: Progress | None) -> BuildReport:
             todo.append(entry)
     jobs = list(_plan(site, settings_fp, templates_fp))
     current = set(keys.values()) | {job.key for job in jobs}
-    site.cache.invalidate_outputs(out, [p for p, k in previous.items() if k not in current])
+    # Forget the keys of files about to be rewritten or deleted first, so that a build that crashes
+    # half-way is not mistaken for a finished one (their paths stay listed for stale-file removal).
+    outdated = {p: "" for p, k in previous.items() if k not in current}
+    if outdated:
+        write_manifest(out, previous | outdated)
     written.extend(_render_entry_pages(site, todo, progress))
     unchanged += len(todo) - len(written)
     for number, job in enumerate(jobs, start=1):
@@ -295,8 +299,8 @@ def _write_outputs(site: Site, progress: Progress | None) -> BuildReport:
         if progress and (number % 200 == 0 or number == len(jobs)):
             progress("write", number, len(jobs))
     deleted = _delete_stale(out, set(previous) - set(keys))
-    if keys != previous:
-        site.cache.replace_outputs(out, keys)
+    if keys != previous or outdated:
+        write_manifest(out, keys)
     return BuildReport(tuple(written), tuple(deleted), unchanged, len(site.entries), site.problems)
 
 

@@ -1,5 +1,6 @@
-"""The build cache in ``.publisher/cache/``: normalised entries keyed by file content, and the
-fingerprint of every output file written. Safe to delete; ignored (and rebuilt) when stale or corrupt."""
+"""The build cache in ``.publisher/cache/``: normalised entries keyed by file content.
+Safe to delete; ignored (and rebuilt) when stale or corrupt. (What a build wrote, and from what,
+is kept beside the output instead: see ``publisher.output.read_manifest``.)"""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from publisher import __version__
 
 logger = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 CACHE_FILE = "build.sqlite"
 
 
@@ -53,13 +54,10 @@ class BuildCache:
             """
             CREATE TABLE IF NOT EXISTS entries (
                 path TEXT PRIMARY KEY, mtime_ns INTEGER, size INTEGER, digest TEXT, light BLOB, html TEXT);
-            CREATE TABLE IF NOT EXISTS outputs (
-                out TEXT NOT NULL, path TEXT NOT NULL, key TEXT NOT NULL, PRIMARY KEY (out, path));
             """
         )
         # A table of the same name but another shape raises here, and the cache is rebuilt.
         db.execute("SELECT path, mtime_ns, size, digest, light, html FROM entries LIMIT 0").fetchall()
-        db.execute("SELECT out, path, key FROM outputs LIMIT 0").fetchall()
         return db
 
     def _discard(self) -> None:
@@ -105,28 +103,6 @@ class BuildCache:
         if row is None:
             raise KeyError(path)
         return row[0]
-
-    # --- outputs ---------------------------------------------------------------------------------
-
-    # Output keys are kept per output folder: ``build --out preview`` must not make out/ look current.
-
-    def output_keys(self, out: Path) -> dict[str, str]:
-        return dict(self.db.execute("SELECT path, key FROM outputs WHERE out = ?", (str(out),)))
-
-    def invalidate_outputs(self, out: Path, paths: Iterable[str]) -> None:
-        """Forget the keys of files about to be rewritten or deleted, so that a build that crashes
-        half-way is not mistaken for a finished one (their paths stay known for stale-file removal)."""
-        with self.db:
-            self.db.executemany(
-                "UPDATE outputs SET key = '' WHERE out = ? AND path = ?", [(str(out), p) for p in paths]
-            )
-
-    def replace_outputs(self, out: Path, keys: dict[str, str]) -> None:
-        with self.db:
-            self.db.execute("DELETE FROM outputs WHERE out = ?", (str(out),))
-            self.db.executemany(
-                "INSERT INTO outputs VALUES (?, ?, ?)", [(str(out), p, k) for p, k in sorted(keys.items())]
-            )
 
     @property
     def shareable(self) -> bool:

@@ -1,8 +1,10 @@
-"""Atomic file writes: a temp file in the same directory, then ``os.replace``."""
+"""Atomic file writes (a temp file in the same directory, then ``os.replace``) and the manifest of
+what a build wrote into an output folder."""
 
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import tempfile
 from collections.abc import Mapping
@@ -45,3 +47,26 @@ def write_if_changed(path: Path, data: bytes, durable: bool = True) -> bool:
 def write_all(out_dir: Path, files: Mapping[str, bytes]) -> list[str]:
     """Write every ``{relative path: bytes}`` under ``out_dir``; return the paths that changed."""
     return [rel for rel in sorted(files) if write_if_changed(out_dir / rel, files[rel])]
+
+
+MANIFEST = ".publisher-manifest.json"
+MANIFEST_VERSION = 1
+
+
+def read_manifest(out_dir: Path) -> dict[str, str]:
+    """``{relative path: key of its inputs}`` of every file the last build wrote into ``out_dir``.
+
+    It lives in the output folder itself, so that it always describes exactly that folder, even
+    after the build cache was deleted. A missing or unreadable manifest means "nothing known".
+    """
+    try:
+        data = json.loads((out_dir / MANIFEST).read_bytes())
+        files = data["files"] if data.get("version") == MANIFEST_VERSION else {}
+        return {str(path): str(key) for path, key in files.items()}
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return {}
+
+
+def write_manifest(out_dir: Path, files: Mapping[str, str]) -> None:
+    document = {"version": MANIFEST_VERSION, "files": dict(sorted(files.items()))}
+    write_atomic(out_dir / MANIFEST, json.dumps(document, indent=0, sort_keys=False).encode("utf-8"))

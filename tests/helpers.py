@@ -8,6 +8,7 @@ from typing import Any
 import yaml
 
 from publisher.config import Settings, load_settings
+from publisher.output import MANIFEST
 
 
 def entry(
@@ -21,13 +22,16 @@ def entry(
 
 
 def tree(directory: Path) -> dict[str, bytes]:
-    """Every file below ``directory`` (including hidden ones), ``{relative posix path: bytes}``."""
+    """Every published file below ``directory`` (hidden ones too), ``{relative posix path: bytes}``.
+
+    The build's manifest is left out: it is bookkeeping, and tests/test_output.py covers it.
+    """
     if not directory.exists():
         return {}
     return {
         p.relative_to(directory).as_posix(): p.read_bytes()
         for p in sorted(directory.rglob("*"))
-        if p.is_file()
+        if p.is_file() and p.name != MANIFEST
     }
 
 

@@ -66,3 +66,15 @@ def test_write_all(tmp_path: Path) -> None:
     assert write_all(tmp_path, files) == []
     assert write_all(tmp_path, {**files, "rss.xml": b"neu"}) == ["rss.xml"]
     assert (tmp_path / "tags" / "x" / "atom.xml").read_bytes() == b"3"
+
+
+def test_the_manifest_round_trips_and_a_broken_one_reads_as_empty(tmp_path: Path) -> None:
+    from publisher.output import MANIFEST, read_manifest, write_manifest
+
+    assert read_manifest(tmp_path) == {}
+    write_manifest(tmp_path, {"b.html": "k2", "a.html": "k1"})
+    assert read_manifest(tmp_path) == {"a.html": "k1", "b.html": "k2"}
+    (tmp_path / MANIFEST).write_bytes(b'{"version": 1, "files": ')
+    assert read_manifest(tmp_path) == {}
+    (tmp_path / MANIFEST).write_bytes(b'{"version": 99, "files": {"a.html": "k"}}')
+    assert read_manifest(tmp_path) == {}
