@@ -117,7 +117,7 @@ def render_template(env: Environment, name: str, context: Mapping[str, Any], roo
         where = f"{display_path(found[0], root)}:{found[1]}" if found else name
         raise PublisherError(
             f"{where}: {exc.message} -> the template uses a variable the digest does not provide; "
-            "see "Templates and how to override them" in the README for the variables each template receives"
+            "see 'Templates and how to override them' in the README for the variables each template receives"
         ) from None
     except TemplateError as exc:
         found = _template_frame(exc)
