@@ -9,13 +9,24 @@ import pickle
 import sqlite3
 from collections.abc import Iterable, Iterator
 from pathlib import Path
+from typing import NamedTuple
 
 from publisher import __version__
 
 logger = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 CACHE_FILE = "build.sqlite"
+COLUMNS = ("path", "mtime_ns", "size", "digest", "light", "html", "published", "entry_id", "slug", "flagged")
+
+
+class IndexRow(NamedTuple):
+    path: str
+    digest: str
+    published: float | None  # POSIX timestamp; None when the file has no publishable entry
+    entry_id: str | None
+    slug: str | None
+    flagged: int  # 1 when the file has problems or removals to report (its result must be loaded)
 
 
 class BuildCache:
@@ -53,11 +64,12 @@ class BuildCache:
         db.executescript(
             """
             CREATE TABLE IF NOT EXISTS entries (
-                path TEXT PRIMARY KEY, mtime_ns INTEGER, size INTEGER, digest TEXT, light BLOB, html TEXT);
+                path TEXT PRIMARY KEY, mtime_ns INTEGER, size INTEGER, digest TEXT, light BLOB, html TEXT,
+                published REAL, entry_id TEXT, slug TEXT, flagged INTEGER);
             """
         )
         # A table of the same name but another shape raises here, and the cache is rebuilt.
-        db.execute("SELECT path, mtime_ns, size, digest, light, html FROM entries LIMIT 0").fetchall()
+        db.execute(f"SELECT {', '.join(COLUMNS)} FROM entries LIMIT 0").fetchall()
         return db
 
     def _discard(self) -> None:
@@ -77,10 +89,13 @@ class BuildCache:
             p: (m, s, d) for p, m, s, d in self.db.execute("SELECT path, mtime_ns, size, digest FROM entries")
         }
 
-    def store(self, rows: Iterable[tuple[str, int, int, str, bytes, str]]) -> None:
-        """Rows of ``(path, mtime_ns, size, digest, pickled light result, content html)``."""
+    def store(self, rows: Iterable[tuple[object, ...]]) -> None:
+        """Rows with the values of ``COLUMNS``: the file's identity, the pickled light result, its
+        content HTML, and the few fields cross-entry checks need without unpickling anything."""
         with self.db:
-            self.db.executemany("INSERT OR REPLACE INTO entries VALUES (?, ?, ?, ?, ?, ?)", rows)
+            self.db.executemany(
+                f"INSERT OR REPLACE INTO entries VALUES ({', '.join('?' * len(COLUMNS))})", rows
+            )
 
     def touch(self, rows: Iterable[tuple[str, int, int]]) -> None:
         """Record a new mtime for files whose content did not change."""
@@ -93,10 +108,27 @@ class BuildCache:
         with self.db:
             self.db.executemany("DELETE FROM entries WHERE path = ?", [(p,) for p in paths])
 
-    def light_results(self) -> Iterator[tuple[str, str, object]]:
-        """``(path, digest, Normalised without content_html)`` of every cached entry."""
-        for path, digest, blob in self.db.execute("SELECT path, digest, light FROM entries ORDER BY path"):
-            yield path, digest, pickle.loads(blob)
+    def index(self) -> list[IndexRow]:
+        """Every cached entry's path, digest and the fields cross-entry checks need; nothing unpickled."""
+        return [
+            IndexRow(*row)
+            for row in self.db.execute(
+                "SELECT path, digest, published, entry_id, slug, flagged FROM entries ORDER BY path"
+            )
+        ]
+
+    def light_results(self, paths: Iterable[str] | None = None) -> Iterator[tuple[str, str, object]]:
+        """``(path, digest, Normalised without content_html)`` of every (or the given) cached entry."""
+        if paths is None:
+            for path, digest, blob in self.db.execute(
+                "SELECT path, digest, light FROM entries ORDER BY path"
+            ):
+                yield path, digest, pickle.loads(blob)
+            return
+        for path in paths:
+            row = self.db.execute("SELECT digest, light FROM entries WHERE path = ?", (path,)).fetchone()
+            if row is not None:
+                yield path, row[0], pickle.loads(row[1])
 
     def html(self, path: str) -> str:
         row = self.db.execute("SELECT html FROM entries WHERE path = ?", (path,)).fetchone()

@@ -318,7 +318,7 @@ def digest(
 
     sent = digests.load_digest_state(settings)
     window = digests.digest_window(sent, now, window_days=settings.digest.window_days, since=start, days=days)
-    found, problems = load_entries(settings, select=lambda e: window.contains(e.published))
+    found, problems = load_entries(settings, published=window.contains)
     errors = [p for p in problems if p.is_error]
     if errors:
         echo_problems(errors)

@@ -53,6 +53,10 @@ class Selection:
     left_out: tuple[Entry, ...] = ()
 
 
+# How many left-out entries a warning names before it says "and N more".
+LISTED = 5
+
+
 def parse_moment(text: str, tz: ZoneInfo) -> datetime:
     """ISO 8601 date or date-time (``2024-05-20``, ``2024-05-20T09:00+02:00``, ``…Z``); naive means ``tz``.
 
@@ -188,7 +192,8 @@ def _warnings(settings: Settings, selection: Selection, html_size: int, html_pat
             warning(
                 _config_path(settings),
                 f"{count} older entr{'y' if count == 1 else 'ies'} left out of the digest: "
-                + ", ".join(e.id for e in selection.left_out),
+                + ", ".join(e.id for e in selection.left_out[:LISTED])
+                + (f" and {count - LISTED} more" if count > LISTED else ""),
                 field="digest.max_entries",
                 hint=f"raise [digest] max_entries (now {settings.digest.max_entries}) to include them: "
                 "once this digest is marked as sent, they are not offered again",

@@ -12,9 +12,10 @@ from collections import defaultdict
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, replace
+from datetime import datetime
 from pathlib import Path
 
-from publisher.cache import BuildCache
+from publisher.cache import BuildCache, IndexRow
 from publisher.config import Settings
 from publisher.errors import Problem, PublisherError, warning
 from publisher.loaders import ASSET_SUFFIXES, EntryFile, parse_entry, scan_assets, scan_entry_files
@@ -59,7 +60,7 @@ def _trusted_mtime(mtime_ns: int) -> int:
     return mtime_ns if time.time_ns() - mtime_ns > RACY_NS else 0
 
 
-def _normalise_file(path: Path, relative: str, site: SiteContext) -> tuple[str, int, int, str, bytes, str]:
+def _normalise_file(path: Path, relative: str, site: SiteContext) -> tuple[object, ...]:
     """Read, parse and normalise one file; the row the cache stores (runs in worker processes)."""
     stat = path.stat()
     data = path.read_bytes()
@@ -68,6 +69,7 @@ def _normalise_file(path: Path, relative: str, site: SiteContext) -> tuple[str, 
     result = normalise(source, site) if source else Normalised(None, tuple(problems))
     html = result.entry.content_html if result.entry else ""
     light = _light(result)
+    entry = result.entry
     return (
         relative,
         _trusted_mtime(stat.st_mtime_ns),
@@ -75,6 +77,10 @@ def _normalise_file(path: Path, relative: str, site: SiteContext) -> tuple[str, 
         digest,
         pickle.dumps(light, pickle.HIGHEST_PROTOCOL),
         html,
+        entry.published.timestamp() if entry else None,
+        entry.id if entry else None,
+        entry.slug if entry else None,
+        int(entry is None or bool(result.problems) or bool(entry.removed)),
     )
 
 
@@ -89,9 +95,7 @@ def _light(result: Normalised) -> Normalised:
     return replace(result, entry=replace(result.entry, content_html=""))
 
 
-def _normalise_chunk(
-    items: list[tuple[str, str]], site: SiteContext
-) -> list[tuple[str, int, int, str, bytes, str]]:
+def _normalise_chunk(items: list[tuple[str, str]], site: SiteContext) -> list[tuple[object, ...]]:
     return [_normalise_file(Path(path), relative, site) for path, relative in items]
 
 
@@ -138,28 +142,46 @@ def _run_normalise(stale: list[tuple[str, str]], site: SiteContext) -> Iterator[
         yield from pool.map(_normalise_chunk, chunks, [site] * len(chunks))
 
 
-def load_site(settings: Settings, progress: Progress | None = None) -> Site:
-    """Load and normalise every entry (using the cache), then check what spans entries."""
+def load_site(
+    settings: Settings,
+    progress: Progress | None = None,
+    published: Callable[[datetime], bool] | None = None,
+) -> Site:
+    """Load and normalise every entry (using the cache), then check what spans entries.
+
+    With ``published``, only entries whose publication time it accepts are loaded (plus every file
+    with problems): a digest of 20 entries need not unpickle 100,000. Cross-entry checks (duplicate
+    ids and slugs) still cover every entry, from the cache's index.
+    """
     cache = BuildCache(settings.cache_dir, repr(site_context(settings)))
     paths = set(_refresh_cache(settings, cache, progress))
+    index = [row for row in cache.index() if row.path in paths]
     problems: list[Problem] = []
+    slug_overrides = _resolve_slugs(settings, index, problems)
+    problems.extend(_duplicate_ids(index))
+    tz = settings.tz
+    wanted = [
+        row.path
+        for row in index
+        if published is None
+        or row.flagged
+        or row.path in slug_overrides
+        or (row.published is not None and published(datetime.fromtimestamp(row.published, tz)))
+    ]
     entries: list[Entry] = []
     digests: dict[str, str] = {}
-    for path, digest, result in cache.light_results():
-        if path not in paths:
-            continue
+    for path, digest, result in cache.light_results(wanted):
         assert isinstance(result, Normalised)
         problems.extend(result.problems)
         if result.entry is not None:
             entries.append(result.entry)
             digests[path] = digest
             problems.extend(removal_warnings(result.entry))
-    overrides = _resolve_slugs(settings, entries, problems)
-    entries = [overrides.get(e.source_path, e) for e in entries]
-    problems.extend(_duplicate_ids(entries))
-    overrides_full = dict(overrides)
+    overrides = {path: _renormalise(settings, path, slug) for path, slug in slug_overrides.items()}
     light_overrides = {p: replace(e, content_html="") for p, e in overrides.items()}
     entries = [light_overrides.get(e.source_path, e) for e in entries]
+    if published is not None:
+        entries = [e for e in entries if published(e.published)]
     assets, ignored = scan_assets(settings.entries_dir)
     entries_prefix = (
         settings.entries_dir.relative_to(settings.root).as_posix()
@@ -175,46 +197,46 @@ def load_site(settings: Settings, progress: Progress | None = None) -> Site:
         for name in ignored
     )
     problems.sort(key=lambda p: (p.path, p.line or 0, p.field or "", p.message))
-    return Site(
-        settings, newest_first(entries), digests, tuple(problems), cache, overrides_full, tuple(assets)
-    )
+    return Site(settings, newest_first(entries), digests, tuple(problems), cache, overrides, tuple(assets))
 
 
-def _resolve_slugs(settings: Settings, entries: list[Entry], problems: list[Problem]) -> dict[str, Entry]:
-    """Make slugs unique. Two explicit equal slugs are an error; a generated one gets ``-2``, ``-3``…"""
-    by_slug: dict[str, list[Entry]] = defaultdict(list)
-    for entry in entries:
-        by_slug[entry.slug].append(entry)
-    overrides: dict[str, Entry] = {}
+def _resolve_slugs(settings: Settings, index: list[IndexRow], problems: list[Problem]) -> dict[str, str]:
+    """Make slugs unique: ``{path: new slug}``. Two equal explicit slugs are an error; a generated
+    one gets ``-2``, ``-3``… in the order of publication."""
+    by_slug: dict[str, list[IndexRow]] = defaultdict(list)
+    for row in index:
+        if row.slug is not None:
+            by_slug[row.slug].append(row)
+    overrides: dict[str, str] = {}
     taken = set(by_slug)
     for slug, group in sorted(by_slug.items()):
         if len(group) < 2:
             continue
-        group.sort(key=lambda e: (e.published, e.source_path))
-        explicit = [e for e in group if _has_explicit_slug(settings, e)]
+        group.sort(key=lambda r: (r.published or 0.0, r.path))
+        explicit = [r for r in group if _has_explicit_slug(settings, r.path)]
         if len(explicit) > 1:
-            first = explicit[0].source_path
+            first = explicit[0].path
             for other in explicit[1:]:
                 problems.append(
                     Problem(
-                        other.source_path,
+                        other.path,
                         f"slug {slug!r} is already used by {first}",
                         field="slug",
                         hint="give one of the entries another slug",
                     )
                 )
         keep = explicit[0] if explicit else group[0]
-        for entry in group:
-            if entry is keep or entry in explicit:
+        for row in group:
+            if row is keep or row in explicit:
                 continue
             new_slug = unique_slug(slug, taken)
             taken.add(new_slug)
-            overrides[entry.source_path] = _renormalise(settings, entry.source_path, new_slug)
+            overrides[row.path] = new_slug
     return overrides
 
 
-def _has_explicit_slug(settings: Settings, entry: Entry) -> bool:
-    source, _ = parse_entry((settings.root / entry.source_path).read_bytes(), entry.source_path)
+def _has_explicit_slug(settings: Settings, relative: str) -> bool:
+    source, _ = parse_entry((settings.root / relative).read_bytes(), relative)
     return bool(source and source.metadata.get("slug"))
 
 
@@ -226,32 +248,37 @@ def _renormalise(settings: Settings, relative: str, slug: str) -> Entry:
     return result.entry
 
 
-def _duplicate_ids(entries: list[Entry]) -> list[Problem]:
+def _duplicate_ids(index: list[IndexRow]) -> list[Problem]:
     seen: dict[str, str] = {}
     problems = []
-    for entry in sorted(entries, key=lambda e: e.source_path):
-        if entry.id in seen:
+    for row in sorted(index, key=lambda r: r.path):
+        if row.entry_id is None:
+            continue
+        if row.entry_id in seen:
             problems.append(
                 Problem(
-                    entry.source_path,
-                    f"id {entry.id!r} is already used by {seen[entry.id]}",
+                    row.path,
+                    f"id {row.entry_id!r} is already used by {seen[row.entry_id]}",
                     field="id",
                     hint="each entry needs its own id; remove this one and run 'publisher check --fix-ids'",
                 )
             )
         else:
-            seen[entry.id] = entry.source_path
+            seen[row.entry_id] = row.path
     return problems
 
 
 def load_entries(
-    settings: Settings, select: Callable[[Entry], bool] | None = None
+    settings: Settings,
+    select: Callable[[Entry], bool] | None = None,
+    published: Callable[[datetime], bool] | None = None,
 ) -> tuple[tuple[Entry, ...], tuple[Problem, ...]]:
     """Normalised entries (drafts excluded, newest first, with content) and every problem found.
 
-    ``select`` filters on metadata before the content is fetched, e.g. a digest's time window.
+    ``select`` filters on metadata before the content is fetched; ``published`` filters on the
+    publication time before anything else is loaded (e.g. a digest's time window).
     """
-    site = load_site(settings)
+    site = load_site(settings, published=published)
     try:
         chosen = [e for e in site.entries if select is None or select(e)]
         return tuple(site.full(e) for e in chosen), site.problems
