@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import itertools
 import shutil
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -64,3 +65,28 @@ def make_project(tmp_path: Path) -> MakeProject:
 def settings(make_project: MakeProject) -> Settings:
     """Settings of a fresh project holding the sample entries of tests/data/entries."""
     return load_settings(make_project(sample=True) / "publisher.toml")
+
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+# Flags for a root sandbox without a network: no sandbox, no GPU, and none of the background
+# connections Chromium would otherwise try (and be refused) at every start.
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    """Headless Debian chromium driven by playwright; the test is skipped (with why) without it."""
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"Debian's chromium is not installed at {CHROMIUM} (apt-get install chromium)")
+    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
+    with sync_api.sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()
