@@ -13,6 +13,7 @@ import os
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -124,31 +125,35 @@ def _entry_page_keys(site: Site, settings_fp: str, templates_fp: str) -> list[tu
     ]
 
 
-def _render_entry_pages(site: Site, todo: list[Entry], progress: Progress | None) -> list[str]:
-    """Render and write entry pages, on every core when there are many."""
-    if not todo:
-        return []
+@contextmanager
+def _entry_pages_in_background(
+    site: Site, todo: list[Entry], progress: Progress | None
+) -> Iterator[list[str]]:
+    """Render and write entry pages on every core while the caller renders the other outputs.
+
+    Yields the list that holds the written paths once the block has finished. With few pages (or
+    one core, or no shareable cache) they are rendered in-process when the block ends.
+    """
+    written: list[str] = []
     settings = site.settings
-    cache_file = site.cache.path
     chunks = [
         [site.overrides.get(e.source_path, e) for e in todo[i : i + CHUNK_SIZE]]
         for i in range(0, len(todo), CHUNK_SIZE)
     ]
-    written: list[str] = []
     if len(todo) < PARALLEL_THRESHOLD or (os.cpu_count() or 1) < 2 or not site.cache.shareable:
-        results: Iterable[list[str]] = (_entry_page_chunk(settings, None, chunk, site) for chunk in chunks)
-        for number, paths in enumerate(results, start=1):
-            written.extend(paths)
+        yield written
+        for number, chunk in enumerate(chunks, start=1):
+            written.extend(_entry_page_chunk(settings, None, chunk, site))
             if progress:
                 progress("pages", min(number * CHUNK_SIZE, len(todo)), len(todo))
-        return written
+        return
     with ProcessPoolExecutor(max_workers=os.cpu_count()) as pool:
-        mapped = pool.map(_entry_page_chunk, [settings] * len(chunks), [cache_file] * len(chunks), chunks)
-        for number, paths in enumerate(mapped, start=1):
-            written.extend(paths)
+        futures = [pool.submit(_entry_page_chunk, settings, site.cache.path, chunk) for chunk in chunks]
+        yield written
+        for number, future in enumerate(futures, start=1):
+            written.extend(future.result())
             if progress:
                 progress("pages", min(number * CHUNK_SIZE, len(todo)), len(todo))
-    return written
 
 
 def _entry_page_chunk(
@@ -282,22 +287,23 @@ def _write_outputs(site: Site, progress: Progress | None) -> BuildReport:
     outdated = {p: "" for p, k in previous.items() if k not in current}
     if outdated:
         write_manifest(out, previous | outdated)
-    written.extend(_render_entry_pages(site, todo, progress))
-    unchanged += len(todo) - len(written)
-    for number, job in enumerate(jobs, start=1):
-        known = job.paths if job.paths is not None else tuple(by_key.get(job.key, ()))
-        if known and all(previous.get(p) == job.key and (out / p).is_file() for p in known):
-            keys.update(dict.fromkeys(known, job.key))
-            unchanged += len(known)
-        else:
-            for path, data in sorted(job.render().items()):
-                keys[path] = job.key
-                if write_if_changed(out / path, data, durable=path.endswith((".xml", ".json"))):
-                    written.append(path)
-                else:
-                    unchanged += 1
-        if progress and (number % 200 == 0 or number == len(jobs)):
-            progress("write", number, len(jobs))
+    with _entry_pages_in_background(site, todo, progress) as pages_written:
+        for number, job in enumerate(jobs, start=1):
+            known = job.paths if job.paths is not None else tuple(by_key.get(job.key, ()))
+            if known and all(previous.get(p) == job.key and (out / p).is_file() for p in known):
+                keys.update(dict.fromkeys(known, job.key))
+                unchanged += len(known)
+            else:
+                for path, data in sorted(job.render().items()):
+                    keys[path] = job.key
+                    if write_if_changed(out / path, data, durable=path.endswith((".xml", ".json"))):
+                        written.append(path)
+                    else:
+                        unchanged += 1
+            if progress and (number % 200 == 0 or number == len(jobs)):
+                progress("write", number, len(jobs))
+    written.extend(pages_written)
+    unchanged += len(todo) - len(pages_written)
     deleted = _delete_stale(out, set(previous) - set(keys))
     if keys != previous or outdated:
         write_manifest(out, keys)

@@ -17,8 +17,11 @@ def write_atomic(path: Path, data: bytes, durable: bool = True) -> None:
     ``durable`` also flushes the data to disk before the rename, so that even a power failure cannot
     leave an empty file. It costs about a millisecond per file, so archive pages skip it.
     """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    except FileNotFoundError:  # the folder is new; trying first saves a mkdir per file
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from functools import lru_cache
 
 from slugify import slugify as _slugify
 
@@ -21,6 +22,7 @@ ENGLISH = [[a, b] for a, b in GERMAN if a != "&"] + [["&", " and "]]
 MAX_LENGTH = 80
 
 
+@lru_cache(maxsize=65536)
 def slugify(text: str, lang: str = "de") -> str:
     """``'Rückblick auf Europäische Konferenz'`` -> ``'rueckblick-auf-europaeische-konferenz'``."""
     replacements = GERMAN if lang == "de" else ENGLISH

@@ -1,0 +1,33 @@
+"""Slugs: German transliteration, URL-safe output for any text, uniqueness."""
+
+from __future__ import annotations
+
+import re
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from publisher.slugs import slugify, unique_slug
+
+SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+
+
+def test_german_letters_are_transliterated_not_dropped() -> None:
+    assert slugify("Rückblick auf die Europäische Clusterkonferenz in Brüssel") == (
+        "rueckblick-auf-die-europaeische-clusterkonferenz-in-bruessel"
+    )
+    assert slugify("Größe & Maß: „Öko“-Strom") == "groesse-und-mass-oeko-strom"
+    assert slugify("Research & Development", lang="en") == "research-and-development"
+
+
+@given(st.text(max_size=200))
+def test_any_text_gives_a_url_safe_slug(text: str) -> None:
+    slug = slugify(text)
+    assert SLUG.match(slug), slug
+    assert len(slug) <= 80
+
+
+def test_unique_slug_counts_up_past_taken_ones() -> None:
+    assert unique_slug("konferenz", []) == "konferenz"
+    assert unique_slug("konferenz", ["konferenz"]) == "konferenz-2"
+    assert unique_slug("konferenz", ["konferenz", "konferenz-2"]) == "konferenz-3"
