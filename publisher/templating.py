@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
@@ -103,15 +103,17 @@ def labels(lang: str) -> dict[str, str]:
 
 
 def format_date(value: datetime, lang: str = "de", fmt: str = "long") -> str:
-    """Locale-correct date without the process locale: 'de' -> '14. Mai 2024', 'en' -> 'May 14, 2024'."""
-    # Aware datetimes compare equal across time zones (23:00 UTC == 01:00 CEST the next day), so the
-    # cache key needs the offset too, or one of them gets the other's date.
-    return _format_date(value, value.utcoffset(), lang, fmt)
+    """Locale-correct date without the process locale: 'de' -> '14. Mai 2024', 'en' -> 'May 14, 2024'.
+
+    Only the calendar date (in the value's own time zone) matters, so that is the cache key: a
+    build formats tens of thousands of dates but only a few thousand distinct days.
+    """
+    return _format_day(value.date(), lang, fmt)
 
 
-@lru_cache(maxsize=4096)
-def _format_date(value: datetime, offset: object, lang: str, fmt: str) -> str:
-    return babel_format_date(value, format=fmt, locale=lang)
+@lru_cache(maxsize=16384)
+def _format_day(day: date, lang: str, fmt: str) -> str:
+    return babel_format_date(day, format=fmt, locale=lang)
 
 
 def format_datetime(value: datetime, lang: str = "de", fmt: str = "medium") -> str:
