@@ -256,7 +256,9 @@ def load_settings(config_path: Path | None = None, cwd: Path | None = None) -> S
             "or use -C DIR / --config PATH to point at one"
         ) from None
     except UnicodeDecodeError as exc:
-        raise PublisherError(f"{path}: not UTF-8 ({exc.reason} at byte {exc.start}) -> save it as UTF-8") from None
+        raise PublisherError(
+            f"{path}: not UTF-8 ({exc.reason} at byte {exc.start}) -> save it as UTF-8"
+        ) from None
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:

@@ -7,15 +7,22 @@ from collections.abc import Iterable
 from slugify import slugify as _slugify
 
 GERMAN = [
-    ["Ä", "Ae"], ["Ö", "Oe"], ["Ü", "Ue"], ["ä", "ae"], ["ö", "oe"], ["ü", "ue"], ["ß", "ss"], ["ẞ", "SS"],
+    ["Ä", "Ae"],
+    ["Ö", "Oe"],
+    ["Ü", "Ue"],
+    ["ä", "ae"],
+    ["ö", "oe"],
+    ["ü", "ue"],
+    ["ß", "ss"],
+    ["ẞ", "SS"],
     ["&", " und "],
-]  # fmt: skip
+]
 ENGLISH = [[a, b] for a, b in GERMAN if a != "&"] + [["&", " and "]]
 MAX_LENGTH = 80
 
 
 def slugify(text: str, lang: str = "de") -> str:
-    """``'Rückblick auf Europäische Clusterkonferenz'`` -> ``'rueckblick-auf-europaeische-clusterkonferenz'``."""
+    """``'Rückblick auf Europäische Konferenz'`` -> ``'rueckblick-auf-europaeische-konferenz'``."""
     replacements = GERMAN if lang == "de" else ENGLISH
     slug = _slugify(text, replacements=replacements, max_length=MAX_LENGTH, word_boundary=True)
     return slug or "entry"

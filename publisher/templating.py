@@ -39,6 +39,16 @@ LABELS: dict[str, dict[str, str]] = {
         "new_entry": "neue Meldung",
         "skip": "Zum Inhalt springen",
         "home": "Startseite",
+        # web archive (publisher/archive.py)
+        "main_nav": "Hauptnavigation",
+        "pagination": "Seitennavigation",
+        "no_entries": "Noch keine Meldungen.",
+        "no_tags": "Noch keine Themen.",
+        "entry_one": "Meldung",
+        "entry_other": "Meldungen",
+        "tag_feeds": "Feeds zu diesem Thema",
+        "quote_open": "„",
+        "quote_close": "“",
     },
     "en": {
         "read_more": "Read more",
@@ -63,6 +73,16 @@ LABELS: dict[str, dict[str, str]] = {
         "new_entry": "new entry",
         "skip": "Skip to content",
         "home": "Home",
+        # web archive (publisher/archive.py)
+        "main_nav": "Main navigation",
+        "pagination": "Pagination",
+        "no_entries": "No entries yet.",
+        "no_tags": "No topics yet.",
+        "entry_one": "entry",
+        "entry_other": "entries",
+        "tag_feeds": "Feeds for this topic",
+        "quote_open": "“",
+        "quote_close": "”",
     },
 }
 
@@ -72,6 +92,7 @@ def labels(lang: str) -> dict[str, str]:
     return LABELS.get(lang, LABELS["en"])
 
 
+@lru_cache(maxsize=4096)
 def format_date(value: datetime, lang: str = "de", fmt: str = "long") -> str:
     """Locale-correct date without the process locale: 'de' -> '14. Mai 2024', 'en' -> 'May 14, 2024'."""
     return babel_format_date(value, format=fmt, locale=lang)
@@ -82,7 +103,7 @@ def format_datetime(value: datetime, lang: str = "de", fmt: str = "medium") -> s
 
 
 def default_templates_dir() -> Path:
-    """The bundled templates: the checkout's ``templates/``, or the copy installed as ``publisher.templates``."""
+    """The bundled templates: the checkout's ``templates/``, or the installed ``publisher.templates``."""
     checkout = Path(__file__).resolve().parent.parent / "templates"
     if checkout.is_dir():
         return checkout

@@ -1,0 +1,326 @@
+"""The web archive: entry pages, paged lists and the tag index, rendered to UTF-8 HTML bytes (no file I/O)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from functools import partial
+from types import TracebackType
+from typing import Literal, TypedDict
+
+from jinja2 import Environment, TemplateError, TemplateNotFound, TemplateSyntaxError
+from markupsafe import Markup
+
+from publisher.config import Settings
+from publisher.errors import Problem, PublisherError
+from publisher.model import Entry, Tag, newest_first
+from publisher.templating import format_date, labels
+
+logger = logging.getLogger(__name__)
+
+STYLESHEET = "style.css"
+TAGS_INDEX = "tags/index.html"
+TEMPLATE_HINT = "see docs/archive.md for the variables each archive template receives"
+# (file name, MIME type, visible name) of every feed format, in the order they are offered.
+FEED_FORMATS: tuple[tuple[str, str, str], ...] = (
+    ("rss.xml", "application/rss+xml", "RSS"),
+    ("atom.xml", "application/atom+xml", "Atom"),
+    ("feed.json", "application/feed+json", "JSON Feed"),
+)
+
+ListKind = Literal["index", "tag"]
+
+
+# --- where pages live -----------------------------------------------------------------------------
+
+
+def index_path(page: int = 1) -> str:
+    """``index.html``, ``page/2.html``, ``page/3.html`` …"""
+    return "index.html" if page == 1 else f"page/{page}.html"
+
+
+def tag_path(tag: Tag, page: int = 1) -> str:
+    """``tags/<slug>/index.html``, ``tags/<slug>/page/2.html`` …"""
+    return f"tags/{tag.slug}/index.html" if page == 1 else f"tags/{tag.slug}/page/{page}.html"
+
+
+def relative_href(from_path: str, to_path: str) -> str:
+    """A link from one page to another, both given relative to the site root.
+
+    Relative links keep the archive working from ``file://`` and under any base path.
+    """
+    return "../" * from_path.count("/") + to_path
+
+
+def canonical_url(settings: Settings, path: str) -> str:
+    """Absolute URL of a page; ``…/index.html`` is canonical as its directory (``…/``)."""
+    if path == "index.html" or path.endswith("/index.html"):
+        path = path.removesuffix("index.html")
+    return settings.url(path)
+
+
+# --- what templates receive -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class FeedLink:
+    """One feed offered by a page: autodiscovery ``<link rel="alternate">`` and a visible footer link."""
+
+    url: str  # absolute
+    type: str  # MIME type, e.g. application/atom+xml
+    name: str  # RSS, Atom, JSON Feed
+    title: str  # e.g. "Newsroom: Umwelt (Atom)"
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    """Facts about the page being rendered, shared by every archive template."""
+
+    path: str  # site-relative output path, e.g. posts/<slug>.html
+    lang: str  # <html lang>
+    title: str  # <title>
+    description: str  # <meta name="description">, may be empty
+    canonical_url: str  # absolute
+    feeds: tuple[FeedLink, ...]  # the site feeds
+    tag_feeds: tuple[FeedLink, ...] = ()  # the tag's own feeds on tag pages
+
+
+@dataclass(frozen=True, slots=True)
+class Pager:
+    """Position of a list page among its siblings; newer/older are site-relative paths or None."""
+
+    number: int
+    count: int
+    newer_path: str | None
+    older_path: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class TagCount:
+    tag: Tag
+    count: int
+    path: str  # site-relative path of the tag's first page
+
+
+class BaseContext(TypedDict):
+    """Variables every archive template (and base.html.j2) receives."""
+
+    site: Settings
+    page: Page
+    t: Mapping[str, str]  # labels(page.lang)
+    href: Callable[[str], str]  # site-relative path -> link relative to this page
+    tag_path: Callable[..., str]  # tag_path(tag, page=1) -> site-relative path
+
+
+class EntryContext(BaseContext):
+    """entry.html.j2"""
+
+    entry: Entry
+    content: Markup  # entry.content_html, already sanitised
+    show_updated: bool  # the updated date reads differently from the published date
+
+
+class ListContext(BaseContext):
+    """list.html.j2 (the index and the tag pages)"""
+
+    kind: ListKind
+    tag: Tag | None
+    heading: str
+    entries: Sequence[Entry]  # this page's entries; content_html is not used (may be empty)
+    pager: Pager
+
+
+class TagsContext(BaseContext):
+    """tags.html.j2"""
+
+    tags: Sequence[TagCount]
+
+
+# --- rendering ------------------------------------------------------------------------------------
+
+
+def _feed_links(settings: Settings, prefix: str, title: str) -> tuple[FeedLink, ...]:
+    return tuple(
+        FeedLink(settings.url(prefix + filename), mime, name, f"{title} ({name})")
+        for filename, mime, name in FEED_FORMATS
+    )
+
+
+def _page(
+    settings: Settings, path: str, lang: str, title: str, description: str, tag: Tag | None = None
+) -> Page:
+    return Page(
+        path=path,
+        lang=lang,
+        title=title,
+        description=description,
+        canonical_url=canonical_url(settings, path),
+        feeds=_feed_links(settings, "", settings.title),
+        tag_feeds=_feed_links(settings, f"tags/{tag.slug}/", f"{settings.title}: {tag.name}") if tag else (),
+    )
+
+
+def _base(settings: Settings, page: Page) -> BaseContext:
+    return BaseContext(
+        site=settings,
+        page=page,
+        t=labels(page.lang),
+        href=partial(relative_href, page.path),
+        tag_path=tag_path,
+    )
+
+
+def _template_location(tb: TracebackType | None) -> tuple[str | None, int | None]:
+    """The innermost template frame of a rendering error (Jinja rewrites frames to template lines)."""
+    where: tuple[str | None, int | None] = (None, None)
+    while tb is not None:
+        if "__jinja_exception__" in tb.tb_frame.f_globals:
+            where = (tb.tb_frame.f_code.co_filename, tb.tb_lineno)
+        tb = tb.tb_next
+    return where
+
+
+def _render(env: Environment, name: str, context: Mapping[str, object]) -> bytes:
+    """Render one template; template mistakes become a PublisherError naming the file and line."""
+    try:
+        return env.get_template(name).render(context).encode("utf-8")
+    except TemplateNotFound as exc:
+        problem = Problem(name, f"template not found: {exc.name}", hint="restore it or remove the include")
+    except TemplateSyntaxError as exc:
+        problem = Problem(exc.filename or exc.name or name, exc.message or str(exc), line=exc.lineno)
+    except TemplateError as exc:
+        filename, line = _template_location(exc.__traceback__)
+        problem = Problem(filename or name, exc.message or str(exc), line=line, hint=TEMPLATE_HINT)
+    raise PublisherError(f"cannot render {name}", [problem])
+
+
+def entry_page(entry: Entry, settings: Settings, env: Environment) -> bytes:
+    """The page at ``entry.path``. Depends only on the entry, the settings and the templates."""
+    page = Page(
+        path=entry.path,
+        lang=entry.lang,
+        title=f"{entry.title} – {settings.title}",
+        description=entry.summary,
+        canonical_url=entry.url,
+        feeds=_feed_links(settings, "", settings.title),
+    )
+    context = EntryContext(
+        **_base(settings, page),
+        entry=entry,
+        content=Markup(entry.content_html),  # sanitised once by normalise.py
+        show_updated=format_date(entry.updated, entry.lang) != format_date(entry.published, entry.lang),
+    )
+    return _render(env, "entry.html.j2", context)
+
+
+def list_pages(
+    entries: Sequence[Entry],
+    settings: Settings,
+    env: Environment,
+    *,
+    kind: ListKind,
+    tag: Tag | None = None,
+) -> dict[str, bytes]:
+    """Paged lists of ``entries`` (in the order given, newest first), ``settings.page_size`` per page.
+
+    ``kind="index"`` -> ``index.html``, ``page/2.html`` …; ``kind="tag"`` -> ``tags/<slug>/index.html``,
+    ``tags/<slug>/page/2.html`` …. With no entries there is still one page, saying so.
+    """
+    t = labels(settings.language)
+    if kind == "index":
+        if tag is not None:
+            raise ValueError("list_pages(kind='index') takes no tag")
+        path_of: Callable[[int], str] = index_path
+        heading = t["all_entries"]
+    elif kind == "tag":
+        if tag is None:
+            raise ValueError("list_pages(kind='tag') needs the tag")
+        path_of = partial(tag_path, tag)
+        heading = f"{t['entries_tagged']} {t['quote_open']}{tag.name}{t['quote_close']}"
+    else:
+        raise ValueError(f"list_pages: kind must be 'index' or 'tag', not {kind!r}")
+
+    size = settings.page_size
+    count = max(1, -(-len(entries) // size))
+    files: dict[str, bytes] = {}
+    for number in range(1, count + 1):
+        path = path_of(number)
+        title = heading if number == 1 else f"{heading} – {t['page']} {number} {t['of']} {count}"
+        page = _page(
+            settings,
+            path,
+            settings.language,
+            f"{title} – {settings.title}",
+            settings.description if kind == "index" else "",
+            tag,
+        )
+        pager = Pager(
+            number=number,
+            count=count,
+            newer_path=path_of(number - 1) if number > 1 else None,
+            older_path=path_of(number + 1) if number < count else None,
+        )
+        context = ListContext(
+            **_base(settings, page),
+            kind=kind,
+            tag=tag,
+            heading=heading,
+            entries=entries[(number - 1) * size : number * size],
+            pager=pager,
+        )
+        files[path] = _render(env, "list.html.j2", context)
+    return files
+
+
+def tags_page(tag_counts: Sequence[tuple[Tag, int]], settings: Settings, env: Environment) -> bytes:
+    """``tags/index.html``: every tag (in the order given) with its number of entries."""
+    t = labels(settings.language)
+    page = _page(settings, TAGS_INDEX, settings.language, f"{t['tags']} – {settings.title}", "")
+    context = TagsContext(
+        **_base(settings, page),
+        tags=tuple(TagCount(tag, n, tag_path(tag)) for tag, n in tag_counts),
+    )
+    return _render(env, "tags.html.j2", context)
+
+
+def stylesheet(env: Environment) -> bytes:
+    """``style.css``, shared by every page; a project's ``templates/style.css`` replaces the bundled one."""
+    if env.loader is None:
+        raise PublisherError("the template environment has no loader; use publisher.templating")
+    try:
+        source, _, _ = env.loader.get_source(env, STYLESHEET)
+    except TemplateNotFound:
+        raise PublisherError(
+            f"{STYLESHEET}: not found in the project's templates/ nor the bundled ones",
+            [Problem(STYLESHEET, "missing stylesheet", hint="restore templates/style.css")],
+        ) from None
+    return source.encode("utf-8")
+
+
+def tag_counts(entries: Sequence[Entry]) -> list[tuple[Tag, int]]:
+    """Every tag used by ``entries`` with its count, sorted by name; a slug keeps its first name."""
+    found: dict[str, tuple[Tag, int]] = {}
+    for entry in entries:
+        for tag in entry.tags:
+            known, n = found.get(tag.slug, (tag, 0))
+            found[tag.slug] = (known, n + 1)
+    return sorted(found.values(), key=lambda item: (item[0].name.casefold(), item[0].slug))
+
+
+def render_archive(entries: Sequence[Entry], settings: Settings, env: Environment) -> dict[str, bytes]:
+    """The whole archive at once, ``{path: bytes}``: every page plus ``style.css``.
+
+    A full, non-incremental build; the pipeline may instead call the page functions itself.
+    """
+    ordered = newest_first(tuple(entries))
+    files = {entry.path: entry_page(entry, settings, env) for entry in ordered}
+    files.update(list_pages(ordered, settings, env, kind="index"))
+    counts = tag_counts(ordered)
+    for tag, _ in counts:
+        tagged = [e for e in ordered if any(t.slug == tag.slug for t in e.tags)]
+        files.update(list_pages(tagged, settings, env, kind="tag", tag=tag))
+    files[TAGS_INDEX] = tags_page(counts, settings, env)
+    files[STYLESHEET] = stylesheet(env)
+    logger.debug("archive: %d files for %d entries", len(files), len(ordered))
+    return dict(sorted(files.items()))

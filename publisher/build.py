@@ -1,0 +1,511 @@
+"""The build pipeline: entries -> normalised model -> feeds and archive pages -> out/.
+
+The only module that knows the order. It is incremental: normalised entries are cached by file
+content, and each output file carries a key of everything it was rendered from, so a rebuild
+renders and writes only what changed. The result is byte-identical to a cold build.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import pickle
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from publisher import __version__
+from publisher.cache import BuildCache
+from publisher.config import Settings
+from publisher.errors import Problem, PublisherError
+from publisher.loaders import entry_files, parse_entry
+from publisher.model import Author, Entry, Feed, FeedMeta, Tag, newest_first
+from publisher.normalise import Normalised, SiteContext, normalise, removal_warnings
+from publisher.slugs import unique_slug
+
+logger = logging.getLogger(__name__)
+
+Progress = Callable[[str, int, int], None]
+PARALLEL_THRESHOLD = 256
+CHUNK_SIZE = 128
+
+
+@dataclass(frozen=True, slots=True)
+class BuildReport:
+    written: tuple[str, ...]
+    deleted: tuple[str, ...]
+    unchanged: int
+    entries: int
+    problems: tuple[Problem, ...]
+
+    @property
+    def errors(self) -> tuple[Problem, ...]:
+        return tuple(p for p in self.problems if p.is_error)
+
+    @property
+    def warnings(self) -> tuple[Problem, ...]:
+        return tuple(p for p in self.problems if not p.is_error)
+
+
+@dataclass(frozen=True, slots=True)
+class Site:
+    """Every entry's metadata (``content_html`` left empty to bound memory) and where to get the rest."""
+
+    settings: Settings
+    entries: tuple[Entry, ...]  # newest first, light
+    digests: dict[str, str]  # source path -> content key
+    problems: tuple[Problem, ...]
+    cache: BuildCache
+    overrides: dict[str, Entry]  # entries re-normalised in this run (slug collisions), full
+
+    def full(self, entry: Entry) -> Entry:
+        """The entry with its content HTML, from the cache."""
+        if entry.source_path in self.overrides:
+            return self.overrides[entry.source_path]
+        return replace(entry, content_html=self.cache.html(entry.source_path))
+
+
+def site_context(settings: Settings) -> SiteContext:
+    return SiteContext(settings.base_url, settings.timezone, settings.language)
+
+
+def _normalise_file(path: Path, relative: str, site: SiteContext) -> tuple[str, int, int, str, bytes, str]:
+    """Read, parse and normalise one file; the row the cache stores (runs in worker processes)."""
+    stat = path.stat()
+    data = path.read_bytes()
+    digest = hashlib.sha256(data).hexdigest()
+    source, problems = parse_entry(data, relative)
+    result = normalise(source, site) if source else Normalised(None, tuple(problems))
+    html = result.entry.content_html if result.entry else ""
+    light = _light(result)
+    return (
+        relative,
+        stat.st_mtime_ns,
+        stat.st_size,
+        digest,
+        pickle.dumps(light, pickle.HIGHEST_PROTOCOL),
+        html,
+    )
+
+
+def _light(result: Normalised) -> Normalised:
+    if result.entry is None:
+        return result
+    return replace(result, entry=replace(result.entry, content_html=""))
+
+
+def _normalise_chunk(
+    items: list[tuple[str, str]], site: SiteContext
+) -> list[tuple[str, int, int, str, bytes, str]]:
+    return [_normalise_file(Path(path), relative, site) for path, relative in items]
+
+
+def _refresh_cache(settings: Settings, cache: BuildCache, progress: Progress | None) -> list[str]:
+    """Bring the cache up to date with entries/; return the relative paths of all entry files."""
+    if not settings.entries_dir.is_dir():
+        raise PublisherError(
+            f"{settings.entries_dir}: the entries folder does not exist -> create it, or set entries_dir "
+            f"in {settings.config_path or 'publisher.toml'}"
+        )
+    site = site_context(settings)
+    known = cache.stats()
+    stale: list[tuple[str, str]] = []
+    touched: list[tuple[str, int, int]] = []
+    paths: list[str] = []
+    for file in entry_files(settings.entries_dir):
+        relative = (
+            file.relative_to(settings.root).as_posix() if file.is_relative_to(settings.root) else str(file)
+        )
+        paths.append(relative)
+        stat = file.stat()
+        cached = known.get(relative)
+        if cached and cached[0] == stat.st_mtime_ns and cached[1] == stat.st_size:
+            continue
+        if (
+            cached
+            and cached[1] == stat.st_size
+            and hashlib.sha256(file.read_bytes()).hexdigest() == cached[2]
+        ):
+            touched.append((relative, stat.st_mtime_ns, stat.st_size))
+            continue
+        stale.append((str(file), relative))
+    cache.forget(set(known) - set(paths))
+    cache.touch(touched)
+    total = len(stale)
+    if total:
+        for done, rows in enumerate(_run_normalise(stale, site), start=1):
+            cache.store(rows)
+            if progress:
+                progress("normalise", min(done * CHUNK_SIZE, total), total)
+    return paths
+
+
+def _run_normalise(stale: list[tuple[str, str]], site: SiteContext) -> Iterator[list[tuple]]:
+    chunks = [stale[i : i + CHUNK_SIZE] for i in range(0, len(stale), CHUNK_SIZE)]
+    if len(stale) < PARALLEL_THRESHOLD or (os.cpu_count() or 1) < 2:
+        for chunk in chunks:
+            yield _normalise_chunk(chunk, site)
+        return
+    with ProcessPoolExecutor(max_workers=os.cpu_count()) as pool:
+        yield from pool.map(_normalise_chunk, chunks, [site] * len(chunks))
+
+
+def load_site(settings: Settings, progress: Progress | None = None) -> Site:
+    """Load and normalise every entry (using the cache), then check what spans entries."""
+    cache = BuildCache(settings.cache_dir, repr(site_context(settings)))
+    paths = set(_refresh_cache(settings, cache, progress))
+    problems: list[Problem] = []
+    entries: list[Entry] = []
+    digests: dict[str, str] = {}
+    for path, digest, result in cache.light_results():
+        if path not in paths:
+            continue
+        assert isinstance(result, Normalised)
+        problems.extend(result.problems)
+        if result.entry is not None:
+            entries.append(result.entry)
+            digests[path] = digest
+            problems.extend(removal_warnings(result.entry))
+    overrides = _resolve_slugs(settings, entries, problems)
+    entries = [overrides.get(e.source_path, e) for e in entries]
+    problems.extend(_duplicate_ids(entries))
+    overrides_full = dict(overrides)
+    light_overrides = {p: replace(e, content_html="") for p, e in overrides.items()}
+    entries = [light_overrides.get(e.source_path, e) for e in entries]
+    problems.sort(key=lambda p: (p.path, p.line or 0, p.field or "", p.message))
+    return Site(settings, newest_first(entries), digests, tuple(problems), cache, overrides_full)
+
+
+def _resolve_slugs(settings: Settings, entries: list[Entry], problems: list[Problem]) -> dict[str, Entry]:
+    """Make slugs unique. Two explicit equal slugs are an error; a generated one gets ``-2``, ``-3``…"""
+    by_slug: dict[str, list[Entry]] = defaultdict(list)
+    for entry in entries:
+        by_slug[entry.slug].append(entry)
+    overrides: dict[str, Entry] = {}
+    taken = set(by_slug)
+    for slug, group in sorted(by_slug.items()):
+        if len(group) < 2:
+            continue
+        group.sort(key=lambda e: (e.published, e.source_path))
+        explicit = [e for e in group if _has_explicit_slug(settings, e)]
+        if len(explicit) > 1:
+            first = explicit[0].source_path
+            for other in explicit[1:]:
+                problems.append(
+                    Problem(
+                        other.source_path,
+                        f"slug {slug!r} is already used by {first}",
+                        field="slug",
+                        hint="give one of the entries another slug",
+                    )
+                )
+        keep = explicit[0] if explicit else group[0]
+        for entry in group:
+            if entry is keep or entry in explicit:
+                continue
+            new_slug = unique_slug(slug, taken)
+            taken.add(new_slug)
+            overrides[entry.source_path] = _renormalise(settings, entry.source_path, new_slug)
+    return overrides
+
+
+def _has_explicit_slug(settings: Settings, entry: Entry) -> bool:
+    source, _ = parse_entry((settings.root / entry.source_path).read_bytes(), entry.source_path)
+    return bool(source and source.metadata.get("slug"))
+
+
+def _renormalise(settings: Settings, relative: str, slug: str) -> Entry:
+    source, _ = parse_entry((settings.root / relative).read_bytes(), relative)
+    assert source is not None
+    result = normalise(source, site_context(settings), slug_override=slug)
+    assert result.entry is not None
+    return result.entry
+
+
+def _duplicate_ids(entries: list[Entry]) -> list[Problem]:
+    seen: dict[str, str] = {}
+    problems = []
+    for entry in sorted(entries, key=lambda e: e.source_path):
+        if entry.id in seen:
+            problems.append(
+                Problem(
+                    entry.source_path,
+                    f"id {entry.id!r} is already used by {seen[entry.id]}",
+                    field="id",
+                    hint="each entry needs its own id; remove this one and run 'publisher check --fix-ids'",
+                )
+            )
+        else:
+            seen[entry.id] = entry.source_path
+    return problems
+
+
+def load_entries(
+    settings: Settings, select: Callable[[Entry], bool] | None = None
+) -> tuple[tuple[Entry, ...], tuple[Problem, ...]]:
+    """Normalised entries (drafts excluded, newest first, with content) and every problem found.
+
+    ``select`` filters on metadata before the content is fetched, e.g. a digest's time window.
+    """
+    site = load_site(settings)
+    try:
+        chosen = [e for e in site.entries if select is None or select(e)]
+        return tuple(site.full(e) for e in chosen), site.problems
+    finally:
+        site.cache.close()
+
+
+# --- outputs -------------------------------------------------------------------------------------
+
+
+def _key(*parts: object) -> str:
+    digest = hashlib.sha256()
+    for part in parts:
+        digest.update(repr(part).encode("utf-8"))
+        digest.update(b"\x00")
+    return digest.hexdigest()
+
+
+def _settings_fingerprint(settings: Settings) -> str:
+    relevant = (
+        settings.title,
+        settings.base_url,
+        settings.description,
+        settings.language,
+        settings.timezone,
+        settings.author,
+        settings.author_email,
+        settings.feed_limit,
+        settings.page_size,
+        __version__,
+    )
+    return _key(*relevant)
+
+
+def _templates_fingerprint(settings: Settings) -> str:
+    from publisher.templating import default_templates_dir
+
+    digest = hashlib.sha256()
+    for folder in (settings.templates_dir, default_templates_dir()):
+        if not folder.is_dir():
+            continue
+        for file in sorted(p for p in folder.rglob("*") if p.is_file()):
+            digest.update(file.relative_to(folder).as_posix().encode())
+            digest.update(hashlib.sha256(file.read_bytes()).digest())
+    return digest.hexdigest()
+
+
+def _feed_meta(settings: Settings, title: str, home_path: str, prefix: str, language: str) -> FeedMeta:
+    author = Author(settings.author, settings.author_email) if settings.author else None
+    return FeedMeta(
+        title=title,
+        description=settings.description,
+        base_url=settings.base_url,
+        home_url=settings.url(home_path.removesuffix("index.html")),
+        language=language,
+        author=author,
+        feed_id=f"{settings.base_url}{prefix}atom.xml",
+        path_prefix=prefix,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class _Job:
+    """A group of output files rendered together, and the key of everything they depend on."""
+
+    key: str
+    paths: tuple[str, ...] | None  # None: the paths are known only after rendering (paged lists)
+    render: Callable[[], dict[str, bytes]]
+
+
+def _entry_page_keys(site: Site, settings_fp: str, templates_fp: str) -> list[tuple[Entry, str]]:
+    """Each entry page depends only on its entry, the settings and the templates."""
+    return [
+        (entry, _key("entry", settings_fp, templates_fp, site.digests[entry.source_path], entry.slug))
+        for entry in site.entries
+    ]
+
+
+def _render_entry_pages(site: Site, todo: list[Entry], progress: Progress | None) -> list[str]:
+    """Render and write entry pages, on every core when there are many."""
+    if not todo:
+        return []
+    settings = site.settings
+    cache_file = site.cache.path
+    chunks = [
+        [site.overrides.get(e.source_path, e) for e in todo[i : i + CHUNK_SIZE]]
+        for i in range(0, len(todo), CHUNK_SIZE)
+    ]
+    written: list[str] = []
+    if len(todo) < PARALLEL_THRESHOLD or (os.cpu_count() or 1) < 2 or not site.cache.shareable:
+        results: Iterable[list[str]] = (_entry_page_chunk(settings, None, chunk, site) for chunk in chunks)
+        for number, paths in enumerate(results, start=1):
+            written.extend(paths)
+            if progress:
+                progress("pages", min(number * CHUNK_SIZE, len(todo)), len(todo))
+        return written
+    with ProcessPoolExecutor(max_workers=os.cpu_count()) as pool:
+        mapped = pool.map(_entry_page_chunk, [settings] * len(chunks), [cache_file] * len(chunks), chunks)
+        for number, paths in enumerate(mapped, start=1):
+            written.extend(paths)
+            if progress:
+                progress("pages", min(number * CHUNK_SIZE, len(todo)), len(todo))
+    return written
+
+
+def _entry_page_chunk(
+    settings: Settings, cache_file: Path | str | None, chunk: list[Entry], site: Site | None = None
+) -> list[str]:
+    """Render one chunk of entry pages (in a worker process, or in-process with ``site``)."""
+    from publisher import archive
+    from publisher.cache import read_html
+    from publisher.output import write_if_changed
+    from publisher.templating import make_environment
+
+    env = make_environment(settings)
+    if site is not None:
+        full = [site.full(e) for e in chunk]
+    else:
+        need = [e.source_path for e in chunk if not e.content_html]
+        html = dict(read_html(Path(str(cache_file)), need))
+        full = [e if e.content_html else replace(e, content_html=html[e.source_path]) for e in chunk]
+    written = []
+    for entry in full:
+        if write_if_changed(
+            settings.out_dir / entry.path, archive.entry_page(entry, settings, env), durable=False
+        ):
+            written.append(entry.path)
+    return written
+
+
+def _plan(site: Site, settings_fp: str, templates_fp: str) -> Iterator[_Job]:
+    """Every output except the entry pages, as jobs keyed by what they depend on."""
+    from publisher import archive, feeds
+    from publisher.templating import make_environment
+
+    settings = site.settings
+    env = make_environment(settings)
+    entries = site.entries
+    digest = site.digests
+
+    def feed_job(meta: FeedMeta, chosen: tuple[Entry, ...]) -> _Job:
+        top = chosen[: settings.feed_limit]
+        key = _key("feed", settings_fp, meta, [(digest[e.source_path], e.slug) for e in top])
+        paths = tuple(f"{meta.path_prefix}{name}" for name in feeds.FEED_FILES.values())
+        return _Job(key, paths, lambda: feeds.render_feeds(Feed(meta, tuple(site.full(e) for e in top))))
+
+    yield feed_job(_feed_meta(settings, settings.title, "index.html", "", settings.language), entries)
+    yield _Job(
+        _key("list", settings_fp, templates_fp, [(digest[e.source_path], e.slug) for e in entries]),
+        None,
+        lambda: archive.list_pages(entries, settings, env, kind="index"),
+    )
+
+    by_tag: dict[str, list[Entry]] = defaultdict(list)
+    tag_names: dict[str, Tag] = {}
+    for entry in entries:
+        for tag in entry.tags:
+            by_tag[tag.slug].append(entry)
+            tag_names.setdefault(tag.slug, tag)
+    for slug in sorted(by_tag):
+        tag, tagged = tag_names[slug], tuple(by_tag[slug])
+        meta = _feed_meta(
+            settings,
+            f"{settings.title}: {tag.name}",
+            f"tags/{slug}/index.html",
+            f"tags/{slug}/",
+            settings.language,
+        )
+        yield feed_job(meta, tagged)
+        key = _key("tag", settings_fp, templates_fp, tag, [(digest[e.source_path], e.slug) for e in tagged])
+        yield _Job(
+            key,
+            None,
+            lambda tag=tag, tagged=tagged: archive.list_pages(tagged, settings, env, kind="tag", tag=tag),
+        )
+    counts = [(tag_names[slug], len(by_tag[slug])) for slug in sorted(by_tag)]
+    yield _Job(
+        _key("tags", settings_fp, templates_fp, counts),
+        ("tags/index.html",),
+        lambda: {"tags/index.html": archive.tags_page(counts, settings, env)},
+    )
+
+    languages = sorted({e.lang for e in entries})
+    if len(languages) > 1:
+        for lang in languages:
+            chosen = tuple(e for e in entries if e.lang == lang)
+            yield feed_job(
+                _feed_meta(settings, f"{settings.title} ({lang})", "index.html", f"{lang}/", lang), chosen
+            )
+    yield _Job(_key("static", templates_fp), ("style.css",), lambda: {"style.css": archive.stylesheet(env)})
+
+
+def build(settings: Settings, progress: Progress | None = None) -> BuildReport:
+    """Build out/ from entries/. With errors, nothing is written and the report lists them all."""
+    site = load_site(settings, progress)
+    try:
+        if any(p.is_error for p in site.problems):
+            return BuildReport((), (), 0, len(site.entries), site.problems)
+        return _write_outputs(site, progress)
+    finally:
+        site.cache.close()
+
+
+def _write_outputs(site: Site, progress: Progress | None) -> BuildReport:
+    from publisher.output import write_if_changed
+
+    out = site.settings.out_dir
+    previous = site.cache.output_keys()
+    keys: dict[str, str] = {}
+    written: list[str] = []
+    unchanged = 0
+    by_key: dict[str, list[str]] = defaultdict(list)
+    for path, key in sorted(previous.items()):
+        by_key[key].append(path)
+    settings_fp = _settings_fingerprint(site.settings)
+    templates_fp = _templates_fingerprint(site.settings)
+    todo = []
+    for entry, key in _entry_page_keys(site, settings_fp, templates_fp):
+        keys[entry.path] = key
+        if previous.get(entry.path) == key and (out / entry.path).is_file():
+            unchanged += 1
+        else:
+            todo.append(entry)
+    written.extend(_render_entry_pages(site, todo, progress))
+    unchanged += len(todo) - len(written)
+    jobs = list(_plan(site, settings_fp, templates_fp))
+    for number, job in enumerate(jobs, start=1):
+        known = job.paths if job.paths is not None else tuple(by_key.get(job.key, ()))
+        if known and all(previous.get(p) == job.key and (out / p).is_file() for p in known):
+            keys.update(dict.fromkeys(known, job.key))
+            unchanged += len(known)
+        else:
+            for path, data in sorted(job.render().items()):
+                keys[path] = job.key
+                if write_if_changed(out / path, data, durable=path.endswith((".xml", ".json"))):
+                    written.append(path)
+                else:
+                    unchanged += 1
+        if progress and (number % 200 == 0 or number == len(jobs)):
+            progress("write", number, len(jobs))
+    deleted = _delete_stale(out, set(previous) - set(keys))
+    site.cache.replace_outputs(keys)
+    return BuildReport(tuple(written), tuple(deleted), unchanged, len(site.entries), site.problems)
+
+
+def _delete_stale(out: Path, paths: Iterable[str]) -> list[str]:
+    """Remove files a previous build wrote that no entry produces any more, and emptied folders."""
+    deleted = []
+    for path in sorted(paths):
+        target = out / path
+        if target.is_file():
+            target.unlink()
+            deleted.append(path)
+            parent = target.parent
+            while parent != out and parent.is_dir() and not any(parent.iterdir()):
+                parent.rmdir()
+                parent = parent.parent
+    return deleted

@@ -1,0 +1,306 @@
+"""Pure functions from a SourceEntry to a normalised Entry: field checks, dates, slugs, ids, safe HTML."""
+
+from __future__ import annotations
+
+import mimetypes
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from typing import Any
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
+
+from publisher.errors import Problem, warning
+from publisher.ids import fallback_id
+from publisher.loaders import SourceEntry
+from publisher.model import Author, Entry, Image, Tag
+from publisher.sanitise import (
+    absolute_url,
+    first_paragraph_text,
+    render_markdown,
+    sanitise_html,
+    shorten,
+    strip_control_chars,
+)
+from publisher.slugs import slugify
+
+KNOWN_FIELDS = frozenset(
+    {
+        "id",
+        "title",
+        "subtitle",
+        "date",
+        "updated",
+        "authors",
+        "tags",
+        "summary",
+        "lang",
+        "slug",
+        "image",
+        "source",
+        "draft",
+    }
+)
+IMAGE_FIELDS = frozenset({"url", "alt", "caption", "credit", "width", "height"})
+SLUG_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+LANG_PATTERN = re.compile(r"^[a-z]{2,3}(?:-[A-Za-z]{2,4})?$")
+SUMMARY_LIMIT = 300
+
+
+@dataclass(frozen=True, slots=True)
+class SiteContext:
+    """The few settings normalisation depends on (also the cache key of a normalised entry)."""
+
+    base_url: str
+    timezone: str
+    language: str
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+
+@dataclass(frozen=True, slots=True)
+class Normalised:
+    """The outcome for one file: the entry (None if it has errors or is a draft) and its problems."""
+
+    entry: Entry | None
+    problems: tuple[Problem, ...]
+    draft: bool = False
+    has_explicit_id: bool = True
+
+
+class _Fields:
+    """Collects problems for one entry, locating each at its front-matter line."""
+
+    def __init__(self, source: SourceEntry) -> None:
+        self.source = source
+        self.problems: list[Problem] = []
+
+    def error(self, field: str, message: str, hint: str = "") -> None:
+        line = self.source.field_lines.get(field.split(".")[0], 1)
+        self.problems.append(Problem(self.source.path, message, line=line, field=field, hint=hint))
+
+    def warn(self, field: str | None, message: str, hint: str = "") -> None:
+        line = self.source.field_lines.get(field.split(".")[0], 1) if field else None
+        self.problems.append(warning(self.source.path, message, line=line, field=field, hint=hint))
+
+    def text(self, field: str, value: Any, required: bool = False) -> str:
+        if value is None:
+            if required:
+                self.error(field, "is missing", hint=f"add '{field}: …' to the front matter")
+            return ""
+        if not isinstance(value, str | int | float) or isinstance(value, bool):
+            self.error(field, f"must be text, not {type(value).__name__}")
+            return ""
+        text = " ".join(str(value).split())
+        if required and not text:
+            self.error(field, "is empty", hint=f"write the {field} after '{field}:'")
+        return text
+
+
+def parse_when(value: Any, tz: ZoneInfo) -> datetime:
+    """ISO 8601 date or date-time; naive values are in the site time zone (DST handled by zoneinfo)."""
+    if isinstance(value, datetime):
+        moment = value
+    elif isinstance(value, date):
+        moment = datetime.combine(value, time(0, 0))
+    elif isinstance(value, str):
+        text = value.strip()
+        if text.endswith(("Z", "z")):
+            text = text[:-1] + "+00:00"
+        moment = datetime.fromisoformat(text)
+    else:
+        raise ValueError(f"{type(value).__name__} is not a date")
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=tz)
+    return moment
+
+
+def _when(fields: _Fields, name: str, value: Any, tz: ZoneInfo) -> datetime | None:
+    try:
+        return parse_when(value, tz)
+    except ValueError:
+        fields.error(
+            name,
+            f"{value!r} is not a date",
+            hint="write ISO 8601: 2024-05-14, 2024-05-14 09:30 or 2024-05-14T09:30:00+02:00",
+        )
+        return None
+
+
+def _authors(fields: _Fields, value: Any) -> tuple[Author, ...]:
+    if value is None:
+        return ()
+    items = [value] if isinstance(value, str | dict) else value
+    if not isinstance(items, list):
+        fields.error("authors", "must be a name or a list of names")
+        return ()
+    authors = []
+    for item in items:
+        if isinstance(item, str) and item.strip():
+            authors.append(Author(" ".join(item.split())))
+        elif isinstance(item, dict) and isinstance(item.get("name"), str) and item["name"].strip():
+            unknown = set(item) - {"name", "email", "url"}
+            if unknown:
+                fields.warn("authors", f"unknown author key(s) {', '.join(sorted(unknown))} are ignored")
+            authors.append(Author(item["name"].strip(), str(item.get("email", "")), str(item.get("url", ""))))
+        else:
+            fields.error("authors", f"{item!r} is not an author", hint="use a name or {name: …, email: …}")
+    return tuple(authors)
+
+
+def _tags(fields: _Fields, value: Any, lang: str) -> tuple[Tag, ...]:
+    if value is None:
+        return ()
+    items = [t.strip() for t in value.split(",")] if isinstance(value, str) else value
+    if not isinstance(items, list):
+        fields.error("tags", "must be a list of tags", hint="write tags: [Cluster, Energie]")
+        return ()
+    tags: dict[str, Tag] = {}
+    for item in items:
+        if not isinstance(item, str | int) or isinstance(item, bool) or not str(item).strip():
+            fields.error("tags", f"{item!r} is not a tag name")
+            continue
+        name = " ".join(str(item).split())
+        tags.setdefault(slugify(name, lang), Tag(name, slugify(name, lang)))
+    return tuple(tags.values())
+
+
+def _image(fields: _Fields, value: Any, site: SiteContext, page_url: str) -> Image | None:
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = {"url": value}
+    if not isinstance(value, dict):
+        fields.error("image", "must be a URL or a table with url, alt, caption, credit")
+        return None
+    unknown = set(value) - IMAGE_FIELDS
+    if unknown:
+        fields.warn("image", f"unknown key(s) {', '.join(sorted(unknown))} are ignored")
+    url = fields.text("image.url", value.get("url"))
+    if not url:
+        fields.warn(
+            "image.url",
+            "the image has no url, so it is not published (alt, caption and credit are kept in the file)",
+            hint="add image.url: media/picture.jpg (relative to the site) or an https:// URL",
+        )
+        return None
+    dimensions = {}
+    for key in ("width", "height"):
+        dim = value.get(key)
+        if dim is not None and (not isinstance(dim, int) or isinstance(dim, bool) or dim <= 0):
+            fields.error(f"image.{key}", "must be a positive whole number of pixels")
+        dimensions[key] = dim if isinstance(dim, int) and not isinstance(dim, bool) and dim > 0 else None
+    absolute = absolute_url(url, site.base_url, page_url)
+    return Image(
+        url=absolute,
+        alt=fields.text("image.alt", value.get("alt")),
+        caption=fields.text("image.caption", value.get("caption")),
+        credit=fields.text("image.credit", value.get("credit")),
+        width=dimensions["width"],
+        height=dimensions["height"],
+        mime_type=mimetypes.guess_type(urlsplit(absolute).path)[0] or "",
+    )
+
+
+def normalise(source: SourceEntry, site: SiteContext, slug_override: str | None = None) -> Normalised:
+    """Check and convert every field; collect every problem rather than stopping at the first."""
+    fields = _Fields(source)
+    meta = source.metadata
+    for key in sorted(set(meta) - KNOWN_FIELDS):
+        fields.warn(
+            key, "unknown front-matter key is ignored", hint=f"known keys: {', '.join(sorted(KNOWN_FIELDS))}"
+        )
+
+    draft = meta.get("draft", False)
+    if not isinstance(draft, bool):
+        fields.error("draft", "must be true or false")
+        draft = False
+
+    title = fields.text("title", meta.get("title"), required=True)
+    lang = fields.text("lang", meta.get("lang")) or site.language
+    if not LANG_PATTERN.match(lang):
+        fields.error("lang", f"{lang!r} is not a language code", hint="use de or en")
+        lang = site.language
+
+    published = None
+    if meta.get("date") is None:
+        fields.error("date", "is missing", hint="add 'date: 2024-05-14' (ISO 8601) to the front matter")
+    else:
+        published = _when(fields, "date", meta["date"], site.tz)
+    updated = _when(fields, "updated", meta["updated"], site.tz) if meta.get("updated") is not None else None
+    if published and updated and updated < published:
+        fields.error("updated", "is earlier than date", hint="updated is when the entry last changed")
+
+    slug = slug_override or fields.text("slug", meta.get("slug"))
+    if slug and not SLUG_PATTERN.match(slug):
+        fields.error(
+            "slug", f"{slug!r} may only hold a-z, 0-9 and single hyphens", hint=f"e.g. {slugify(slug)}"
+        )
+    slug = slug or slugify(title, lang)
+
+    raw_id = meta.get("id")
+    entry_id = fields.text("id", raw_id) if raw_id is not None else ""
+    if raw_id is not None and not entry_id:
+        fields.error("id", "is empty", hint="remove the line so 'publisher check --fix-ids' mints one")
+    if raw_id is None and published is not None:
+        entry_id = fallback_id(source.path, published)
+        fields.warn(
+            "id",
+            "has no id; a fallback id from the file name is used and changes if the file is renamed",
+            hint="run 'publisher check --fix-ids' to write a permanent id into the file",
+        )
+
+    path = f"posts/{slug}.html"
+    page_url = site.base_url + path
+    body, removed_chars = strip_control_chars(source.body)
+    if not body.strip():
+        fields.error(
+            "body", "the entry has no text", hint="write the entry's text below the closing '---' line"
+        )
+    safe = sanitise_html(render_markdown(body), site.base_url, page_url)
+    removed = (*removed_chars, *safe.removed)
+
+    summary = fields.text("summary", meta.get("summary"))
+    summary = shorten(summary or first_paragraph_text(safe.html), SUMMARY_LIMIT)
+    source_url = fields.text("source", meta.get("source"))
+    if source_url and urlsplit(source_url).scheme not in ("http", "https"):
+        fields.error("source", f"{source_url!r} is not an absolute http(s) URL")
+    authors = _authors(fields, meta.get("authors"))
+    tags = _tags(fields, meta.get("tags"), lang)
+    image = _image(fields, meta.get("image"), site, page_url)
+    subtitle = fields.text("subtitle", meta.get("subtitle"))
+    title, _ = strip_control_chars(title)
+
+    has_errors = any(p.is_error for p in fields.problems)
+    if has_errors or published is None or draft:
+        return Normalised(None, tuple(fields.problems), draft=bool(draft), has_explicit_id=raw_id is not None)
+    entry = Entry(
+        id=entry_id,
+        title=title,
+        slug=slug,
+        path=path,
+        url=page_url,
+        published=published,
+        updated=updated or published,
+        lang=lang,
+        content_html=safe.html,
+        summary=summary,
+        subtitle=subtitle,
+        authors=authors,
+        tags=tags,
+        image=image,
+        source_url=source_url,
+        source_path=source.path,
+        removed=tuple(removed),
+    )
+    return Normalised(entry, tuple(fields.problems), has_explicit_id=raw_id is not None)
+
+
+def removal_warnings(entry: Entry) -> list[Problem]:
+    """What sanitising removed from an entry, as warnings for ``check``."""
+    return [
+        warning(entry.source_path, f"removed {r.text[:80]!r}: {r.reason}", field="body")
+        for r in entry.removed
+    ]

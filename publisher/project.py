@@ -1,0 +1,98 @@
+"""Edits to a project's own files: scaffold a project (``init``), write missing ids (``check --fix-ids``)."""
+
+from __future__ import annotations
+
+import shutil
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from publisher.config import CONFIG_NAME, Settings
+from publisher.errors import PublisherError
+from publisher.ids import fallback_id, mint_id
+from publisher.loaders import entry_files, parse_entry
+from publisher.normalise import parse_when
+from publisher.output import write_atomic
+from publisher.templating import default_templates_dir
+
+CONFIG_TEMPLATE = """\
+# publisher configuration; every key is documented in the README.
+title = "{title}"
+base_url = "{base_url}"
+description = "Neuigkeiten aus unserem Netzwerk"
+language = "de"
+timezone = "Europe/Berlin"
+author = "Redaktion"
+feed_limit = 50
+page_size = 20
+
+[digest]
+window_days = 7
+intro = "Die wichtigsten Meldungen der letzten Tage."
+sender_address = "Musterstraße 1, 12345 Musterstadt"
+"""
+
+EXAMPLE_ENTRY = """\
+---
+id: {id}
+title: Willkommen bei publisher
+date: {date}
+authors: [Redaktion]
+tags: [Intern]
+lang: de
+summary: Der erste Eintrag dieses Projekts.
+---
+Dies ist der erste Eintrag. Schreiben Sie Meldungen als Markdown-Dateien in `entries/`
+und veröffentlichen Sie sie mit `publisher build`.
+
+## So geht es weiter
+
+- `publisher check` prüft alle Einträge,
+- `publisher build` schreibt Feeds und Archiv nach `out/`,
+- `publisher digest` erstellt den E-Mail-Newsletter.
+"""
+
+
+def init_project(directory: Path, title: str, base_url: str, now: datetime) -> list[Path]:
+    """Create publisher.toml, entries/ with one example and templates/ (a copy of the defaults to edit)."""
+    config = directory / CONFIG_NAME
+    if config.exists():
+        raise PublisherError(f"{config}: a project already exists here -> choose an empty folder")
+    directory.mkdir(parents=True, exist_ok=True)
+    created = [config]
+    write_atomic(config, CONFIG_TEMPLATE.format(title=title, base_url=base_url).encode("utf-8"))
+    day = now.date().isoformat()
+    entry = directory / "entries" / f"{day}-willkommen.md"
+    write_atomic(entry, EXAMPLE_ENTRY.format(id=mint_id(), date=day).encode("utf-8"))
+    created.append(entry)
+    templates = directory / "templates"
+    shutil.copytree(default_templates_dir(), templates, dirs_exist_ok=True)
+    created.append(templates)
+    return created
+
+
+def fix_ids(settings: Settings) -> list[str]:
+    """Write an ``id:`` line into every entry that has none; return the files changed.
+
+    The id written is exactly the fallback id the entry was already published under, so feed
+    readers see no change. Files with broken front matter are left alone (``check`` reports them).
+    """
+    changed = []
+    tz = ZoneInfo(settings.timezone)
+    for file in entry_files(settings.entries_dir):
+        relative = file.relative_to(settings.root).as_posix()
+        data = file.read_bytes()
+        source, _ = parse_entry(data, relative)
+        if source is None or "id" in source.metadata or source.metadata.get("date") is None:
+            continue
+        try:
+            published = parse_when(source.metadata["date"], tz)
+        except ValueError:
+            continue
+        text = data.decode("utf-8-sig")
+        newline = "\r\n" if text.startswith("---\r\n") else "\n"
+        first_break = text.index("\n") + 1
+        new_text = f"{text[:first_break]}id: {fallback_id(relative, published)}{newline}{text[first_break:]}"
+        write_atomic(file, new_text.encode("utf-8"))
+        changed.append(relative)
+    return changed

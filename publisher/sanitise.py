@@ -1,0 +1,237 @@
+"""Markdown to safe HTML: render with cmark-gfm, sanitise with nh3 (ammonia), make URLs absolute,
+and report what was removed so that nothing disappears silently."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from html import unescape
+from html.parser import HTMLParser
+from urllib.parse import urljoin, urlsplit
+
+import cmarkgfm
+import nh3
+from cmarkgfm.cmark import Options
+
+from publisher.model import Removal
+
+# Characters XML 1.0 forbids (feeds would be unparseable); tab, LF and CR are allowed.
+XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+ALLOWED_TAGS = frozenset(nh3.ALLOWED_TAGS - {"area", "map", "center", "acronym", "strike", "tt"})
+ALLOWED_ATTRIBUTES: dict[str, set[str]] = {
+    **{tag: set(attrs) for tag, attrs in nh3.ALLOWED_ATTRIBUTES.items()},
+    "a": {"href", "hreflang", "title"},
+    "img": {"alt", "height", "src", "width", "title"},
+    "code": {"class"},
+    "th": {"align", "colspan", "rowspan", "scope"},
+    "td": {"align", "colspan", "rowspan"},
+}
+GENERIC_ATTRIBUTES = {"lang", "title", "dir"}
+URL_SCHEMES = frozenset({"http", "https", "mailto", "tel"})
+URL_ATTRIBUTES = {
+    ("a", "href"),
+    ("img", "src"),
+    ("blockquote", "cite"),
+    ("q", "cite"),
+    ("del", "cite"),
+    ("ins", "cite"),
+}
+CONTENT_DROPPED = frozenset(
+    {
+        "script",
+        "style",
+        "iframe",
+        "object",
+        "embed",
+        "noscript",
+        "template",
+        "svg",
+        "math",
+        "textarea",
+        "select",
+    }
+)
+MARKDOWN_EXTENSIONS = ["table", "strikethrough", "autolink"]
+
+# Tags and attributes cmark-gfm itself emits. HTML made only of these needs no removal report;
+# anything else (raw HTML in the Markdown) goes through the full HTMLParser-based finder.
+_START_TAG = re.compile(r"<([a-zA-Z][a-zA-Z0-9]*)([^>]*)>")
+_ATTRIBUTE_NAME = re.compile(r"""\s([^\s=>"'/]+)(?:\s*=\s*(?:"[^"]*"|'[^']*'|[^\s>]+))?""")
+_CMARK_ATTRIBUTES = frozenset({"href", "src", "alt", "title", "align", "start", "class"})
+
+
+def strip_control_chars(text: str) -> tuple[str, list[Removal]]:
+    found = XML_ILLEGAL.findall(text)
+    if not found:
+        return text, []
+    codes = ", ".join(sorted({f"U+{ord(c):04X}" for c in found}))
+    return XML_ILLEGAL.sub("", text), [Removal(codes, f"{len(found)} control character(s) that XML forbids")]
+
+
+def render_markdown(text: str) -> str:
+    """CommonMark + GFM tables/strikethrough/autolinks. Raw HTML passes through to the sanitiser."""
+    return cmarkgfm.markdown_to_html_with_extensions(
+        text, options=Options.CMARK_OPT_UNSAFE, extensions=MARKDOWN_EXTENSIONS
+    )
+
+
+class _RemovalFinder(HTMLParser):
+    """Lists the tags, attributes and URLs in ``html`` that the sanitiser is going to drop."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.removed: list[Removal] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag not in ALLOWED_TAGS:
+            reason = (
+                "element not allowed, removed with its content"
+                if tag in CONTENT_DROPPED
+                else "element not allowed, its text is kept"
+            )
+            self.removed.append(Removal(f"<{tag}>", reason))
+            return
+        allowed = ALLOWED_ATTRIBUTES.get(tag, set()) | GENERIC_ATTRIBUTES
+        for name, value in attrs:
+            if name.startswith("on"):
+                self.removed.append(Removal(f'<{tag} {name}="{value or ""}">', "event handler attribute"))
+            elif name not in allowed:
+                self.removed.append(Removal(f'<{tag} {name}="{value or ""}">', "attribute not allowed"))
+            elif (tag, name) in URL_ATTRIBUTES and value and not _safe_url(value):
+                self.removed.append(Removal(f'<{tag} {name}="{value}">', "unsafe URL scheme"))
+
+    def handle_comment(self, data: str) -> None:
+        self.removed.append(Removal(f"<!--{data}-->", "HTML comment"))
+
+
+def _safe_url(value: str) -> bool:
+    scheme = urlsplit(unescape(value).strip()).scheme.lower()
+    return scheme == "" or scheme in URL_SCHEMES
+
+
+def absolute_url(value: str, base_url: str, page_url: str) -> str:
+    """Relative URLs resolve against the site root; ``#fragment`` links against the entry's page."""
+    value = value.strip()
+    if value.startswith("#"):
+        return page_url + value
+    if value.startswith("/") and not value.startswith("//"):
+        value = value.lstrip("/")
+    return urljoin(base_url, value)
+
+
+@dataclass(frozen=True, slots=True)
+class SafeHtml:
+    html: str
+    removed: tuple[Removal, ...]
+
+
+def _needs_full_report(html: str) -> bool:
+    if "<!--" in html:
+        return True
+    for match in _START_TAG.finditer(html):
+        if match.group(1).lower() not in ALLOWED_TAGS:
+            return True
+        for name in _ATTRIBUTE_NAME.findall(match.group(2)):
+            if name.lower() not in _CMARK_ATTRIBUTES:
+                return True
+    return False
+
+
+def find_removals(html: str) -> tuple[Removal, ...]:
+    """What ``sanitise_html`` will drop from ``html``, in document order."""
+    if not _needs_full_report(html):
+        return tuple(
+            Removal(f'<{m.group(1)} {m.group(2)}="{m.group(3)}">', "unsafe URL scheme")
+            for m in _URL_ATTRIBUTE.finditer(html)
+            if not _safe_url(m.group(3))
+        )
+    finder = _RemovalFinder()
+    finder.feed(html)
+    finder.close()
+    return tuple(finder.removed)
+
+
+_URL_ATTRIBUTE = re.compile(r'<(a|img|blockquote|q|del|ins)\b[^>]*?\s(href|src|cite)="([^"]*)"')
+
+
+def sanitise_html(html: str, base_url: str, page_url: str) -> SafeHtml:
+    """Clean untrusted HTML: allow-listed tags and attributes, safe URL schemes, absolute links."""
+    removed = find_removals(html)
+
+    def filter_attribute(tag: str, name: str, value: str) -> str | None:
+        if (tag, name) in URL_ATTRIBUTES:
+            if not _safe_url(value):
+                return None
+            return absolute_url(value, base_url, page_url)
+        if name == "class" and not value.startswith("language-"):
+            return None
+        return value
+
+    cleaned = nh3.clean(
+        html,
+        tags=set(ALLOWED_TAGS),
+        clean_content_tags=set(CONTENT_DROPPED),
+        attributes={tag: set(attrs) for tag, attrs in ALLOWED_ATTRIBUTES.items()} | {"*": GENERIC_ATTRIBUTES},
+        attribute_filter=filter_attribute,
+        url_schemes=set(URL_SCHEMES),
+        link_rel=None,
+        strip_comments=True,
+    )
+    return SafeHtml(cleaned.strip() + "\n" if cleaned.strip() else "", removed)
+
+
+class _TextExtractor(HTMLParser):
+    """Plain text of the first paragraph-like block, for summaries."""
+
+    BLOCKS = frozenset({"p", "li", "blockquote", "h1", "h2", "h3", "h4", "h5", "h6", "pre", "td", "th"})
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.paragraphs: list[str] = []
+        self._current: list[str] = []
+        self._in_p = False
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "p":
+            self._in_p = True
+            self._current = []
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "p" and self._in_p:
+            text = " ".join("".join(self._current).split())
+            if text:
+                self.paragraphs.append(text)
+            self._in_p = False
+
+    def handle_data(self, data: str) -> None:
+        if self._in_p:
+            self._current.append(data)
+
+
+_FIRST_PARAGRAPH = re.compile(r"<p>(.*?)</p>", re.DOTALL)
+
+
+def first_paragraph_text(html: str) -> str:
+    """Plain text of the first non-empty ``<p>`` (only that paragraph is parsed)."""
+    for match in _FIRST_PARAGRAPH.finditer(html):
+        text = _paragraph_text(match.group(0))
+        if text:
+            return text
+    return ""
+
+
+def _paragraph_text(html: str) -> str:
+    extractor = _TextExtractor()
+    extractor.feed(html)
+    extractor.close()
+    return extractor.paragraphs[0] if extractor.paragraphs else ""
+
+
+def shorten(text: str, limit: int = 300) -> str:
+    """Cut at a word boundary and add an ellipsis; text within the limit is returned as is."""
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1].rsplit(" ", 1)[0].rstrip(",;:–- ")
+    return cut + "…"
