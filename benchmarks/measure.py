@@ -23,6 +23,7 @@ class Sample:
 
     seconds: float
     cpu_seconds: float  # user + system of the process and its waited-for children
+    system_seconds: float  # the kernel's share of cpu_seconds (file creation, page faults, ...)
     max_rss_mb: float  # ru_maxrss from wait4: the largest single process of the tree
     tree_rss_mb: float  # sampled peak of the summed RSS of the whole process tree (0 if never sampled)
     returncode: int
@@ -97,7 +98,11 @@ def _tree_rss(pid: int) -> int:
 
 
 def run(command: Sequence[str], cwd: Path, env: dict[str, str], log: Path) -> Sample:
-    """Run ``command`` to completion, stdout+stderr to ``log``; measure it with wait4 and a /proc sampler."""
+    """Run ``command`` to completion, stdout+stderr to ``log``; measure it with wait4 and a /proc sampler.
+
+    Dirty pages of earlier runs are flushed first (``sync``): one run's writeback is not billed to the next.
+    """
+    os.sync()
     peak = [0]
     stop = threading.Event()
     with log.open("wb") as out:
@@ -118,6 +123,7 @@ def run(command: Sequence[str], cwd: Path, env: dict[str, str], log: Path) -> Sa
     return Sample(
         seconds=seconds,
         cpu_seconds=usage.ru_utime + usage.ru_stime,
+        system_seconds=usage.ru_stime,
         max_rss_mb=usage.ru_maxrss / 1024,
         tree_rss_mb=peak[0] / 2**20,
         returncode=proc.returncode,

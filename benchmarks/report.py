@@ -18,7 +18,7 @@ class Target:
     size: int | None
     value: float | None
     limit: float
-    unit: str  # "x" (ratio), "s" or "MB"
+    unit: str  # "x" (ratio), "s", "MB" or "same" (1.0 = byte-identical output)
     upper: bool  # True: value must be <= limit; False: >= limit
     result: str  # PASS | FAIL | info | n/a
 
@@ -106,6 +106,8 @@ def _mb(value: float | None) -> str:
 def _value(target: Target) -> str:
     if target.value is None:
         return "-"
+    if target.unit == "same":
+        return "identical" if target.value else "differs"
     if target.unit == "s":
         return _seconds(target.value)
     if target.unit == "MB":
@@ -115,6 +117,8 @@ def _value(target: Target) -> str:
 
 def _limit(target: Target) -> str:
     sign = "<=" if target.upper else ">="
+    if target.unit == "same":
+        return "identical"
     shown = {"s": _seconds, "MB": _mb}.get(target.unit, lambda v: f"{v:.2f}x")
     return f"{sign} {shown(target.limit)}"
 
@@ -134,8 +138,8 @@ def table(
 ) -> str:
     """The whole report as text: header lines, one line per measurement, then the targets."""
     lines = [*header, ""]
-    widths = (9, 38, 9, 9, 9, 9, 10, 8)
-    columns = ("entries", "measurement", "median", "min", "max", "CPU", "max RSS", "tree RSS")
+    widths = (9, 38, 9, 9, 9, 9, 9, 10, 8)
+    columns = ("entries", "measurement", "median", "min", "max", "CPU", "sys", "max RSS", "tree RSS")
     fmt: Callable[..., str] = lambda *cells: "  ".join(  # noqa: E731
         str(c).rjust(w) if i != 1 else str(c).ljust(w)
         for i, (c, w) in enumerate(zip(cells, widths, strict=True))
@@ -145,13 +149,13 @@ def table(
     rows += [("-", row) for row in extra.values()]
     for size_text, row in rows:
         if row.samples:
-            cpu = sorted(s.cpu_seconds for s in row.samples)[len(row.samples) // 2]
+            middle = sorted(row.samples, key=lambda s: s.seconds)[len(row.samples) // 2]
             tree = max(s.tree_rss_mb for s in row.samples)
             rss = max(s.max_rss_mb for s in row.samples)
-            times = (row.median, min(row.times), max(row.times), cpu)
+            times = (row.median, min(row.times), max(row.times), middle.cpu_seconds, middle.system_seconds)
             cells = (size_text, row.label, *map(_seconds, times), _mb(rss), _mb(tree))
         else:
-            cells = (size_text, row.label, "-", "-", "-", "-", "-", "-")
+            cells = (size_text, row.label, "-", "-", "-", "-", "-", "-", "-")
         status = row.status + (f" ({row.note})" if row.note else "")
         lines.append(fmt(*cells) + "  " + status)
     lines += [

@@ -55,7 +55,10 @@ class Bench:
     def __init__(self, args: argparse.Namespace) -> None:
         self.args = args
         self.work: Path = args.work.resolve()
-        self.env = {**os.environ, "PYTHONPATH": str(REPO)}
+        # Bytecode caching on, as on a user's machine (some sandboxes set PYTHONDONTWRITEBYTECODE).
+        self.env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+        self.env["PYTHONPATH"] = str(REPO)
+        self.load: dict[str, list[float]] = {}
         self.only = set(args.only)
         self.pelican_python = None if args.skip_pelican else find_pelican(args.pelican_python)
         self.available: dict[str, bool] = {}
@@ -129,6 +132,7 @@ class Bench:
         )
         shutil.rmtree(base, ignore_errors=True)
         logs.mkdir(parents=True)
+        self.load[str(count)] = [round(x, 2) for x in os.getloadavg()]
         log(f"[{count:,}] generating project{' and Pelican copy' if use_pelican else ''} in {base}")
         started = time.perf_counter()
         written = generate.write_project(project, count, self.args.seed, pelican if use_pelican else None)
@@ -351,6 +355,13 @@ def main(argv: list[str] | None = None) -> int:
         f"floor renders with {args.floor_renderer} {versions.get(args.floor_renderer, '')}, "
         f"feedgen {versions['feedgen']}; Pelican: {pelican_version(bench.pelican_python) or 'not measured'}",
     ]
+    busy = {size: load[0] for size, load in bench.load.items() if load[0] > 0.5}
+    if busy:
+        header.append(
+            "WARNING: other processes were running (1-minute load average before each size: "
+            + ", ".join(f"{int(size):,}: {load:.1f}" for size, load in busy.items())
+            + f" on {info['usable_cores']} cores); wall times are noisy, compare the CPU column too"
+        )
     print(report.table(sizes, extra, found, header))
     result: dict[str, Any] = {
         "machine": info,
@@ -370,6 +381,7 @@ def main(argv: list[str] | None = None) -> int:
         "sizes": {str(k): {name: row.as_json() for name, row in rows.items()} for k, rows in sizes.items()},
         "extra": {name: row.as_json() for name, row in extra.items()},
         "targets": [t.as_json() for t in found],
+        "load_average_before": bench.load,
     }
     path = args.json or args.work / "results.json"
     path.parent.mkdir(parents=True, exist_ok=True)
