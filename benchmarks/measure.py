@@ -8,13 +8,14 @@ import statistics
 import subprocess
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 PAGE = os.sysconf("SC_PAGE_SIZE")
 SAMPLE_EVERY = 0.1  # seconds between /proc samples of the process tree (one scan costs ~1 ms)
+PSS_EVERY = 0.5  # seconds between the (dearer) PSS readings
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,7 +26,8 @@ class Sample:
     cpu_seconds: float  # user + system of the process and its waited-for children
     system_seconds: float  # the kernel's share of cpu_seconds (file creation, page faults, ...)
     max_rss_mb: float  # ru_maxrss from wait4: the largest single process of the tree
-    tree_rss_mb: float  # sampled peak of the summed RSS of the whole process tree (0 if never sampled)
+    tree_rss_mb: float  # sampled peak of the summed RSS of the process tree (counts shared pages repeatedly)
+    tree_pss_mb: float  # sampled peak of the summed PSS, for trees of several processes only (else 0)
     returncode: int
 
 
@@ -49,10 +51,10 @@ class Row:
 
     @property
     def peak_mb(self) -> float | None:
-        """Peak memory: the larger of wait4's max RSS and the sampled tree RSS, over all runs."""
+        """Peak memory over all runs: the larger of the biggest single process (wait4) and the tree's PSS."""
         if not self.samples:
             return None
-        return max(max(s.max_rss_mb, s.tree_rss_mb) for s in self.samples)
+        return max(max(s.max_rss_mb, s.tree_pss_mb) for s in self.samples)
 
     def as_json(self) -> dict[str, Any]:
         data: dict[str, Any] = {"label": self.label, "status": self.status, "note": self.note}
@@ -82,19 +84,62 @@ def _children() -> dict[int, list[int]]:
     return tree
 
 
-def _tree_rss(pid: int) -> int:
-    """Summed resident bytes of ``pid`` and all its descendants (shared pages counted once per process)."""
-    tree = _children()
-    total, todo = 0, [pid]
+def _tree(pid: int) -> list[int]:
+    """``pid`` and all its descendants."""
+    children = _children()
+    found, todo = [], [pid]
     while todo:
         current = todo.pop()
+        found.append(current)
+        todo += children.get(current, [])
+    return found
+
+
+def _sum_fields(pids: list[int], path: str, read: Callable[[bytes], int]) -> int:
+    total = 0
+    for pid in pids:
         try:
-            with open(f"/proc/{current}/statm", "rb") as handle:
-                total += int(handle.read().split()[1]) * PAGE
+            with open(f"/proc/{pid}/{path}", "rb") as handle:
+                total += read(handle.read())
         except (OSError, IndexError, ValueError):
-            pass
-        todo += tree.get(current, [])
+            pass  # the process ended between listing and reading
     return total
+
+
+def _rss(data: bytes) -> int:
+    return int(data.split()[1]) * PAGE
+
+
+def _pss(data: bytes) -> int:
+    start = data.index(b"\nPss:") + 5
+    return int(data[start : data.index(b"kB", start)]) * 1024
+
+
+class TreeSampler(threading.Thread):
+    """Peak memory of a process tree, sampled from /proc while it runs.
+
+    The RSS sum is cheap but counts pages that forked workers share once per process. The PSS sum (from
+    ``smaps_rollup``) splits shared pages fairly; it costs ~10 ms per GB, so it is read only for trees of
+    several processes, at most every ``PSS_EVERY`` seconds, and only when the RSS sum could set a new peak.
+    """
+
+    def __init__(self, pid: int) -> None:
+        super().__init__(daemon=True)
+        self.pid = pid
+        self.stop = threading.Event()
+        self.peak_rss = 0
+        self.peak_pss = 0
+
+    def run(self) -> None:
+        last_pss = 0.0
+        while not self.stop.wait(SAMPLE_EVERY):
+            pids = _tree(self.pid)
+            rss = _sum_fields(pids, "statm", _rss)
+            self.peak_rss = max(self.peak_rss, rss)
+            now = time.monotonic()
+            if len(pids) > 1 and rss > self.peak_pss and now - last_pss >= PSS_EVERY:
+                self.peak_pss = max(self.peak_pss, _sum_fields(pids, "smaps_rollup", _pss))
+                last_pss = now
 
 
 def run(command: Sequence[str], cwd: Path, env: dict[str, str], log: Path) -> Sample:
@@ -103,21 +148,14 @@ def run(command: Sequence[str], cwd: Path, env: dict[str, str], log: Path) -> Sa
     Dirty pages of earlier runs are flushed first (``sync``): one run's writeback is not billed to the next.
     """
     os.sync()
-    peak = [0]
-    stop = threading.Event()
     with log.open("wb") as out:
         started = time.perf_counter()
         proc = subprocess.Popen(command, cwd=cwd, env=env, stdout=out, stderr=subprocess.STDOUT)
-
-        def sample() -> None:
-            while not stop.wait(SAMPLE_EVERY):
-                peak[0] = max(peak[0], _tree_rss(proc.pid))
-
-        sampler = threading.Thread(target=sample, daemon=True)
+        sampler = TreeSampler(proc.pid)
         sampler.start()
         _, status, usage = os.wait4(proc.pid, 0)
         seconds = time.perf_counter() - started
-        stop.set()
+        sampler.stop.set()
         sampler.join()
     proc.returncode = os.waitstatus_to_exitcode(status)
     return Sample(
@@ -125,7 +163,8 @@ def run(command: Sequence[str], cwd: Path, env: dict[str, str], log: Path) -> Sa
         cpu_seconds=usage.ru_utime + usage.ru_stime,
         system_seconds=usage.ru_stime,
         max_rss_mb=usage.ru_maxrss / 1024,
-        tree_rss_mb=peak[0] / 2**20,
+        tree_rss_mb=sampler.peak_rss / 2**20,
+        tree_pss_mb=sampler.peak_pss / 2**20,
         returncode=proc.returncode,
     )
 

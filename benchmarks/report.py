@@ -139,7 +139,7 @@ def table(
     """The whole report as text: header lines, one line per measurement, then the targets."""
     lines = [*header, ""]
     widths = (9, 38, 9, 9, 9, 9, 9, 10, 8)
-    columns = ("entries", "measurement", "median", "min", "max", "CPU", "sys", "max RSS", "tree RSS")
+    columns = ("entries", "measurement", "median", "min", "max", "CPU", "sys", "max RSS", "tree PSS")
     fmt: Callable[..., str] = lambda *cells: "  ".join(  # noqa: E731
         str(c).rjust(w) if i != 1 else str(c).ljust(w)
         for i, (c, w) in enumerate(zip(cells, widths, strict=True))
@@ -150,10 +150,10 @@ def table(
     for size_text, row in rows:
         if row.samples:
             middle = sorted(row.samples, key=lambda s: s.seconds)[len(row.samples) // 2]
-            tree = max(s.tree_rss_mb for s in row.samples)
+            tree = max(s.tree_pss_mb for s in row.samples)
             rss = max(s.max_rss_mb for s in row.samples)
             times = (row.median, min(row.times), max(row.times), middle.cpu_seconds, middle.system_seconds)
-            cells = (size_text, row.label, *map(_seconds, times), _mb(rss), _mb(tree))
+            cells = (size_text, row.label, *map(_seconds, times), _mb(rss), _mb(tree) if tree else "-")
         else:
             cells = (size_text, row.label, "-", "-", "-", "-", "-", "-", "-")
         status = row.status + (f" ({row.note})" if row.note else "")

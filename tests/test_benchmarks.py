@@ -121,7 +121,7 @@ def test_targets_are_judged_from_medians(bench: SimpleNamespace) -> None:
 
     def row(name: str, *seconds: float) -> object:
         made = bench.measure.Row(name, name)
-        made.samples = [sample(s, s, 0.0, 100.0, 0.0, 0) for s in seconds]
+        made.samples = [sample(s, s, 0.0, 100.0, 0.0, 0.0, 0) for s in seconds]
         return made
 
     sizes = {
