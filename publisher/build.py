@@ -10,7 +10,6 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
-import pickle
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
@@ -18,19 +17,22 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from publisher import __version__
-from publisher.cache import BuildCache
 from publisher.config import Settings
-from publisher.errors import Problem, PublisherError
-from publisher.loaders import entry_files, parse_entry
-from publisher.model import Author, Entry, Feed, FeedMeta, Tag, newest_first
-from publisher.normalise import Normalised, SiteContext, normalise, removal_warnings
-from publisher.slugs import unique_slug
+from publisher.errors import Problem
+from publisher.model import Author, Entry, Feed, FeedMeta, Tag
+from publisher.site import (
+    CHUNK_SIZE,
+    PARALLEL_THRESHOLD,
+    Progress,
+    Site,
+    load_entries,
+    load_site,
+    site_context,
+)
+
+__all__ = ["BuildReport", "build", "load_entries", "load_site", "site_context"]
 
 logger = logging.getLogger(__name__)
-
-Progress = Callable[[str, int, int], None]
-PARALLEL_THRESHOLD = 256
-CHUNK_SIZE = 128
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,214 +50,6 @@ class BuildReport:
     @property
     def warnings(self) -> tuple[Problem, ...]:
         return tuple(p for p in self.problems if not p.is_error)
-
-
-@dataclass(frozen=True, slots=True)
-class Site:
-    """Every entry's metadata (``content_html`` left empty to bound memory) and where to get the rest."""
-
-    settings: Settings
-    entries: tuple[Entry, ...]  # newest first, light
-    digests: dict[str, str]  # source path -> content key
-    problems: tuple[Problem, ...]
-    cache: BuildCache
-    overrides: dict[str, Entry]  # entries re-normalised in this run (slug collisions), full
-
-    def full(self, entry: Entry) -> Entry:
-        """The entry with its content HTML, from the cache."""
-        if entry.source_path in self.overrides:
-            return self.overrides[entry.source_path]
-        return replace(entry, content_html=self.cache.html(entry.source_path))
-
-
-def site_context(settings: Settings) -> SiteContext:
-    return SiteContext(settings.base_url, settings.timezone, settings.language)
-
-
-def _normalise_file(path: Path, relative: str, site: SiteContext) -> tuple[str, int, int, str, bytes, str]:
-    """Read, parse and normalise one file; the row the cache stores (runs in worker processes)."""
-    stat = path.stat()
-    data = path.read_bytes()
-    digest = hashlib.sha256(data).hexdigest()
-    source, problems = parse_entry(data, relative)
-    result = normalise(source, site) if source else Normalised(None, tuple(problems))
-    html = result.entry.content_html if result.entry else ""
-    light = _light(result)
-    return (
-        relative,
-        stat.st_mtime_ns,
-        stat.st_size,
-        digest,
-        pickle.dumps(light, pickle.HIGHEST_PROTOCOL),
-        html,
-    )
-
-
-def _light(result: Normalised) -> Normalised:
-    if result.entry is None:
-        return result
-    return replace(result, entry=replace(result.entry, content_html=""))
-
-
-def _normalise_chunk(
-    items: list[tuple[str, str]], site: SiteContext
-) -> list[tuple[str, int, int, str, bytes, str]]:
-    return [_normalise_file(Path(path), relative, site) for path, relative in items]
-
-
-def _refresh_cache(settings: Settings, cache: BuildCache, progress: Progress | None) -> list[str]:
-    """Bring the cache up to date with entries/; return the relative paths of all entry files."""
-    if not settings.entries_dir.is_dir():
-        raise PublisherError(
-            f"{settings.entries_dir}: the entries folder does not exist -> create it, or set entries_dir "
-            f"in {settings.config_path or 'publisher.toml'}"
-        )
-    site = site_context(settings)
-    known = cache.stats()
-    stale: list[tuple[str, str]] = []
-    touched: list[tuple[str, int, int]] = []
-    paths: list[str] = []
-    for file in entry_files(settings.entries_dir):
-        relative = (
-            file.relative_to(settings.root).as_posix() if file.is_relative_to(settings.root) else str(file)
-        )
-        paths.append(relative)
-        stat = file.stat()
-        cached = known.get(relative)
-        if cached and cached[0] == stat.st_mtime_ns and cached[1] == stat.st_size:
-            continue
-        if (
-            cached
-            and cached[1] == stat.st_size
-            and hashlib.sha256(file.read_bytes()).hexdigest() == cached[2]
-        ):
-            touched.append((relative, stat.st_mtime_ns, stat.st_size))
-            continue
-        stale.append((str(file), relative))
-    cache.forget(set(known) - set(paths))
-    cache.touch(touched)
-    total = len(stale)
-    if total:
-        for done, rows in enumerate(_run_normalise(stale, site), start=1):
-            cache.store(rows)
-            if progress:
-                progress("normalise", min(done * CHUNK_SIZE, total), total)
-    return paths
-
-
-def _run_normalise(stale: list[tuple[str, str]], site: SiteContext) -> Iterator[list[tuple]]:
-    chunks = [stale[i : i + CHUNK_SIZE] for i in range(0, len(stale), CHUNK_SIZE)]
-    if len(stale) < PARALLEL_THRESHOLD or (os.cpu_count() or 1) < 2:
-        for chunk in chunks:
-            yield _normalise_chunk(chunk, site)
-        return
-    with ProcessPoolExecutor(max_workers=os.cpu_count()) as pool:
-        yield from pool.map(_normalise_chunk, chunks, [site] * len(chunks))
-
-
-def load_site(settings: Settings, progress: Progress | None = None) -> Site:
-    """Load and normalise every entry (using the cache), then check what spans entries."""
-    cache = BuildCache(settings.cache_dir, repr(site_context(settings)))
-    paths = set(_refresh_cache(settings, cache, progress))
-    problems: list[Problem] = []
-    entries: list[Entry] = []
-    digests: dict[str, str] = {}
-    for path, digest, result in cache.light_results():
-        if path not in paths:
-            continue
-        assert isinstance(result, Normalised)
-        problems.extend(result.problems)
-        if result.entry is not None:
-            entries.append(result.entry)
-            digests[path] = digest
-            problems.extend(removal_warnings(result.entry))
-    overrides = _resolve_slugs(settings, entries, problems)
-    entries = [overrides.get(e.source_path, e) for e in entries]
-    problems.extend(_duplicate_ids(entries))
-    overrides_full = dict(overrides)
-    light_overrides = {p: replace(e, content_html="") for p, e in overrides.items()}
-    entries = [light_overrides.get(e.source_path, e) for e in entries]
-    problems.sort(key=lambda p: (p.path, p.line or 0, p.field or "", p.message))
-    return Site(settings, newest_first(entries), digests, tuple(problems), cache, overrides_full)
-
-
-def _resolve_slugs(settings: Settings, entries: list[Entry], problems: list[Problem]) -> dict[str, Entry]:
-    """Make slugs unique. Two explicit equal slugs are an error; a generated one gets ``-2``, ``-3``…"""
-    by_slug: dict[str, list[Entry]] = defaultdict(list)
-    for entry in entries:
-        by_slug[entry.slug].append(entry)
-    overrides: dict[str, Entry] = {}
-    taken = set(by_slug)
-    for slug, group in sorted(by_slug.items()):
-        if len(group) < 2:
-            continue
-        group.sort(key=lambda e: (e.published, e.source_path))
-        explicit = [e for e in group if _has_explicit_slug(settings, e)]
-        if len(explicit) > 1:
-            first = explicit[0].source_path
-            for other in explicit[1:]:
-                problems.append(
-                    Problem(
-                        other.source_path,
-                        f"slug {slug!r} is already used by {first}",
-                        field="slug",
-                        hint="give one of the entries another slug",
-                    )
-                )
-        keep = explicit[0] if explicit else group[0]
-        for entry in group:
-            if entry is keep or entry in explicit:
-                continue
-            new_slug = unique_slug(slug, taken)
-            taken.add(new_slug)
-            overrides[entry.source_path] = _renormalise(settings, entry.source_path, new_slug)
-    return overrides
-
-
-def _has_explicit_slug(settings: Settings, entry: Entry) -> bool:
-    source, _ = parse_entry((settings.root / entry.source_path).read_bytes(), entry.source_path)
-    return bool(source and source.metadata.get("slug"))
-
-
-def _renormalise(settings: Settings, relative: str, slug: str) -> Entry:
-    source, _ = parse_entry((settings.root / relative).read_bytes(), relative)
-    assert source is not None
-    result = normalise(source, site_context(settings), slug_override=slug)
-    assert result.entry is not None
-    return result.entry
-
-
-def _duplicate_ids(entries: list[Entry]) -> list[Problem]:
-    seen: dict[str, str] = {}
-    problems = []
-    for entry in sorted(entries, key=lambda e: e.source_path):
-        if entry.id in seen:
-            problems.append(
-                Problem(
-                    entry.source_path,
-                    f"id {entry.id!r} is already used by {seen[entry.id]}",
-                    field="id",
-                    hint="each entry needs its own id; remove this one and run 'publisher check --fix-ids'",
-                )
-            )
-        else:
-            seen[entry.id] = entry.source_path
-    return problems
-
-
-def load_entries(
-    settings: Settings, select: Callable[[Entry], bool] | None = None
-) -> tuple[tuple[Entry, ...], tuple[Problem, ...]]:
-    """Normalised entries (drafts excluded, newest first, with content) and every problem found.
-
-    ``select`` filters on metadata before the content is fetched, e.g. a digest's time window.
-    """
-    site = load_site(settings)
-    try:
-        chosen = [e for e in site.entries if select is None or select(e)]
-        return tuple(site.full(e) for e in chosen), site.problems
-    finally:
-        site.cache.close()
 
 
 # --- outputs -------------------------------------------------------------------------------------
@@ -299,7 +93,8 @@ def _templates_fingerprint(settings: Settings) -> str:
 
 
 def _feed_meta(settings: Settings, title: str, home_path: str, prefix: str, language: str) -> FeedMeta:
-    author = Author(settings.author, settings.author_email) if settings.author else None
+    # Atom requires an author on every entry unless the feed has one: fall back to the site title.
+    author = Author(settings.author or settings.title, settings.author_email)
     return FeedMeta(
         title=title,
         description=settings.description,
@@ -441,6 +236,12 @@ def _plan(site: Site, settings_fp: str, templates_fp: str) -> Iterator[_Job]:
                 _feed_meta(settings, f"{settings.title} ({lang})", "index.html", f"{lang}/", lang), chosen
             )
     yield _Job(_key("static", templates_fp), ("style.css",), lambda: {"style.css": archive.stylesheet(env)})
+    for asset in site.assets:
+        yield _Job(
+            _key("asset", asset.relative, asset.mtime_ns, asset.size),
+            (asset.relative,),
+            lambda asset=asset: {asset.relative: Path(asset.path).read_bytes()},
+        )
 
 
 def build(settings: Settings, progress: Progress | None = None) -> BuildReport:
@@ -458,7 +259,7 @@ def _write_outputs(site: Site, progress: Progress | None) -> BuildReport:
     from publisher.output import write_if_changed
 
     out = site.settings.out_dir
-    previous = site.cache.output_keys()
+    previous = site.cache.output_keys(out)
     keys: dict[str, str] = {}
     written: list[str] = []
     unchanged = 0
@@ -474,9 +275,11 @@ def _write_outputs(site: Site, progress: Progress | None) -> BuildReport:
             unchanged += 1
         else:
             todo.append(entry)
+    jobs = list(_plan(site, settings_fp, templates_fp))
+    current = set(keys.values()) | {job.key for job in jobs}
+    site.cache.invalidate_outputs(out, [p for p, k in previous.items() if k not in current])
     written.extend(_render_entry_pages(site, todo, progress))
     unchanged += len(todo) - len(written)
-    jobs = list(_plan(site, settings_fp, templates_fp))
     for number, job in enumerate(jobs, start=1):
         known = job.paths if job.paths is not None else tuple(by_key.get(job.key, ()))
         if known and all(previous.get(p) == job.key and (out / p).is_file() for p in known):
@@ -492,7 +295,8 @@ def _write_outputs(site: Site, progress: Progress | None) -> BuildReport:
         if progress and (number % 200 == 0 or number == len(jobs)):
             progress("write", number, len(jobs))
     deleted = _delete_stale(out, set(previous) - set(keys))
-    site.cache.replace_outputs(keys)
+    if keys != previous:
+        site.cache.replace_outputs(out, keys)
     return BuildReport(tuple(written), tuple(deleted), unchanged, len(site.entries), site.problems)
 
 

@@ -13,7 +13,7 @@ from publisher import __version__
 
 logger = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 CACHE_FILE = "build.sqlite"
 
 
@@ -40,20 +40,26 @@ class BuildCache:
         db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
         db.execute("PRAGMA journal_mode=WAL")
         db.execute("PRAGMA synchronous=OFF")  # disposable: a torn cache is detected and rebuilt
-        db.executescript(
-            """
-            CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-            CREATE TABLE IF NOT EXISTS entries (
-                path TEXT PRIMARY KEY, mtime_ns INTEGER, size INTEGER, digest TEXT, light BLOB, html TEXT);
-            CREATE TABLE IF NOT EXISTS outputs (path TEXT PRIMARY KEY, key TEXT NOT NULL);
-            """
-        )
+        check = db.execute("PRAGMA quick_check").fetchone()
+        if check is None or check[0] != "ok":
+            raise sqlite3.DatabaseError(f"quick_check: {check[0] if check else 'no answer'}")
+        db.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
         row = db.execute("SELECT value FROM meta WHERE key = 'context'").fetchone()
         if row is None or row[0] != self.context:
-            db.execute("DELETE FROM entries")
-            db.execute("DELETE FROM outputs")
+            # Another version or site context: start over (the tables may have another shape).
+            db.executescript("DROP TABLE IF EXISTS entries; DROP TABLE IF EXISTS outputs;")
             db.execute("INSERT OR REPLACE INTO meta VALUES ('context', ?)", (self.context,))
-        db.execute("PRAGMA quick_check").fetchone()
+        db.executescript(
+            """
+            CREATE TABLE IF NOT EXISTS entries (
+                path TEXT PRIMARY KEY, mtime_ns INTEGER, size INTEGER, digest TEXT, light BLOB, html TEXT);
+            CREATE TABLE IF NOT EXISTS outputs (
+                out TEXT NOT NULL, path TEXT NOT NULL, key TEXT NOT NULL, PRIMARY KEY (out, path));
+            """
+        )
+        # A table of the same name but another shape raises here, and the cache is rebuilt.
+        db.execute("SELECT path, mtime_ns, size, digest, light, html FROM entries LIMIT 0").fetchall()
+        db.execute("SELECT out, path, key FROM outputs LIMIT 0").fetchall()
         return db
 
     def _discard(self) -> None:
@@ -102,13 +108,25 @@ class BuildCache:
 
     # --- outputs ---------------------------------------------------------------------------------
 
-    def output_keys(self) -> dict[str, str]:
-        return dict(self.db.execute("SELECT path, key FROM outputs"))
+    # Output keys are kept per output folder: ``build --out preview`` must not make out/ look current.
 
-    def replace_outputs(self, keys: dict[str, str]) -> None:
+    def output_keys(self, out: Path) -> dict[str, str]:
+        return dict(self.db.execute("SELECT path, key FROM outputs WHERE out = ?", (str(out),)))
+
+    def invalidate_outputs(self, out: Path, paths: Iterable[str]) -> None:
+        """Forget the keys of files about to be rewritten or deleted, so that a build that crashes
+        half-way is not mistaken for a finished one (their paths stay known for stale-file removal)."""
         with self.db:
-            self.db.execute("DELETE FROM outputs")
-            self.db.executemany("INSERT INTO outputs VALUES (?, ?)", sorted(keys.items()))
+            self.db.executemany(
+                "UPDATE outputs SET key = '' WHERE out = ? AND path = ?", [(str(out), p) for p in paths]
+            )
+
+    def replace_outputs(self, out: Path, keys: dict[str, str]) -> None:
+        with self.db:
+            self.db.execute("DELETE FROM outputs WHERE out = ?", (str(out),))
+            self.db.executemany(
+                "INSERT INTO outputs VALUES (?, ?, ?)", [(str(out), p, k) for p, k in sorted(keys.items())]
+            )
 
     @property
     def shareable(self) -> bool:

@@ -192,8 +192,8 @@ def check(state: CliState, strict: bool, fix_ids: bool) -> None:
       publisher check --strict
       publisher check --fix-ids     # then commit the changed entries
     """
-    from publisher.build import load_site
     from publisher.project import fix_ids as write_ids
+    from publisher.site import load_site
 
     settings = state.settings()
     if fix_ids:
@@ -260,3 +260,462 @@ def init(state: CliState, directory: Path, title: str, base_url: str) -> None:
     target = directory if directory.is_absolute() else state.cwd / directory
     for path in init_project(target, title, base_url, datetime.now(ZoneInfo("Europe/Berlin"))):
         click.echo(f"created {path}")
+
+
+# --- digest ---
+
+
+def _shown(path: Path, cwd: Path) -> str:
+    return str(path.relative_to(cwd)) if path.is_relative_to(cwd) else str(path)
+
+
+@cli.command()
+@click.option("--since", metavar="DATE", help="Entries published on or after DATE (2024-05-01 or ISO time).")
+@click.option("--days", type=click.IntRange(min=1), metavar="N", help="Entries of the last N days.")
+@click.option("--now", "now_text", metavar="ISO", help="The digest's point in time (default: now).")
+@click.option("--open", "open_browser", is_flag=True, help="Open the web version in the browser.")
+@click.option("--mark-sent", is_flag=True, help="Record this digest as sent in the state file.")
+@click.pass_obj
+@handle_errors
+def digest(
+    state: CliState,
+    since: str | None,
+    days: int | None,
+    now_text: str | None,
+    open_browser: bool,
+    mark_sent: bool,
+) -> None:
+    """Render the email digest of the entries new since the last digest.
+
+    Writes out/digests/<date>/ (email.html, email.txt, message.eml, index.html, digest.json).
+    Without --since/--days the digest holds the entries published after the last digest marked
+    as sent (the first one: the last [digest] window_days days). Examples:
+
+    \b
+      publisher digest
+      publisher digest --since 2024-05-01 --open
+      publisher digest --now 2024-05-20T09:00+02:00 --mark-sent
+    """
+    from publisher import digest as digests
+    from publisher.site import load_entries
+
+    if since is not None and days is not None:
+        raise click.UsageError("give either --since or --days, not both")
+    settings = state.settings()
+    try:
+        now = digests.parse_moment(now_text, settings.tz) if now_text else digests.default_now(settings)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--now") from None
+    try:
+        start = digests.parse_moment(since, settings.tz) if since else None
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--since") from None
+    if start is not None and start > now:
+        raise click.BadParameter(
+            f"{since} is in the future (the digest time is {now.isoformat()}); give an earlier date",
+            param_hint="--since",
+        )
+
+    sent = digests.load_digest_state(settings)
+    window = digests.digest_window(sent, now, window_days=settings.digest.window_days, since=start, days=days)
+    found, problems = load_entries(settings, select=lambda e: window.contains(e.published))
+    errors = [p for p in problems if p.is_error]
+    if errors:
+        echo_problems(errors)
+        click.echo(f"{len(errors)} error(s) in the entries: no digest written.", err=True)
+        sys.exit(1)
+    selection = digests.select_entries(found, sent, window, settings.digest.max_entries)
+    chosen = {e.source_path for e in selection.entries}
+    echo_problems([p for p in problems if p.path in chosen])
+    span = f"{window.start.isoformat()} – {window.end.isoformat()}"
+    if not selection.entries:
+        click.echo(f"No new entries ({span}): no digest written.")
+        return
+
+    rendered = digests.render_digest(settings, selection, now)
+    echo_problems(rendered.warnings)
+    paths = digests.write_digest(settings, rendered)
+    count = len(rendered.entry_ids)
+    click.echo(f"Digest {rendered.digest_id}: {count} entr{'y' if count == 1 else 'ies'} ({span})")
+    for path in paths:
+        click.echo(f"  {_shown(path, state.cwd)}")
+    if mark_sent:
+        digests.mark_sent(settings, rendered)
+        click.echo(f"Marked as sent in {_shown(settings.state_path, state.cwd)}")
+    if open_browser:
+        click.launch(str(settings.out_dir / rendered.directory / "index.html"))
+
+
+# --- import ---
+
+
+@cli.command("import")
+@click.argument("files", nargs=-1, required=True, metavar="FILE...")
+@click.option("--dry-run", is_flag=True, help="Write nothing; show what would be imported.")
+@click.option("--json", "as_json", is_flag=True, help="Print the entries as a JSON array on stdout.")
+@click.option(
+    "--explain", is_flag=True, help="Show, line by line, what became what and what was dropped, and why."
+)
+@click.option(
+    "--date",
+    "date_",
+    type=click.DateTime(["%Y-%m-%d"]),
+    metavar="YYYY-MM-DD",
+    help="The entry's date (when the text has none, or to override it).",
+)
+@click.option(
+    "--lang", type=click.Choice(["de", "en"]), help="The language (default: detected from the text)."
+)
+@click.option("--tag", "tags", multiple=True, metavar="TAG", help="Add a tag (repeatable).")
+@click.option("--author", "authors", multiple=True, metavar="NAME", help="Add an author (repeatable).")
+@click.option("--force", is_flag=True, help="Overwrite an existing entry file; its id is kept.")
+@click.pass_obj
+@handle_errors
+def import_command(
+    state: CliState,
+    files: tuple[str, ...],
+    dry_run: bool,
+    as_json: bool,
+    explain: bool,
+    date_: Any,
+    lang: str | None,
+    tags: tuple[str, ...],
+    authors: tuple[str, ...],
+    force: bool,
+) -> None:
+    """Turn raw press-release text (FILE, or - for stdin) into clean entries in entries/.
+
+    \b
+    Examples:
+      publisher import release.txt              # writes entries/<yyyy-mm-dd>-<slug>.md, prints its path
+      publisher import --dry-run --json a.txt   # writes nothing; prints the entries as JSON
+      publisher import --explain release.txt    # what became of every line, and why
+      publisher import --date 2024-05-14 --tag Cluster - < release.txt
+    """
+    import json
+
+    from publisher.importer import ImportOptions, explain_lines, import_bytes
+    from publisher.importfile import EntryIndex, entry_filename, read_source, write_entry
+    from publisher.rawtext import MAX_BYTES
+
+    settings = state.settings()
+    options = ImportOptions(
+        date=date_.date() if date_ else None,
+        lang=lang,
+        tags=tags,
+        authors=authors,
+        default_lang=settings.language,
+    )
+    index = None if dry_run else EntryIndex.scan(settings.entries_dir)
+    records: list[dict[str, object]] = []
+    failed = 0
+    for name in files:
+        try:
+            if name == "-":
+                source, data = "<stdin>", click.get_binary_stream("stdin").read(MAX_BYTES + 1)
+            else:
+                path = Path(name) if Path(name).is_absolute() else state.cwd / name
+                source, data = name, read_source(path)
+            entry = import_bytes(data, source, options)
+            echo_problems(entry.warnings)
+            if explain and not as_json:
+                click.echo("\n".join(explain_lines(entry)))
+            record = entry.as_json(explain=explain)
+            if index is None:
+                target = settings.entries_dir / entry_filename(entry) if entry.date else None
+                record["path"] = _shown(target, state.cwd) if target else None
+            else:
+                result = write_entry(entry, index, force=force)
+                shown = _shown(result.path, state.cwd)
+                record.update(id=result.id, path=shown, status=result.status)
+                if result.status == "unchanged":
+                    click.echo(
+                        f"{source}: already imported as {shown}; unchanged (--force rewrites it)", err=True
+                    )
+                elif not as_json:
+                    click.echo(shown)
+            records.append(record)
+        except PublisherError as exc:
+            failed += 1
+            click.echo(f"Error: {exc}", err=True)
+    if as_json:
+        click.echo(json.dumps(records, ensure_ascii=False, indent=2))
+    if failed:
+        click.echo(f"{failed} of {len(files)} input(s) failed", err=True)
+        sys.exit(1)
+
+
+# --- subscribers and send ---
+
+
+@cli.group("subscribers", context_settings=CONTEXT_SETTINGS)
+def subscribers_group() -> None:
+    """Manage the subscriber list (SQLite, [smtp] database, default publisher.db).
+
+    \b
+    Examples:
+      publisher subscribers add anna@example.org --name Anna --lang de
+      publisher subscribers import list.csv
+      publisher subscribers list --json
+    """
+
+
+@subscribers_group.command("add")
+@click.argument("email")
+@click.option("--name", default="", help='Name used in the greeting ("Hallo Anna,").')
+@click.option("--lang", default="", help="de or en; empty means the digest's language.")
+@click.option("--tags", default="", help='Comma-separated tags, e.g. "presse, rathaus".')
+@click.pass_obj
+@handle_errors
+def subscribers_add(state: CliState, email: str, name: str, lang: str, tags: str) -> None:
+    """Add one subscriber; the address is checked and must be new (case-insensitively).
+
+    \b
+    Example:
+      publisher subscribers add anna@example.org --name "Anna Müller" --lang de --tags presse
+    """
+    from publisher import subscribers
+
+    conn = subscribers.connect(state.settings().database_path)
+    try:
+        added = subscribers.add_subscriber(conn, email, name=name, lang=lang, tags=tags)
+    finally:
+        conn.close()
+    click.echo(f"added {added.email}")
+
+
+@subscribers_group.command("import")
+@click.argument("csv_file", metavar="FILE.csv", type=click.Path(dir_okay=False, path_type=Path))
+@click.pass_obj
+@handle_errors
+def subscribers_import(state: CliState, csv_file: Path) -> None:
+    """Import subscribers from a UTF-8 CSV file with the columns email,name,lang,tags.
+
+    Bad rows are reported with their line number and skipped; every other row is imported.
+    Exit code 1 if any row was invalid; duplicates are warnings.
+
+    \b
+    Example:
+      publisher subscribers import list.csv
+    """
+    from publisher import subscriber_csv, subscribers
+
+    conn = subscribers.connect(state.settings().database_path)
+    try:
+        report = subscriber_csv.import_csv(conn, (state.cwd / csv_file).resolve())
+    finally:
+        conn.close()
+    echo_problems(report.problems)
+    click.echo(f"imported {len(report.added)}, skipped {len(report.problems)} row(s) with problems")
+    if report.errors:
+        sys.exit(1)
+
+
+@subscribers_group.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON array instead of a table.")
+@click.pass_obj
+@handle_errors
+def subscribers_list(state: CliState, as_json: bool) -> None:
+    """List every subscriber (active and unsubscribed), ordered by address.
+
+    \b
+    Examples:
+      publisher subscribers list
+      publisher subscribers list --json | jq '.[] | select(.status == "active") | .email'
+    """
+    import json
+
+    from publisher import subscribers
+
+    conn = subscribers.connect(state.settings().database_path)
+    try:
+        found = subscribers.list_subscribers(conn)
+    finally:
+        conn.close()
+    if as_json:
+        click.echo(json.dumps([s.as_dict() for s in found], indent=2, ensure_ascii=False))
+        return
+    for s in found:
+        click.echo("\t".join([s.email, s.name, s.lang or "-", s.status, ",".join(s.tags)]))
+    click.echo(f"{len(found)} subscriber(s)", err=True)
+
+
+@subscribers_group.command("remove")
+@click.argument("email")
+@click.pass_obj
+@handle_errors
+def subscribers_remove(state: CliState, email: str) -> None:
+    """Delete a subscriber (the delivery log is kept). Use "unsubscribe" to keep the record instead.
+
+    \b
+    Example:
+      publisher subscribers remove anna@example.org
+    """
+    from publisher import subscribers
+
+    conn = subscribers.connect(state.settings().database_path)
+    try:
+        removed = subscribers.remove_subscriber(conn, email)
+    finally:
+        conn.close()
+    click.echo(f"removed {removed.email}")
+
+
+@subscribers_group.command("unsubscribe")
+@click.argument("token")
+@click.pass_obj
+@handle_errors
+def subscribers_unsubscribe(state: CliState, token: str) -> None:
+    """Unsubscribe whoever an unsubscribe token (from a mail's link) belongs to. Needs PUBLISHER_SECRET.
+
+    \b
+    Example:
+      publisher subscribers unsubscribe 42.Xz1v...
+    """
+    from publisher import subscribers, tokens
+
+    secret = tokens.secret_from_env()
+    conn = subscribers.connect(state.settings().database_path)
+    try:
+        done = subscribers.unsubscribe_by_token(conn, secret, token)
+    finally:
+        conn.close()
+    if done is None:
+        raise click.ClickException(
+            "the token is not valid (mistyped, forged, for a removed subscriber, or signed with another "
+            "PUBLISHER_SECRET); nothing was changed"
+        )
+    click.echo(f"unsubscribed {done.email}")
+
+
+@cli.command("send")
+@click.option("--dry-run", is_flag=True, help="Show who would get what; send nothing, change nothing.")
+@click.option("--resume", is_flag=True, help="Continue an interrupted run: everyone not yet sent.")
+@click.option("--force", is_flag=True, help="Send although the state file marks this digest as sent.")
+@click.option(
+    "--retry-unknown", is_flag=True, help="Also resend deliveries whose outcome is unknown (may duplicate)."
+)
+@click.option(
+    "--mark-unknown-sent",
+    is_flag=True,
+    help="Record unknown deliveries as sent (after checking the server log).",
+)
+@click.option(
+    "--digest",
+    "digest_dir",
+    type=click.Path(file_okay=False, exists=True, path_type=Path),
+    help="The digest folder to send (default: the newest out/digests/<date>/).",
+)
+@click.pass_obj
+@handle_errors
+def send_command(
+    state: CliState,
+    dry_run: bool,
+    resume: bool,
+    force: bool,
+    retry_unknown: bool,
+    mark_unknown_sent: bool,
+    digest_dir: Path | None,
+) -> None:
+    """Send the latest rendered digest to every active subscriber, exactly once.
+
+    Needs PUBLISHER_SECRET (unsubscribe links) and, if [smtp] username is set, PUBLISHER_SMTP_PASSWORD.
+    Prints a summary on stdout; exit code 1 if any delivery failed or has an unknown outcome.
+
+    \b
+    Examples:
+      publisher send --dry-run
+      publisher send
+      publisher send --resume                # after a crash or an aborted run
+      publisher send --mark-unknown-sent     # after checking the server log for the Message-IDs
+    """
+    from publisher.send import SendOptions, send_digest
+
+    if retry_unknown and mark_unknown_sent:
+        raise click.UsageError("--retry-unknown and --mark-unknown-sent exclude each other")
+    options = SendOptions(
+        digest_dir=(state.cwd / digest_dir).resolve() if digest_dir else None,
+        dry_run=dry_run,
+        resume=resume,
+        force=force,
+        retry_unknown=retry_unknown,
+        mark_unknown_sent=mark_unknown_sent,
+    )
+    settings = state.settings()
+    bar: Any = None
+
+    def progress(done: int, total: int, outcome: Any) -> None:
+        nonlocal bar
+        if state.verbosity < 0 or total == 0:
+            return
+        if bar is None:
+            bar = click.progressbar(length=total, label="Sending", file=sys.stderr, show_pos=True)
+            bar.__enter__()
+        if outcome is not None:
+            bar.update(1)
+
+    try:
+        report = send_digest(settings, options, progress=progress)
+    finally:
+        if bar is not None:
+            bar.__exit__(None, None, None)
+    _echo_send_report(report)
+    if not report.ok:
+        sys.exit(1)
+
+
+def _echo_send_report(report: Any) -> None:
+    if report.dry_run:
+        for outcome in report.outcomes:
+            click.echo(f"would send\t{outcome.email}\t{outcome.greeting}\t{outcome.message_id}")
+    for outcome in report.failed:
+        click.echo(f"failed: {outcome.email}: {outcome.error}", err=True)
+    for delivery in report.unknown:
+        click.echo(f"unknown: {delivery.email} {delivery.message_id}: {delivery.last_error}", err=True)
+    if report.unknown:
+        click.echo(
+            "Unknown means the server may have the message. Search its log for the Message-ID, then run "
+            "'publisher send --mark-unknown-sent' (it arrived) or 'publisher send --retry-unknown' "
+            "(it did not).",
+            err=True,
+        )
+    verb, count = ("would send", len(report.outcomes)) if report.dry_run else ("sent", report.sent)
+    click.echo(
+        f"{verb} {count}, failed {len(report.failed)}, skipped {report.skipped}, "
+        f"unknown {len(report.unknown)} (digest {report.digest_id}, {report.folder})"
+    )
+    if report.marked_sent:
+        click.echo("the digest is marked as sent; 'publisher digest' moves on to new entries", err=True)
+
+
+@cli.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
+@click.option("--port", default=8025, show_default=True, type=click.IntRange(0, 65535), help="TCP port.")
+@click.pass_obj
+@handle_errors
+def serve_command(state: CliState, host: str, port: int) -> None:
+    """Run the unsubscribe web app with wsgiref (for local use; see docs for a production WSGI server).
+
+    \b
+    Example:
+      PUBLISHER_SECRET=... publisher serve --port 8025
+      # then open http://127.0.0.1:8025/unsubscribe?token=...
+    """
+    from wsgiref.simple_server import WSGIRequestHandler, make_server
+
+    from publisher import tokens
+    from publisher.unsubscribe import UnsubscribeApp
+
+    app = UnsubscribeApp.from_settings(state.settings(), tokens.secret_from_env())
+
+    class QuietHandler(WSGIRequestHandler):
+        def log_message(self, format: str, *args: Any) -> None:
+            # The request line holds the token; log method and status only.
+            logging.getLogger("publisher.serve").info("%s %s", self.command, args[1] if len(args) > 1 else "")
+
+    with make_server(host, port, app, handler_class=QuietHandler) as server:
+        click.echo(f"Serving the unsubscribe app on http://{host}:{server.server_port}/unsubscribe", err=True)
+        try:
+            server.serve_forever()
+        except KeyboardInterrupt:
+            click.echo("stopped", err=True)

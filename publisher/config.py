@@ -45,6 +45,8 @@ class SmtpSettings:
     timeout: float = 30.0
     max_attempts: int = 5
     database: str = "publisher.db"
+    retry_backoff: float = 2.0
+    unsubscribe_mailto: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -169,6 +171,8 @@ SMTP_KEYS: dict[str, tuple[tuple[type, ...], Check | None]] = {
     "timeout": ((int, float), lambda v: None if v > 0 else "must be greater than 0"),
     "max_attempts": ((int,), _at_least(1)),
     "database": ((str,), None),
+    "retry_backoff": ((int, float), _at_least(0)),
+    "unsubscribe_mailto": ((str,), None),
 }
 TABLES = {"digest": DIGEST_KEYS, "smtp": SMTP_KEYS}
 REQUIRED = ("title", "base_url")

@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 
 from feedgen.feed import FeedEntry, FeedGenerator
+from lxml import etree
 
 from publisher import __version__
 from publisher.model import Author, Entry, Feed
@@ -19,6 +20,7 @@ FEED_TYPES = {
 }
 # An empty feed has no newest entry; a fixed time keeps its bytes stable.
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_ATOM = "{http://www.w3.org/2005/Atom}"
 GENERATOR = ("publisher", "https://pypi.org/project/publisher/", __version__)
 
 
@@ -47,6 +49,9 @@ def _generator(feed: Feed, self_kind: str) -> FeedGenerator:
     fg.generator(GENERATOR[0], version=GENERATOR[2], uri=GENERATOR[1])
     if meta.author:
         fg.author(_author_dict(meta.author))
+    elif self_kind == "atom" and not all(e.authors for e in feed.entries):
+        # RFC 4287 4.1.1: without a feed author every entry needs one; the site speaks for itself.
+        fg.author({"name": meta.title})
     updated = feed.updated
     if updated is not None:
         # feedgen would stamp datetime.now(); the newest entry's time keeps builds byte-identical.
@@ -64,20 +69,22 @@ def _add_entry(fe: FeedEntry, entry: Entry, kind: str) -> None:
     fe.id(entry.id)
     fe.guid(entry.id, permalink=False)
     fe.title(entry.title)
-    fe.link(href=entry.url, rel="alternate", type="text/html")
+    for link in _entry_links(entry):
+        fe.link(**link)
     fe.published(entry.published)
     fe.updated(entry.updated)
     for author in entry.authors:
-        fe.author(_author_dict(author))
-        fe.dc.dc_creator(author.name)
+        # RSS gets dc:creator only: <author> as well would state the same twice (a W3C validator warning).
+        if kind == "rss":
+            fe.dc.dc_creator(author.name)
+        else:
+            fe.author(_author_dict(author))
     for tag in entry.tags:
         fe.category(term=tag.name, label=tag.name)
     if entry.summary:
         fe.summary(entry.summary)
     # RSS carries the HTML in content:encoded as CDATA; Atom as escaped text of type "html".
     fe.content(entry.content_html, type="CDATA" if kind == "rss" else "html")
-    if entry.source_url:
-        fe.link(href=entry.source_url, rel="related", type="text/html")
     if entry.image:
         image = entry.image
         media = {"url": image.url, "medium": "image"}
@@ -86,7 +93,18 @@ def _add_entry(fe: FeedEntry, entry: Entry, kind: str) -> None:
         if image.width and image.height:
             media.update(width=str(image.width), height=str(image.height))
         fe.media.content(media, group=None)
-        fe.link(href=image.url, rel="enclosure", type=image.mime_type or "image/jpeg")
+
+
+def _entry_links(entry: Entry) -> list[dict[str, str]]:
+    """The entry page, the original source, the image as enclosure: in this order."""
+    links = [{"href": entry.url, "rel": "alternate", "type": "text/html"}]
+    if entry.source_url:
+        links.append({"href": entry.source_url, "rel": "related", "type": "text/html"})
+    if entry.image:
+        links.append(
+            {"href": entry.image.url, "rel": "enclosure", "type": entry.image.mime_type or "image/jpeg"}
+        )
+    return links
 
 
 def render_rss(feed: Feed) -> bytes:
@@ -94,7 +112,22 @@ def render_rss(feed: Feed) -> bytes:
 
 
 def render_atom(feed: Feed) -> bytes:
-    return _generator(feed, "atom").atom_str(pretty=True)
+    return _restore_entry_links(_generator(feed, "atom").atom_str(pretty=True), feed)
+
+
+def _restore_entry_links(data: bytes, feed: Feed) -> bytes:
+    """Put back the rel and type of each entry's links.
+
+    feedgen 1.0.0 drops them (``entry.py`` rebinds ``link`` to the new element before reading
+    ``rel``), so the source and the image looked like further alternate links: invalid Atom, and
+    feedparser took the last one as the entry's link.
+    """
+    root = etree.fromstring(data)
+    for element, entry in zip(root.iterchildren(f"{_ATOM}entry"), feed.entries, strict=True):
+        for link, wanted in zip(element.iterchildren(f"{_ATOM}link"), _entry_links(entry), strict=True):
+            link.set("rel", wanted["rel"])
+            link.set("type", wanted["type"])
+    return etree.tostring(root, pretty_print=True, xml_declaration=True, encoding="UTF-8")
 
 
 def _json_item(entry: Entry) -> dict[str, object]:

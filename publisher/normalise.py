@@ -5,7 +5,7 @@ from __future__ import annotations
 import mimetypes
 import re
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import UTC, date, datetime, time
 from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
@@ -15,6 +15,7 @@ from publisher.ids import fallback_id
 from publisher.loaders import SourceEntry
 from publisher.model import Author, Entry, Image, Tag
 from publisher.sanitise import (
+    XML_ILLEGAL,
     absolute_url,
     first_paragraph_text,
     render_markdown,
@@ -77,12 +78,17 @@ class _Fields:
         self.source = source
         self.problems: list[Problem] = []
 
+    def _line(self, field: str) -> int:
+        if field == "body":
+            return self.source.body_line
+        return self.source.field_lines.get(field.split(".")[0], 1)
+
     def error(self, field: str, message: str, hint: str = "") -> None:
-        line = self.source.field_lines.get(field.split(".")[0], 1)
+        line = self._line(field)
         self.problems.append(Problem(self.source.path, message, line=line, field=field, hint=hint))
 
     def warn(self, field: str | None, message: str, hint: str = "") -> None:
-        line = self.source.field_lines.get(field.split(".")[0], 1) if field else None
+        line = self._line(field) if field else None
         self.problems.append(warning(self.source.path, message, line=line, field=field, hint=hint))
 
     def text(self, field: str, value: Any, required: bool = False) -> str:
@@ -113,7 +119,12 @@ def parse_when(value: Any, tz: ZoneInfo) -> datetime:
     else:
         raise ValueError(f"{type(value).__name__} is not a date")
     if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=tz)
+        # A local time that does not exist (02:30 when the clocks jump from 02:00 to 03:00) moves
+        # to the real local time at that instant; an ambiguous one (fold=0) is the first.
+        try:
+            moment = moment.replace(tzinfo=tz).astimezone(UTC).astimezone(tz)
+        except OverflowError:
+            raise ValueError(f"{value!r} is out of range") from None
     return moment
 
 
@@ -143,7 +154,8 @@ def _authors(fields: _Fields, value: Any) -> tuple[Author, ...]:
         elif isinstance(item, dict) and isinstance(item.get("name"), str) and item["name"].strip():
             unknown = set(item) - {"name", "email", "url"}
             if unknown:
-                fields.warn("authors", f"unknown author key(s) {', '.join(sorted(unknown))} are ignored")
+                keys = ", ".join(sorted(map(str, unknown)))
+                fields.warn("authors", f"unknown author key(s) {keys} are ignored")
             authors.append(Author(item["name"].strip(), str(item.get("email", "")), str(item.get("url", ""))))
         else:
             fields.error("authors", f"{item!r} is not an author", hint="use a name or {name: …, email: …}")
@@ -177,7 +189,7 @@ def _image(fields: _Fields, value: Any, site: SiteContext, page_url: str) -> Ima
         return None
     unknown = set(value) - IMAGE_FIELDS
     if unknown:
-        fields.warn("image", f"unknown key(s) {', '.join(sorted(unknown))} are ignored")
+        fields.warn("image", f"unknown key(s) {', '.join(sorted(map(str, unknown)))} are ignored")
     url = fields.text("image.url", value.get("url"))
     if not url:
         fields.warn(
@@ -192,7 +204,17 @@ def _image(fields: _Fields, value: Any, site: SiteContext, page_url: str) -> Ima
         if dim is not None and (not isinstance(dim, int) or isinstance(dim, bool) or dim <= 0):
             fields.error(f"image.{key}", "must be a positive whole number of pixels")
         dimensions[key] = dim if isinstance(dim, int) and not isinstance(dim, bool) and dim > 0 else None
-    absolute = absolute_url(url, site.base_url, page_url)
+    try:
+        absolute = absolute_url(url, site.base_url, page_url)
+    except ValueError:
+        absolute = ""
+    if urlsplit(absolute).scheme not in ("http", "https"):
+        fields.error(
+            "image.url",
+            f"{url!r} is not a usable image URL",
+            hint="use a path inside the site (media/picture.jpg) or an https:// URL",
+        )
+        return None
     return Image(
         url=absolute,
         alt=fields.text("image.alt", value.get("alt")),
@@ -204,10 +226,35 @@ def _image(fields: _Fields, value: Any, site: SiteContext, page_url: str) -> Ima
     )
 
 
+def _without_control_chars(value: Any) -> tuple[Any, bool]:
+    """The value with XML-illegal characters removed from every string in it, and whether any were."""
+    if isinstance(value, str):
+        cleaned = XML_ILLEGAL.sub("", value)
+        return cleaned, cleaned != value
+    if isinstance(value, list):
+        pairs = [_without_control_chars(v) for v in value]
+        return [v for v, _ in pairs], any(changed for _, changed in pairs)
+    if isinstance(value, dict):
+        pairs_by_key = {k: _without_control_chars(v) for k, v in value.items()}
+        return {k: v for k, (v, _) in pairs_by_key.items()}, any(c for _, c in pairs_by_key.values())
+    return value, False
+
+
+def _scheme(url: str) -> str:
+    try:
+        return urlsplit(url).scheme
+    except ValueError:  # e.g. an unclosed IPv6 bracket
+        return ""
+
+
 def normalise(source: SourceEntry, site: SiteContext, slug_override: str | None = None) -> Normalised:
     """Check and convert every field; collect every problem rather than stopping at the first."""
     fields = _Fields(source)
-    meta = source.metadata
+    meta = {}
+    for key, value in source.metadata.items():
+        meta[key], removed_any = _without_control_chars(value)
+        if removed_any:
+            fields.warn(key, "control characters that XML forbids were removed", hint="retype the text")
     for key in sorted(set(meta) - KNOWN_FIELDS):
         fields.warn(
             key, "unknown front-matter key is ignored", hint=f"known keys: {', '.join(sorted(KNOWN_FIELDS))}"
@@ -265,7 +312,7 @@ def normalise(source: SourceEntry, site: SiteContext, slug_override: str | None 
     summary = fields.text("summary", meta.get("summary"))
     summary = shorten(summary or first_paragraph_text(safe.html), SUMMARY_LIMIT)
     source_url = fields.text("source", meta.get("source"))
-    if source_url and urlsplit(source_url).scheme not in ("http", "https"):
+    if source_url and _scheme(source_url) not in ("http", "https"):
         fields.error("source", f"{source_url!r} is not an absolute http(s) URL")
     authors = _authors(fields, meta.get("authors"))
     tags = _tags(fields, meta.get("tags"), lang)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 from datetime import datetime
 from pathlib import Path
@@ -17,8 +18,8 @@ from publisher.templating import default_templates_dir
 
 CONFIG_TEMPLATE = """\
 # publisher configuration; every key is documented in the README.
-title = "{title}"
-base_url = "{base_url}"
+title = {title}
+base_url = {base_url}
 description = "Neuigkeiten aus unserem Netzwerk"
 language = "de"
 timezone = "Europe/Berlin"
@@ -60,7 +61,9 @@ def init_project(directory: Path, title: str, base_url: str, now: datetime) -> l
         raise PublisherError(f"{config}: a project already exists here -> choose an empty folder")
     directory.mkdir(parents=True, exist_ok=True)
     created = [config]
-    write_atomic(config, CONFIG_TEMPLATE.format(title=title, base_url=base_url).encode("utf-8"))
+    # json.dumps gives a valid TOML basic string: quotes, backslashes and control characters escaped.
+    text = CONFIG_TEMPLATE.format(title=json.dumps(title, ensure_ascii=False), base_url=json.dumps(base_url))
+    write_atomic(config, text.encode("utf-8"))
     day = now.date().isoformat()
     entry = directory / "entries" / f"{day}-willkommen.md"
     write_atomic(entry, EXAMPLE_ENTRY.format(id=mint_id(), date=day).encode("utf-8"))
@@ -92,7 +95,13 @@ def fix_ids(settings: Settings) -> list[str]:
         text = data.decode("utf-8-sig")
         newline = "\r\n" if text.startswith("---\r\n") else "\n"
         first_break = text.index("\n") + 1
-        new_text = f"{text[:first_break]}id: {fallback_id(relative, published)}{newline}{text[first_break:]}"
+        entry_id = fallback_id(relative, published)
+        new_text = f"{text[:first_break]}id: {entry_id}{newline}{text[first_break:]}"
+        # A front matter written as one flow mapping ({title: …, date: …}) cannot take a line:
+        # write only if the file still reads as before plus the id.
+        fixed, _ = parse_entry(new_text.encode("utf-8"), relative)
+        if fixed is None or fixed.metadata != {"id": entry_id, **source.metadata}:
+            continue
         write_atomic(file, new_text.encode("utf-8"))
         changed.append(relative)
     return changed

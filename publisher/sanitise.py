@@ -15,8 +15,9 @@ from cmarkgfm.cmark import Options
 
 from publisher.model import Removal
 
-# Characters XML 1.0 forbids (feeds would be unparseable); tab, LF and CR are allowed.
-XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+# Characters XML 1.0 forbids (feeds would be unparseable); tab, LF and CR are allowed. Also DEL and
+# the C1 controls, which XML 1.0 asks to avoid and feed readers misread as Windows-1252 (\x80 -> €).
+XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff]")
 
 ALLOWED_TAGS = frozenset(nh3.ALLOWED_TAGS - {"area", "map", "center", "acronym", "strike", "tt"})
 ALLOWED_ATTRIBUTES: dict[str, set[str]] = {
@@ -99,13 +100,24 @@ class _RemovalFinder(HTMLParser):
             elif name not in allowed:
                 self.removed.append(Removal(f'<{tag} {name}="{value or ""}">', "attribute not allowed"))
             elif (tag, name) in URL_ATTRIBUTES and value and not _safe_url(value):
-                self.removed.append(Removal(f'<{tag} {name}="{value}">', "unsafe URL scheme"))
+                reason = "malformed URL" if _malformed(value) else "unsafe URL scheme"
+                self.removed.append(Removal(f'<{tag} {name}="{value}">', reason))
 
     def handle_comment(self, data: str) -> None:
         self.removed.append(Removal(f"<!--{data}-->", "HTML comment"))
 
 
+def _malformed(value: str) -> bool:
+    try:
+        urlsplit(unescape(value).strip())
+    except ValueError:  # e.g. "http://[oops": an unclosed IPv6 bracket
+        return True
+    return False
+
+
 def _safe_url(value: str) -> bool:
+    if _malformed(value):
+        return False
     scheme = urlsplit(unescape(value).strip()).scheme.lower()
     return scheme == "" or scheme in URL_SCHEMES
 

@@ -49,6 +49,11 @@ LABELS: dict[str, dict[str, str]] = {
         "tag_feeds": "Feeds zu diesem Thema",
         "quote_open": "„",
         "quote_close": "“",
+        # email digest (publisher/digest.py)
+        "issue_of": "Ausgabe vom",
+        "why_receiving": "Sie erhalten diese E-Mail, weil Sie die Neuigkeiten von {title} abonniert haben.",
+        "more_online": "Weitere Meldungen finden Sie online",
+        "web_version": "Webversion",
     },
     "en": {
         "read_more": "Read more",
@@ -83,6 +88,11 @@ LABELS: dict[str, dict[str, str]] = {
         "tag_feeds": "Feeds for this topic",
         "quote_open": "“",
         "quote_close": "”",
+        # email digest (publisher/digest.py)
+        "issue_of": "Issue of",
+        "why_receiving": "You are receiving this email because you subscribed to the news from {title}.",
+        "more_online": "More entries are waiting online",
+        "web_version": "Web version",
     },
 }
 
@@ -92,9 +102,15 @@ def labels(lang: str) -> dict[str, str]:
     return LABELS.get(lang, LABELS["en"])
 
 
-@lru_cache(maxsize=4096)
 def format_date(value: datetime, lang: str = "de", fmt: str = "long") -> str:
     """Locale-correct date without the process locale: 'de' -> '14. Mai 2024', 'en' -> 'May 14, 2024'."""
+    # Aware datetimes compare equal across time zones (23:00 UTC == 01:00 CEST the next day), so the
+    # cache key needs the offset too, or one of them gets the other's date.
+    return _format_date(value, value.utcoffset(), lang, fmt)
+
+
+@lru_cache(maxsize=4096)
+def _format_date(value: datetime, offset: object, lang: str, fmt: str) -> str:
     return babel_format_date(value, format=fmt, locale=lang)
 
 

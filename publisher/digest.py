@@ -1,0 +1,342 @@
+"""The email digest: pick the entries new since the last digest and render its files (HTML, text, .eml)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
+
+from publisher.errors import Problem, PublisherError, warning
+from publisher.model import Entry
+from publisher.state import DigestState, SentDigest
+
+if TYPE_CHECKING:
+    from jinja2 import Environment
+
+    from publisher.config import Settings
+
+logger = logging.getLogger(__name__)
+
+HTML_TEMPLATE = "digest.mjml.j2"
+TEXT_TEMPLATE = "digest.txt.j2"
+SIZE_LIMIT = 102 * 1024  # Gmail clips a message whose HTML is larger ("[Message clipped]")
+FILES = ("email.html", "email.txt", "index.html", "message.eml")
+
+
+# --- the window: which entries are new ----------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class DigestWindow:
+    """Entries published in (start, end] belong to the digest; [start, end] for an explicit --since."""
+
+    start: datetime
+    end: datetime
+    start_inclusive: bool = False
+
+    def contains(self, moment: datetime) -> bool:
+        after_start = moment >= self.start if self.start_inclusive else moment > self.start
+        return after_start and moment <= self.end
+
+
+@dataclass(frozen=True, slots=True)
+class Selection:
+    window: DigestWindow
+    entries: tuple[Entry, ...]
+    left_out: tuple[Entry, ...] = ()
+
+
+def parse_moment(text: str, tz: ZoneInfo) -> datetime:
+    """ISO 8601 date or date-time (``2024-05-20``, ``2024-05-20T09:00+02:00``, ``…Z``); naive means ``tz``.
+
+    Raises ValueError with a message fit for the user.
+    """
+    from publisher.normalise import parse_when
+
+    try:
+        moment = parse_when(text, tz)
+    except ValueError:
+        raise ValueError(f"{text!r} is not a date: write 2024-05-20 or 2024-05-20T09:00+02:00") from None
+    # In the site's zone, so that windows like "--days 30" show the offsets the site really had.
+    return moment.astimezone(tz)
+
+
+def default_now(settings: Settings) -> datetime:
+    """The current time in the site's time zone, to the second."""
+    return datetime.now(settings.tz).replace(microsecond=0)
+
+
+def digest_window(
+    state: DigestState,
+    now: datetime,
+    *,
+    window_days: int,
+    since: datetime | None = None,
+    days: int | None = None,
+) -> DigestWindow:
+    """The explicit window (``since`` or ``days``), else after the last sent digest, else ``window_days``."""
+    if since is not None and days is not None:
+        raise PublisherError("give either --since or --days, not both")
+    if since is not None:
+        if since > now:
+            raise PublisherError(
+                f"--since {since.isoformat()} is after the digest time {now.isoformat()} -> "
+                "give a date in the past (or a later --now)"
+            )
+        return DigestWindow(since, now, start_inclusive=True)
+    if days is not None:
+        return DigestWindow(now - timedelta(days=days), now)
+    last = state.last
+    if last is None:
+        return DigestWindow(now - timedelta(days=window_days), now)
+    if last.window_end > now:
+        raise PublisherError(
+            f"the last sent digest ({last.digest_id}) already covers entries up to "
+            f"{last.window_end.isoformat()}, after the digest time {now.isoformat()} -> "
+            "use a later --now, or --since/--days to render an earlier window"
+        )
+    return DigestWindow(last.window_end, now)
+
+
+def select_entries(
+    entries: Iterable[Entry], state: DigestState, window: DigestWindow, max_entries: int
+) -> Selection:
+    """Entries in the window whose ids were never sent, newest first, capped at ``max_entries``."""
+    sent = state.sent_entry_ids
+    chosen = sorted(
+        (e for e in entries if window.contains(e.published) and e.id not in sent),
+        key=lambda e: e.sort_key,
+        reverse=True,
+    )
+    return Selection(window, tuple(chosen[:max_entries]), tuple(chosen[max_entries:]))
+
+
+# --- rendering ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class RenderedDigest:
+    """A rendered digest: ``files`` maps names inside ``out/digests/<date>/`` to their bytes."""
+
+    digest_id: str
+    date: str
+    now: datetime
+    window: DigestWindow
+    subject: str
+    lang: str
+    entry_ids: tuple[str, ...]
+    files: dict[str, bytes] = field(repr=False)
+    html_size: int = 0
+    warnings: tuple[Problem, ...] = ()
+
+    @property
+    def directory(self) -> str:
+        return f"digests/{self.date}"
+
+
+def _config_path(settings: Settings) -> str:
+    return str(settings.config_path or settings.root / "publisher.toml")
+
+
+def sender(settings: Settings) -> tuple[str, str, list[Problem]]:
+    """From name and address: [smtp] from_name/from_address, else [digest] sender_name and author_email."""
+    name = settings.smtp.from_name or settings.digest.sender_name or settings.title
+    address = settings.smtp.from_address or settings.author_email
+    problems: list[Problem] = []
+    if not address:
+        host = urlsplit(settings.base_url).hostname or "localhost"
+        address = f"noreply@{host}"
+        problems.append(
+            warning(
+                _config_path(settings),
+                f"no sender address, so message.eml is From {address}",
+                field="smtp.from_address",
+                hint="set [smtp] from_address (or author_email)",
+            )
+        )
+    elif "@" not in address or any(c.isspace() for c in address):
+        key = "smtp.from_address" if settings.smtp.from_address else "author_email"
+        raise PublisherError(
+            f"{_config_path(settings)}: {key}: {address!r} is not an email address "
+            "-> write it as news@example.org"
+        )
+    return name, address, problems
+
+
+def _warnings(settings: Settings, selection: Selection, html_size: int, html_path: str) -> list[Problem]:
+    """What the user should know about a rendered digest: size, entries left out, no postal address."""
+    problems = []
+    if html_size > SIZE_LIMIT:
+        problems.append(
+            warning(
+                html_path,
+                f"the HTML is {html_size / 1024:.0f} KB; Gmail clips messages whose HTML exceeds "
+                f"{SIZE_LIMIT // 1024} KB",
+                hint="lower [digest] max_entries, shorten the summaries or slim down the templates",
+            )
+        )
+    if selection.left_out:
+        count = len(selection.left_out)
+        problems.append(
+            warning(
+                _config_path(settings),
+                f"{count} older entr{'y' if count == 1 else 'ies'} left out of the digest: "
+                + ", ".join(e.id for e in selection.left_out),
+                field="digest.max_entries",
+                hint=f"raise [digest] max_entries (now {settings.digest.max_entries}) to include them: "
+                "once this digest is marked as sent, they are not offered again",
+            )
+        )
+    if not settings.digest.sender_address.strip():
+        problems.append(
+            warning(
+                _config_path(settings),
+                "no postal address for the email footer",
+                field="digest.sender_address",
+                hint="newsletters must name the sender's postal address; set [digest] sender_address",
+            )
+        )
+    return problems
+
+
+def render_digest(
+    settings: Settings, selection: Selection, now: datetime, env: Environment | None = None
+) -> RenderedDigest:
+    """Render every file of the digest; pure apart from reading templates. Raises PublisherError."""
+    from publisher.digest_context import build_context
+    from publisher.emailhtml import render_email_html, render_template
+    from publisher.message import GREETING, PLACEHOLDERS, UNSUBSCRIBE_URL, MessageSpec, build_message
+
+    if env is None:
+        from publisher.templating import make_environment
+
+        env = make_environment(settings)
+    now = now.astimezone(settings.tz)
+    date = now.date().isoformat()
+    root = settings.root
+    context = build_context(
+        settings,
+        selection.entries,
+        now,
+        left_out=len(selection.left_out),
+        web_url=settings.url(f"digests/{date}/index.html"),
+    )
+    personal = replace(context, greeting=GREETING, unsubscribe_url=UNSUBSCRIBE_URL)
+    html = render_email_html(env, HTML_TEMPLATE, context.as_dict(), root)
+    # The web version is shown by a browser, which reads <style>: no inlining needed.
+    web_context = replace(context, web_url="").as_dict()
+    web_html = render_email_html(env, HTML_TEMPLATE, web_context, root, inline=False)
+    message_html = render_email_html(env, HTML_TEMPLATE, personal.as_dict(), root)
+    text = render_template(env, TEXT_TEMPLATE, context.as_dict(), root)
+    message_text = render_template(env, TEXT_TEMPLATE, personal.as_dict(), root)
+    for name, body in ((HTML_TEMPLATE, message_html), (TEXT_TEMPLATE, message_text)):
+        if UNSUBSCRIBE_URL not in body:
+            raise PublisherError(
+                f"{name}: the template has no unsubscribe link -> link {{{{ unsubscribe_url }}}} "
+                "(every digest must let its readers unsubscribe)"
+            )
+    # A placeholder in an entry or in the settings would be filled per recipient by the sender.
+    for placeholder in PLACEHOLDERS:
+        if placeholder in html or placeholder in text:
+            raise PublisherError(
+                f"{placeholder} appears in an entry or in the [digest] settings; it is reserved for "
+                "personalising message.eml -> reword that text"
+            )
+
+    from_name, from_address, problems = sender(settings)
+    message = build_message(
+        MessageSpec(
+            subject=context.subject,
+            from_name=from_name,
+            from_address=from_address,
+            date=now,
+            text=message_text,
+            html=message_html,
+            domain=urlsplit(settings.base_url).hostname or "localhost",
+        )
+    )
+    files = {
+        "email.html": html.encode("utf-8"),
+        "email.txt": text.encode("utf-8"),
+        "index.html": web_html.encode("utf-8"),
+        "message.eml": message,
+    }
+    content_hash = hashlib.sha256(b"\0".join(files[name] for name in FILES)).hexdigest()
+    digest_id = f"{date}-{content_hash[:8]}"
+    entry_ids = tuple(e.id for e in selection.entries)
+    manifest = {
+        "digest_id": digest_id,
+        "date": date,
+        "now": now.isoformat(),
+        "window_start": selection.window.start.isoformat(),
+        "window_end": selection.window.end.isoformat(),
+        "subject": context.subject,
+        "lang": context.lang,
+        "entry_ids": list(entry_ids),
+        "files": list(FILES),
+    }
+    files["digest.json"] = (json.dumps(manifest, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+
+    html_size = len(message_html.encode("utf-8"))
+    problems += _warnings(
+        settings, selection, html_size, f"{settings.out_dir.name}/digests/{date}/email.html"
+    )
+    return RenderedDigest(
+        digest_id=digest_id,
+        date=date,
+        now=now,
+        window=selection.window,
+        subject=context.subject,
+        lang=context.lang,
+        entry_ids=entry_ids,
+        files=files,
+        html_size=html_size,
+        warnings=tuple(problems),
+    )
+
+
+# --- I/O at the edges ---------------------------------------------------------------------------
+
+
+def write_digest(settings: Settings, rendered: RenderedDigest) -> list[Path]:
+    """Write the files atomically to ``out/digests/<date>/``; the manifest digest.json goes last.
+
+    No fsync: the files can be rendered again (the state file, which cannot, is written durably).
+    """
+    from publisher.output import write_atomic
+
+    directory = settings.out_dir / rendered.directory
+    names = [*FILES, "digest.json"]
+    for name in names:
+        write_atomic(directory / name, rendered.files[name], durable=False)
+    return [directory / name for name in names]
+
+
+def mark_sent(settings: Settings, rendered: RenderedDigest) -> DigestState:
+    """Record the digest as sent in the state file (atomically; idempotent per digest id)."""
+    from publisher.state import record_sent
+
+    path = settings.state_path
+    try:
+        return record_sent(
+            path, SentDigest(rendered.digest_id, rendered.now, rendered.window.end, rendered.entry_ids)
+        )
+    except OSError as exc:
+        raise PublisherError(
+            f"{path}: could not write the digest state ({exc.strerror or exc}); the digest was written "
+            "but is NOT marked as sent -> fix the problem and run the same command with --mark-sent again"
+        ) from None
+
+
+def load_digest_state(settings: Settings) -> DigestState:
+    """The sent-digest history; a corrupt state file raises PublisherError (never a silent reset)."""
+    from publisher.state import load_state
+
+    return load_state(settings.state_path)

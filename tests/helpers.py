@@ -1,0 +1,48 @@
+"""Small helpers shared by the build, feed and CLI tests: entry text, output trees, settings."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from publisher.config import Settings, load_settings
+
+
+def entry(
+    title: Any = "Eine Meldung", date: Any = "2024-05-14T09:30:00+02:00", body: str = "", **fields: Any
+) -> str:
+    """The text of an entry file: YAML front matter (``None`` values are left out) and a body."""
+    meta = {"title": title, "date": date, **fields}
+    meta = {k: v for k, v in meta.items() if v is not None}
+    front = yaml.safe_dump(meta, allow_unicode=True, sort_keys=False, default_flow_style=False)
+    return f"---\n{front}---\n{body or 'Der Text der Meldung.'}\n"
+
+
+def tree(directory: Path) -> dict[str, bytes]:
+    """Every file below ``directory`` (including hidden ones), ``{relative posix path: bytes}``."""
+    if not directory.exists():
+        return {}
+    return {
+        p.relative_to(directory).as_posix(): p.read_bytes()
+        for p in sorted(directory.rglob("*"))
+        if p.is_file()
+    }
+
+
+def settings_of(root: Path, **overrides: Any) -> Settings:
+    return load_settings(root / "publisher.toml").with_overrides(**overrides)
+
+
+# A fuller publisher.toml for the sample project (tests/data/entries): the golden files use it.
+SAMPLE_CONFIG = """\
+title = "Clusternetzwerk Köln: „Nachrichten“ & mehr"
+base_url = "https://news.example.org/"
+description = "Meldungen aus Köln & Umgebung"
+language = "de"
+timezone = "Europe/Berlin"
+author = "Redaktion Köln"
+author_email = "redaktion@news.example.org"
+feed_limit = 50
+"""

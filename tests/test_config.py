@@ -1,0 +1,299 @@
+"""publisher.toml: every key, its default, and every kind of mistake reported at once, naming the key."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from publisher.config import (
+    DIGEST_KEYS,
+    SMTP_KEYS,
+    TOP_LEVEL,
+    DigestSettings,
+    SmtpSettings,
+    load_settings,
+    parse_settings,
+)
+from publisher.errors import PublisherError
+
+MINIMAL = {"title": "Testnachrichten", "base_url": "https://news.example.org/"}
+
+FULL_TOML = """\
+title = "Clusternetzwerk „Nachrichten“"
+base_url = "https://news.example.org/archiv"
+description = "Meldungen & Berichte"
+language = "en"
+timezone = "America/New_York"
+author = "Redaktion Köln"
+author_email = "redaktion@example.org"
+feed_limit = 10
+page_size = 5
+entries_dir = "content/posts"
+templates_dir = "theme"
+out_dir = "public"
+
+[digest]
+window_days = 14
+max_entries = 3
+subject = "Die Woche"
+intro = "Hallo"
+sender_name = "Netzwerk"
+sender_address = "Musterstraße 1, Köln"
+unsubscribe_url = "https://news.example.org/abmelden"
+state_file = "state/digest.json"
+
+[smtp]
+host = "mail.example.org"
+port = 465
+security = "ssl"
+username = "news"
+from_address = "news@example.org"
+from_name = "Newsroom"
+reply_to = "redaktion@example.org"
+rate_per_second = 2
+timeout = 12.5
+max_attempts = 3
+database = "data/publisher.db"
+retry_backoff = 0.5
+unsubscribe_mailto = "leave@example.org?subject=unsubscribe"
+"""
+
+
+def problems_of(data: dict, root: Path = Path("/project")) -> list:
+    with pytest.raises(PublisherError) as info:
+        parse_settings(data, root)
+    return list(info.value.problems)
+
+
+def test_defaults(tmp_path: Path) -> None:
+    settings = parse_settings(MINIMAL, tmp_path)
+    assert settings.title == "Testnachrichten"
+    assert settings.base_url == "https://news.example.org/"
+    assert (settings.language, settings.timezone, settings.tz.key) == ("de", "Europe/Berlin", "Europe/Berlin")
+    assert (settings.feed_limit, settings.page_size) == (50, 20)
+    assert (settings.description, settings.author, settings.author_email) == ("", "", "")
+    assert settings.entries_dir == tmp_path.resolve() / "entries"
+    assert settings.templates_dir == tmp_path.resolve() / "templates"
+    assert settings.out_dir == tmp_path.resolve() / "out"
+    assert settings.cache_dir == tmp_path.resolve() / ".publisher" / "cache"
+    assert settings.digest == DigestSettings()
+    assert settings.smtp == SmtpSettings()
+
+
+def test_every_key_is_read(tmp_path: Path) -> None:
+    (tmp_path / "publisher.toml").write_text(FULL_TOML, encoding="utf-8")
+    s = load_settings(tmp_path / "publisher.toml")
+    assert s.title == "Clusternetzwerk „Nachrichten“"
+    assert s.base_url == "https://news.example.org/archiv/"  # a trailing slash is added
+    assert s.url("posts/a.html") == "https://news.example.org/archiv/posts/a.html"
+    assert s.url("/feed.json") == "https://news.example.org/archiv/feed.json"
+    assert (s.description, s.language, s.timezone) == ("Meldungen & Berichte", "en", "America/New_York")
+    assert (s.author, s.author_email, s.feed_limit, s.page_size) == (
+        "Redaktion Köln",
+        "redaktion@example.org",
+        10,
+        5,
+    )
+    root = tmp_path.resolve()
+    assert (s.entries_dir, s.templates_dir, s.out_dir) == (
+        root / "content" / "posts",
+        root / "theme",
+        root / "public",
+    )
+    assert s.digest == DigestSettings(
+        14, 3, "Die Woche", "Hallo", "Netzwerk", "Musterstraße 1, Köln",
+        "https://news.example.org/abmelden", "state/digest.json",
+    )  # fmt: skip
+    assert s.state_path == root / "state" / "digest.json"
+    assert s.smtp == SmtpSettings(
+        "mail.example.org", 465, "ssl", "news", "news@example.org", "Newsroom",
+        "redaktion@example.org", 2, 12.5, 3, "data/publisher.db",
+        0.5, "leave@example.org?subject=unsubscribe",
+    )  # fmt: skip
+    assert s.database_path == root / "data" / "publisher.db"
+    # Every documented key is in the file above, so a new key cannot slip in untested.
+    assert all(f"\n{key} = " in "\n" + FULL_TOML for key in TOP_LEVEL)
+    assert all(f"\n{key} = " in FULL_TOML for key in [*DIGEST_KEYS, *SMTP_KEYS])
+
+
+def test_paths_are_relative_to_the_config_file_not_the_cwd(tmp_path: Path, monkeypatch) -> None:
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "publisher.toml").write_text(
+        'title = "T"\nbase_url = "https://example.org/"\nout_dir = "../public"\n', encoding="utf-8"
+    )
+    monkeypatch.chdir(tmp_path)
+    settings = load_settings(Path("site/publisher.toml"))
+    assert settings.out_dir == tmp_path.resolve() / "public"
+    assert settings.entries_dir == site.resolve() / "entries"
+    assert settings.root == site.resolve()
+
+
+def test_load_settings_finds_the_file_in_cwd(tmp_path: Path) -> None:
+    (tmp_path / "publisher.toml").write_text(
+        'title = "T"\nbase_url = "https://example.org"\n', encoding="utf-8"
+    )
+    assert load_settings(cwd=tmp_path).base_url == "https://example.org/"
+
+
+@pytest.mark.parametrize("missing", ["title", "base_url"])
+def test_required_keys(missing: str) -> None:
+    data = {k: v for k, v in MINIMAL.items() if k != missing}
+    [problem] = problems_of(data)
+    assert problem.field == missing
+    assert "required" in problem.message
+    assert f"{missing} = " in problem.hint
+    assert problem.path.endswith("publisher.toml")
+
+
+def test_both_required_keys_missing_are_reported_together() -> None:
+    assert {p.field for p in problems_of({})} == {"title", "base_url"}
+
+
+WRONG_TYPES = {
+    **{key: 42 for key, (types, _) in TOP_LEVEL.items() if int not in types},
+    "feed_limit": "50",
+    "page_size": True,  # a bool is not a number of entries
+}
+
+
+@pytest.mark.parametrize("key", sorted(WRONG_TYPES))
+def test_wrong_type_names_the_key(key: str) -> None:
+    [problem] = problems_of({**MINIMAL, key: WRONG_TYPES[key]})
+    assert problem.field == key
+    assert problem.message.startswith("must be ")
+    assert key in str(problem)
+
+
+@pytest.mark.parametrize(
+    ("table", "key", "value"),
+    [
+        ("digest", "window_days", "7"),
+        ("digest", "intro", ["a"]),
+        ("smtp", "port", "587"),
+        ("smtp", "timeout", False),
+        ("smtp", "host", 1),
+    ],
+)
+def test_wrong_type_in_a_table(table: str, key: str, value: object) -> None:
+    [problem] = problems_of({**MINIMAL, table: {key: value}})
+    assert problem.field == f"{table}.{key}"
+    assert "must be" in problem.message
+
+
+@pytest.mark.parametrize(
+    ("data", "field", "words"),
+    [
+        ({"base_url": "news.example.org"}, "base_url", "absolute"),
+        ({"base_url": "ftp://news.example.org/"}, "base_url", "absolute"),
+        ({"title": "   "}, "title", "empty"),
+        ({"language": "fr"}, "language", "one of de, en"),
+        ({"timezone": "Europe/Köln"}, "timezone", "IANA"),
+        ({"timezone": "../../etc/passwd"}, "timezone", "IANA"),
+        ({"feed_limit": 0}, "feed_limit", "at least 1"),
+        ({"page_size": -3}, "page_size", "at least 1"),
+        ({"digest": {"window_days": 0}}, "digest.window_days", "at least 1"),
+        ({"digest": {"unsubscribe_url": "/abmelden"}}, "digest.unsubscribe_url", "absolute"),
+        ({"smtp": {"port": 70000}}, "smtp.port", "1-65535"),
+        ({"smtp": {"security": "tls"}}, "smtp.security", "none, starttls, ssl"),
+        ({"smtp": {"rate_per_second": 0}}, "smtp.rate_per_second", "greater than 0"),
+        ({"smtp": {"host": ""}}, "smtp.host", "empty"),
+    ],
+)
+def test_bad_values(data: dict, field: str, words: str) -> None:
+    [problem] = problems_of({**MINIMAL, **data})
+    assert problem.field == field
+    assert words in problem.message
+
+
+def test_unknown_keys_name_the_key_and_the_known_ones() -> None:
+    problems = problems_of({**MINIMAL, "titel": "x", "digest": {"windowdays": 3}})
+    by_field = {p.field: p for p in problems}
+    assert set(by_field) == {"titel", "digest.windowdays"}
+    assert "base_url" in by_field["titel"].hint and "title" in by_field["titel"].hint
+    assert "window_days" in by_field["digest.windowdays"].hint
+
+
+def test_a_table_that_is_not_a_table() -> None:
+    [problem] = problems_of({**MINIMAL, "smtp": "localhost"})
+    assert problem.field == "smtp"
+    assert "table" in problem.message
+
+
+def test_every_problem_is_reported_at_once() -> None:
+    data = {
+        "base_url": "relative/path",
+        "language": "fr",
+        "feed_limit": "many",
+        "colour": "blue",
+        "smtp": {"port": 0, "security": "maybe"},
+        "digest": {"max_entries": 0},
+    }
+    with pytest.raises(PublisherError) as info:
+        parse_settings(data, Path("/project"))
+    fields = [p.field for p in info.value.problems]
+    assert sorted(fields) == sorted(
+        [
+            "base_url",
+            "language",
+            "feed_limit",
+            "colour",
+            "smtp.port",
+            "smtp.security",
+            "digest.max_entries",
+            "title",
+        ]
+    )
+    message = str(info.value)
+    assert "8 problem(s)" in message
+    for field in fields:
+        assert f": {field}: " in message
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        {"smtp": {"password": "hunter2-geheim"}},
+        {"smtp_password": "hunter2-geheim"},
+        {"secret": "hunter2-geheim"},
+        {"digest": {"secret": "hunter2-geheim"}},
+    ],
+)
+def test_secrets_are_refused_and_never_echoed(data: dict) -> None:
+    with pytest.raises(PublisherError) as info:
+        parse_settings({**MINIMAL, **data}, Path("/project"))
+    [problem] = info.value.problems
+    assert "PUBLISHER_SMTP_PASSWORD" in problem.hint
+    assert "hunter2" not in str(info.value)
+
+
+def test_missing_file_says_what_to_do(tmp_path: Path) -> None:
+    with pytest.raises(PublisherError) as info:
+        load_settings(cwd=tmp_path)
+    message = str(info.value)
+    assert str(tmp_path / "publisher.toml") in message
+    assert "publisher init" in message and "-C" in message
+
+
+def test_invalid_toml_names_the_line(tmp_path: Path) -> None:
+    path = tmp_path / "publisher.toml"
+    path.write_text('title = "T"\nbase_url = https://example.org/\n', encoding="utf-8")
+    with pytest.raises(PublisherError) as info:
+        load_settings(path)
+    assert str(path) in str(info.value)
+    assert "line 2" in str(info.value)
+
+
+def test_non_utf8_config(tmp_path: Path) -> None:
+    path = tmp_path / "publisher.toml"
+    path.write_bytes('title = "Grüße"\nbase_url = "https://example.org/"\n'.encode("latin-1"))
+    with pytest.raises(PublisherError) as info:
+        load_settings(path)
+    assert "UTF-8" in str(info.value) and str(path) in str(info.value)
+
+
+def test_overrides_ignore_none(tmp_path: Path) -> None:
+    settings = parse_settings(MINIMAL, tmp_path)
+    assert settings.with_overrides(out_dir=None) is settings
+    assert settings.with_overrides(out_dir=tmp_path / "x").out_dir == tmp_path / "x"

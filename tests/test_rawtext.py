@@ -1,0 +1,210 @@
+"""publisher.rawtext: decoding, whitespace, and what kind of line a line is."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from publisher import rawtext as rt
+from publisher.errors import PublisherError
+
+GERMAN = "Rückblick auf „Europäische“ Clusterkonferenz – Größe: 5 €\r\nZweite Zeile.\r\n"
+
+
+@pytest.mark.parametrize(
+    ("encoding", "reported"),
+    [("utf-8", "utf-8"), ("utf-8-sig", "utf-8"), ("cp1252", "cp1252"), ("utf-16", "utf-16")],
+)
+def test_decode_encodings(encoding: str, reported: str) -> None:
+    decoded = rt.decode(GERMAN.encode(encoding), "x.txt")
+    assert (decoded.text, decoded.encoding) == (GERMAN, reported)
+
+
+def test_latin1_text_decodes_with_its_umlauts() -> None:
+    text = "Die Größe der Veranstaltung in Köln überraschte. Schöne Grüße an alle Beteiligten!\n"
+    assert rt.decode(text.encode("latin-1"), "x.txt").text == text
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (b"", "x.txt: the file is empty"),
+        (b"\xef\xbb\xbf \n\n", "x.txt: the file is empty"),
+        (b"GIF89a\x01\x00\x01\x00\x00\xff\x00,", "x.txt: this looks like a binary file"),
+        (b"\x1b\x02\x03\x04\x05\x06\x07 text", "x.txt: this looks like a binary file"),
+        (b"a" * (rt.MAX_BYTES + 1), "x.txt: the file is 5.0 MB"),
+    ],
+)
+def test_decode_refuses_bad_input(data: bytes, message: str) -> None:
+    with pytest.raises(PublisherError, match="^" + message.replace(".", r"\.")):
+        rt.decode(data, "x.txt")
+
+
+def test_split_lines_normalises_odd_spaces_and_invisible_characters() -> None:
+    lines = rt.split_lines("  Die\u00a0Konferenz\u202f\u2009fand\tstatt\u00ad.\u200b \r\n\r\n\u2003• Punkt\n")
+    assert [(line.number, line.text, line.indent, line.changed) for line in lines] == [
+        (1, "Die Konferenz fand statt.", 2, True),
+        (2, "", 0, False),
+        (3, "• Punkt", 1, False),
+    ]
+
+
+@given(st.text())
+def test_split_lines_keeps_every_visible_character(text: str) -> None:
+    lines = rt.split_lines(text)
+    assert len(lines) == max(1, len(text.splitlines()))
+    visible = "".join(c for c in text if not c.isspace() and c not in "\u00ad\u200b\u200c\u200d\u2060\ufeff")
+    assert "".join(line.text.replace(" ", "") for line in lines) == visible
+
+
+@pytest.mark.parametrize(
+    ("line", "credit"),
+    [
+        ("© VDI/VDE-IT", "VDI/VDE-IT"),
+        ("©ECCP", "ECCP"),
+        ("(c) Max Muster", "Max Muster"),
+        ("Foto: © Anna Beispiel", "Anna Beispiel"),
+        ("Bild: BMWK", "BMWK"),
+        ("Bildquelle: Pixabay", "Pixabay"),
+        ("Copyright: T. Saltmann", "T. Saltmann"),
+        ("Photo: John Smith", "John Smith"),
+        (
+            "Foto: Das ist ein ganzer Satz, der das Bild beschreibt und viel zu lang für einen Credit ist.",
+            None,
+        ),
+        ("Bilder sagen mehr als Worte.", None),
+    ],
+)
+def test_credit_of(line: str, credit: str | None) -> None:
+    assert rt.credit_of(line) == credit
+
+
+@pytest.mark.parametrize(
+    ("line", "names"),
+    [
+        ("Text: Daniel Boss", ("Daniel Boss",)),
+        ("Autorin: Dr. Eva Kühn", ("Dr. Eva Kühn",)),
+        ("Autoren: Anna Schmidt, Max Müller und Jana Weiß", ("Anna Schmidt", "Max Müller", "Jana Weiß")),
+        ("Redaktion: Team Kommunikation", ("Team Kommunikation",)),
+        ("Von Ursula von der Leyen", ("Ursula von der Leyen",)),
+        ("By Jane Doe", ("Jane Doe",)),
+        ("Von Anfang an", ()),
+        ("Von Bonn", ()),
+        ("Text: Die Konferenz war ein Erfolg.", ()),
+        ("By the way, this is text", ()),
+    ],
+)
+def test_authors_of(line: str, names: tuple[str, ...]) -> None:
+    assert rt.authors_of(line) == names
+
+
+@pytest.mark.parametrize(
+    ("line", "url"),
+    [
+        ("Quelle: https://www.example.org/a", "https://www.example.org/a"),
+        ("Quelle: www.example.org/a.", "https://www.example.org/a"),
+        ("Originalmeldung: https://example.org/x?y=1", "https://example.org/x?y=1"),
+        ("Quelle: BMWK", None),
+        ("Quelle: https://a.org und https://b.org", None),
+        ("Die Quelle ist https://a.org", None),
+    ],
+)
+def test_source_of(line: str, url: str | None) -> None:
+    assert rt.source_of(line) == url
+
+
+@pytest.mark.parametrize(
+    ("line", "reason"),
+    [
+        (
+            "Mit Ihrer Erlaubnis verwenden wir Google Analytics, um den Traffic zu analysieren.",
+            "cookie/analytics",
+        ),
+        ("Wir verwenden Cookies. Einstellungen", "cookie/analytics"),
+        ("This website uses cookies to ensure you get the best experience.", "cookie/analytics"),
+        ("Alle akzeptieren", "cookie/consent banner button"),
+        ("Seite drucken | Teilen", "share/print/navigation"),
+        ("Facebook Twitter LinkedIn Xing", "share/print/navigation"),
+        ("Per E-Mail teilen", "share/print/navigation"),
+        ("Zurück zur Übersicht", "share/print/navigation"),
+        ("Die Cookies der Bäckerei waren ein Genuss.", None),
+        ("Die Datenschutzgrundverordnung betrifft alle Cluster.", None),
+        ("Teilen Sie uns Ihre Meinung mit.", None),
+        ("E-Mail", None),
+    ],
+)
+def test_boilerplate_reason(line: str, reason: str | None) -> None:
+    found = rt.boilerplate_reason(line)
+    assert (found is None) if reason is None else (found is not None and found.startswith(reason))
+
+
+@pytest.mark.parametrize(
+    ("line", "name"),
+    [
+        ("Weitere Informationen", "Weitere Informationen"),
+        ("Weiterführende Informationen:", "Weiterführende Informationen"),
+        ("Mehr erfahren", "Mehr erfahren"),
+        ("Weitere Informationen: www.example.org", "Weitere Informationen"),
+        ("Weitere Informationen finden Sie hier.", None),
+        ("Read more", "Read more"),
+    ],
+)
+def test_trailing_section_name(line: str, name: str | None) -> None:
+    assert rt.trailing_section_name(line) == name
+
+
+@pytest.mark.parametrize(
+    ("line", "is_link"),
+    [
+        ("https://www.example.org/programm", True),
+        ("Website: www.example.org", True),
+        ("• https://example.org/a", True),
+        ("Zur Förderrichtlinie (PDF, 300 KB)", True),
+        ("→ Zur Website", True),
+        ("kontakt@example.org", True),
+        ("Die Konferenz fand statt, mehr unter https://example.org steht ein sehr langer Text dabei.", False),
+        ("Die Konferenz fand statt.", False),
+    ],
+)
+def test_is_link_line(line: str, is_link: bool) -> None:
+    assert rt.is_link_line(line) is is_link
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Das kostet 5 Mio. Euro. Dr. Anna kam am 14. Mai. Es war „schön.“ Dann ging sie.",
+         ["Das kostet 5 Mio. Euro.", "Dr. Anna kam am 14. Mai.", "Es war „schön.“", "Dann ging sie."]),
+        ("So Stephan A. Vogelskamp, z. B. heute. Wirklich? Ja!",
+         ["So Stephan A. Vogelskamp, z. B. heute.", "Wirklich?", "Ja!"]),
+        ("Die ClusterAllianz.NRW wächst. Im Jahr 2024. Weiter geht's.",
+         ["Die ClusterAllianz.NRW wächst.", "Im Jahr 2024.", "Weiter geht's."]),
+        ("„Wir sind stolz.“ Mit dem Cluster", ["„Wir sind stolz.“", "Mit dem Cluster"]),
+    ],
+)  # fmt: skip
+def test_sentences(text: str, expected: list[str]) -> None:
+    assert rt.sentences(text) == expected
+
+
+@given(st.text(alphabet="Aab. ?!„“1\n", max_size=80))
+def test_sentences_cover_the_text(text: str) -> None:
+    assert "".join(rt.sentences(text)).replace(" ", "").replace("\n", "") == "".join(text.split())
+
+
+def test_same_text_key_ignores_quote_styles_dashes_case_and_spacing() -> None:
+    assert rt.same_text_key("„Wir wollen“ – sagte  sie") == rt.same_text_key('"wir Wollen" - sagte sie')
+    assert rt.same_text_key("Wir wollen.") != rt.same_text_key("Wir wollen!")
+
+
+@pytest.mark.parametrize(
+    ("text", "lang"),
+    [
+        ("Die Konferenz fand in Brüssel statt und war ein Erfolg.", "de"),
+        ("The conference took place in Brussels and it was a success.", "en"),
+        ("Die European Cluster Conference wurde von der Kommission organisiert.", "de"),
+        ("12345 !!!", "en"),
+    ],
+)
+def test_detect_language(text: str, lang: str) -> None:
+    assert rt.detect_language(text, default="en") == lang
