@@ -1,12 +1,18 @@
-"""Turn measured rows into the issue's target ratios (PASS/FAIL) and a plain-text table."""
+"""Turn measured rows into the issue's target ratios (PASS/FAIL) and a plain-text table.
+
+``python benchmarks/report.py results.json`` prints the table of a saved run again.
+"""
 
 from __future__ import annotations
 
+import json
+import sys
 from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass
+from pathlib import Path
 from typing import Any
 
-from measure import Row
+from measure import Row, Sample
 
 JUDGED_FROM = 10_000  # below this size, process start-up dominates: ratios are shown as "info"
 GB = 1024.0
@@ -64,7 +70,7 @@ def targets(sizes: Mapping[int, Mapping[str, Row]]) -> list[Target]:
                 same = row.note == "verify: identical to a cold build"
                 result = "PASS" if same else "FAIL"
                 found.append(
-                    Target(f"{name}: output = cold build", size, float(same), 1.0, "x", False, result)
+                    Target(f"{name}: output = cold build", size, float(same), 1.0, "same", False, result)
                 )
         digest = sizes[size].get("digest")
         if digest is not None:
@@ -168,3 +174,26 @@ def table(
             f"  {target.name:<34} {size:>9}  {_value(target):>9}  {_limit(target):>12}  {target.result}"
         )
     return "\n".join(lines)
+
+
+def rows_from_json(data: Mapping[str, Mapping[str, Any]]) -> dict[str, Row]:
+    rows = {}
+    for name, saved in data.items():
+        row = Row(name, saved["label"], saved["status"], saved["note"])
+        row.samples = [Sample(**run) for run in saved.get("runs", [])]
+        rows[name] = row
+    return rows
+
+
+def main(argv: list[str]) -> int:
+    if len(argv) != 1:
+        print("usage: python benchmarks/report.py RESULTS.json", file=sys.stderr)
+        return 2
+    saved = json.loads(Path(argv[0]).read_text(encoding="utf-8"))
+    sizes = {int(size): rows_from_json(rows) for size, rows in saved["sizes"].items()}
+    print(table(sizes, rows_from_json(saved["extra"]), targets(sizes), saved.get("header", [])))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

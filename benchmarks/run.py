@@ -384,6 +384,7 @@ def main(argv: list[str] | None = None) -> int:
         "extra": {name: row.as_json() for name, row in extra.items()},
         "targets": [t.as_json() for t in found],
         "load_average_before": bench.load,
+        "header": header,
     }
     path = args.json or args.work / "results.json"
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -164,6 +164,14 @@ def test_run_floor_smoke(tmp_path: Path) -> None:
     floor = result["sizes"]["50"]["floor"]
     assert floor["status"] == "ok" and floor["median_s"] > 0 and floor["peak_rss_mb"] > 0
     assert result["machine"]["cores"] >= 1
+    again = subprocess.run(
+        [sys.executable, str(BENCH / "report.py"), str(result_path)],
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert again.returncode == 0, again.stderr
+    assert again.stdout == done.stdout  # a saved run prints the same table again
     for name in ("rss.xml", "atom.xml"):
         feed = feedparser.parse(tmp_path / "work" / "50" / "floor-out" / name)
         assert not feed.bozo and len(feed.entries) == 50
