@@ -1,0 +1,32 @@
+"""Templating: locale-correct dates without the process locale, and the escaping rules."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+from publisher.templating import _autoescape, format_date
+
+BERLIN = ZoneInfo("Europe/Berlin")
+
+
+def test_dates_come_out_in_the_entry_language() -> None:
+    moment = datetime(2024, 5, 14, 9, 30, tzinfo=BERLIN)
+    assert format_date(moment, "de") == "14. Mai 2024"
+    assert format_date(moment, "en") == "May 14, 2024"
+    assert format_date(datetime(2024, 3, 1, tzinfo=BERLIN), "de") == "1. März 2024"
+
+
+def test_the_same_instant_in_two_zones_keeps_each_zones_date() -> None:
+    """23:30 UTC on 13 May is 01:30 on 14 May in Berlin: equal datetimes, different days."""
+    utc = datetime(2024, 5, 13, 23, 30, tzinfo=UTC)
+    berlin = utc.astimezone(BERLIN)
+    assert utc == berlin
+    assert format_date(utc, "de") == "13. Mai 2024"
+    assert format_date(berlin, "de") == "14. Mai 2024"
+
+
+def test_html_xml_and_mjml_templates_are_autoescaped_text_templates_are_not() -> None:
+    for name in ("entry.html.j2", "digest.mjml.j2", "feed.xml.j2", "page.html"):
+        assert _autoescape(name), name
+    assert not _autoescape("digest.txt.j2")
