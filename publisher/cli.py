@@ -297,7 +297,6 @@ def digest(
       publisher digest --now 2024-05-20T09:00+02:00 --mark-sent
     """
     from publisher import digest as digests
-    from publisher.site import load_entries
 
     if since is not None and days is not None:
         raise click.UsageError("give either --since or --days, not both")
@@ -318,13 +317,12 @@ def digest(
 
     sent = digests.load_digest_state(settings)
     window = digests.digest_window(sent, now, window_days=settings.digest.window_days, since=start, days=days)
-    found, problems = load_entries(settings, published=window.contains)
+    selection, problems = digests.load_selection(settings, sent, window)
     errors = [p for p in problems if p.is_error]
     if errors:
         echo_problems(errors)
         click.echo(f"{len(errors)} error(s) in the entries: no digest written.", err=True)
         sys.exit(1)
-    selection = digests.select_entries(found, sent, window, settings.digest.max_entries)
     chosen = {e.source_path for e in selection.entries}
     echo_problems([p for p in problems if p.path in chosen])
     span = f"{window.start.isoformat()} – {window.end.isoformat()}"

@@ -50,7 +50,7 @@ class DigestWindow:
 class Selection:
     window: DigestWindow
     entries: tuple[Entry, ...]
-    left_out: tuple[Entry, ...] = ()
+    left_out: tuple[str, ...] = ()  # ids of entries in the window beyond max_entries, newest first
 
 
 # How many left-out entries a warning names before it says "and N more".
@@ -119,7 +119,29 @@ def select_entries(
         key=lambda e: e.sort_key,
         reverse=True,
     )
-    return Selection(window, tuple(chosen[:max_entries]), tuple(chosen[max_entries:]))
+    return Selection(window, tuple(chosen[:max_entries]), tuple(e.id for e in chosen[max_entries:]))
+
+
+def load_selection(
+    settings: Settings, state: DigestState, window: DigestWindow
+) -> tuple[Selection, tuple[Problem, ...]]:
+    """The digest's entries and every problem in the project.
+
+    Only entries published in the window are loaded, and content HTML only for the chosen ones
+    (it is the summary fallback), so a digest of a 100,000-entry project stays quick.
+    """
+    from publisher.site import load_site
+
+    limit = settings.digest.max_entries
+    site = load_site(settings, published=window.contains, newest=limit, exclude_ids=state.sent_entry_ids)
+    try:
+        light = select_entries(site.entries, state, window, limit)
+        full = tuple(site.full(e) for e in light.entries)
+        # Everything in the window beyond the newest ``limit`` is in ``site.unloaded`` (some of it
+        # may have been loaded too, for its problems): that is the complete left-out list.
+        return replace(light, entries=full, left_out=site.unloaded), site.problems
+    finally:
+        site.cache.close()
 
 
 # --- rendering ----------------------------------------------------------------------------------
@@ -192,7 +214,7 @@ def _warnings(settings: Settings, selection: Selection, html_size: int, html_pat
             warning(
                 _config_path(settings),
                 f"{count} older entr{'y' if count == 1 else 'ies'} left out of the digest: "
-                + ", ".join(e.id for e in selection.left_out[:LISTED])
+                + ", ".join(selection.left_out[:LISTED])
                 + (f" and {count - LISTED} more" if count > LISTED else ""),
                 field="digest.max_entries",
                 hint=f"raise [digest] max_entries (now {settings.digest.max_entries}) to include them: "

@@ -42,6 +42,7 @@ class Site:
     cache: BuildCache
     overrides: dict[str, Entry]  # entries re-normalised in this run (slug collisions), full
     assets: tuple[EntryFile, ...] = ()  # media files in entries/, copied to out/ as they are
+    unloaded: tuple[str, ...] = ()  # ids left unloaded by ``load_site(newest=...)``, newest first
 
     def full(self, entry: Entry) -> Entry:
         """The entry with its content HTML, from the cache."""
@@ -146,12 +147,16 @@ def load_site(
     settings: Settings,
     progress: Progress | None = None,
     published: Callable[[datetime], bool] | None = None,
+    newest: int | None = None,
+    exclude_ids: frozenset[str] = frozenset(),
 ) -> Site:
     """Load and normalise every entry (using the cache), then check what spans entries.
 
     With ``published``, only entries whose publication time it accepts are loaded (plus every file
-    with problems): a digest of 20 entries need not unpickle 100,000. Cross-entry checks (duplicate
-    ids and slugs) still cover every entry, from the cache's index.
+    with problems): a digest of 20 entries need not unpickle 100,000. With ``newest`` too, only the
+    newest that many of those (leaving out ``exclude_ids``) are loaded; the ids of the others, newest
+    first, are in ``Site.unloaded``. Cross-entry checks (duplicate ids and slugs) still cover every
+    entry, from the cache's index.
     """
     cache = BuildCache(settings.cache_dir, repr(site_context(settings)))
     paths = set(_refresh_cache(settings, cache, progress))
@@ -160,13 +165,23 @@ def load_site(
     slug_overrides = _resolve_slugs(settings, index, problems)
     problems.extend(_duplicate_ids(index))
     tz = settings.tz
+    in_window = [
+        row
+        for row in index
+        if row.published is not None
+        and row.entry_id not in exclude_ids
+        and (published is None or published(datetime.fromtimestamp(row.published, tz)))
+    ]
+    unloaded: tuple[str, ...] = ()
+    if newest is not None:
+        in_window.sort(key=lambda r: (r.published, r.entry_id), reverse=True)
+        unloaded = tuple(str(r.entry_id) for r in in_window[newest:])
+        in_window = in_window[:newest]
+    chosen = {row.path for row in in_window}
     wanted = [
         row.path
         for row in index
-        if published is None
-        or row.flagged
-        or row.path in slug_overrides
-        or (row.published is not None and published(datetime.fromtimestamp(row.published, tz)))
+        if published is None or row.flagged or row.path in slug_overrides or row.path in chosen
     ]
     entries: list[Entry] = []
     digests: dict[str, str] = {}
@@ -197,7 +212,9 @@ def load_site(
         for name in ignored
     )
     problems.sort(key=lambda p: (p.path, p.line or 0, p.field or "", p.message))
-    return Site(settings, newest_first(entries), digests, tuple(problems), cache, overrides, tuple(assets))
+    return Site(
+        settings, newest_first(entries), digests, tuple(problems), cache, overrides, tuple(assets), unloaded
+    )
 
 
 def _resolve_slugs(settings: Settings, index: list[IndexRow], problems: list[Problem]) -> dict[str, str]:
