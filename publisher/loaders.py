@@ -27,7 +27,23 @@ _SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 class _EntryLoader(_SafeLoader):  # type: ignore[misc, valid-type]
     """SafeLoader that keeps an impossible date such as 2024-02-30 as text, so that normalise
-    reports it at its field and line instead of the YAML library raising a bare ValueError."""
+    reports it at its field and line instead of the YAML library raising a bare ValueError, and
+    that refuses a key given twice (YAML would silently keep the last one)."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[object, object]:
+        seen: dict[object, int] = {}
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=True)
+            if isinstance(key, str | int | float | bool) and key in seen:
+                raise yaml.constructor.ConstructorError(
+                    None,
+                    None,
+                    f"the key {key!r} is given twice (first on line {seen[key]}); only one can count",
+                    key_node.start_mark,
+                )
+            if isinstance(key, str | int | float | bool):
+                seen[key] = key_node.start_mark.line + 1
+        return super().construct_mapping(node, deep=deep)
 
 
 def _timestamp(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> object:

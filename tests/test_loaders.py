@@ -142,3 +142,14 @@ def test_entry_files(tmp_path: Path) -> None:
     (tmp_path / "folder.md").mkdir()
     found = [p.relative_to(tmp_path).as_posix() for p in entry_files(tmp_path)]
     assert found == ["2024/05/d.md", "2024/c.md", "a.md", "b.md"]
+
+
+def test_a_key_given_twice_is_an_error_at_the_second_one() -> None:
+    """YAML would silently keep the last value; an editor must see both and choose."""
+    source, problems = parse_entry(
+        b"---\ntitle: Erste\ndate: 2024-05-14\ntitle: Zweite\n---\nText\n", "e/x.md"
+    )
+    assert source is None
+    (problem,) = problems
+    assert problem.line == 4
+    assert "'title' is given twice (first on line 2)" in problem.message
