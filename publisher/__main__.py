@@ -2,4 +2,6 @@
 
 from publisher.cli import cli
 
-cli()
+# Guarded: worker processes started with "forkserver" or "spawn" import the main module again.
+if __name__ == "__main__":
+    cli()
