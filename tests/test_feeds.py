@@ -381,6 +381,16 @@ def test_rendering_twice_gives_the_same_bytes(built: Built) -> None:
 TEXT = st.text(st.characters(blacklist_categories=("Cs",)), min_size=1, max_size=40)
 
 
+def _looks_double_encoded(text: str) -> bool:
+    for codec in ("cp1252", "latin-1"):
+        try:
+            if text.encode(codec).decode("utf-8") != text:
+                return True
+        except UnicodeError:
+            continue
+    return False
+
+
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
     title=TEXT,
@@ -403,6 +413,15 @@ def test_any_entry_gives_feeds_that_clients_read(
     feed = Feed(FeedMeta("T", "", SITE.base_url, SITE.base_url, "de", None, "f", ""), (result.entry,))
     rss, atom = feedparser.parse(render_rss(feed)), feedparser.parse(render_atom(feed))
     assert rss.bozo == 0 and atom.bozo == 0
-    assert atom.entries[0].title == result.entry.title
+    # Our bytes always carry the exact title (lxml reads it back); feedparser alone "repairs" text
+    # that looks like double-encoded UTF-8 ("Ã©" -> "é"), so it is compared only for other titles.
+    assert (
+        etree.fromstring(render_atom(feed)).findtext(
+            "{http://www.w3.org/2005/Atom}entry/{http://www.w3.org/2005/Atom}title"
+        )
+        == result.entry.title
+    )
+    if not _looks_double_encoded(result.entry.title):
+        assert atom.entries[0].title == result.entry.title
     assert RNG.validate(etree.fromstring(render_atom(feed)).getroottree()), RNG.error_log
     jsonschema.validate(json.loads(render_json(feed)), JSON_SCHEMA)
