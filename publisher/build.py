@@ -9,9 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import multiprocessing
-import multiprocessing.context
-import os
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
@@ -31,6 +28,7 @@ from publisher.site import (
     load_entries,
     load_site,
     site_context,
+    worker_pool,
 )
 
 __all__ = ["BuildReport", "build", "load_entries", "load_site", "site_context"]
@@ -127,21 +125,9 @@ def _entry_page_keys(site: Site, settings_fp: str, templates_fp: str) -> list[tu
     ]
 
 
-def _fresh_workers() -> multiprocessing.context.BaseContext:
-    """Workers forked from a small server process, not from this one.
-
-    By now this process holds every entry's metadata (hundreds of MB at 100,000 entries); forked
-    workers would each end up with a private copy once Python's reference counting touches it.
-    The page workers need only the templates and the cache file, so they start from a clean slate.
-    """
-    context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["publisher.archive", "publisher.cache", "publisher.output"])
-    return context
-
-
 @contextmanager
 def _entry_pages_in_background(
-    site: Site, todo: list[Entry], progress: Progress | None
+    site: Site, todo: list[Entry], progress: Progress | None, pool: ProcessPoolExecutor | None
 ) -> Iterator[list[str]]:
     """Render and write entry pages on every core while the caller renders the other outputs.
 
@@ -154,20 +140,19 @@ def _entry_pages_in_background(
         [site.overrides.get(e.source_path, e) for e in todo[i : i + CHUNK_SIZE]]
         for i in range(0, len(todo), CHUNK_SIZE)
     ]
-    if len(todo) < PARALLEL_THRESHOLD or (os.cpu_count() or 1) < 2 or not site.cache.shareable:
+    if pool is None or len(todo) < PARALLEL_THRESHOLD or not site.cache.shareable:
         yield written
         for number, chunk in enumerate(chunks, start=1):
             written.extend(_entry_page_chunk(settings, None, chunk, site))
             if progress:
                 progress("pages", min(number * CHUNK_SIZE, len(todo)), len(todo))
         return
-    with ProcessPoolExecutor(max_workers=os.cpu_count(), mp_context=_fresh_workers()) as pool:
-        futures = [pool.submit(_entry_page_chunk, settings, site.cache.path, chunk) for chunk in chunks]
-        yield written
-        for number, future in enumerate(futures, start=1):
-            written.extend(future.result())
-            if progress:
-                progress("pages", min(number * CHUNK_SIZE, len(todo)), len(todo))
+    futures = [pool.submit(_entry_page_chunk, settings, site.cache.path, chunk) for chunk in chunks]
+    yield written
+    for number, future in enumerate(futures, start=1):
+        written.extend(future.result())
+        if progress:
+            progress("pages", min(number * CHUNK_SIZE, len(todo)), len(todo))
 
 
 def _entry_page_chunk(
@@ -265,16 +250,17 @@ def _plan(site: Site, settings_fp: str, templates_fp: str) -> Iterator[_Job]:
 
 def build(settings: Settings, progress: Progress | None = None) -> BuildReport:
     """Build out/ from entries/. With errors, nothing is written and the report lists them all."""
-    site = load_site(settings, progress)
-    try:
-        if any(p.is_error for p in site.problems):
-            return BuildReport((), (), 0, len(site.entries), site.problems)
-        return _write_outputs(site, progress)
-    finally:
-        site.cache.close()
+    with worker_pool() as pool:
+        site = load_site(settings, progress, pool=pool)
+        try:
+            if any(p.is_error for p in site.problems):
+                return BuildReport((), (), 0, len(site.entries), site.problems)
+            return _write_outputs(site, progress, pool)
+        finally:
+            site.cache.close()
 
 
-def _write_outputs(site: Site, progress: Progress | None) -> BuildReport:
+def _write_outputs(site: Site, progress: Progress | None, pool: ProcessPoolExecutor | None) -> BuildReport:
     from publisher.output import read_manifest, write_if_changed, write_manifest
 
     out = site.settings.out_dir
@@ -301,7 +287,7 @@ def _write_outputs(site: Site, progress: Progress | None) -> BuildReport:
     outdated = {p: "" for p, k in previous.items() if k not in current}
     if outdated:
         write_manifest(out, previous | outdated)
-    with _entry_pages_in_background(site, todo, progress) as pages_written:
+    with _entry_pages_in_background(site, todo, progress, pool) as pages_written:
         for number, job in enumerate(jobs, start=1):
             known = job.paths if job.paths is not None else tuple(by_key.get(job.key, ()))
             if known and all(previous.get(p) == job.key and (out / p).is_file() for p in known):

@@ -11,6 +11,7 @@ import time
 from collections import defaultdict
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
@@ -100,7 +101,9 @@ def _normalise_chunk(items: list[tuple[str, str]], site: SiteContext) -> list[tu
     return [_normalise_file(Path(path), relative, site) for path, relative in items]
 
 
-def _refresh_cache(settings: Settings, cache: BuildCache, progress: Progress | None) -> list[str]:
+def _refresh_cache(
+    settings: Settings, cache: BuildCache, progress: Progress | None, pool: ProcessPoolExecutor | None
+) -> list[str]:
     """Bring the cache up to date with entries/; return the relative paths of all entry files."""
     if not settings.entries_dir.is_dir():
         raise PublisherError(
@@ -126,21 +129,40 @@ def _refresh_cache(settings: Settings, cache: BuildCache, progress: Progress | N
     cache.touch(touched)
     total = len(stale)
     if total:
-        for done, rows in enumerate(_run_normalise(stale, site), start=1):
+        for done, rows in enumerate(_run_normalise(stale, site, pool), start=1):
             cache.store(rows)
             if progress:
                 progress("normalise", min(done * CHUNK_SIZE, total), total)
     return paths
 
 
-def _run_normalise(stale: list[tuple[str, str]], site: SiteContext) -> Iterator[list[tuple]]:
+@contextmanager
+def worker_pool() -> Iterator[ProcessPoolExecutor | None]:
+    """One process per core for a whole build, or None on a single core.
+
+    The workers are forked at once, while this process is still small: forked later, after the
+    metadata of every entry is loaded (hundreds of MB at 100,000 entries), each worker would end
+    up with a private copy of it as soon as Python's reference counting touched the pages.
+    Forking (not spawning) also spares callers the ``if __name__ == "__main__"`` guard.
+    """
+    cores = os.cpu_count() or 1
+    if cores < 2:
+        yield None
+        return
+    with ProcessPoolExecutor(max_workers=cores) as pool:
+        pool.submit(int).result()  # starts every worker now
+        yield pool
+
+
+def _run_normalise(
+    stale: list[tuple[str, str]], site: SiteContext, pool: ProcessPoolExecutor | None
+) -> Iterator[list[tuple]]:
     chunks = [stale[i : i + CHUNK_SIZE] for i in range(0, len(stale), CHUNK_SIZE)]
-    if len(stale) < PARALLEL_THRESHOLD or (os.cpu_count() or 1) < 2:
+    if pool is None or len(stale) < PARALLEL_THRESHOLD:
         for chunk in chunks:
             yield _normalise_chunk(chunk, site)
         return
-    with ProcessPoolExecutor(max_workers=os.cpu_count()) as pool:
-        yield from pool.map(_normalise_chunk, chunks, [site] * len(chunks))
+    yield from pool.map(_normalise_chunk, chunks, [site] * len(chunks))
 
 
 def load_site(
@@ -149,6 +171,7 @@ def load_site(
     published: Callable[[datetime], bool] | None = None,
     newest: int | None = None,
     exclude_ids: frozenset[str] = frozenset(),
+    pool: ProcessPoolExecutor | None = None,
 ) -> Site:
     """Load and normalise every entry (using the cache), then check what spans entries.
 
@@ -159,7 +182,12 @@ def load_site(
     entry, from the cache's index.
     """
     cache = BuildCache(settings.cache_dir, repr(site_context(settings)))
-    paths = set(_refresh_cache(settings, cache, progress))
+    if pool is None and published is None:
+        # A whole-site load on its own (check, entries): its own workers, for a cold cache.
+        with worker_pool() as own_pool:
+            paths = set(_refresh_cache(settings, cache, progress, own_pool))
+    else:
+        paths = set(_refresh_cache(settings, cache, progress, pool))
     index = [row for row in cache.index() if row.path in paths]
     problems: list[Problem] = []
     slug_overrides = _resolve_slugs(settings, index, problems)
