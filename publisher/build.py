@@ -14,6 +14,8 @@ from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
+from hashlib import sha256
+from os.path import isfile, join
 from pathlib import Path
 
 from publisher import __version__
@@ -27,6 +29,7 @@ from publisher.site import (
     Site,
     load_entries,
     load_site,
+    long_lived,
     site_context,
     worker_pool,
 )
@@ -119,8 +122,9 @@ class _Job:
 
 def _entry_page_keys(site: Site, settings_fp: str, templates_fp: str) -> list[tuple[Entry, str]]:
     """Each entry page depends only on its entry, the settings and the templates."""
+    prefix = f"entry\0{settings_fp}\0{templates_fp}\0"
     return [
-        (entry, _key("entry", settings_fp, templates_fp, site.digests[entry.source_path], entry.slug))
+        (entry, sha256(f"{prefix}{site.digests[entry.source_path]}\0{entry.slug}".encode()).hexdigest())
         for entry in site.entries
     ]
 
@@ -188,17 +192,22 @@ def _plan(site: Site, settings_fp: str, templates_fp: str) -> Iterator[_Job]:
     settings = site.settings
     env = make_environment(settings)
     entries = site.entries
-    digest = site.digests
+    with long_lived():
+        token = {e.source_path: f"{site.digests[e.source_path]} {e.slug}" for e in entries}
+
+    def listed(chosen: Iterable[Entry]) -> str:
+        """What a list or feed of ``chosen`` depends on, as one string (cheap to hash at 100k)."""
+        return "\n".join([token[e.source_path] for e in chosen])
 
     def feed_job(meta: FeedMeta, chosen: tuple[Entry, ...]) -> _Job:
         top = chosen[: settings.feed_limit]
-        key = _key("feed", settings_fp, meta, [(digest[e.source_path], e.slug) for e in top])
+        key = _key("feed", settings_fp, meta, listed(top))
         paths = tuple(f"{meta.path_prefix}{name}" for name in feeds.FEED_FILES.values())
         return _Job(key, paths, lambda: feeds.render_feeds(Feed(meta, tuple(site.full(e) for e in top))))
 
     yield feed_job(_feed_meta(settings, settings.title, "index.html", "", settings.language), entries)
     yield _Job(
-        _key("list", settings_fp, templates_fp, [(digest[e.source_path], e.slug) for e in entries]),
+        _key("list", settings_fp, templates_fp, listed(entries)),
         None,
         lambda: archive.list_pages(entries, settings, env, kind="index"),
     )
@@ -219,7 +228,7 @@ def _plan(site: Site, settings_fp: str, templates_fp: str) -> Iterator[_Job]:
             settings.language,
         )
         yield feed_job(meta, tagged)
-        key = _key("tag", settings_fp, templates_fp, tag, [(digest[e.source_path], e.slug) for e in tagged])
+        key = _key("tag", settings_fp, templates_fp, tag, listed(tagged))
         yield _Job(
             key,
             None,
@@ -257,13 +266,14 @@ def build(settings: Settings, progress: Progress | None = None) -> BuildReport:
                 return BuildReport((), (), 0, len(site.entries), site.problems)
             return _write_outputs(site, progress, pool)
         finally:
-            site.cache.close()
+            site.close()
 
 
 def _write_outputs(site: Site, progress: Progress | None, pool: ProcessPoolExecutor | None) -> BuildReport:
     from publisher.output import read_manifest, write_if_changed, write_manifest
 
     out = site.settings.out_dir
+    out_folder = str(out)
     previous = read_manifest(out)
     keys: dict[str, str] = {}
     written: list[str] = []
@@ -274,9 +284,11 @@ def _write_outputs(site: Site, progress: Progress | None, pool: ProcessPoolExecu
     settings_fp = _settings_fingerprint(site.settings)
     templates_fp = _templates_fingerprint(site.settings)
     todo = []
-    for entry, key in _entry_page_keys(site, settings_fp, templates_fp):
+    with long_lived():
+        page_keys = _entry_page_keys(site, settings_fp, templates_fp)
+    for entry, key in page_keys:
         keys[entry.path] = key
-        if previous.get(entry.path) == key and (out / entry.path).is_file():
+        if previous.get(entry.path) == key and isfile(join(out_folder, entry.path)):
             unchanged += 1
         else:
             todo.append(entry)
@@ -290,7 +302,7 @@ def _write_outputs(site: Site, progress: Progress | None, pool: ProcessPoolExecu
     with _entry_pages_in_background(site, todo, progress, pool) as pages_written:
         for number, job in enumerate(jobs, start=1):
             known = job.paths if job.paths is not None else tuple(by_key.get(job.key, ()))
-            if known and all(previous.get(p) == job.key and (out / p).is_file() for p in known):
+            if known and all(previous.get(p) == job.key and isfile(join(out_folder, p)) for p in known):
                 keys.update(dict.fromkeys(known, job.key))
                 unchanged += len(known)
             else:

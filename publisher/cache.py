@@ -15,7 +15,8 @@ from publisher import __version__
 
 logger = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
+BULK_READ = 2000  # from this many rows on, one scan of the table beats a query per row
 CACHE_FILE = "build.sqlite"
 COLUMNS = ("path", "mtime_ns", "size", "digest", "light", "html", "published", "entry_id", "slug", "flagged")
 
@@ -118,17 +119,18 @@ class BuildCache:
         ]
 
     def light_results(self, paths: Iterable[str] | None = None) -> Iterator[tuple[str, str, object]]:
-        """``(path, digest, Normalised without content_html)`` of every (or the given) cached entry."""
-        if paths is None:
-            for path, digest, blob in self.db.execute(
-                "SELECT path, digest, light FROM entries ORDER BY path"
-            ):
-                yield path, digest, pickle.loads(blob)
+        """``(path, digest, Normalised without content_html)`` of every (or the given) cached entry,
+        in the order of their paths."""
+        wanted = None if paths is None else set(paths)
+        if wanted is not None and len(wanted) < BULK_READ:
+            for path in sorted(wanted):
+                row = self.db.execute("SELECT digest, light FROM entries WHERE path = ?", (path,)).fetchone()
+                if row is not None:
+                    yield path, row[0], pickle.loads(row[1])
             return
-        for path in paths:
-            row = self.db.execute("SELECT digest, light FROM entries WHERE path = ?", (path,)).fetchone()
-            if row is not None:
-                yield path, row[0], pickle.loads(row[1])
+        for path, digest, blob in self.db.execute("SELECT path, digest, light FROM entries ORDER BY path"):
+            if wanted is None or path in wanted:
+                yield path, digest, pickle.loads(blob)
 
     def html(self, path: str) -> str:
         row = self.db.execute("SELECT html FROM entries WHERE path = ?", (path,)).fetchone()

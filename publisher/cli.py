@@ -200,7 +200,7 @@ def check(state: CliState, strict: bool, fix_ids: bool) -> None:
         for path in write_ids(settings):
             click.echo(f"id written: {path}")
     site = load_site(settings, _progress(state))
-    site.cache.close()
+    site.close()
     echo_problems(site.problems)
     errors = sum(p.is_error for p in site.problems)
     click.echo(

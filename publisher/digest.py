@@ -141,7 +141,7 @@ def load_selection(
         # may have been loaded too, for its problems): that is the complete left-out list.
         return replace(light, entries=full, left_out=site.unloaded), site.problems
     finally:
-        site.cache.close()
+        site.close()
 
 
 # --- rendering ----------------------------------------------------------------------------------

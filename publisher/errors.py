@@ -6,12 +6,15 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 
+from publisher.model import pickled_as_arguments
+
 
 class Severity(StrEnum):
     ERROR = "error"
     WARNING = "warning"
 
 
+@pickled_as_arguments
 @dataclass(frozen=True, slots=True)
 class Problem:
     """One thing wrong with an input, located as precisely as we can.

@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 from publisher.errors import Problem, warning
 from publisher.ids import fallback_id
 from publisher.loaders import SourceEntry
-from publisher.model import Author, Entry, Image, Tag
+from publisher.model import Author, Entry, Image, Tag, pickled_as_arguments
 from publisher.sanitise import (
     XML_ILLEGAL,
     absolute_url,
@@ -61,6 +61,7 @@ class SiteContext:
         return ZoneInfo(self.timezone)
 
 
+@pickled_as_arguments
 @dataclass(frozen=True, slots=True)
 class Normalised:
     """The outcome for one file: the entry (None if it has errors or is a draft) and its problems."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from collections.abc import Set as AbstractSet
 from functools import lru_cache
 
 from slugify import slugify as _slugify
@@ -32,7 +33,7 @@ def slugify(text: str, lang: str = "de") -> str:
 
 def unique_slug(slug: str, taken: Iterable[str]) -> str:
     """``slug``, or ``slug-2``, ``slug-3`` ... whichever is not taken yet."""
-    used = set(taken)
+    used = taken if isinstance(taken, AbstractSet) else set(taken)
     if slug not in used:
         return slug
     n = 2
