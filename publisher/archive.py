@@ -214,6 +214,11 @@ def entry_page(entry: Entry, settings: Settings, env: Environment) -> bytes:
     return _render(env, "entry.html.j2", context)
 
 
+def list_page_count(entry_count: int, settings: Settings) -> int:
+    """How many pages a list of ``entry_count`` entries takes (at least one, saying it is empty)."""
+    return max(1, -(-entry_count // settings.page_size))
+
+
 def list_pages(
     entries: Sequence[Entry],
     settings: Settings,
@@ -227,6 +232,28 @@ def list_pages(
     ``kind="index"`` -> ``index.html``, ``page/2.html`` …; ``kind="tag"`` -> ``tags/<slug>/index.html``,
     ``tags/<slug>/page/2.html`` …. With no entries there is still one page, saying so.
     """
+    size = settings.page_size
+    count = list_page_count(len(entries), settings)
+    return dict(
+        list_page(
+            entries[(n - 1) * size : n * size], settings, env, kind=kind, tag=tag, number=n, count=count
+        )
+        for n in range(1, count + 1)
+    )
+
+
+def list_page(
+    page_entries: Sequence[Entry],
+    settings: Settings,
+    env: Environment,
+    *,
+    kind: ListKind,
+    tag: Tag | None = None,
+    number: int = 1,
+    count: int = 1,
+) -> tuple[str, bytes]:
+    """``(path, bytes)`` of page ``number`` of ``count`` of a list; ``page_entries`` are the entries
+    on this page only. It depends on nothing else, so a build re-renders only the pages that change."""
     t = labels(settings.language)
     if kind == "index":
         if tag is not None:
@@ -240,37 +267,33 @@ def list_pages(
         heading = f"{t['entries_tagged']} {t['quote_open']}{tag.name}{t['quote_close']}"
     else:
         raise ValueError(f"list_pages: kind must be 'index' or 'tag', not {kind!r}")
-
-    size = settings.page_size
-    count = max(1, -(-len(entries) // size))
-    files: dict[str, bytes] = {}
-    for number in range(1, count + 1):
-        path = path_of(number)
-        title = heading if number == 1 else f"{heading} – {t['page']} {number} {t['of']} {count}"
-        page = _page(
-            settings,
-            path,
-            settings.language,
-            f"{title} – {settings.title}",
-            settings.description if kind == "index" else "",
-            tag,
-        )
-        pager = Pager(
-            number=number,
-            count=count,
-            newer_path=path_of(number - 1) if number > 1 else None,
-            older_path=path_of(number + 1) if number < count else None,
-        )
-        context = ListContext(
-            **_base(settings, page),
-            kind=kind,
-            tag=tag,
-            heading=heading,
-            entries=entries[(number - 1) * size : number * size],
-            pager=pager,
-        )
-        files[path] = _render(env, "list.html.j2", context)
-    return files
+    if not 1 <= number <= count:
+        raise ValueError(f"list_page: page {number} of {count} does not exist")
+    path = path_of(number)
+    title = heading if number == 1 else f"{heading} – {t['page']} {number} {t['of']} {count}"
+    page = _page(
+        settings,
+        path,
+        settings.language,
+        f"{title} – {settings.title}",
+        settings.description if kind == "index" else "",
+        tag,
+    )
+    pager = Pager(
+        number=number,
+        count=count,
+        newer_path=path_of(number - 1) if number > 1 else None,
+        older_path=path_of(number + 1) if number < count else None,
+    )
+    context = ListContext(
+        **_base(settings, page),
+        kind=kind,
+        tag=tag,
+        heading=heading,
+        entries=page_entries,
+        pager=pager,
+    )
+    return path, _render(env, "list.html.j2", context)
 
 
 def tags_page(tag_counts: Sequence[tuple[Tag, int]], settings: Settings, env: Environment) -> bytes:

@@ -10,20 +10,18 @@ from __future__ import annotations
 import hashlib
 import logging
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
-from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from hashlib import sha256
 from os.path import isfile, join
 from pathlib import Path
 
-from publisher import __version__
+from publisher import __version__, archive, jobs
 from publisher.config import Settings
 from publisher.errors import Problem
-from publisher.model import Author, Entry, Feed, FeedMeta, Tag
+from publisher.model import Author, Entry, FeedMeta, Tag
 from publisher.site import (
-    CHUNK_SIZE,
     PARALLEL_THRESHOLD,
     Progress,
     Site,
@@ -113,85 +111,16 @@ def _feed_meta(settings: Settings, title: str, home_path: str, prefix: str, lang
 
 @dataclass(frozen=True, slots=True)
 class _Job:
-    """A group of output files rendered together, and the key of everything they depend on."""
+    """Output files rendered together by one task, and the key of everything they depend on."""
 
     key: str
-    paths: tuple[str, ...] | None  # None: the paths are known only after rendering (paged lists)
-    render: Callable[[], dict[str, bytes]]
-
-
-def _entry_page_keys(site: Site, settings_fp: str, templates_fp: str) -> list[tuple[Entry, str]]:
-    """Each entry page depends only on its entry, the settings and the templates."""
-    prefix = f"entry\0{settings_fp}\0{templates_fp}\0"
-    return [
-        (entry, sha256(f"{prefix}{site.digests[entry.source_path]}\0{entry.slug}".encode()).hexdigest())
-        for entry in site.entries
-    ]
-
-
-@contextmanager
-def _entry_pages_in_background(
-    site: Site, todo: list[Entry], progress: Progress | None, pool: ProcessPoolExecutor | None
-) -> Iterator[list[str]]:
-    """Render and write entry pages on every core while the caller renders the other outputs.
-
-    Yields the list that holds the written paths once the block has finished. With few pages (or
-    one core, or no shareable cache) they are rendered in-process when the block ends.
-    """
-    written: list[str] = []
-    settings = site.settings
-    chunks = [
-        [site.overrides.get(e.source_path, e) for e in todo[i : i + CHUNK_SIZE]]
-        for i in range(0, len(todo), CHUNK_SIZE)
-    ]
-    if pool is None or len(todo) < PARALLEL_THRESHOLD or not site.cache.shareable:
-        yield written
-        for number, chunk in enumerate(chunks, start=1):
-            written.extend(_entry_page_chunk(settings, None, chunk, site))
-            if progress:
-                progress("pages", min(number * CHUNK_SIZE, len(todo)), len(todo))
-        return
-    futures = [pool.submit(_entry_page_chunk, settings, site.cache.path, chunk) for chunk in chunks]
-    yield written
-    for number, future in enumerate(futures, start=1):
-        written.extend(future.result())
-        if progress:
-            progress("pages", min(number * CHUNK_SIZE, len(todo)), len(todo))
-
-
-def _entry_page_chunk(
-    settings: Settings, cache_file: Path | str | None, chunk: list[Entry], site: Site | None = None
-) -> list[str]:
-    """Render one chunk of entry pages (in a worker process, or in-process with ``site``)."""
-    from publisher import archive
-    from publisher.cache import read_html
-    from publisher.output import write_if_changed
-    from publisher.templating import make_environment
-
-    env = make_environment(settings)
-    if site is not None:
-        full = [site.full(e) for e in chunk]
-    else:
-        need = [e.source_path for e in chunk if not e.content_html]
-        html = dict(read_html(Path(str(cache_file)), need))
-        full = [e if e.content_html else replace(e, content_html=html[e.source_path]) for e in chunk]
-    written = []
-    for entry in full:
-        if write_if_changed(
-            settings.out_dir / entry.path, archive.entry_page(entry, settings, env), durable=False
-        ):
-            written.append(entry.path)
-    return written
+    task: jobs.Task
 
 
 def _plan(site: Site, settings_fp: str, templates_fp: str) -> Iterator[_Job]:
-    """Every output except the entry pages, as jobs keyed by what they depend on."""
-    from publisher import archive, feeds
-    from publisher.templating import make_environment
-
+    """Every output as a job keyed by exactly what it is rendered from."""
     settings = site.settings
-    env = make_environment(settings)
-    entries = site.entries
+    entries = tuple(site.overrides.get(e.source_path, e) for e in site.entries)
     with long_lived():
         token = {e.source_path: f"{site.digests[e.source_path]} {e.slug}" for e in entries}
 
@@ -199,18 +128,26 @@ def _plan(site: Site, settings_fp: str, templates_fp: str) -> Iterator[_Job]:
         """What a list or feed of ``chosen`` depends on, as one string (cheap to hash at 100k)."""
         return "\n".join([token[e.source_path] for e in chosen])
 
-    def feed_job(meta: FeedMeta, chosen: tuple[Entry, ...]) -> _Job:
-        top = chosen[: settings.feed_limit]
-        key = _key("feed", settings_fp, meta, listed(top))
-        paths = tuple(f"{meta.path_prefix}{name}" for name in feeds.FEED_FILES.values())
-        return _Job(key, paths, lambda: feeds.render_feeds(Feed(meta, tuple(site.full(e) for e in top))))
+    entry_prefix = f"entry\0{settings_fp}\0{templates_fp}\0"
+    for entry in entries:
+        key = sha256(f"{entry_prefix}{token[entry.source_path]}".encode()).hexdigest()
+        yield _Job(key, jobs.EntryPage(entry))
+
+    def feed_job(meta: FeedMeta, chosen: Sequence[Entry]) -> _Job:
+        top = tuple(chosen[: settings.feed_limit])
+        return _Job(_key("feed", settings_fp, meta, listed(top)), jobs.FeedSet(meta, top))
+
+    def list_jobs(chosen: Sequence[Entry], tag: Tag | None) -> Iterator[_Job]:
+        """One job per page, so that an edit re-renders only the pages that show the entry."""
+        size = settings.page_size
+        count = archive.list_page_count(len(chosen), settings)
+        for number in range(1, count + 1):
+            shown = tuple(chosen[(number - 1) * size : number * size])
+            key = _key("list", settings_fp, templates_fp, tag, number, count, listed(shown))
+            yield _Job(key, jobs.ListPage("index" if tag is None else "tag", tag, number, count, shown))
 
     yield feed_job(_feed_meta(settings, settings.title, "index.html", "", settings.language), entries)
-    yield _Job(
-        _key("list", settings_fp, templates_fp, listed(entries)),
-        None,
-        lambda: archive.list_pages(entries, settings, env, kind="index"),
-    )
+    yield from list_jobs(entries, None)
 
     by_tag: dict[str, list[Entry]] = defaultdict(list)
     tag_names: dict[str, Tag] = {}
@@ -219,7 +156,7 @@ def _plan(site: Site, settings_fp: str, templates_fp: str) -> Iterator[_Job]:
             by_tag[tag.slug].append(entry)
             tag_names.setdefault(tag.slug, tag)
     for slug in sorted(by_tag):
-        tag, tagged = tag_names[slug], tuple(by_tag[slug])
+        tag, tagged = tag_names[slug], by_tag[slug]
         meta = _feed_meta(
             settings,
             f"{settings.title}: {tag.name}",
@@ -228,32 +165,22 @@ def _plan(site: Site, settings_fp: str, templates_fp: str) -> Iterator[_Job]:
             settings.language,
         )
         yield feed_job(meta, tagged)
-        key = _key("tag", settings_fp, templates_fp, tag, listed(tagged))
-        yield _Job(
-            key,
-            None,
-            lambda tag=tag, tagged=tagged: archive.list_pages(tagged, settings, env, kind="tag", tag=tag),
-        )
-    counts = [(tag_names[slug], len(by_tag[slug])) for slug in sorted(by_tag)]
-    yield _Job(
-        _key("tags", settings_fp, templates_fp, counts),
-        ("tags/index.html",),
-        lambda: {"tags/index.html": archive.tags_page(counts, settings, env)},
-    )
+        yield from list_jobs(tagged, tag)
+    counts = tuple((tag_names[slug], len(by_tag[slug])) for slug in sorted(by_tag))
+    yield _Job(_key("tags", settings_fp, templates_fp, counts), jobs.TagsPage(counts))
 
     languages = sorted({e.lang for e in entries})
     if len(languages) > 1:
         for lang in languages:
-            chosen = tuple(e for e in entries if e.lang == lang)
+            chosen = [e for e in entries if e.lang == lang]
             yield feed_job(
                 _feed_meta(settings, f"{settings.title} ({lang})", "index.html", f"{lang}/", lang), chosen
             )
-    yield _Job(_key("static", templates_fp), ("style.css",), lambda: {"style.css": archive.stylesheet(env)})
+    yield _Job(_key("static", templates_fp), jobs.Stylesheet())
     for asset in site.assets:
         yield _Job(
             _key("asset", asset.relative, asset.mtime_ns, asset.size),
-            (asset.relative,),
-            lambda asset=asset: {asset.relative: Path(asset.path).read_bytes()},
+            jobs.Asset(asset.relative, asset.path),
         )
 
 
@@ -269,57 +196,84 @@ def build(settings: Settings, progress: Progress | None = None) -> BuildReport:
             site.close()
 
 
+def _batches(todo: Sequence[_Job], workers: int) -> list[list[_Job]]:
+    """Cut the jobs into batches of similar cost: big enough to be cheap to send to a worker,
+    small enough (about 16 per worker) to keep both cores busy until the end."""
+    total = sum(jobs.weight(job.task) for job in todo)
+    target = max(8, min(256, total // (16 * workers)))
+    batches: list[list[_Job]] = [[]]
+    load = 0
+    for job in todo:
+        if load >= target:
+            batches.append([])
+            load = 0
+        batches[-1].append(job)
+        load += jobs.weight(job.task)
+    return [batch for batch in batches if batch]
+
+
+def _run(
+    site: Site, todo: Sequence[_Job], progress: Progress | None, pool: ProcessPoolExecutor | None
+) -> Iterator[tuple[str, bool]]:
+    """Render and write the jobs on every core (in this process when they are few or the cache
+    cannot be shared); yields ``(path, written)`` for every file."""
+    settings = site.settings
+    parallel = pool is not None and len(todo) >= PARALLEL_THRESHOLD and site.cache.shareable
+    batches = _batches(todo, 2 if parallel else 1)
+    if parallel:
+        assert pool is not None
+        cache_file = str(site.cache.path)
+        pending = [pool.submit(jobs.run_batch, settings, cache_file, [j.task for j in b]) for b in batches]
+        results = (future.result() for future in pending)
+    else:
+
+        def html(paths: list[str]) -> dict[str, str]:
+            return {path: site.cache.html(path) for path in paths}
+
+        results = (jobs.run_batch(settings, html, [j.task for j in b]) for b in batches)
+    done = 0
+    for batch, result in zip(batches, results, strict=True):
+        yield from result
+        done += len(batch)
+        if progress:
+            progress("write", done, len(todo))
+
+
 def _write_outputs(site: Site, progress: Progress | None, pool: ProcessPoolExecutor | None) -> BuildReport:
-    from publisher.output import read_manifest, write_if_changed, write_manifest
+    from publisher.output import read_manifest, write_manifest
 
     out = site.settings.out_dir
     out_folder = str(out)
     previous = read_manifest(out)
-    keys: dict[str, str] = {}
-    written: list[str] = []
-    unchanged = 0
-    by_key: dict[str, list[str]] = defaultdict(list)
-    for path, key in sorted(previous.items()):
-        by_key[key].append(path)
     settings_fp = _settings_fingerprint(site.settings)
     templates_fp = _templates_fingerprint(site.settings)
-    todo = []
     with long_lived():
-        page_keys = _entry_page_keys(site, settings_fp, templates_fp)
-    for entry, key in page_keys:
-        keys[entry.path] = key
-        if previous.get(entry.path) == key and isfile(join(out_folder, entry.path)):
-            unchanged += 1
+        planned = list(_plan(site, settings_fp, templates_fp))
+    keys: dict[str, str] = {}
+    todo: list[_Job] = []
+    unchanged = 0
+    for job in planned:
+        paths = job.task.paths
+        keys.update(dict.fromkeys(paths, job.key))
+        if all(previous.get(p) == job.key and isfile(join(out_folder, p)) for p in paths):
+            unchanged += len(paths)
         else:
-            todo.append(entry)
-    jobs = list(_plan(site, settings_fp, templates_fp))
-    current = set(keys.values()) | {job.key for job in jobs}
+            todo.append(job)
     # Forget the keys of files about to be rewritten or deleted first, so that a build that crashes
     # half-way is not mistaken for a finished one (their paths stay listed for stale-file removal).
-    outdated = {p: "" for p, k in previous.items() if k not in current}
+    outdated = {p: "" for p, k in previous.items() if keys.get(p) != k}
     if outdated:
         write_manifest(out, previous | outdated)
-    with _entry_pages_in_background(site, todo, progress, pool) as pages_written:
-        for number, job in enumerate(jobs, start=1):
-            known = job.paths if job.paths is not None else tuple(by_key.get(job.key, ()))
-            if known and all(previous.get(p) == job.key and isfile(join(out_folder, p)) for p in known):
-                keys.update(dict.fromkeys(known, job.key))
-                unchanged += len(known)
-            else:
-                for path, data in sorted(job.render().items()):
-                    keys[path] = job.key
-                    if write_if_changed(out / path, data, durable=path.endswith((".xml", ".json"))):
-                        written.append(path)
-                    else:
-                        unchanged += 1
-            if progress and (number % 200 == 0 or number == len(jobs)):
-                progress("write", number, len(jobs))
-    written.extend(pages_written)
-    unchanged += len(todo) - len(pages_written)
+    written: list[str] = []
+    for path, changed in _run(site, todo, progress, pool):
+        if changed:
+            written.append(path)
+        else:
+            unchanged += 1
     deleted = _delete_stale(out, set(previous) - set(keys))
     if keys != previous or outdated:
         write_manifest(out, keys)
-    return BuildReport(tuple(written), tuple(deleted), unchanged, len(site.entries), site.problems)
+    return BuildReport(tuple(sorted(written)), tuple(deleted), unchanged, len(site.entries), site.problems)
 
 
 def _delete_stale(out: Path, paths: Iterable[str]) -> list[str]:

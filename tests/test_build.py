@@ -17,6 +17,7 @@ import shutil
 import sqlite3
 import subprocess
 import sys
+from concurrent.futures import ProcessPoolExecutor
 from datetime import UTC, datetime
 from email.utils import format_datetime
 from pathlib import Path
@@ -24,7 +25,9 @@ from pathlib import Path
 import feedparser
 import pytest
 
+from publisher import build as build_module
 from publisher import output
+from publisher import site as site_module
 from publisher.build import BuildReport, build, load_entries
 from publisher.config import Settings
 from publisher.output import MANIFEST
@@ -213,6 +216,35 @@ def test_an_incremental_build_equals_a_cold_build(
     assert after == cold_tree(make_project, sample)
     assert set(report.deleted) == set(before) - set(after)
     assert set(report.written) == {p for p in after if before.get(p) != after[p]}
+
+
+@pytest.mark.skipif((os.cpu_count() or 1) < 2, reason="needs two cores for a worker pool")
+@pytest.mark.parametrize("change", ["edit-body", "add", "delete", "new-tag", "config-limit"])
+def test_built_on_every_core_equals_built_in_one_process(
+    make_project: MakeProject, sample: Path, change: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Even a small project goes through the worker pool here (jobs pickled, HTML read from the
+    cache by the workers), and must come out as a cold build in one process does."""
+    submitted: list[str] = []
+    real_submit = ProcessPoolExecutor.submit
+
+    def spy(pool: ProcessPoolExecutor, fn, /, *args, **kwargs):  # type: ignore[no-untyped-def]
+        submitted.append(repr(fn))  # pool.map submits partials of _process_chunk
+        return real_submit(pool, fn, *args, **kwargs)
+
+    monkeypatch.setattr(ProcessPoolExecutor, "submit", spy)
+    monkeypatch.setattr(build_module, "PARALLEL_THRESHOLD", 1)
+    monkeypatch.setattr(site_module, "PARALLEL_THRESHOLD", 1)
+    run_build(sample)
+    assert any("run_batch" in s for s in submitted) and any("_normalise_chunk" in s for s in submitted)
+    CHANGES[change](sample)
+    submitted.clear()
+    run_build(sample)
+    assert any("run_batch" in s for s in submitted)
+    parallel = tree(sample / "out")
+    monkeypatch.setattr(build_module, "PARALLEL_THRESHOLD", 10**9)
+    monkeypatch.setattr(site_module, "PARALLEL_THRESHOLD", 10**9)
+    assert parallel == cold_tree(make_project, sample)
 
 
 def test_files_of_deleted_entries_are_removed(sample: Path) -> None:
