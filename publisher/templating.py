@@ -136,7 +136,7 @@ def _autoescape(name: str | None) -> bool:
 
 
 @lru_cache(maxsize=8)
-def _environment(templates_dir: Path, defaults_dir: Path) -> Environment:
+def _environment(templates_dir: Path, defaults_dir: Path, _listing: tuple[object, ...]) -> Environment:
     search = [FileSystemLoader(str(templates_dir))]
     if defaults_dir.resolve() != templates_dir.resolve():
         search.append(FileSystemLoader(str(defaults_dir)))
@@ -158,4 +158,21 @@ def _environment(templates_dir: Path, defaults_dir: Path) -> Environment:
 
 def make_environment(settings: Settings) -> Environment:
     """The Jinja environment for a project. ``templates_dir`` wins over the bundled defaults."""
-    return _environment(settings.templates_dir, default_templates_dir())
+    return _environment(settings.templates_dir, default_templates_dir(), _listing(settings.templates_dir))
+
+
+def _listing(folder: Path) -> tuple[tuple[str, int, int], ...]:
+    """Name, mtime and size of every file in a project's templates folder.
+
+    Environments are reused (compiling templates costs more than rendering a page), but a
+    long-running process (a notebook, a test, a watcher) must not keep rendering with templates
+    compiled before an edit, or before an override was added: any change here means a new one.
+    """
+    if not folder.is_dir():
+        return ()
+    found = []
+    for path in folder.rglob("*"):
+        stat = path.stat()
+        if not path.is_dir():
+            found.append((path.relative_to(folder).as_posix(), stat.st_mtime_ns, stat.st_size))
+    return tuple(sorted(found))

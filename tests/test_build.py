@@ -193,6 +193,15 @@ CHANGES = {
         (root / "publisher.toml").read_text(encoding="utf-8").replace("feed_limit = 50", "feed_limit = 2"),
         encoding="utf-8",
     ),
+    "override-template": lambda root: (
+        (root / "templates").mkdir()
+        or (root / "templates" / "entry.html.j2").write_text(
+            (REPO / "templates" / "entry.html.j2")
+            .read_text(encoding="utf-8")
+            .replace("<article", '<p class="override">Eigene Vorlage</p>\n<article', 1),
+            encoding="utf-8",
+        )
+    ),
     "template": lambda root: (
         (root / "templates").mkdir()
         or (root / "templates" / "style.css").write_text("body { color: #123456; }\n", encoding="utf-8")
