@@ -14,6 +14,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from hashlib import sha256
+from itertools import chain
 from os.path import isfile, join
 from pathlib import Path
 
@@ -212,27 +213,50 @@ def _batches(todo: Sequence[_Job], workers: int) -> list[list[_Job]]:
     return [batch for batch in batches if batch]
 
 
+def _share(todo: Sequence[_Job]) -> tuple[list[_Job], list[_Job]]:
+    """Split the jobs into those this process renders and those sent to the workers.
+
+    Sending a job means pickling its entries here and unpickling them there, which for list pages
+    (20 entries each, every entry on about four of them) costs about as much as rendering them.
+    So this process renders list pages itself, about a third of all the work, while the workers
+    take entry pages, feeds (they read the HTML from the cache themselves) and the other lists.
+    """
+    total = sum(jobs.weight(job.task) for job in todo)
+    local: list[_Job] = []
+    remote: list[_Job] = []
+    load = 0
+    for job in todo:
+        if not isinstance(job.task, jobs.EntryPage | jobs.FeedSet) and load < total / 3:
+            local.append(job)
+            load += jobs.weight(job.task)
+        else:
+            remote.append(job)
+    return local, remote
+
+
 def _run(
     site: Site, todo: Sequence[_Job], progress: Progress | None, pool: ProcessPoolExecutor | None
 ) -> Iterator[tuple[str, bool]]:
     """Render and write the jobs on every core (in this process when they are few or the cache
     cannot be shared); yields ``(path, written)`` for every file."""
     settings = site.settings
+
+    def html(paths: list[str]) -> dict[str, str]:
+        return {path: site.cache.html(path) for path in paths}
+
     parallel = pool is not None and len(todo) >= PARALLEL_THRESHOLD and site.cache.shareable
-    batches = _batches(todo, 2 if parallel else 1)
-    if parallel:
+    local, remote = _share(todo) if parallel else (list(todo), [])
+    sent = _batches(remote, 2)
+    if sent:
         assert pool is not None
         cache_file = str(site.cache.path)
-        pending = [pool.submit(jobs.run_batch, settings, cache_file, [j.task for j in b]) for b in batches]
-        results = (future.result() for future in pending)
-    else:
-
-        def html(paths: list[str]) -> dict[str, str]:
-            return {path: site.cache.html(path) for path in paths}
-
-        results = (jobs.run_batch(settings, html, [j.task for j in b]) for b in batches)
+        pending = [pool.submit(jobs.run_batch, settings, cache_file, [j.task for j in b]) for b in sent]
+    kept = _batches(local, 1)
     done = 0
-    for batch, result in zip(batches, results, strict=True):
+    for batch, result in chain(
+        zip(kept, (jobs.run_batch(settings, html, [j.task for j in b]) for b in kept), strict=True),
+        zip(sent, (future.result() for future in pending) if sent else (), strict=True),
+    ):
         yield from result
         done += len(batch)
         if progress:

@@ -144,6 +144,8 @@ def weight(task: Task) -> int:
     """Rough cost of a task in entry pages, to cut batches of similar duration."""
     if isinstance(task, FeedSet):
         return 3 + len(task.entries) // 2
+    if isinstance(task, ListPage):
+        return 2
     return 1
 
 
