@@ -178,6 +178,5 @@ def run_batch(settings: Settings, html: HtmlSource | str, tasks: Iterable[Task])
     results = []
     for task in tasks:
         for path, data in sorted(task.render(renderer).items()):
-            durable = path.endswith((".xml", ".json"))  # feeds: what readers poll
-            results.append((path, write_if_changed(Path(join(out, path)), data, durable=durable)))
+            results.append((path, write_if_changed(Path(join(out, path)), data, durable=False)))
     return results

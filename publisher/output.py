@@ -4,31 +4,37 @@ what a build wrote into an output folder."""
 from __future__ import annotations
 
 import contextlib
+import itertools
 import json
 import os
-import tempfile
 from collections.abc import Mapping
 from pathlib import Path
+
+_temp_names = itertools.count()
 
 
 def write_atomic(path: Path, data: bytes, durable: bool = True) -> None:
     """Write ``data`` to ``path`` so that readers see the old file or the new one, never half of it.
 
+    The temp file sits beside the target and is named after this process, so concurrent writers
+    never share one. It gets the permissions of any new file (0644 under the usual umask), not
+    the 0600 of ``tempfile.mkstemp``: a web server must be able to read what a build writes.
     ``durable`` also flushes the data to disk before the rename, so that even a power failure cannot
-    leave an empty file. It costs about a millisecond per file, so archive pages skip it.
+    leave an empty file; it costs a journal commit per file, so build outputs skip it.
     """
+    tmp = f"{path.parent}/.{path.name}.{os.getpid()}.{next(_temp_names)}.tmp"
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
     try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        fd = os.open(tmp, flags, 0o666)
     except FileNotFoundError:  # the folder is new; trying first saves a mkdir per file
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        fd = os.open(tmp, flags, 0o666)
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
             if durable:
                 handle.flush()
                 os.fsync(handle.fileno())
-        os.chmod(tmp, 0o644)
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
