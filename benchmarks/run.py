@@ -106,8 +106,6 @@ class Bench:
         for run in range(1, self.args.runs + 1):
             if before:
                 before(run)
-            # Flush what earlier runs wrote, so that its writeback does not land in this run.
-            os.sync()
             sample = measure.run(command, cwd, self.env, logs / f"{row.name}-{run}.log")
             row.samples.append(sample)
             failed = f", exit {sample.returncode}" if sample.returncode else ""
