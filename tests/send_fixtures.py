@@ -289,3 +289,9 @@ def smtp_server(
     finally:
         (faults or handler.faults).release.set()
         controller.stop()
+
+
+def write_csv(path: Path, text: str, encoding: str = "utf-8") -> Path:
+    """Write a subscriber CSV in the given encoding."""
+    path.write_bytes(text.encode(encoding))
+    return path

@@ -13,18 +13,7 @@ from hypothesis import strategies as st
 
 from publisher import subscriber_csv, subscribers
 from publisher.errors import PublisherError
-
-
-@pytest.fixture
-def conn(tmp_path: Path) -> sqlite3.Connection:
-    connection = subscribers.connect(tmp_path / "publisher.db")
-    yield connection
-    connection.close()
-
-
-def write_csv(path: Path, text: str, encoding: str = "utf-8") -> Path:
-    path.write_bytes(text.encode(encoding))
-    return path
+from tests.send_fixtures import write_csv
 
 
 def test_import_reports_bad_rows_by_line_and_imports_the_rest(

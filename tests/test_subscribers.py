@@ -15,18 +15,6 @@ SECRET = b"s" * 32
 NOW = datetime(2024, 5, 14, 7, 0, tzinfo=UTC)
 
 
-@pytest.fixture
-def conn(tmp_path: Path) -> sqlite3.Connection:
-    connection = subscribers.connect(tmp_path / "publisher.db")
-    yield connection
-    connection.close()
-
-
-def write_csv(path: Path, text: str, encoding: str = "utf-8") -> Path:
-    path.write_bytes(text.encode(encoding))
-    return path
-
-
 def test_new_database_has_schema_version_and_wal(tmp_path: Path) -> None:
     path = tmp_path / "sub" / "publisher.db"
     subscribers.connect(path).close()
