@@ -139,13 +139,16 @@ def _plan(site: Site, settings_fp: str, templates_fp: str) -> Iterator[_Job]:
         return _Job(_key("feed", settings_fp, meta, listed(top)), jobs.FeedSet(meta, top))
 
     def list_jobs(chosen: Sequence[Entry], tag: Tag | None) -> Iterator[_Job]:
-        """One job per page, so that an edit re-renders only the pages that show the entry."""
-        size = settings.page_size
-        count = archive.list_page_count(len(chosen), settings)
-        for number in range(1, count + 1):
-            shown = tuple(chosen[(number - 1) * size : number * size])
-            key = _key("list", settings_fp, templates_fp, tag, number, count, listed(shown))
-            yield _Job(key, jobs.ListPage("index" if tag is None else "tag", tag, number, count, shown))
+        """One job per page, so that an edit re-renders only the pages that show the entry (and a
+        new entry only the front page: numbered pages count from the oldest)."""
+        kind: archive.ListKind = "index" if tag is None else "tag"
+        path_of = archive.list_path_of(kind, tag)
+        numbered = archive.numbered_page_count(len(chosen), settings.page_size)
+        for number, part in archive.page_slices(len(chosen), settings.page_size):
+            shown = tuple(chosen[part])
+            links = archive.pager(path_of, number, numbered)
+            key = _key("list", settings_fp, templates_fp, tag, links, listed(shown))
+            yield _Job(key, jobs.ListPage(kind, tag, number, numbered, shown))
 
     yield feed_job(_feed_meta(settings, settings.title, "index.html", "", settings.language), entries)
     yield from list_jobs(entries, None)

@@ -256,6 +256,27 @@ def test_built_on_every_core_equals_built_in_one_process(
     assert parallel == cold_tree(make_project, sample)
 
 
+def test_new_entries_leave_full_numbered_list_pages_alone(make_project: MakeProject, sample: Path) -> None:
+    """Numbered list pages count from the oldest entries: publishing rewrites front pages, and a
+    numbered page only when it is new or its "newer" link moves to the new page."""
+    edit(sample / "publisher.toml", "feed_limit = 50", "feed_limit = 50\npage_size = 2")
+    run_build(sample)
+    first = tree(sample / "out")
+    assert {"page/1.html", "page/2.html"} <= first.keys() and "page/3.html" not in first
+
+    def add(name: str, title: str, day: str) -> set[str]:
+        (sample / "entries" / "2024" / name).write_text(
+            entry(title, day, tags=["Energie"], id=f"urn:uuid:{name}"), encoding="utf-8"
+        )
+        report = run_build(sample)
+        assert tree(sample / "out") == cold_tree(make_project, sample)
+        return {p for p in report.written if "page/" in p}
+
+    assert add("a.md", "Neu A", "2024-11-02") == set()  # 7 entries: the front page takes the new one
+    assert add("b.md", "Neu B", "2024-11-03") == {"page/3.html", "page/2.html", "tags/energie/page/1.html"}
+    assert tree(sample / "out")["page/1.html"] == first["page/1.html"]
+
+
 def test_files_of_deleted_entries_are_removed(sample: Path) -> None:
     run_build(sample)
     out = sample / "out"
