@@ -109,8 +109,9 @@ def _normalise_chunk(items: list[tuple[str, str]], site: SiteContext) -> list[tu
 
 def _refresh_cache(
     settings: Settings, cache: BuildCache, progress: Progress | None, pool: ProcessPoolExecutor | None
-) -> list[str]:
-    """Bring the cache up to date with entries/; return the relative paths of all entry files."""
+) -> dict[str, str]:
+    """Bring the cache up to date with entries/; return ``{relative path: SHA-256 of its bytes}``
+    of every entry file, in path order."""
     if not settings.entries_dir.is_dir():
         raise PublisherError(
             f"{settings.entries_dir}: the entries folder does not exist -> create it, or set entries_dir "
@@ -120,26 +121,50 @@ def _refresh_cache(
     known = cache.stats()
     stale: list[tuple[str, str]] = []
     touched: list[tuple[str, int, int]] = []
-    paths: list[str] = []
+    digests: dict[str, str] = {}
     for file in scan_entry_files(settings.entries_dir, settings.root):
         relative = file.relative
-        paths.append(relative)
         cached = known.get(relative)
         if cached and cached[0] == file.mtime_ns and cached[1] == file.size:
+            digests[relative] = cached[2]
             continue
         if cached and cached[1] == file.size and _file_digest(file.path) == cached[2]:
             touched.append((relative, _trusted_mtime(file.mtime_ns), file.size))
+            digests[relative] = cached[2]
             continue
         stale.append((file.path, relative))
-    cache.forget(set(known) - set(paths))
+        digests[relative] = ""  # known once it is normalised (keeps the path order)
+    cache.forget(set(known) - set(digests))
     cache.touch(touched)
     total = len(stale)
     if total:
         for done, rows in enumerate(_run_normalise(stale, site, pool), start=1):
             cache.store(rows)
+            for row in rows:
+                digests[str(row[0])] = str(row[3])
             if progress:
                 progress("normalise", min(done * CHUNK_SIZE, total), total)
-    return paths
+    return digests
+
+
+@dataclass(frozen=True, slots=True)
+class Inputs:
+    """The open cache, up to date with entries/, and the digest of every entry file (path order)."""
+
+    cache: BuildCache
+    digests: dict[str, str]
+
+
+def refresh(
+    settings: Settings, progress: Progress | None = None, pool: ProcessPoolExecutor | None = None
+) -> Inputs:
+    """Open the cache and normalise every entry file that is new or changed since it was cached."""
+    cache = BuildCache(settings.cache_dir, repr(site_context(settings)))
+    try:
+        return Inputs(cache, _refresh_cache(settings, cache, progress, pool))
+    except BaseException:
+        cache.close()
+        raise
 
 
 @contextmanager
@@ -198,6 +223,7 @@ def load_site(
     newest: int | None = None,
     exclude_ids: frozenset[str] = frozenset(),
     pool: ProcessPoolExecutor | None = None,
+    inputs: Inputs | None = None,
 ) -> Site:
     """Load and normalise every entry (using the cache), then check what spans entries.
 
@@ -205,15 +231,17 @@ def load_site(
     with problems): a digest of 20 entries need not unpickle 100,000. With ``newest`` too, only the
     newest that many of those (leaving out ``exclude_ids``) are loaded; the ids of the others, newest
     first, are in ``Site.unloaded``. Cross-entry checks (duplicate ids and slugs) still cover every
-    entry, from the cache's index.
+    entry, from the cache's index. ``inputs`` is the result of ``refresh`` if the caller ran it.
     """
-    cache = BuildCache(settings.cache_dir, repr(site_context(settings)))
-    if pool is None and published is None:
-        # A whole-site load on its own (check, entries): its own workers, for a cold cache.
-        with worker_pool() as own_pool:
-            paths = set(_refresh_cache(settings, cache, progress, own_pool))
-    else:
-        paths = set(_refresh_cache(settings, cache, progress, pool))
+    if inputs is None:
+        if pool is None and published is None:
+            # A whole-site load on its own (check, entries): its own workers, for a cold cache.
+            with worker_pool() as own_pool:
+                inputs = refresh(settings, progress, own_pool)
+        else:
+            inputs = refresh(settings, progress, pool)
+    cache = inputs.cache
+    paths = inputs.digests
     index = [row for row in cache.index() if row.path in paths]
     problems: list[Problem] = []
     slug_overrides = _resolve_slugs(settings, index, problems)
