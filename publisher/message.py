@@ -41,6 +41,7 @@ import hashlib
 import re
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 
 RECIPIENT = "%%RECIPIENT%%"
 GREETING = "%%GREETING%%"
@@ -79,26 +80,30 @@ class MessageSpec:
         return digest.hexdigest()
 
 
+# A chunk of a long encoded line: QP_LINE - 1 characters, one or two fewer when that would cut an "=XX"
+# escape, and only while more than QP_LINE - 1 characters are left (the rest is the last chunk).
+_QP_CHUNK = re.compile(
+    f"(?=.{{{QP_LINE}}})(?:.{{{QP_LINE - 2}}}(?==)|.{{{QP_LINE - 3}}}(?==)|.{{{QP_LINE - 1}}})", re.DOTALL
+)
+
+
 def _qp_chunks(segment: str) -> list[str]:
-    """Cut encoded text into chunks of at most QP_LINE - 1 characters, never inside an "=XX" escape."""
-    chunks: list[str] = []
-    start = 0
-    while len(segment) - start > QP_LINE - 1:
-        cut = start + QP_LINE - 1
-        if segment[cut - 1] == "=":
-            cut -= 1
-        elif segment[cut - 2] == "=":
-            cut -= 2
-        chunks.append(segment[start:cut])
-        start = cut
-    if start < len(segment):
-        chunks.append(segment[start:])
+    """Cut encoded text into chunks of at most QP_LINE - 1 characters, never inside an "=XX" escape.
+
+    The chunks match back to back from the start (each needs more than QP_LINE - 1 characters left),
+    so findall cuts the whole segment in C; what is left over is the last chunk.
+    """
+    chunks: list[str] = _QP_CHUNK.findall(segment)
+    done = sum(map(len, chunks))
+    if done < len(segment):
+        chunks.append(segment[done:])
     return chunks
 
 
 def _qp_pieces(encoded: str) -> list[str]:
-    """One encoded line as physical lines: every placeholder on a line of its own (soft breaks around it),
-    so that replacing it never makes a line too long for the text around it."""
+    """One encoded line as physical lines (without their soft-break "="): every placeholder on a line of
+    its own (soft breaks around it), so that replacing it never makes a line too long for the text
+    around it."""
     pieces: list[str] = []
     pos = 0
     for match in PLACEHOLDER.finditer(encoded):
@@ -106,51 +111,125 @@ def _qp_pieces(encoded: str) -> list[str]:
         pieces.append(match.group(0))
         pos = match.end()
     pieces += _qp_chunks(encoded[pos:])
-    if not pieces:
-        return [""]
-    return [piece + "=" for piece in pieces[:-1]] + [pieces[-1]]
+    return pieces or [""]
+
+
+# Bytes quoted-printable writes as they are; every other byte becomes "=XX" (RFC 2045, as binascii).
+_LITERAL = bytes(range(33, 127)).replace(b"=", b"") + b" \t\n"
+_ESCAPES = [b"=%02X" % byte for byte in range(256)]
+_LONE_DOT = re.compile(rb"\n\.(?=[\n\0]|\Z)")
+
+
+def qp_escape(data: bytes) -> str:
+    """``binascii.b2a_qp(data, istext=True)`` without its soft line breaks, in a few C passes.
+
+    binascii walks the data byte by byte. Without its soft breaks, what it writes is: every byte
+    outside ``_LITERAL`` escaped, and, depending on the neighbours, a space or tab before a line end or
+    at the very end, and a "." alone at the start of a line (it would end an SMTP DATA). A line start
+    is the start of the data or just after a "\n": a soft break never leaves binascii at column 0.
+    Those rules are applied here with replace; data with a "\r" (binascii treats "\r\n" as a line end)
+    goes to binascii itself.
+    """
+    if b"\r" in data:
+        return binascii.b2a_qp(data, istext=True).decode("ascii").replace("=\n", "")
+    special = data.translate(None, _LITERAL)  # the bytes to escape, with repeats
+    if special:
+        data = data.replace(b"=", b"=3D")  # first: the other escapes bring their own "="
+    if b" \n" in data:
+        data = data.replace(b" \n", b"=20\n")
+    if b"\t\n" in data:
+        data = data.replace(b"\t\n", b"=09\n")
+    if data.endswith((b" ", b"\t")):
+        data = data[:-1] + _ESCAPES[data[-1]]
+    if b"\n." in data:
+        data = _LONE_DOT.sub(b"\n=2E", data)
+    if data.startswith(b".") and data[1:2] in (b"", b"\n", b"\0"):
+        data = b"=2E" + data[1:]
+    for byte in set(special):
+        if byte != ord("="):
+            data = data.replace(bytes((byte,)), _ESCAPES[byte])
+    return data.decode("ascii")
 
 
 def qp_encode(text: str) -> str:
     """Quoted-printable (RFC 2045), lines <= 76 characters, placeholders never split across a soft break.
 
-    binascii does the escaping (in C); its soft line breaks are undone and redone here, because it
-    would cut through a placeholder.
+    The escaping is binascii's (see ``qp_escape``); the soft line breaks are made here, because
+    binascii's would cut through a placeholder. Lines that are short and hold no placeholder stay as
+    they are.
     """
-    data = text.replace("\r\n", "\n").encode("utf-8")
-    encoded = binascii.b2a_qp(data, istext=True).decode("ascii").replace("=\n", "")
-    return "\n".join(piece for line in encoded.split("\n") for piece in _qp_pieces(line))
+    lines = qp_escape(text.replace("\r\n", "\n").encode("utf-8")).split("\n")
+    for index, line in enumerate(lines):
+        if len(line) >= QP_LINE or "%%" in line:
+            lines[index] = "=\n".join(_qp_pieces(line))
+    return "\n".join(lines)
 
 
-def message_id(spec: MessageSpec) -> str:
-    return f"<{spec.date:%Y%m%d}.{spec.content_hash()[:24]}@{spec.domain}>"
+def message_id(spec: MessageSpec, content_hash: str | None = None) -> str:
+    """``<yyyymmdd.<content hash>@<domain>>``; pass ``content_hash`` when it is already known."""
+    content_hash = content_hash or spec.content_hash()
+    return f"<{spec.date:%Y%m%d}.{content_hash[:24]}@{spec.domain}>"
+
+
+# The headers that are the same in every digest, in their places among the others.
+_FIXED_HEADERS = {
+    "To": RECIPIENT,
+    "MIME-Version": "1.0",
+    "List-Unsubscribe": f"<{UNSUBSCRIBE_URL}>, <mailto:{UNSUBSCRIBE_MAILTO}>",
+    "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+}
+_HEADER_ORDER = (
+    "From",
+    "To",
+    "Subject",
+    "Date",
+    "Message-ID",
+    "MIME-Version",
+    "List-Unsubscribe",
+    "List-Unsubscribe-Post",
+    "Content-Type",
+)
+
+
+def _fold_headers(values: dict[str, object]) -> dict[str, bytes]:
+    """Each header as the email package's header registry parses, encodes and folds it."""
+    from email import policy
+    from email.message import EmailMessage
+
+    head = EmailMessage(policy=policy.default)
+    for name, value in values.items():
+        head[name] = value
+    return {name: policy.default.fold_binary(name, value) for name, value in head.items()}
+
+
+@lru_cache(maxsize=1)
+def _fixed_headers() -> dict[str, bytes]:
+    return _fold_headers(dict(_FIXED_HEADERS))
 
 
 def build_message(spec: MessageSpec) -> bytes:
     """The message as bytes (see the module docstring for the exact shape).
 
-    The email package's header registry encodes and folds the headers; the two quoted-printable bodies
-    are joined with the boundary directly, which is what the email generator would write, minus its
-    line-by-line copying of ~100 KB of HTML.
+    The email package's header registry encodes and folds the headers (the fixed ones once per
+    process); the two quoted-printable bodies are joined with the boundary directly, which is what the
+    email generator would write, minus its line-by-line copying of ~100 KB of HTML.
     """
-    from email import policy
     from email.headerregistry import Address
-    from email.message import EmailMessage
     from email.utils import format_datetime
 
-    boundary = f"=_publisher_{spec.content_hash()[:32]}"
-    head = EmailMessage(policy=policy.default)
-    head["From"] = Address(display_name=spec.from_name, addr_spec=spec.from_address)
-    head["To"] = RECIPIENT
-    head["Subject"] = spec.subject
-    head["Date"] = format_datetime(spec.date)
-    head["Message-ID"] = message_id(spec)
-    head["MIME-Version"] = "1.0"
-    head["List-Unsubscribe"] = f"<{UNSUBSCRIBE_URL}>, <mailto:{UNSUBSCRIBE_MAILTO}>"
-    head["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
-    # "=_" cannot occur in a quoted-printable body ("=" is always "=3D" there), so the boundary is safe.
-    head["Content-Type"] = f'multipart/alternative; boundary="{boundary}"'
-    out = [policy.default.fold_binary(name, value) for name, value in head.items()]
+    content_hash = spec.content_hash()  # hashes both bodies: once
+    boundary = f"=_publisher_{content_hash[:32]}"
+    headers = _fixed_headers() | _fold_headers(
+        {
+            "From": Address(display_name=spec.from_name, addr_spec=spec.from_address),
+            "Subject": spec.subject,
+            "Date": format_datetime(spec.date),
+            "Message-ID": message_id(spec, content_hash),
+            # "=_" cannot occur in a quoted-printable body ("=" is always "=3D" there): a safe boundary.
+            "Content-Type": f'multipart/alternative; boundary="{boundary}"',
+        }
+    )
+    out = [headers[name] for name in _HEADER_ORDER]
     for subtype, body in (("plain", spec.text), ("html", spec.html)):
         out.append(
             f'\n--{boundary}\nContent-Type: text/{subtype}; charset="utf-8"\n'

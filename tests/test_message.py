@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import binascii
 import email
 import email.policy
 import quopri
@@ -26,6 +27,7 @@ from publisher.message import (
     build_message,
     personalise,
     qp_encode,
+    qp_escape,
 )
 from publisher.state import DigestState
 from tests.digest_fixtures import BERLIN, NOW, make_entry, make_project, photo
@@ -173,3 +175,44 @@ def test_qp_encode_round_trips_with_short_lines_and_whole_placeholders(text: str
         assert not line.endswith((" ", "\t"))
     for placeholder in (RECIPIENT, GREETING, UNSUBSCRIBE_URL, UNSUBSCRIBE_MAILTO):
         assert encoded.count(placeholder) == text.count(placeholder)
+
+
+# Text that exercises every context rule of quoted-printable: line ends after spaces and tabs, lone
+# dots, control characters, CR (alone and before LF), "=", non-ASCII, long lines, placeholders.
+QP_PIECES = st.sampled_from(
+    [*PLACEHOLDERS, " ", "\t", "=", "\n", "\r", "\r\n", ".", "\n.", ".\n", "\x00", "\x7f", "\x0b", "ä", "€",
+     "%%", "a", "x" * 70, "é" * 30, "=" * 25]
+)  # fmt: skip
+QP_TEXT = st.lists(st.one_of(QP_PIECES, st.text(max_size=40)), max_size=40).map("".join)
+
+
+def _qp_reference(text: str) -> str:
+    """qp_encode as first written: binascii's lines joined, then cut again chunk by chunk."""
+    encoded = binascii.b2a_qp(text.replace("\r\n", "\n").encode("utf-8"), istext=True).decode("ascii")
+    lines = []
+    for line in encoded.replace("=\n", "").split("\n"):
+        pieces: list[str] = []
+        segments = re.split(f"({'|'.join(map(re.escape, PLACEHOLDERS))})", line)
+        for number, segment in enumerate(segments):
+            if number % 2:  # a placeholder
+                pieces.append(segment)
+                continue
+            while len(segment) > 75:
+                cut = 75 - (1 if segment[74] == "=" else 2 if segment[73] == "=" else 0)
+                pieces.append(segment[:cut])
+                segment = segment[cut:]
+            if segment:
+                pieces.append(segment)
+        lines.append("=\n".join(pieces))
+    return "\n".join(lines)
+
+
+@given(QP_TEXT)
+def test_qp_escape_writes_what_binascii_writes(text: str) -> None:
+    data = text.encode("utf-8", "surrogatepass")
+    assert qp_escape(data) == binascii.b2a_qp(data, istext=True).decode("ascii").replace("=\n", "")
+
+
+@given(QP_TEXT.filter(lambda text: not any("\ud800" <= c <= "\udfff" for c in text)))
+def test_qp_encode_is_byte_identical_to_the_straightforward_encoder(text: str) -> None:
+    assert qp_encode(text) == _qp_reference(text)
