@@ -6,54 +6,66 @@ import logging
 import os
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
-from typing import Any
-
-import frontmatter
-import yaml
+from typing import TYPE_CHECKING, Any
 
 from publisher.errors import Problem
+
+if TYPE_CHECKING:
+    import yaml
 
 logger = logging.getLogger(__name__)
 
 ENTRY_SUFFIX = ".md"
 _TOP_LEVEL_KEY = re.compile(r"^([A-Za-z0-9_][\w-]*)\s*:")
-_HANDLER = frontmatter.YAMLHandler()
 
 
-# libyaml's C scanner when PyYAML has it: the pure-Python one took 60 % of normalising an entry.
-_SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+@dataclass(frozen=True, slots=True)
+class _Yaml:
+    module: Any  # yaml
+    handler: Any  # frontmatter.YAMLHandler
+    loader: type
 
 
-class _EntryLoader(_SafeLoader):  # type: ignore[misc, valid-type]
-    """SafeLoader that keeps an impossible date such as 2024-02-30 as text, so that normalise
-    reports it at its field and line instead of the YAML library raising a bare ValueError, and
-    that refuses a key given twice (YAML would silently keep the last one)."""
+@lru_cache(maxsize=1)
+def _yaml() -> _Yaml:
+    """PyYAML, python-frontmatter and the entry loader, on first use: commands that only scan the
+    entry files (a digest from a warm cache) never import them."""
+    import frontmatter
+    import yaml
 
-    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[object, object]:
-        seen: dict[object, int] = {}
-        for key_node, _ in node.value:
-            key = self.construct_object(key_node, deep=True)
-            if isinstance(key, str | int | float | bool) and key in seen:
-                raise yaml.constructor.ConstructorError(
-                    None,
-                    None,
-                    f"the key {key!r} is given twice (first on line {seen[key]}); only one can count",
-                    key_node.start_mark,
-                )
-            if isinstance(key, str | int | float | bool):
-                seen[key] = key_node.start_mark.line + 1
-        return super().construct_mapping(node, deep=deep)
+    # libyaml's C scanner when PyYAML has it: the pure-Python one took 60 % of normalising an entry.
+    safe_loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
+    class _EntryLoader(safe_loader):  # type: ignore[misc, valid-type]
+        """SafeLoader that keeps an impossible date such as 2024-02-30 as text, so that normalise
+        reports it at its field and line instead of the YAML library raising a bare ValueError, and
+        that refuses a key given twice (YAML would silently keep the last one)."""
 
-def _timestamp(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> object:
-    try:
-        return yaml.constructor.SafeConstructor.construct_yaml_timestamp(loader, node)
-    except ValueError:
-        return loader.construct_scalar(node)
+        def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[object, object]:
+            seen: dict[object, int] = {}
+            for key_node, _ in node.value:
+                key = self.construct_object(key_node, deep=True)
+                if isinstance(key, str | int | float | bool) and key in seen:
+                    raise yaml.constructor.ConstructorError(
+                        None,
+                        None,
+                        f"the key {key!r} is given twice (first on line {seen[key]}); only one can count",
+                        key_node.start_mark,
+                    )
+                if isinstance(key, str | int | float | bool):
+                    seen[key] = key_node.start_mark.line + 1
+            return super().construct_mapping(node, deep=deep)
 
+    def _timestamp(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> object:
+        try:
+            return yaml.constructor.SafeConstructor.construct_yaml_timestamp(loader, node)
+        except ValueError:
+            return loader.construct_scalar(node)
 
-_EntryLoader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp)
+    _EntryLoader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp)
+    return _Yaml(yaml, frontmatter.YAMLHandler(), _EntryLoader)
 
 
 @dataclass(frozen=True, slots=True)
@@ -187,9 +199,10 @@ def parse_entry(data: bytes, path: str) -> tuple[SourceEntry | None, list[Proble
                 hint="start with a line ---, then title: … and date: …, then --- and the text",
             )
         ]
-    opening = _HANDLER.FM_BOUNDARY.match(text)
+    parsing = _yaml()
+    opening = parsing.handler.FM_BOUNDARY.match(text)
     try:
-        front, body = _HANDLER.split(text)
+        front, body = parsing.handler.split(text)
     except ValueError:
         return None, [
             Problem(
@@ -201,8 +214,8 @@ def parse_entry(data: bytes, path: str) -> tuple[SourceEntry | None, list[Proble
         ]
     offset = text.count("\n", 0, opening.end()) if opening else 1  # lines before the YAML text
     try:
-        metadata = _HANDLER.load(front, Loader=_EntryLoader)
-    except yaml.YAMLError as exc:
+        metadata = parsing.handler.load(front, Loader=parsing.loader)
+    except parsing.module.YAMLError as exc:
         return None, [_yaml_problem(exc, path, offset)]
     if metadata is None:
         metadata = {}
@@ -254,7 +267,8 @@ def _key_problem(key: object, path: str, field_lines: dict[str, int]) -> Problem
 
 
 def _scalar(raw: str) -> object:
+    parsing = _yaml()
     try:
-        return yaml.load(raw, Loader=_EntryLoader)
-    except yaml.YAMLError:
+        return parsing.module.load(raw, Loader=parsing.loader)
+    except parsing.module.YAMLError:
         return raw

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import mimetypes
 import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
@@ -223,7 +222,7 @@ def _image(fields: _Fields, value: Any, site: SiteContext, page_url: str) -> Ima
         credit=fields.text("image.credit", value.get("credit")),
         width=dimensions["width"],
         height=dimensions["height"],
-        mime_type=mimetypes.guess_type(urlsplit(absolute).path)[0] or "",
+        mime_type=_guess_type(urlsplit(absolute).path) or "",
     )
 
 
@@ -352,3 +351,9 @@ def removal_warnings(entry: Entry) -> list[Problem]:
         warning(entry.source_path, f"removed {r.text[:80]!r}: {r.reason}", field="body")
         for r in entry.removed
     ]
+
+
+def _guess_type(path: str) -> str | None:
+    import mimetypes  # reads the system's MIME tables on first use: not needed to load a cached site
+
+    return mimetypes.guess_type(path)[0]

@@ -3,19 +3,15 @@ and report what was removed so that nothing disappears silently."""
 
 from __future__ import annotations
 
-import ctypes
-import ctypes.util
 import re
 from dataclasses import dataclass
 from functools import lru_cache
 from html import unescape
 from html.parser import HTMLParser
+from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 import nh3
-from cmarkgfm import _cmark
-from cmarkgfm import cmark as _cm
-from cmarkgfm.cmark import Options
 
 from publisher.model import Removal
 
@@ -81,48 +77,79 @@ def render_markdown(text: str) -> str:
     releases the syntax tree nor the rendered string (about 37 KB per 5 KB entry), which made a
     100,000-entry build grow to 1.4 GB per worker. The frees use cmark's own exported C API.
     """
-    parser = _cm.parser_new(options=_OPTIONS)
+    cmark = _cmark()
+    _cm, options = cmark.api, cmark.options
+    parser = _cm.parser_new(options=options)
     try:
-        for extension in _extensions():
+        for extension in cmark.extensions:
             _cm.parser_attach_syntax_extension(parser, extension)
         _cm.parser_feed(parser, text)
         root = _cm.parser_finish(parser)
         try:
-            raw = _cmark.lib.cmark_render_html(root, _OPTIONS, _cm.parser_get_syntax_extensions(parser))
+            raw = cmark.lib.cmark_render_html(root, options, _cm.parser_get_syntax_extensions(parser))
             try:
-                return _cmark.ffi.string(raw).decode("utf-8")
+                return cmark.ffi.string(raw).decode("utf-8")
             finally:
-                _free(raw)
+                cmark.free(cmark.address(raw))
         finally:
-            _node_free(root)
+            cmark.node_free(cmark.address(root))
     finally:
         _cm.parser_free(parser)
 
 
-_OPTIONS = Options.CMARK_OPT_UNSAFE
-_LIBCMARK = ctypes.CDLL(_cmark.__file__)
-_LIBCMARK.cmark_node_free.argtypes = [ctypes.c_void_p]
-_LIBC = ctypes.CDLL(ctypes.util.find_library("c"))
-_LIBC.free.argtypes = [ctypes.c_void_p]
+@dataclass(frozen=True, slots=True)
+class _Cmark:
+    """cmarkgfm's cffi module and wrapper, the extensions, and the two C frees (see render_markdown)."""
 
+    api: Any  # cmarkgfm.cmark
+    lib: Any
+    ffi: Any
+    options: int
+    extensions: tuple[object, ...]
+    node_free: Any  # cmark_node_free(cmark_node *)
+    free: Any  # the C library's free(void *)
 
-def _address(pointer: object) -> int:
-    return int(_cmark.ffi.cast("uintptr_t", pointer))
-
-
-def _node_free(root: object) -> None:
-    _LIBCMARK.cmark_node_free(_address(root))
-
-
-def _free(raw: object) -> None:
-    # cmark renders with its default allocator, which is libc's calloc/realloc/free.
-    _LIBC.free(_address(raw))
+    def address(self, pointer: object) -> int:
+        return int(self.ffi.cast("uintptr_t", pointer))
 
 
 @lru_cache(maxsize=1)
-def _extensions() -> tuple[object, ...]:
-    _cm.core_extensions_ensure_registered()
-    return tuple(_cm.find_syntax_extension(name) for name in MARKDOWN_EXTENSIONS)
+def _cmark() -> _Cmark:
+    """Loaded on first use: importing this module (the digest does, for ``shorten``) needs no cmark."""
+    import ctypes
+
+    from cmarkgfm import _cmark as native
+    from cmarkgfm import cmark
+
+    libcmark = ctypes.CDLL(native.__file__)
+    libcmark.cmark_node_free.argtypes = [ctypes.c_void_p]
+    cmark.core_extensions_ensure_registered()
+    return _Cmark(
+        api=cmark,
+        lib=native.lib,
+        ffi=native.ffi,
+        options=cmark.Options.CMARK_OPT_UNSAFE,
+        extensions=tuple(cmark.find_syntax_extension(name) for name in MARKDOWN_EXTENSIONS),
+        node_free=libcmark.cmark_node_free,
+        free=_c_free(),
+    )
+
+
+def _c_free() -> Any:
+    """``free`` as cmark's own calls to it resolve: from the process's global symbols (libc's, or a
+    preloaded allocator's), so no library search. ``ctypes.util.find_library("c")`` ran
+    ``/sbin/ldconfig -p`` in a subprocess on every start (6-8 ms)."""
+    import ctypes
+
+    try:
+        free = ctypes.CDLL(None).free
+    except (OSError, AttributeError):  # no dlopen(NULL) (Windows): look for the C library by name
+        import ctypes.util
+
+        free = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6").free
+    free.argtypes = [ctypes.c_void_p]
+    free.restype = None
+    return free
 
 
 class _RemovalFinder(HTMLParser):

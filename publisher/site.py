@@ -11,11 +11,11 @@ import pickle
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterator
-from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from publisher.cache import BuildCache, IndexRow
 from publisher.config import Settings
@@ -24,6 +24,9 @@ from publisher.loaders import ASSET_SUFFIXES, EntryFile, parse_entry, scan_asset
 from publisher.model import Entry, newest_first
 from publisher.normalise import Normalised, SiteContext, normalise, removal_warnings
 from publisher.slugs import unique_slug
+
+if TYPE_CHECKING:
+    from concurrent.futures import ProcessPoolExecutor
 
 logger = logging.getLogger(__name__)
 
@@ -200,6 +203,8 @@ def worker_pool() -> Iterator[ProcessPoolExecutor | None]:
     if cores < 2:
         yield None
         return
+    from concurrent.futures import ProcessPoolExecutor  # multiprocessing: only for a whole-site load
+
     with ProcessPoolExecutor(max_workers=cores) as pool:
         pool.submit(int).result()  # starts every worker now
         yield pool

@@ -6,8 +6,6 @@ from collections.abc import Iterable
 from collections.abc import Set as AbstractSet
 from functools import lru_cache
 
-from slugify import slugify as _slugify
-
 GERMAN = [
     ["Ä", "Ae"],
     ["Ö", "Oe"],
@@ -26,6 +24,8 @@ MAX_LENGTH = 80
 @lru_cache(maxsize=65536)
 def slugify(text: str, lang: str = "de") -> str:
     """``'Rückblick auf Europäische Konferenz'`` -> ``'rueckblick-auf-europaeische-konferenz'``."""
+    from slugify import slugify as _slugify  # on first use: a digest from a warm cache makes no slugs
+
     replacements = GERMAN if lang == "de" else ENGLISH
     slug = _slugify(text, replacements=replacements, max_length=MAX_LENGTH, word_boundary=True)
     return slug or "entry"

@@ -212,3 +212,28 @@ def test_the_digest_process_stays_light(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     assert ": 20 entries (" in result.stdout
     assert result.stdout.splitlines()[-1] == "[]"
+
+
+# Only needed to read and normalise entry files; a digest from a warm cache never does.
+PARSING_MODULES = ("yaml", "frontmatter", "slugify", "cmarkgfm", "ctypes", "mimetypes", "multiprocessing")
+
+
+def test_a_digest_from_a_warm_cache_imports_no_entry_parsers(tmp_path: Path) -> None:
+    """The second run finds every entry in the content cache: YAML, Markdown, slugs, the C library
+    (``ctypes``, whose library search ran ``ldconfig``) and worker processes stay unimported."""
+    make_cli_project(tmp_path, 20)
+    code = (
+        "import sys\nfrom publisher.cli import cli\n"
+        f"cli(['-C', {str(tmp_path)!r}, 'digest', '--now', {NOW.isoformat()!r}], standalone_mode=False)\n"
+        f"print(sorted(m for m in {PARSING_MODULES!r} if m in sys.modules))\n"
+    )
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    runs = [
+        subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=False)
+        for _ in range(2)
+    ]
+    for result in runs:
+        assert result.returncode == 0, result.stderr
+        assert ": 20 entries (" in result.stdout
+    assert runs[0].stdout.splitlines()[-1] != "[]"  # the cold run parsed the entry files
+    assert runs[1].stdout.splitlines()[-1] == "[]"
