@@ -236,7 +236,8 @@ def _warnings(settings: Settings, selection: Selection, html_size: int, html_pat
 def render_digest(
     settings: Settings, selection: Selection, now: datetime, env: Environment | None = None
 ) -> RenderedDigest:
-    """Render every file of the digest; pure apart from reading templates. Raises PublisherError."""
+    """Render every file of the digest; pure apart from reading templates (and keeping them compiled
+    in the project's cache folder, see ``make_environment``). Raises PublisherError."""
     from publisher.digest_context import build_context
     from publisher.emailhtml import render_email_html, render_template
     from publisher.message import GREETING, PLACEHOLDERS, UNSUBSCRIBE_URL, MessageSpec, build_message

@@ -12,6 +12,7 @@ from babel.dates import format_datetime as babel_format_datetime
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined
 
 from publisher.config import Settings
+from publisher.templatecache import TemplateCache
 from publisher.wordwrap import wordwrap
 
 ESCAPED_SUFFIXES = (".html", ".htm", ".xml", ".mjml")
@@ -135,7 +136,9 @@ def _autoescape(name: str | None) -> bool:
 
 
 @lru_cache(maxsize=8)
-def _environment(templates_dir: Path, defaults_dir: Path, _listing: tuple[object, ...]) -> Environment:
+def _environment(
+    templates_dir: Path, defaults_dir: Path, _listing: tuple[object, ...], cache_dir: Path | None = None
+) -> Environment:
     search = [FileSystemLoader(str(templates_dir))]
     if defaults_dir.resolve() != templates_dir.resolve():
         search.append(FileSystemLoader(str(defaults_dir)))
@@ -147,6 +150,7 @@ def _environment(templates_dir: Path, defaults_dir: Path, _listing: tuple[object
         trim_blocks=True,
         lstrip_blocks=True,
         auto_reload=False,
+        bytecode_cache=TemplateCache(cache_dir) if cache_dir is not None else None,
     )
     env.filters["format_date"] = format_date
     env.filters["format_datetime"] = format_datetime
@@ -157,8 +161,13 @@ def _environment(templates_dir: Path, defaults_dir: Path, _listing: tuple[object
 
 
 def make_environment(settings: Settings) -> Environment:
-    """The Jinja environment for a project. ``templates_dir`` wins over the bundled defaults."""
-    return _environment(settings.templates_dir, default_templates_dir(), _listing(settings.templates_dir))
+    """The Jinja environment for a project. ``templates_dir`` wins over the bundled defaults.
+
+    Compiled templates are kept in the project's cache folder (``.publisher/cache/templates-*``):
+    compiling the digest's five templates took longer than rendering them.
+    """
+    templates = settings.templates_dir
+    return _environment(templates, default_templates_dir(), _listing(templates), settings.cache_dir)
 
 
 def _listing(folder: Path) -> tuple[tuple[str, int, int], ...]:
