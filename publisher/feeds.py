@@ -6,6 +6,7 @@ import json
 from collections.abc import Iterable
 from datetime import UTC, datetime
 
+from feedgen.ext.base import BaseEntryExtension, BaseExtension
 from feedgen.feed import FeedEntry, FeedGenerator
 from lxml import etree
 
@@ -20,7 +21,6 @@ FEED_TYPES = {
 }
 # An empty feed has no newest entry; a fixed time keeps its bytes stable.
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-_ATOM = "{http://www.w3.org/2005/Atom}"
 GENERATOR = ("publisher", "https://pypi.org/project/publisher/", __version__)
 
 
@@ -39,6 +39,8 @@ def _generator(feed: Feed, self_kind: str) -> FeedGenerator:
     fg = FeedGenerator()
     fg.load_extension("dc", atom=False, rss=True)
     fg.load_extension("media", atom=True, rss=True)
+    if self_kind == "atom":
+        fg.register_extension(_LINKS, BaseExtension, _AtomLinks, atom=True, rss=False)
     fg.id(meta.feed_id)
     fg.title(meta.title)
     fg.subtitle(meta.description or meta.title)  # RSS requires a description
@@ -69,8 +71,11 @@ def _add_entry(fe: FeedEntry, entry: Entry, kind: str) -> None:
     fe.id(entry.id)
     fe.guid(entry.id, permalink=False)
     fe.title(entry.title)
-    for link in _entry_links(entry):
+    links = _entry_links(entry)
+    for link in links:
         fe.link(**link)
+    if kind == "atom":
+        getattr(fe, _LINKS).links = links
     fe.published(entry.published)
     fe.updated(entry.updated)
     for author in entry.authors:
@@ -112,22 +117,30 @@ def render_rss(feed: Feed) -> bytes:
 
 
 def render_atom(feed: Feed) -> bytes:
-    return _restore_entry_links(_generator(feed, "atom").atom_str(pretty=True), feed)
+    return _generator(feed, "atom").atom_str(pretty=True)
 
 
-def _restore_entry_links(data: bytes, feed: Feed) -> bytes:
-    """Put back the rel and type of each entry's links.
+_LINKS = "publisher_links"  # the attribute name feedgen gives the extension on each entry
+
+
+class _AtomLinks(BaseEntryExtension):
+    """Puts back the rel and type of each entry's links on feedgen's own tree, before it is serialised.
 
     feedgen 1.0.0 drops them (``entry.py`` rebinds ``link`` to the new element before reading
     ``rel``), so the source and the image looked like further alternate links: invalid Atom, and
-    feedparser took the last one as the entry's link.
+    feedparser took the last one as the entry's link. feedgen calls ``extend_atom`` with each
+    finished ``<entry>`` element; its children are not namespaced (the Atom namespace is only
+    declared on ``<feed>``).
     """
-    root = etree.fromstring(data)
-    for element, entry in zip(root.iterchildren(f"{_ATOM}entry"), feed.entries, strict=True):
-        for link, wanted in zip(element.iterchildren(f"{_ATOM}link"), _entry_links(entry), strict=True):
+
+    def __init__(self) -> None:
+        self.links: list[dict[str, str]] = []
+
+    def extend_atom(self, entry: etree._Element) -> etree._Element:
+        for link, wanted in zip(entry.iterchildren("link"), self.links, strict=True):
             link.set("rel", wanted["rel"])
             link.set("type", wanted["type"])
-    return etree.tostring(root, pretty_print=True, xml_declaration=True, encoding="UTF-8")
+        return entry
 
 
 def _json_item(entry: Entry) -> dict[str, object]:
