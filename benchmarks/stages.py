@@ -8,8 +8,9 @@ Run from the repository root:
 Stages: markdown (cmark-gfm only), sanitise (sanitise_html only), normalise (the whole of it,
 markdown and sanitise included), feeds (RSS, Atom and JSON of sets of 50), lists (index pages of
 20 entries), entries (entry pages). Each stage runs ``--repeat`` times, with publisher's memoised
-functions cleared before each run (a build sees each entry once); the fastest run is shown, since on
-a shared machine the others mostly measure the neighbours. Prints numbers only.
+functions cleared before each run (a build sees each entry once). Times are CPU time of this
+process, and the fastest run is shown: on a shared machine the others mostly measure the neighbours.
+Prints numbers only.
 """
 
 from __future__ import annotations
@@ -42,9 +43,9 @@ def _best(repeat: int, run: Callable[[], int]) -> tuple[float, int]:
     items = 0
     for _ in range(repeat):
         _clear_caches()
-        start = time.perf_counter()
+        start = time.process_time()
         items = run()
-        best = min(best, time.perf_counter() - start)
+        best = min(best, time.process_time() - start)
     return best, items
 
 
