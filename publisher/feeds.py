@@ -37,7 +37,8 @@ def _generator(feed: Feed, self_kind: str) -> FeedGenerator:
     """A FeedGenerator with every feed-level field set, including the deterministic updated time."""
     meta = feed.meta
     fg = FeedGenerator()
-    fg.load_extension("dc", atom=False, rss=True)
+    if self_kind == "rss":
+        fg.load_extension("dc", atom=False, rss=True)
     fg.load_extension("media", atom=True, rss=True)
     if self_kind == "atom":
         fg.register_extension(_LINKS, BaseExtension, _AtomLinks, atom=True, rss=False)
@@ -71,21 +72,21 @@ def _add_entry(fe: FeedEntry, entry: Entry, kind: str) -> None:
     fe.id(entry.id)
     fe.guid(entry.id, permalink=False)
     fe.title(entry.title)
+    # One call per kind of field with a list: feedgen re-checks every item on each call.
     links = _entry_links(entry)
-    for link in links:
-        fe.link(**link)
+    fe.link(links)
     if kind == "atom":
         getattr(fe, _LINKS).links = links
     fe.published(entry.published)
     fe.updated(entry.updated)
-    for author in entry.authors:
+    if entry.authors:
         # RSS gets dc:creator only: <author> as well would state the same twice (a W3C validator warning).
         if kind == "rss":
-            fe.dc.dc_creator(author.name)
+            fe.dc.dc_creator([author.name for author in entry.authors])
         else:
-            fe.author(_author_dict(author))
-    for tag in entry.tags:
-        fe.category(term=tag.name, label=tag.name)
+            fe.author([_author_dict(author) for author in entry.authors])
+    if entry.tags:
+        fe.category([{"term": tag.name, "label": tag.name} for tag in entry.tags])
     if entry.summary:
         fe.summary(entry.summary)
     # RSS carries the HTML in content:encoded as CDATA; Atom as escaped text of type "html".
