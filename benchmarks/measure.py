@@ -8,8 +8,8 @@ import statistics
 import subprocess
 import threading
 import time
-from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, field
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -166,6 +166,19 @@ def run(command: Sequence[str], cwd: Path, env: dict[str, str], log: Path) -> Sa
         tree_rss_mb=sampler.peak_rss / 2**20,
         tree_pss_mb=sampler.peak_pss / 2**20,
         returncode=proc.returncode,
+    )
+
+
+def per_call(process: Sample, result: Mapping[str, Any]) -> Sample:
+    """A row's sample for a command that times calls inside itself and reports them as JSON.
+
+    ``result`` has ``mean_s``, ``cpu_s`` and ``sys_s`` per call; the memory is the whole process's.
+    """
+    return replace(
+        process,
+        seconds=float(result["mean_s"]),
+        cpu_seconds=float(result["cpu_s"]),
+        system_seconds=float(result["sys_s"]),
     )
 
 

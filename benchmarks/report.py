@@ -16,6 +16,9 @@ from measure import Row, Sample
 
 JUDGED_FROM = 10_000  # below this size, process start-up dominates: ratios are shown as "info"
 GB = 1024.0
+DIGEST_PROCESS = 0.5  # s: the whole `publisher digest` process
+DIGEST_RENDER = 0.010  # s: publisher's digest render inside the process
+NODE_MJML_FACTOR = 10.0  # node MJML's command line / the `publisher digest` process
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,15 +51,22 @@ def targets(sizes: Mapping[int, Mapping[str, Row]]) -> list[Target]:
     """The issue's targets, computed from medians of rows measured in this one run."""
     found: list[Target] = []
 
-    def ratio(size: int, name: str, top: str, bottom: str, limit: float, upper: bool = True) -> None:
+    def ratio(
+        size: int, name: str, top: str, bottom: str, limit: float, upper: bool = True, always: bool = False
+    ) -> None:
         rows = sizes[size]
         a, b = rows.get(top), rows.get(bottom)
         if a is None or b is None:
             return
         value = a.median / b.median if _ok(a) and _ok(b) and b.median else None  # type: ignore[operator]
-        found.append(
-            Target(name, size, value, limit, "x", upper, _judge(value, limit, upper, size >= JUDGED_FROM))
-        )
+        judged = always or size >= JUDGED_FROM
+        found.append(Target(name, size, value, limit, "x", upper, _judge(value, limit, upper, judged)))
+
+    def most(size: int, name: str, row_name: str, limit: float) -> None:
+        row = sizes[size].get(row_name)
+        if row is not None:
+            value = row.median if _ok(row) else None
+            found.append(Target(name, size, value, limit, "s", True, _judge(value, limit, True, True)))
 
     for size in sorted(sizes):
         ratio(size, "cold build / floor", "cold", "floor", 1.0)
@@ -72,14 +82,12 @@ def targets(sizes: Mapping[int, Mapping[str, Row]]) -> list[Target]:
                 found.append(
                     Target(f"{name}: output = cold build", size, float(same), 1.0, "same", False, result)
                 )
-        digest = sizes[size].get("digest")
-        if digest is not None:
-            value = digest.median if _ok(digest) else None
-            found.append(
-                Target(
-                    "digest process (newest 20)", size, value, 0.5, "s", True, _judge(value, 0.5, True, True)
-                )
-            )
+        # The digest holds the newest 20 entries at every size: its targets are judged at every size.
+        most(size, "digest process (newest 20)", "digest", DIGEST_PROCESS)
+        most(size, "digest render in process", "render", DIGEST_RENDER)
+        ratio(
+            size, "node MJML process / digest process", "mjml-node", "digest", NODE_MJML_FACTOR, False, True
+        )
     if 10_000 in sizes and 100_000 in sizes:
         a, b = sizes[100_000].get("cold"), sizes[10_000].get("cold")
         value = a.median / b.median if _ok(a) and _ok(b) else None  # type: ignore[union-attr,operator]
@@ -99,9 +107,14 @@ def targets(sizes: Mapping[int, Mapping[str, Row]]) -> list[Target]:
     return found
 
 
-def _seconds(value: float | None) -> str:
+def format_seconds(value: float | None) -> str:
+    """``1.43 ms``, ``12.3 ms``, ``456 ms``, ``7.89 s``: enough digits for per-render rows too."""
     if value is None:
         return "-"
+    if value < 0.01:
+        return f"{value * 1000:.2f} ms"
+    if value < 0.1:
+        return f"{value * 1000:.1f} ms"
     return f"{value * 1000:.0f} ms" if value < 1 else f"{value:.2f} s"
 
 
@@ -115,7 +128,7 @@ def _value(target: Target) -> str:
     if target.unit == "same":
         return "identical" if target.value else "differs"
     if target.unit == "s":
-        return _seconds(target.value)
+        return format_seconds(target.value)
     if target.unit == "MB":
         return _mb(target.value)
     return f"{target.value:.2f}x" if target.value < 100 else f"{target.value:.0f}x"
@@ -125,7 +138,7 @@ def _limit(target: Target) -> str:
     sign = "<=" if target.upper else ">="
     if target.unit == "same":
         return "identical"
-    shown = {"s": _seconds, "MB": _mb}.get(target.unit, lambda v: f"{v:.2f}x")
+    shown = {"s": format_seconds, "MB": _mb}.get(target.unit, lambda v: f"{v:.2f}x")
     return f"{sign} {shown(target.limit)}"
 
 
@@ -159,7 +172,7 @@ def table(
             tree = max(s.tree_pss_mb for s in row.samples)
             rss = max(s.max_rss_mb for s in row.samples)
             times = (row.median, min(row.times), max(row.times), middle.cpu_seconds, middle.system_seconds)
-            cells = (size_text, row.label, *map(_seconds, times), _mb(rss), _mb(tree) if tree else "-")
+            cells = (size_text, row.label, *map(format_seconds, times), _mb(rss), _mb(tree) if tree else "-")
         else:
             cells = (size_text, row.label, "-", "-", "-", "-", "-", "-", "-")
         status = row.status + (f" ({row.note})" if row.note else "")

@@ -32,7 +32,7 @@ from measure import Row
 
 BENCH = Path(__file__).resolve().parent
 REPO = BENCH.parent
-MEASUREMENTS = ("floor", "cold", "noop", "edit", "add", "digest", "import", "pelican")
+MEASUREMENTS = ("floor", "cold", "noop", "edit", "add", "digest", "render", "mjml", "import", "pelican")
 LABELS = {
     "floor": "floor ({renderer}, feedgen, 2 feeds)",
     "cold": "publisher build, cold",
@@ -40,6 +40,10 @@ LABELS = {
     "edit": "rebuild, newest entry edited",
     "add": "rebuild, one entry added",
     "digest": "publisher digest, newest 20",
+    "render": "digest render in process, per call",
+    "mjml-python": "mjml-python {mjml_python}, per render",
+    "mjml-node": "node MJML{node_mjml} CLI, whole process",
+    "mjml-node-render": "node MJML{node_mjml}, per render in node",
     "import": "publisher import, {raw:,} raw texts",
     "pelican": "Pelican {pelican}, full + tag feeds",
 }
@@ -61,6 +65,7 @@ class Bench:
         self.load: dict[str, list[float]] = {}
         self.only = set(args.only)
         self.pelican_python = None if args.skip_pelican else find_pelican(args.pelican_python)
+        self.node_mjml = None if args.skip_node_mjml else find_node_mjml(args.node_mjml)
         self.available: dict[str, bool] = {}
         self.trash: Path = self.work / "trash"
 
@@ -89,8 +94,13 @@ class Bench:
         return probe.stdout.strip() or "publisher (version unknown)"
 
     def label(self, name: str) -> str:
+        node_mjml = node_mjml_version(self.args.node_mjml)
         return LABELS[name].format(
-            renderer=self.args.floor_renderer, raw=self.args.raw, pelican=pelican_version(self.pelican_python)
+            renderer=self.args.floor_renderer,
+            raw=self.args.raw,
+            pelican=pelican_version(self.pelican_python),
+            mjml_python=package_version("mjml-python"),
+            node_mjml=f" {node_mjml}" if node_mjml else "",
         )
 
     def repeat(
@@ -101,15 +111,28 @@ class Bench:
         logs: Path,
         before: Callable[[int], None] | None = None,
         after: Callable[[int], None] | None = None,
+        per_call: Path | None = None,
     ) -> Row:
-        """Run ``command`` ``--runs`` times; ``before``/``after`` prepare and undo each run (not timed)."""
+        """Run ``command`` ``--runs`` times; ``before``/``after`` prepare and undo each run (not timed).
+
+        With ``per_call``, the command times calls inside itself and writes them there as JSON
+        (``digest_render.py``, ``mjml_render.js``): the row then holds the time per call.
+        """
         for run in range(1, self.args.runs + 1):
             if before:
                 before(run)
+            if per_call is not None:
+                per_call.unlink(missing_ok=True)
             sample = measure.run(command, cwd, self.env, logs / f"{row.name}-{run}.log")
+            if per_call is not None and not sample.returncode:
+                if per_call.exists():
+                    data = json.loads(per_call.read_text(encoding="utf-8"))
+                    sample, row.note = measure.per_call(sample, data), per_call_note(data)
+                else:
+                    row.status, row.note = "error", f"no result in {per_call}"
             row.samples.append(sample)
             failed = f", exit {sample.returncode}" if sample.returncode else ""
-            took = f"{sample.seconds:.2f} s, {sample.max_rss_mb:.0f} MB{failed}"
+            took = f"{report.format_seconds(sample.seconds)}, {sample.max_rss_mb:.0f} MB{failed}"
             log(f"    {row.label} run {run}/{self.args.runs}: {took}")
             if sample.returncode:
                 tail = (logs / f"{row.name}-{run}.log").read_text(errors="replace").strip().splitlines()[-1:]
@@ -197,6 +220,8 @@ class Bench:
                 rows["digest"] = self.repeat(Row("digest", self.label("digest")), digest, project, logs)
             else:
                 rows["digest"] = Row("digest", self.label("digest"), "n/a", "no `publisher digest` yet")
+        if self.only & {"render", "mjml"}:
+            rows |= self.mjml_rows(project, base / "mjml", logs)
         if "pelican" in self.only:
             rows["pelican"] = self.pelican(count, pelican, logs, use_pelican)
         self.empty_trash()
@@ -268,6 +293,101 @@ class Bench:
         finally:
             self.env = env
 
+    # --- the digest's MJML: publisher in process, mjml-python, node MJML ----------------------------
+
+    def mjml_rows(self, project: Path, folder: Path, logs: Path) -> dict[str, Row]:
+        """Rows of one MJML source: the digest's email.html, as ``publisher digest`` renders it.
+
+        ``render``: publisher's whole digest render (``render_digest``) per call; ``mjml``:
+        mjml-python and node MJML per render, and the node MJML command line as a whole process.
+        """
+        names = (["render"] if "render" in self.only else []) + (
+            ["mjml-python", "mjml-node", "mjml-node-render"] if "mjml" in self.only else []
+        )
+        if not self.has_command("digest"):
+            return {name: Row(name, self.label(name), "n/a", "no `publisher digest` yet") for name in names}
+        folder.mkdir(parents=True, exist_ok=True)
+        source = folder / "digest.mjml"
+        script = str(BENCH / "digest_render.py")
+        prepared = subprocess.run(
+            [
+                sys.executable,
+                script,
+                "source",
+                str(project),
+                "--now",
+                generate.DIGEST_NOW,
+                "--out",
+                str(source),
+            ],
+            cwd=folder,
+            env=self.env,
+            capture_output=True,
+            text=True,
+        )
+        if prepared.returncode:
+            tail = " ".join((prepared.stderr or prepared.stdout).strip().splitlines()[-1:])[:120]
+            note = f"could not write the digest's MJML: {tail}"
+            return {name: Row(name, self.label(name), "error", note) for name in names}
+        renders = str(self.args.renders)
+        rows: dict[str, Row] = {}
+        if "render" in names:
+            result = folder / "render.json"
+            command = [sys.executable, script, "time-digest", str(project), "--now", generate.DIGEST_NOW]
+            command += ["--repeat", renders, "--result", str(result)]
+            rows["render"] = self.repeat(
+                Row("render", self.label("render")), command, folder, logs, per_call=result
+            )
+        if "mjml-python" in names:
+            result = folder / "mjml-python.json"
+            command = [
+                sys.executable,
+                script,
+                "time-mjml",
+                str(source),
+                "--repeat",
+                renders,
+                "--result",
+                str(result),
+            ]
+            row = Row("mjml-python", self.label("mjml-python"))
+            rows["mjml-python"] = self.repeat(row, command, folder, logs, per_call=result)
+        if "mjml-node" in names:
+            rows |= self.node_mjml_rows(source, folder, logs)
+        return rows
+
+    def node_mjml_rows(self, source: Path, folder: Path, logs: Path) -> dict[str, Row]:
+        names = ("mjml-node", "mjml-node-render")
+        if self.node_mjml is None:
+            why = (
+                "--skip-node-mjml"
+                if self.args.skip_node_mjml
+                else "node MJML not installed, see benchmarks/README"
+            )
+            return {name: Row(name, self.label(name), "n/a", why) for name in names}
+        cli = Row("mjml-node", self.label("mjml-node"))
+
+        def said(run: int) -> None:  # with validation "soft", node MJML reports problems and exits 0
+            text = (logs / f"{cli.name}-{run}.log").read_text(errors="replace").strip()
+            if text and cli.status == "ok":
+                cli.note = f"node MJML says: {' '.join(text.splitlines()[:2])[:120]}"
+
+        command = [str(node_mjml_cli(self.node_mjml)), source.name, "-o", "digest.html"]
+        rows = {"mjml-node": self.repeat(cli, command, folder, logs, after=said)}
+        result = folder / "mjml-node.json"
+        command = [
+            node_binary(),
+            str(BENCH / "mjml_render.js"),
+            str(self.node_mjml),
+            str(source),
+            self.args.renders,
+        ]
+        row = Row("mjml-node-render", self.label("mjml-node-render"))
+        rows["mjml-node-render"] = self.repeat(
+            row, [*map(str, command), str(result)], folder, logs, per_call=result
+        )
+        return rows
+
     # --- size-independent: import ------------------------------------------------------------------
 
     def importing(self) -> Row:
@@ -307,6 +427,49 @@ def find_pelican(given: Path | None) -> str | None:
     return str(venv) if venv.exists() else None
 
 
+def find_node_mjml(prefix: Path) -> Path | None:
+    """The npm prefix holding node MJML (``npm install --prefix PREFIX mjml@5``), if it and node exist."""
+    if node_mjml_cli(prefix).exists() and shutil.which("node"):
+        return prefix.resolve()
+    return None
+
+
+def node_mjml_cli(prefix: Path) -> Path:
+    return prefix / "node_modules" / ".bin" / "mjml"
+
+
+def node_binary() -> str:
+    return shutil.which("node") or "node"
+
+
+def node_mjml_version(prefix: Path | None) -> str:
+    if prefix is None:
+        return ""
+    try:
+        data = json.loads((prefix / "node_modules" / "mjml" / "package.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return ""
+    return str(data.get("version", ""))
+
+
+def node_version() -> str:
+    probe = subprocess.run([node_binary(), "--version"], capture_output=True, text=True)
+    return probe.stdout.strip()
+
+
+def per_call_note(data: dict[str, Any]) -> str:
+    """The note of a per-call row: calls per run, the first (untimed) call, HTML size, validation messages."""
+    parts = [f"{data['repeat']} calls per run, first call {report.format_seconds(data['first_s'])}"]
+    if "entries" in data:
+        parts.append(f"{data['entries']} entries")
+    if "html_bytes" in data:
+        parts.append(f"HTML {data['html_bytes'] / 1024:.0f} KB")
+    errors = data.get("errors") or []
+    if errors:
+        parts.append(f"{len(errors)} validation message(s), e.g. {' '.join(str(errors[0]).split())[:100]}")
+    return "; ".join(parts)
+
+
 def pelican_version(python: str | None) -> str:
     if python is None:
         return ""
@@ -340,6 +503,16 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--pelican-max-entries", type=int, default=10_000, help="largest size Pelican runs at"
     )
+    parser.add_argument("--skip-node-mjml", action="store_true", help="do not measure node MJML")
+    parser.add_argument(
+        "--node-mjml",
+        type=Path,
+        default=BENCH / "work" / "node-mjml",
+        help="npm prefix with node MJML installed (default benchmarks/work/node-mjml)",
+    )
+    parser.add_argument(
+        "--renders", type=int, default=50, help="timed calls per run of the per-render rows (default 50)"
+    )
     parser.add_argument("--floor-renderer", choices=("markdown-it-py", "cmarkgfm"), default="markdown-it-py")
     parser.add_argument("--raw", type=int, default=1000, help="raw press releases for the import row")
     parser.add_argument("--seed", type=int, default=generate.DEFAULT_SEED)
@@ -358,6 +531,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         )
     if args.runs < 1:
         parser.error("--runs must be at least 1")
+    if args.renders < 1:
+        parser.error("--renders must be at least 1")
     return args
 
 
@@ -368,13 +543,22 @@ def main(argv: list[str] | None = None) -> int:
     sizes = {count: bench.size(count) for count in args.sizes}
     extra = {"import": bench.importing()} if "import" in args.only else {}
     found = report.targets(sizes)
-    versions = {name: package_version(name) for name in ("markdown-it-py", "feedgen", "cmarkgfm")}
+    versions = {
+        name: package_version(name) for name in ("markdown-it-py", "feedgen", "cmarkgfm", "mjml-python")
+    }
+    node_mjml = (
+        f"{node_mjml_version(bench.node_mjml)} on node {node_version()}"
+        if bench.node_mjml
+        else "not measured"
+    )
     header = [
         report.machine_line(info),
         f"{bench.publisher_version()}, runs per row: {args.runs}; "
         f"floor renders with {args.floor_renderer} {versions.get(args.floor_renderer, '')}, "
         f"feedgen {versions['feedgen']}; Pelican: {pelican_version(bench.pelican_python) or 'not measured'}",
     ]
+    if {"render", "mjml"} & set(args.only):
+        header.append(f"mjml-python {versions['mjml-python']}; node MJML: {node_mjml}")
     busy = {size: load[0] for size, load in bench.load.items() if load[0] > 0.5}
     if busy:
         header.append(
@@ -392,10 +576,12 @@ def main(argv: list[str] | None = None) -> int:
             "only": args.only,
             "floor_renderer": args.floor_renderer,
             "raw": args.raw,
+            "renders": args.renders,
         },
         "versions": {
             **versions,
             "pelican": pelican_version(bench.pelican_python),
+            "node-mjml": node_mjml,
             "publisher": bench.publisher_version(),
         },
         "sizes": {str(k): {name: row.as_json() for name, row in rows.items()} for k, rows in sizes.items()},

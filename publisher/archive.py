@@ -35,14 +35,37 @@ ListKind = Literal["index", "tag"]
 # --- where pages live -----------------------------------------------------------------------------
 
 
-def index_path(page: int = 1) -> str:
-    """``index.html``, ``page/2.html``, ``page/3.html`` …"""
-    return "index.html" if page == 1 else f"page/{page}.html"
+def index_path(number: int = 0) -> str:
+    """``index.html`` (the front page), ``page/1.html`` (the oldest entries), ``page/2.html`` …"""
+    return "index.html" if number == 0 else f"page/{number}.html"
 
 
-def tag_path(tag: Tag, page: int = 1) -> str:
-    """``tags/<slug>/index.html``, ``tags/<slug>/page/2.html`` …"""
-    return f"tags/{tag.slug}/index.html" if page == 1 else f"tags/{tag.slug}/page/{page}.html"
+def tag_path(tag: Tag, number: int = 0) -> str:
+    """``tags/<slug>/index.html`` (the tag's front page), ``tags/<slug>/page/1.html`` …"""
+    return f"tags/{tag.slug}/index.html" if number == 0 else f"tags/{tag.slug}/page/{number}.html"
+
+
+def numbered_page_count(entry_count: int, page_size: int) -> int:
+    """How many numbered pages a list of ``entry_count`` entries has behind its front page.
+
+    Numbered pages count from the oldest entries (page 1) and hold exactly ``page_size`` entries
+    each, so that a page, once written, keeps its URL and its bytes when newer entries arrive: a
+    new entry changes the front page only, and every ``page_size`` entries one new page appears.
+    The front page holds the rest: between ``page_size`` and ``2 * page_size - 1`` entries (all of
+    them when there are fewer).
+    """
+    return max(0, entry_count // page_size - 1)
+
+
+def page_slices(entry_count: int, page_size: int) -> list[tuple[int, slice]]:
+    """``(number, slice of the newest-first list)`` of every page of a list: the front page (0)
+    first, then the numbered pages from the newest (the highest number) down to page 1."""
+    numbered = numbered_page_count(entry_count, page_size)
+    pages = [(0, slice(0, entry_count - numbered * page_size))]
+    for number in range(numbered, 0, -1):
+        stop = entry_count - (number - 1) * page_size
+        pages.append((number, slice(stop - page_size, stop)))
+    return pages
 
 
 def relative_href(from_path: str, to_path: str) -> str:
@@ -88,10 +111,13 @@ class Page:
 
 @dataclass(frozen=True, slots=True)
 class Pager:
-    """Position of a list page among its siblings; newer/older are site-relative paths or None."""
+    """Where a list page sits among its siblings; newer/older are site-relative paths or None.
+
+    ``number`` is 0 on the front page (``index.html``, the newest entries); numbered pages count
+    from the oldest entries (``page/1.html``), see ``numbered_page_count``.
+    """
 
     number: int
-    count: int
     newer_path: str | None
     older_path: str | None
 
@@ -110,7 +136,7 @@ class BaseContext(TypedDict):
     page: Page
     t: Mapping[str, str]  # labels(page.lang)
     href: Callable[[str], str]  # site-relative path -> link relative to this page
-    tag_path: Callable[..., str]  # tag_path(tag, page=1) -> site-relative path
+    tag_path: Callable[..., str]  # tag_path(tag, number=0) -> site-relative path
 
 
 class EntryContext(BaseContext):
@@ -214,11 +240,6 @@ def entry_page(entry: Entry, settings: Settings, env: Environment) -> bytes:
     return _render(env, "entry.html.j2", context)
 
 
-def list_page_count(entry_count: int, settings: Settings) -> int:
-    """How many pages a list of ``entry_count`` entries takes (at least one, saying it is empty)."""
-    return max(1, -(-entry_count // settings.page_size))
-
-
 def list_pages(
     entries: Sequence[Entry],
     settings: Settings,
@@ -227,18 +248,41 @@ def list_pages(
     kind: ListKind,
     tag: Tag | None = None,
 ) -> dict[str, bytes]:
-    """Paged lists of ``entries`` (in the order given, newest first), ``settings.page_size`` per page.
+    """Paged lists of ``entries`` (in the order given, newest first), see ``page_slices``.
 
-    ``kind="index"`` -> ``index.html``, ``page/2.html`` …; ``kind="tag"`` -> ``tags/<slug>/index.html``,
-    ``tags/<slug>/page/2.html`` …. With no entries there is still one page, saying so.
+    ``kind="index"`` -> ``index.html``, ``page/N.html`` …; ``kind="tag"`` -> ``tags/<slug>/index.html``,
+    ``tags/<slug>/page/N.html`` …. With no entries there is still the front page, saying so.
     """
-    size = settings.page_size
-    count = list_page_count(len(entries), settings)
+    numbered = numbered_page_count(len(entries), settings.page_size)
     return dict(
-        list_page(
-            entries[(n - 1) * size : n * size], settings, env, kind=kind, tag=tag, number=n, count=count
-        )
-        for n in range(1, count + 1)
+        list_page(entries[part], settings, env, kind=kind, tag=tag, number=number, numbered=numbered)
+        for number, part in page_slices(len(entries), settings.page_size)
+    )
+
+
+def list_path_of(kind: ListKind, tag: Tag | None) -> Callable[[int], str]:
+    """The function from a page number to the page's path, for the index or one tag's list."""
+    if kind == "index":
+        if tag is not None:
+            raise ValueError("list_pages(kind='index') takes no tag")
+        return index_path
+    if kind == "tag":
+        if tag is None:
+            raise ValueError("list_pages(kind='tag') needs the tag")
+        return partial(tag_path, tag)
+    raise ValueError(f"list_pages: kind must be 'index' or 'tag', not {kind!r}")
+
+
+def pager(path_of: Callable[[int], str], number: int, numbered: int) -> Pager:
+    """The links of page ``number`` of a list with ``numbered`` numbered pages behind its front page."""
+    if not 0 <= number <= numbered:
+        raise ValueError(f"list_page: page {number} does not exist (the list has {numbered} numbered pages)")
+    if number == 0:
+        return Pager(0, None, path_of(numbered) if numbered else None)
+    return Pager(
+        number,
+        newer_path=path_of(number + 1 if number < numbered else 0),
+        older_path=path_of(number - 1) if number > 1 else None,
     )
 
 
@@ -249,28 +293,22 @@ def list_page(
     *,
     kind: ListKind,
     tag: Tag | None = None,
-    number: int = 1,
-    count: int = 1,
+    number: int = 0,
+    numbered: int = 0,
 ) -> tuple[str, bytes]:
-    """``(path, bytes)`` of page ``number`` of ``count`` of a list; ``page_entries`` are the entries
-    on this page only. It depends on nothing else, so a build re-renders only the pages that change."""
+    """``(path, bytes)`` of page ``number`` (0: the front page) of a list with ``numbered`` numbered
+    pages; ``page_entries`` are the entries on this page only. It depends on nothing else, so a
+    build re-renders only the pages that change."""
     t = labels(settings.language)
+    path_of = list_path_of(kind, tag)
     if kind == "index":
-        if tag is not None:
-            raise ValueError("list_pages(kind='index') takes no tag")
-        path_of: Callable[[int], str] = index_path
         heading = t["all_entries"]
-    elif kind == "tag":
-        if tag is None:
-            raise ValueError("list_pages(kind='tag') needs the tag")
-        path_of = partial(tag_path, tag)
-        heading = f"{t['entries_tagged']} {t['quote_open']}{tag.name}{t['quote_close']}"
     else:
-        raise ValueError(f"list_pages: kind must be 'index' or 'tag', not {kind!r}")
-    if not 1 <= number <= count:
-        raise ValueError(f"list_page: page {number} of {count} does not exist")
+        assert tag is not None
+        heading = f"{t['entries_tagged']} {t['quote_open']}{tag.name}{t['quote_close']}"
+    links = pager(path_of, number, numbered)
     path = path_of(number)
-    title = heading if number == 1 else f"{heading} – {t['page']} {number} {t['of']} {count}"
+    title = heading if number == 0 else f"{heading} – {t['page']} {number}"
     page = _page(
         settings,
         path,
@@ -279,19 +317,13 @@ def list_page(
         settings.description if kind == "index" else "",
         tag,
     )
-    pager = Pager(
-        number=number,
-        count=count,
-        newer_path=path_of(number - 1) if number > 1 else None,
-        older_path=path_of(number + 1) if number < count else None,
-    )
     context = ListContext(
         **_base(settings, page),
         kind=kind,
         tag=tag,
         heading=heading,
         entries=page_entries,
-        pager=pager,
+        pager=links,
     )
     return path, _render(env, "list.html.j2", context)
 

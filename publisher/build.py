@@ -7,7 +7,6 @@ renders and writes only what changed. The result is byte-identical to a cold bui
 
 from __future__ import annotations
 
-import hashlib
 import logging
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
@@ -18,9 +17,10 @@ from itertools import chain
 from os.path import isfile, join
 from pathlib import Path
 
-from publisher import __version__, archive, jobs
+from publisher import archive, freshness, jobs
 from publisher.config import Settings
 from publisher.errors import Problem
+from publisher.freshness import key, settings_fingerprint, templates_fingerprint
 from publisher.model import Author, Entry, FeedMeta, Tag
 from publisher.site import (
     PARALLEL_THRESHOLD,
@@ -29,6 +29,7 @@ from publisher.site import (
     load_entries,
     load_site,
     long_lived,
+    refresh,
     site_context,
     worker_pool,
 )
@@ -56,43 +57,6 @@ class BuildReport:
 
 
 # --- outputs -------------------------------------------------------------------------------------
-
-
-def _key(*parts: object) -> str:
-    digest = hashlib.sha256()
-    for part in parts:
-        digest.update(repr(part).encode("utf-8"))
-        digest.update(b"\x00")
-    return digest.hexdigest()
-
-
-def _settings_fingerprint(settings: Settings) -> str:
-    relevant = (
-        settings.title,
-        settings.base_url,
-        settings.description,
-        settings.language,
-        settings.timezone,
-        settings.author,
-        settings.author_email,
-        settings.feed_limit,
-        settings.page_size,
-        __version__,
-    )
-    return _key(*relevant)
-
-
-def _templates_fingerprint(settings: Settings) -> str:
-    from publisher.templating import default_templates_dir
-
-    digest = hashlib.sha256()
-    for folder in (settings.templates_dir, default_templates_dir()):
-        if not folder.is_dir():
-            continue
-        for file in sorted(p for p in folder.rglob("*") if p.is_file()):
-            digest.update(file.relative_to(folder).as_posix().encode())
-            digest.update(hashlib.sha256(file.read_bytes()).digest())
-    return digest.hexdigest()
 
 
 def _feed_meta(settings: Settings, title: str, home_path: str, prefix: str, language: str) -> FeedMeta:
@@ -131,21 +95,24 @@ def _plan(site: Site, settings_fp: str, templates_fp: str) -> Iterator[_Job]:
 
     entry_prefix = f"entry\0{settings_fp}\0{templates_fp}\0"
     for entry in entries:
-        key = sha256(f"{entry_prefix}{token[entry.source_path]}".encode()).hexdigest()
-        yield _Job(key, jobs.EntryPage(entry))
+        page_key = sha256(f"{entry_prefix}{token[entry.source_path]}".encode()).hexdigest()
+        yield _Job(page_key, jobs.EntryPage(entry))
 
     def feed_job(meta: FeedMeta, chosen: Sequence[Entry]) -> _Job:
         top = tuple(chosen[: settings.feed_limit])
-        return _Job(_key("feed", settings_fp, meta, listed(top)), jobs.FeedSet(meta, top))
+        return _Job(key("feed", settings_fp, meta, listed(top)), jobs.FeedSet(meta, top))
 
     def list_jobs(chosen: Sequence[Entry], tag: Tag | None) -> Iterator[_Job]:
-        """One job per page, so that an edit re-renders only the pages that show the entry."""
-        size = settings.page_size
-        count = archive.list_page_count(len(chosen), settings)
-        for number in range(1, count + 1):
-            shown = tuple(chosen[(number - 1) * size : number * size])
-            key = _key("list", settings_fp, templates_fp, tag, number, count, listed(shown))
-            yield _Job(key, jobs.ListPage("index" if tag is None else "tag", tag, number, count, shown))
+        """One job per page, so that an edit re-renders only the pages that show the entry (and a
+        new entry only the front page: numbered pages count from the oldest)."""
+        kind: archive.ListKind = "index" if tag is None else "tag"
+        path_of = archive.list_path_of(kind, tag)
+        numbered = archive.numbered_page_count(len(chosen), settings.page_size)
+        for number, part in archive.page_slices(len(chosen), settings.page_size):
+            shown = tuple(chosen[part])
+            links = archive.pager(path_of, number, numbered)
+            page_key = key("list", settings_fp, templates_fp, tag, links, listed(shown))
+            yield _Job(page_key, jobs.ListPage(kind, tag, number, numbered, shown))
 
     yield feed_job(_feed_meta(settings, settings.title, "index.html", "", settings.language), entries)
     yield from list_jobs(entries, None)
@@ -168,7 +135,7 @@ def _plan(site: Site, settings_fp: str, templates_fp: str) -> Iterator[_Job]:
         yield feed_job(meta, tagged)
         yield from list_jobs(tagged, tag)
     counts = tuple((tag_names[slug], len(by_tag[slug])) for slug in sorted(by_tag))
-    yield _Job(_key("tags", settings_fp, templates_fp, counts), jobs.TagsPage(counts))
+    yield _Job(key("tags", settings_fp, templates_fp, counts), jobs.TagsPage(counts))
 
     languages = sorted({e.lang for e in entries})
     if len(languages) > 1:
@@ -177,10 +144,10 @@ def _plan(site: Site, settings_fp: str, templates_fp: str) -> Iterator[_Job]:
             yield feed_job(
                 _feed_meta(settings, f"{settings.title} ({lang})", "index.html", f"{lang}/", lang), chosen
             )
-    yield _Job(_key("static", templates_fp), jobs.Stylesheet())
+    yield _Job(key("static", templates_fp), jobs.Stylesheet())
     for asset in site.assets:
         yield _Job(
-            _key("asset", asset.relative, asset.mtime_ns, asset.size),
+            key("asset", asset.relative, asset.mtime_ns, asset.size),
             jobs.Asset(asset.relative, asset.path),
         )
 
@@ -188,11 +155,24 @@ def _plan(site: Site, settings_fp: str, templates_fp: str) -> Iterator[_Job]:
 def build(settings: Settings, progress: Progress | None = None) -> BuildReport:
     """Build out/ from entries/. With errors, nothing is written and the report lists them all."""
     with worker_pool() as pool:
-        site = load_site(settings, progress, pool=pool)
+        inputs = refresh(settings, progress, pool)
+        fingerprint = freshness.inputs_fingerprint(settings, inputs.digests)
+        try:
+            done = freshness.unchanged(inputs.cache, settings.out_dir, fingerprint)
+        except BaseException:
+            inputs.cache.close()
+            raise
+        if done is not None:
+            inputs.cache.close()
+            record, files = done
+            return BuildReport((), (), files, record.entries, record.problems)
+        site = load_site(settings, progress, pool=pool, inputs=inputs)
         try:
             if any(p.is_error for p in site.problems):
                 return BuildReport((), (), 0, len(site.entries), site.problems)
-            return _write_outputs(site, progress, pool)
+            report = _write_outputs(site, progress, pool)
+            freshness.remember(site.cache, settings.out_dir, fingerprint, report.entries, report.problems)
+            return report
         finally:
             site.close()
 
@@ -269,8 +249,8 @@ def _write_outputs(site: Site, progress: Progress | None, pool: ProcessPoolExecu
     out = site.settings.out_dir
     out_folder = str(out)
     previous = read_manifest(out)
-    settings_fp = _settings_fingerprint(site.settings)
-    templates_fp = _templates_fingerprint(site.settings)
+    settings_fp = settings_fingerprint(site.settings)
+    templates_fp = templates_fingerprint(site.settings)
     with long_lived():
         planned = list(_plan(site, settings_fp, templates_fp))
     keys: dict[str, str] = {}

@@ -80,8 +80,8 @@ class ListPage:
 
     kind: archive.ListKind
     tag: Tag | None
-    number: int
-    count: int
+    number: int  # 0: the front page
+    numbered: int  # how many numbered pages the list has
     entries: tuple[Entry, ...]
 
     @property
@@ -98,7 +98,7 @@ class ListPage:
             kind=self.kind,
             tag=self.tag,
             number=self.number,
-            count=self.count,
+            numbered=self.numbered,
         )
         return {path: data}
 

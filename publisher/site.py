@@ -89,6 +89,7 @@ def _normalise_file(path: Path, relative: str, site: SiteContext) -> tuple[objec
         entry.id if entry else None,
         entry.slug if entry else None,
         int(entry is None or bool(result.problems) or bool(entry.removed)),
+        int(bool(source and source.metadata.get("slug"))),
     )
 
 
@@ -109,8 +110,9 @@ def _normalise_chunk(items: list[tuple[str, str]], site: SiteContext) -> list[tu
 
 def _refresh_cache(
     settings: Settings, cache: BuildCache, progress: Progress | None, pool: ProcessPoolExecutor | None
-) -> list[str]:
-    """Bring the cache up to date with entries/; return the relative paths of all entry files."""
+) -> dict[str, str]:
+    """Bring the cache up to date with entries/; return ``{relative path: SHA-256 of its bytes}``
+    of every entry file, in path order."""
     if not settings.entries_dir.is_dir():
         raise PublisherError(
             f"{settings.entries_dir}: the entries folder does not exist -> create it, or set entries_dir "
@@ -120,26 +122,50 @@ def _refresh_cache(
     known = cache.stats()
     stale: list[tuple[str, str]] = []
     touched: list[tuple[str, int, int]] = []
-    paths: list[str] = []
+    digests: dict[str, str] = {}
     for file in scan_entry_files(settings.entries_dir, settings.root):
         relative = file.relative
-        paths.append(relative)
         cached = known.get(relative)
         if cached and cached[0] == file.mtime_ns and cached[1] == file.size:
+            digests[relative] = cached[2]
             continue
         if cached and cached[1] == file.size and _file_digest(file.path) == cached[2]:
             touched.append((relative, _trusted_mtime(file.mtime_ns), file.size))
+            digests[relative] = cached[2]
             continue
         stale.append((file.path, relative))
-    cache.forget(set(known) - set(paths))
+        digests[relative] = ""  # known once it is normalised (keeps the path order)
+    cache.forget(set(known) - set(digests))
     cache.touch(touched)
     total = len(stale)
     if total:
         for done, rows in enumerate(_run_normalise(stale, site, pool), start=1):
             cache.store(rows)
+            for row in rows:
+                digests[str(row[0])] = str(row[3])
             if progress:
                 progress("normalise", min(done * CHUNK_SIZE, total), total)
-    return paths
+    return digests
+
+
+@dataclass(frozen=True, slots=True)
+class Inputs:
+    """The open cache, up to date with entries/, and the digest of every entry file (path order)."""
+
+    cache: BuildCache
+    digests: dict[str, str]
+
+
+def refresh(
+    settings: Settings, progress: Progress | None = None, pool: ProcessPoolExecutor | None = None
+) -> Inputs:
+    """Open the cache and normalise every entry file that is new or changed since it was cached."""
+    cache = BuildCache(settings.cache_dir, repr(site_context(settings)))
+    try:
+        return Inputs(cache, _refresh_cache(settings, cache, progress, pool))
+    except BaseException:
+        cache.close()
+        raise
 
 
 @contextmanager
@@ -198,6 +224,7 @@ def load_site(
     newest: int | None = None,
     exclude_ids: frozenset[str] = frozenset(),
     pool: ProcessPoolExecutor | None = None,
+    inputs: Inputs | None = None,
 ) -> Site:
     """Load and normalise every entry (using the cache), then check what spans entries.
 
@@ -205,15 +232,17 @@ def load_site(
     with problems): a digest of 20 entries need not unpickle 100,000. With ``newest`` too, only the
     newest that many of those (leaving out ``exclude_ids``) are loaded; the ids of the others, newest
     first, are in ``Site.unloaded``. Cross-entry checks (duplicate ids and slugs) still cover every
-    entry, from the cache's index.
+    entry, from the cache's index. ``inputs`` is the result of ``refresh`` if the caller ran it.
     """
-    cache = BuildCache(settings.cache_dir, repr(site_context(settings)))
-    if pool is None and published is None:
-        # A whole-site load on its own (check, entries): its own workers, for a cold cache.
-        with worker_pool() as own_pool:
-            paths = set(_refresh_cache(settings, cache, progress, own_pool))
-    else:
-        paths = set(_refresh_cache(settings, cache, progress, pool))
+    if inputs is None:
+        if pool is None and published is None:
+            # A whole-site load on its own (check, entries): its own workers, for a cold cache.
+            with worker_pool() as own_pool:
+                inputs = refresh(settings, progress, own_pool)
+        else:
+            inputs = refresh(settings, progress, pool)
+    cache = inputs.cache
+    paths = inputs.digests
     index = [row for row in cache.index() if row.path in paths]
     problems: list[Problem] = []
     slug_overrides = _resolve_slugs(settings, index, problems)
@@ -232,11 +261,7 @@ def load_site(
         unloaded = tuple(str(r.entry_id) for r in in_window[newest:])
         in_window = in_window[:newest]
     chosen = {row.path for row in in_window}
-    wanted = [
-        row.path
-        for row in index
-        if published is None or row.flagged or row.path in slug_overrides or row.path in chosen
-    ]
+    wanted = [row.path for row in index if published is None or row.flagged or row.path in chosen]
     entries: list[Entry] = []
     digests: dict[str, str] = {}
     with long_lived():
@@ -247,12 +272,16 @@ def load_site(
                 entries.append(result.entry)
                 digests[path] = digest
                 problems.extend(removal_warnings(result.entry))
-    overrides = {path: _renormalise(settings, path, slug) for path, slug in slug_overrides.items()}
+    loaded = set(digests)
+    overrides = {
+        path: _renormalise(settings, path, slug) for path, slug in slug_overrides.items() if path in loaded
+    }
     light_overrides = {p: replace(e, content_html="") for p, e in overrides.items()}
     entries = [light_overrides.get(e.source_path, e) for e in entries]
     if published is not None:
         entries = [e for e in entries if published(e.published)]
-    assets, ignored = scan_assets(settings.entries_dir)
+    # Media files matter to builds only (a digest links to out/).
+    assets, ignored = scan_assets(settings.entries_dir) if published is None else ([], [])
     entries_prefix = (
         settings.entries_dir.relative_to(settings.root).as_posix()
         if settings.entries_dir.is_relative_to(settings.root)
@@ -284,7 +313,7 @@ def _resolve_slugs(settings: Settings, index: list[IndexRow], problems: list[Pro
     for slug in sorted(slug for slug, group in by_slug.items() if len(group) > 1):
         group = by_slug[slug]
         group.sort(key=lambda r: (r.published or 0.0, r.path))
-        explicit = [r for r in group if _has_explicit_slug(settings, r.path)]
+        explicit = [r for r in group if r.explicit_slug]
         if len(explicit) > 1:
             first = explicit[0].path
             for other in explicit[1:]:
@@ -304,11 +333,6 @@ def _resolve_slugs(settings: Settings, index: list[IndexRow], problems: list[Pro
             taken.add(new_slug)
             overrides[row.path] = new_slug
     return overrides
-
-
-def _has_explicit_slug(settings: Settings, relative: str) -> bool:
-    source, _ = parse_entry((settings.root / relative).read_bytes(), relative)
-    return bool(source and source.metadata.get("slug"))
 
 
 def _renormalise(settings: Settings, relative: str, slug: str) -> Entry:

@@ -20,6 +20,8 @@ from publisher.archive import (
     canonical_url,
     entry_page,
     list_pages,
+    numbered_page_count,
+    page_slices,
     relative_href,
     render_archive,
     stylesheet,
@@ -148,7 +150,8 @@ def internal_targets(path: str, html: bytes) -> list[str]:
 def test_every_internal_link_points_to_a_rendered_file(site: Settings) -> None:
     site = replace(site, page_size=2)
     files = render_archive(small_site(), site, make_environment(site))
-    assert {"index.html", "page/2.html", "page/3.html", "tags/index.html", "style.css"} <= files.keys()
+    assert {"index.html", "page/1.html", "page/2.html", "tags/index.html", "style.css"} <= files.keys()
+    assert "page/3.html" not in files  # 7 entries, 2 per page: the front page holds 3
     assert "tags/koeln/page/2.html" in files
     checked = 0
     for path, data in files.items():
@@ -279,39 +282,79 @@ def pager_links(doc: lxml.html.HtmlElement) -> dict[str, str]:
     return {a.get("rel"): a.get("href") for a in doc.xpath("//nav[@class='pagination']/a")}
 
 
-def test_45_entries_make_3_pages_with_newer_and_older_links(site: Settings) -> None:
-    entries = many_entries(45)
+def test_65_entries_make_a_front_page_and_2_numbered_pages_counted_from_the_oldest(site: Settings) -> None:
+    entries = many_entries(65)
     pages = list_pages(entries, site, make_environment(site), kind="index")
-    assert list(pages) == ["index.html", "page/2.html", "page/3.html"]
+    assert list(pages) == ["index.html", "page/2.html", "page/1.html"]
     docs = {path: parse(data) for path, data in pages.items()}
     titles = [t for doc in docs.values() for t in doc.xpath("//article//h2/a/text()")]
-    assert titles == [e.title for e in entries]
-    assert [len(doc.xpath("//article")) for doc in docs.values()] == [20, 20, 5]
+    assert titles == [e.title for e in entries]  # newest first, each entry once
+    assert [len(doc.xpath("//article")) for doc in docs.values()] == [25, 20, 20]
+    assert docs["page/1.html"].xpath("//article//h2/a/text()")[-1] == entries[-1].title  # the oldest
     assert pager_links(docs["index.html"]) == {"next": "page/2.html"}
-    assert pager_links(docs["page/2.html"]) == {"prev": "../index.html", "next": "../page/3.html"}
-    assert pager_links(docs["page/3.html"]) == {"prev": "../page/2.html"}
+    assert pager_links(docs["page/2.html"]) == {"prev": "../index.html", "next": "../page/1.html"}
+    assert pager_links(docs["page/1.html"]) == {"prev": "../page/2.html"}
     counts = [doc.xpath("string(//p[@class='page-count'])") for doc in docs.values()]
-    assert counts == ["Seite 1 von 3", "Seite 2 von 3", "Seite 3 von 3"]
-    assert docs["page/2.html"].xpath("string(//title)").startswith("Alle Meldungen – Seite 2 von 3 – ")
+    assert counts == [
+        "",
+        "Seite 2 · 31. März 2024 – 1. April 2024",
+        "Seite 1 · 30. März 2024 – 31. März 2024",
+    ]
+    assert docs["page/2.html"].xpath("string(//title)").startswith("Alle Meldungen – Seite 2 – ")
+    assert docs["index.html"].xpath("string(//title)").startswith("Alle Meldungen – ")
 
 
 def test_tag_pages_are_paged_under_the_tag(site: Settings) -> None:
     site = replace(site, page_size=2)
-    pages = list_pages(many_entries(5), site, make_environment(site), kind="tag", tag=KOELN)
-    assert list(pages) == ["tags/koeln/index.html", "tags/koeln/page/2.html", "tags/koeln/page/3.html"]
+    pages = list_pages(many_entries(7), site, make_environment(site), kind="tag", tag=KOELN)
+    assert list(pages) == ["tags/koeln/index.html", "tags/koeln/page/2.html", "tags/koeln/page/1.html"]
     doc = parse(pages["tags/koeln/page/2.html"])
     assert pager_links(doc) == {
         "prev": "../../../tags/koeln/index.html",
-        "next": "../../../tags/koeln/page/3.html",
+        "next": "../../../tags/koeln/page/1.html",
     }
 
 
-def test_one_page_has_no_pager_and_exact_multiples_add_no_empty_page(site: Settings) -> None:
+def test_one_page_has_no_pager_and_the_front_page_takes_up_to_twice_the_page_size(site: Settings) -> None:
     env = make_environment(site)
     assert not parse(list_pages(many_entries(3), site, env, kind="index")["index.html"]).xpath(
         "//nav[@class='pagination']"
     )
-    assert list(list_pages(many_entries(40), site, env, kind="index")) == ["index.html", "page/2.html"]
+    assert list(list_pages(many_entries(39), site, env, kind="index")) == ["index.html"]
+    assert list(list_pages(many_entries(40), site, env, kind="index")) == ["index.html", "page/1.html"]
+
+
+def test_a_new_entry_changes_only_the_front_page(site: Settings) -> None:
+    """Numbered pages count from the oldest, so their URLs and bytes stay when entries are added."""
+    site = replace(site, page_size=3)
+    env = make_environment(site)
+    before = list_pages(many_entries(10), site, env, kind="index")
+    after = list_pages(many_entries(11), site, env, kind="index")
+    assert sorted(before) == sorted(after) == ["index.html", "page/1.html", "page/2.html"]
+    assert [p for p in after if after[p] != before[p]] == ["index.html"]
+    grown = list_pages(many_entries(12), site, env, kind="index")  # a third numbered page appears
+    assert [p for p in grown if grown.get(p) != after.get(p)] == ["index.html", "page/3.html", "page/2.html"]
+    assert grown["page/1.html"] == before["page/1.html"]
+
+
+@given(st.integers(min_value=0, max_value=500), st.integers(min_value=1, max_value=60))
+def test_page_slices_cover_every_entry_once_and_numbered_pages_stay_put(count: int, size: int) -> None:
+    pages = page_slices(count, size)
+    numbered = numbered_page_count(count, size)
+    assert [number for number, _ in pages] == [0, *range(numbered, 0, -1)]
+    covered = [i for _, part in pages for i in range(count)[part]]
+    assert covered == list(range(count))
+    lengths = [len(range(count)[part]) for _, part in pages]
+    assert all(n == size for n in lengths[1:])
+    assert lengths[0] == count if count < size else size <= lengths[0] < 2 * size
+    # One more entry (the newest, at index 0): every numbered page keeps the same entries,
+    # counted from the oldest, and at most one new page appears.
+    grown = dict(page_slices(count + 1, size))
+    for number, part in pages[1:]:
+        old_ranks = [count - 1 - i for i in range(count)[part]]
+        new_ranks = [count - i for i in range(count + 1)[grown[number]]]
+        assert old_ranks == new_ranks
+    assert numbered_page_count(count + 1, size) - numbered in (0, 1)
 
 
 def test_empty_index_and_tags_say_there_is_nothing(site: Settings) -> None:
@@ -428,9 +471,12 @@ def golden_pages(site: Settings) -> dict[str, bytes]:
     paged = replace(site, page_size=2)
     return {
         "entry.html": entry_page(full_entry(), site, env),
-        # page 2 of 4: both pager links, an entry with an image and one in English
+        # page 2 of 9 entries (front page, pages 3, 2, 1): both pager links, an image, an English entry
         "index-page-2.html": list_pages(
-            [make_entry(9), make_entry(8), *small_site()], paged, env, kind="index"
+            [*(make_entry(n) for n in range(12, 7, -1)), *small_site()[:2], *many_entries(5)[:2]],
+            paged,
+            env,
+            kind="index",
         )["page/2.html"],
     }
 

@@ -21,7 +21,7 @@ PAGES = [
     "posts/meldung-00007.html",
     "posts/meldung-00008.html",
     "index.html",
-    "page/2.html",
+    "page/1.html",
     "tags/koeln/index.html",
     "tags/index.html",
 ]

@@ -25,11 +25,12 @@ def bench() -> Iterator[SimpleNamespace]:
     """The benchmark scripts import their siblings by plain name, as they do when run as scripts."""
     with pytest.MonkeyPatch.context() as patch:
         patch.syspath_prepend(str(BENCH))
+        import digest_render
         import generate
         import measure
         import report
 
-        yield SimpleNamespace(generate=generate, measure=measure, report=report)
+        yield SimpleNamespace(generate=generate, measure=measure, report=report, digest_render=digest_render)
 
 
 @pytest.fixture(scope="module")
@@ -137,6 +138,110 @@ def test_targets_are_judged_from_medians(bench: SimpleNamespace) -> None:
     assert found[("cold build / floor", 10_000)].value == pytest.approx(5 / 11)
     assert found[("cold build / floor", 10_000)].result == "PASS"
     assert found[("no-change rebuild / cold build", 10_000)].result == "FAIL"  # 1 / 5 > 0.10
+
+
+def test_digest_targets_are_judged_at_every_size(bench: SimpleNamespace) -> None:
+    sample = bench.measure.Sample
+
+    def row(name: str, *seconds: float) -> object:
+        made = bench.measure.Row(name, name)
+        made.samples = [sample(s, s, 0.0, 100.0, 0.0, 0.0, 0) for s in seconds]
+        return made
+
+    sizes = {
+        200: {"digest": row("digest", 0.2, 0.3, 0.25), "render": row("render", 0.004, 0.02, 0.011)},
+        1000: {
+            "digest": row("digest", 0.06),
+            "render": row("render", 0.009),
+            "mjml-node": row("mjml-node", 0.7),
+        },
+    }
+    found = {(t.name, t.size): t for t in bench.report.targets(sizes)}
+    assert found[("digest render in process", 200)].value == pytest.approx(0.011)
+    assert found[("digest render in process", 200)].result == "FAIL"  # 11 ms > 10 ms, although 200 < 10,000
+    assert found[("digest render in process", 1000)].result == "PASS"
+    node = found[("node MJML process / digest process", 1000)]
+    assert node.value == pytest.approx(0.7 / 0.06) and node.result == "PASS" and not node.upper
+    assert ("node MJML process / digest process", 200) not in found  # no node row at that size
+    sizes[200]["mjml-node"] = row("mjml-node", 0.7)
+    found = {(t.name, t.size): t for t in bench.report.targets(sizes)}
+    assert found[("node MJML process / digest process", 200)].result == "FAIL"  # 0.7 / 0.25 < 10
+
+
+def test_per_call_rows_show_milliseconds(bench: SimpleNamespace) -> None:
+    process = bench.measure.Sample(0.9, 0.8, 0.1, 40.0, 40.0, 0.0, 0)
+    inner = bench.measure.per_call(process, {"mean_s": 0.00143, "cpu_s": 0.0014, "sys_s": 0.0001})
+    assert (inner.seconds, inner.cpu_seconds, inner.system_seconds) == (0.00143, 0.0014, 0.0001)
+    assert inner.max_rss_mb == 40.0 and inner.returncode == 0
+    shown = [bench.report.format_seconds(v) for v in (0.00143, 0.0123, 0.456, 7.891)]
+    assert shown == ["1.43 ms", "12.3 ms", "456 ms", "7.89 s"]
+
+
+@pytest.fixture(scope="module")
+def digest_source(bench: SimpleNamespace, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+    root = tmp_path_factory.mktemp("digest") / "project"
+    bench.generate.write_project(root, 50, seed=11)
+    return root, bench.digest_render.digest_mjml(
+        *bench.digest_render.load_digest(root, bench.generate.DIGEST_NOW)
+    )
+
+
+def test_digest_source_is_the_mjml_of_the_newest_entries(
+    bench: SimpleNamespace, digest_source: tuple[Path, str]
+) -> None:
+    from mjml import mjml2html
+
+    root, mjml = digest_source
+    assert mjml.lstrip().startswith("<mjml") and mjml.rstrip().endswith("</mjml>")
+    posts = sorted((frontmatter.load(p) for p in root.glob("entries/*/*.md")), key=lambda p: p["date"])
+    newest = [str(p["title"]) for p in reversed(posts[-20:])]
+    html = mjml2html(mjml)
+    positions = [html.rfind(title.replace("&", "&amp;")) for title in newest]
+    assert -1 not in positions and positions == sorted(positions)  # all 20, newest first
+    assert str(posts[-21]["title"]).replace("&", "&amp;") not in html
+    timed = bench.digest_render.time_calls(lambda: mjml2html(mjml), 3)
+    assert timed["repeat"] == 3 and timed["mean_s"] > 0 and timed["first_s"] > 0 and timed["cpu_s"] >= 0
+
+
+@pytest.mark.skipif(
+    not (BENCH / "work/node-mjml/node_modules/.bin/mjml").exists(), reason="node MJML not installed"
+)
+def test_node_mjml_renders_the_digest_without_complaints(
+    digest_source: tuple[Path, str], tmp_path: Path
+) -> None:
+    source = tmp_path / "digest.mjml"
+    source.write_text(digest_source[1], encoding="utf-8")
+    command = ["node", str(BENCH / "mjml_render.js"), str(BENCH / "work/node-mjml"), str(source), "1"]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout)
+    assert result["errors"] == [] and result["html_bytes"] > 10_000 and result["mean_s"] > 0
+
+
+def test_run_render_smoke(tmp_path: Path) -> None:
+    result_path = tmp_path / "results.json"
+    command = [sys.executable, str(BENCH / "run.py"), "--entries", "50", "--runs", "1", "--renders", "2"]
+    command += [
+        "--skip-pelican",
+        "--skip-node-mjml",
+        "--only",
+        "render,mjml",
+        "--work",
+        str(tmp_path / "work"),
+    ]
+    command += ["--json", str(result_path)]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=60, env={**os.environ})
+    assert done.returncode == 0, done.stderr
+    rows = json.loads(result_path.read_text(encoding="utf-8"))["sizes"]["50"]
+    assert rows["render"]["status"] == "ok" and 0 < rows["render"]["median_s"] < 1
+    assert rows["render"]["note"].startswith("2 calls per run") and "20 entries" in rows["render"]["note"]
+    assert rows["mjml-python"]["status"] == "ok" and 0 < rows["mjml-python"]["median_s"] < 1
+    assert rows["mjml-node"] == {
+        "label": rows["mjml-node"]["label"],
+        "status": "n/a",
+        "note": "--skip-node-mjml",
+    }
+    assert "digest render in process" in done.stdout and "ms" in done.stdout
 
 
 def test_run_floor_smoke(tmp_path: Path) -> None:

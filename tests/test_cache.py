@@ -24,6 +24,7 @@ def _rows(count: int) -> list[tuple[object, ...]]:
             f"id-{n}",
             f"s{n}",
             0,
+            0,
         )
         for n in range(count)
     ]
@@ -53,3 +54,59 @@ def test_another_context_starts_empty(tmp_path: Path) -> None:
     cache.close()
     assert len(BuildCache(tmp_path, "one").stats()) == 3
     assert BuildCache(tmp_path, "two").stats() == {}
+
+
+def _checks(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Every SQL statement the cache runs from now on."""
+    statements: list[str] = []
+    real_connect = cache_module.sqlite3.connect
+
+    def connect(*args: object, **kwargs: object) -> object:
+        db = real_connect(*args, **kwargs)  # type: ignore[arg-type]
+        db.set_trace_callback(statements.append)
+        return db
+
+    monkeypatch.setattr(cache_module.sqlite3, "connect", connect)
+    return statements
+
+
+def test_the_integrity_check_runs_only_when_the_file_may_be_torn(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    boot = tmp_path / "boot_id"
+    boot.write_text("boot-1\n", encoding="ascii")
+    monkeypatch.setattr(cache_module, "BOOT_ID", boot)
+    statements = _checks(monkeypatch)
+    folder = tmp_path / "cache"
+
+    def checked() -> bool:
+        statements.clear()
+        cache = BuildCache(folder, "context")
+        ran = any("quick_check" in s for s in statements)
+        cache.store(_rows(2))
+        cache.close()
+        return ran
+
+    assert checked()  # a new file
+    assert not checked()  # closed cleanly by the previous process, same boot, untouched
+    boot.write_text("boot-2\n", encoding="ascii")
+    assert checked()  # the machine restarted: data not yet on disk may be lost
+    assert not checked()
+    cache = BuildCache(folder, "context")  # a process killed before it closed the cache cleanly
+    cache.store(_rows(3))
+    cache.db.close()
+    assert checked()
+    assert not checked()
+    with open(folder / cache_module.CACHE_FILE, "ab") as handle:
+        handle.write(b"\0" * 10)  # anything else touching the file
+    assert checked()
+    assert len(BuildCache(folder, "context").stats()) == 3  # checked and found whole: kept
+
+
+def test_a_damaged_file_with_a_stale_clean_mark_is_still_rebuilt(tmp_path: Path) -> None:
+    cache = BuildCache(tmp_path, "context")
+    cache.store(_rows(5))
+    cache.close()
+    data = (tmp_path / cache_module.CACHE_FILE).read_bytes()
+    (tmp_path / cache_module.CACHE_FILE).write_bytes(data[: len(data) // 2])
+    assert BuildCache(tmp_path, "context").stats() == {}
