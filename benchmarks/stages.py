@@ -116,14 +116,7 @@ def main(argv: Sequence[str] | None = None) -> None:
 
     env = make_environment(settings)
     size = settings.page_size
-    pages = [entries[i : i + size] for i in range(0, len(entries), size)]
-
-    def lists() -> int:
-        for number, shown in enumerate(pages, start=1):
-            archive.list_page(shown, settings, env, kind="index", number=number, count=len(pages))
-        return len(pages)
-
-    report("lists", lists, f"page of {size}")
+    report("lists", lambda: len(archive.list_pages(entries, settings, env, kind="index")), f"page of {size}")
     report("entries", lambda: len([archive.entry_page(e, settings, env) for e in entries]), "entry page")
 
 
