@@ -7,7 +7,7 @@ Run from the repository root:
 
 Stages: markdown (cmark-gfm only), sanitise (sanitise_html only), normalise (the whole of it,
 markdown and sanitise included), feeds (RSS, Atom and JSON of sets of 50), lists (index pages of
-20 entries), entries (entry pages). Each stage runs ``--repeat`` times, with publisher's memoised
+``page_size`` entries), entries (entry pages). Each stage runs ``--repeat`` times, with publisher's memoised
 functions cleared before each run (a build sees each entry once). Times are CPU time of this
 process, and the fastest run is shown: on a shared machine the others mostly measure the neighbours.
 Prints numbers only.
