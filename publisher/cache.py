@@ -17,12 +17,24 @@ from publisher import __version__
 
 logger = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 7
+SCHEMA_VERSION = 8
 BULK_READ = 2000  # from this many rows on, one scan of the table beats a query per row
 CACHE_FILE = "build.sqlite"
 CLEAN_MARK = ".closed"  # beside the cache file: how it looked when it was last closed cleanly
 BOOT_ID = Path("/proc/sys/kernel/random/boot_id")
-COLUMNS = ("path", "mtime_ns", "size", "digest", "light", "html", "published", "entry_id", "slug", "flagged")
+COLUMNS = (
+    "path",
+    "mtime_ns",
+    "size",
+    "digest",
+    "light",
+    "html",
+    "published",
+    "entry_id",
+    "slug",
+    "flagged",
+    "explicit_slug",
+)
 
 
 class IndexRow(NamedTuple):
@@ -32,6 +44,7 @@ class IndexRow(NamedTuple):
     entry_id: str | None
     slug: str | None
     flagged: int  # 1 when the file has problems or removals to report (its result must be loaded)
+    explicit_slug: int  # 1 when the front matter sets the slug (it wins a collision)
 
 
 class BuildCache:
@@ -72,7 +85,7 @@ class BuildCache:
             """
             CREATE TABLE IF NOT EXISTS entries (
                 path TEXT PRIMARY KEY, mtime_ns INTEGER, size INTEGER, digest TEXT, light BLOB, html TEXT,
-                published REAL, entry_id TEXT, slug TEXT, flagged INTEGER);
+                published REAL, entry_id TEXT, slug TEXT, flagged INTEGER, explicit_slug INTEGER);
             CREATE TABLE IF NOT EXISTS builds (out_dir TEXT PRIMARY KEY, record BLOB NOT NULL);
             """
         )
@@ -167,7 +180,8 @@ class BuildCache:
         return [
             IndexRow(*row)
             for row in self.db.execute(
-                "SELECT path, digest, published, entry_id, slug, flagged FROM entries ORDER BY path"
+                "SELECT path, digest, published, entry_id, slug, flagged, explicit_slug "
+                "FROM entries ORDER BY path"
             )
         ]
 

@@ -6,6 +6,7 @@ import json
 from collections.abc import Iterable
 from datetime import UTC, datetime
 
+from feedgen.ext.base import BaseEntryExtension, BaseExtension
 from feedgen.feed import FeedEntry, FeedGenerator
 from lxml import etree
 
@@ -20,7 +21,6 @@ FEED_TYPES = {
 }
 # An empty feed has no newest entry; a fixed time keeps its bytes stable.
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-_ATOM = "{http://www.w3.org/2005/Atom}"
 GENERATOR = ("publisher", "https://pypi.org/project/publisher/", __version__)
 
 
@@ -37,8 +37,11 @@ def _generator(feed: Feed, self_kind: str) -> FeedGenerator:
     """A FeedGenerator with every feed-level field set, including the deterministic updated time."""
     meta = feed.meta
     fg = FeedGenerator()
-    fg.load_extension("dc", atom=False, rss=True)
+    if self_kind == "rss":
+        fg.load_extension("dc", atom=False, rss=True)
     fg.load_extension("media", atom=True, rss=True)
+    if self_kind == "atom":
+        fg.register_extension(_LINKS, BaseExtension, _AtomLinks, atom=True, rss=False)
     fg.id(meta.feed_id)
     fg.title(meta.title)
     fg.subtitle(meta.description or meta.title)  # RSS requires a description
@@ -69,18 +72,21 @@ def _add_entry(fe: FeedEntry, entry: Entry, kind: str) -> None:
     fe.id(entry.id)
     fe.guid(entry.id, permalink=False)
     fe.title(entry.title)
-    for link in _entry_links(entry):
-        fe.link(**link)
+    # One call per kind of field with a list: feedgen re-checks every item on each call.
+    links = _entry_links(entry)
+    fe.link(links)
+    if kind == "atom":
+        getattr(fe, _LINKS).links = links
     fe.published(entry.published)
     fe.updated(entry.updated)
-    for author in entry.authors:
+    if entry.authors:
         # RSS gets dc:creator only: <author> as well would state the same twice (a W3C validator warning).
         if kind == "rss":
-            fe.dc.dc_creator(author.name)
+            fe.dc.dc_creator([author.name for author in entry.authors])
         else:
-            fe.author(_author_dict(author))
-    for tag in entry.tags:
-        fe.category(term=tag.name, label=tag.name)
+            fe.author([_author_dict(author) for author in entry.authors])
+    if entry.tags:
+        fe.category([{"term": tag.name, "label": tag.name} for tag in entry.tags])
     if entry.summary:
         fe.summary(entry.summary)
     # RSS carries the HTML in content:encoded as CDATA; Atom as escaped text of type "html".
@@ -112,22 +118,30 @@ def render_rss(feed: Feed) -> bytes:
 
 
 def render_atom(feed: Feed) -> bytes:
-    return _restore_entry_links(_generator(feed, "atom").atom_str(pretty=True), feed)
+    return _generator(feed, "atom").atom_str(pretty=True)
 
 
-def _restore_entry_links(data: bytes, feed: Feed) -> bytes:
-    """Put back the rel and type of each entry's links.
+_LINKS = "publisher_links"  # the attribute name feedgen gives the extension on each entry
+
+
+class _AtomLinks(BaseEntryExtension):
+    """Puts back the rel and type of each entry's links on feedgen's own tree, before it is serialised.
 
     feedgen 1.0.0 drops them (``entry.py`` rebinds ``link`` to the new element before reading
     ``rel``), so the source and the image looked like further alternate links: invalid Atom, and
-    feedparser took the last one as the entry's link.
+    feedparser took the last one as the entry's link. feedgen calls ``extend_atom`` with each
+    finished ``<entry>`` element; its children are not namespaced (the Atom namespace is only
+    declared on ``<feed>``).
     """
-    root = etree.fromstring(data)
-    for element, entry in zip(root.iterchildren(f"{_ATOM}entry"), feed.entries, strict=True):
-        for link, wanted in zip(element.iterchildren(f"{_ATOM}link"), _entry_links(entry), strict=True):
+
+    def __init__(self) -> None:
+        self.links: list[dict[str, str]] = []
+
+    def extend_atom(self, entry: etree._Element) -> etree._Element:
+        for link, wanted in zip(entry.iterchildren("link"), self.links, strict=True):
             link.set("rel", wanted["rel"])
             link.set("type", wanted["type"])
-    return etree.tostring(root, pretty_print=True, xml_declaration=True, encoding="UTF-8")
+        return entry
 
 
 def _json_item(entry: Entry) -> dict[str, object]:

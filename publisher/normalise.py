@@ -175,7 +175,9 @@ def _tags(fields: _Fields, value: Any, lang: str) -> tuple[Tag, ...]:
             fields.error("tags", f"{item!r} is not a tag name")
             continue
         name = " ".join(str(item).split())
-        tags.setdefault(slugify(name, lang), Tag(name, slugify(name, lang)))
+        slug = slugify(name, lang)
+        if slug not in tags:
+            tags[slug] = Tag(name, slug)
     return tuple(tags.values())
 
 

@@ -4,6 +4,7 @@ and report what was removed so that nothing disappears silently."""
 from __future__ import annotations
 
 import re
+import threading
 from dataclasses import dataclass
 from functools import lru_cache
 from html import unescape
@@ -174,27 +175,30 @@ class _RemovalFinder(HTMLParser):
                 self.removed.append(Removal(f'<{tag} {name}="{value or ""}">', "event handler attribute"))
             elif name not in allowed:
                 self.removed.append(Removal(f'<{tag} {name}="{value or ""}">', "attribute not allowed"))
-            elif (tag, name) in URL_ATTRIBUTES and value and not _safe_url(value):
-                reason = "malformed URL" if _malformed(value) else "unsafe URL scheme"
-                self.removed.append(Removal(f'<{tag} {name}="{value}">', reason))
+            elif (tag, name) in URL_ATTRIBUTES and value and _unsafe_url(value):
+                self.removed.append(Removal(f'<{tag} {name}="{value}">', _unsafe_url(value)))
 
     def handle_comment(self, data: str) -> None:
         self.removed.append(Removal(f"<!--{data}-->", "HTML comment"))
 
 
-def _malformed(value: str) -> bool:
+# Pure functions of a URL string are memoised: every URL is checked twice per entry (for the
+# report, then by the sanitiser), and news sites link the same pages from many entries.
+URL_CACHE_SIZE = 4096
+
+
+@lru_cache(maxsize=URL_CACHE_SIZE)
+def _unsafe_url(value: str) -> str:
+    """Why ``value`` may not stay: "malformed URL", "unsafe URL scheme", or "" when it may."""
     try:
-        urlsplit(unescape(value).strip())
+        scheme = urlsplit(unescape(value).strip()).scheme.lower()
     except ValueError:  # e.g. "http://[oops": an unclosed IPv6 bracket
-        return True
-    return False
+        return "malformed URL"
+    return "" if scheme == "" or scheme in URL_SCHEMES else "unsafe URL scheme"
 
 
 def _safe_url(value: str) -> bool:
-    if _malformed(value):
-        return False
-    scheme = urlsplit(unescape(value).strip()).scheme.lower()
-    return scheme == "" or scheme in URL_SCHEMES
+    return not _unsafe_url(value)
 
 
 def absolute_url(value: str, base_url: str, page_url: str) -> str:
@@ -202,6 +206,11 @@ def absolute_url(value: str, base_url: str, page_url: str) -> str:
     value = value.strip()
     if value.startswith("#"):
         return page_url + value
+    return _join(base_url, value)
+
+
+@lru_cache(maxsize=URL_CACHE_SIZE)
+def _join(base_url: str, value: str) -> str:
     if value.startswith("/") and not value.startswith("//"):
         value = value.lstrip("/")
     return urljoin(base_url, value)
@@ -216,12 +225,13 @@ class SafeHtml:
 def _needs_full_report(html: str) -> bool:
     if "<!--" in html:
         return True
-    for match in _START_TAG.finditer(html):
-        if match.group(1).lower() not in ALLOWED_TAGS:
+    for tag, attributes in _START_TAG.findall(html):
+        if tag.lower() not in ALLOWED_TAGS:
             return True
-        for name in _ATTRIBUTE_NAME.findall(match.group(2)):
-            if name.lower() not in _CMARK_ATTRIBUTES:
-                return True
+        if attributes:
+            for name in _ATTRIBUTE_NAME.findall(attributes):
+                if name.lower() not in _CMARK_ATTRIBUTES:
+                    return True
     return False
 
 
@@ -245,27 +255,44 @@ _URL_ATTRIBUTE = re.compile(r'<(a|img|blockquote|q|del|ins)\b[^>]*?\s(href|src|c
 def sanitise_html(html: str, base_url: str, page_url: str) -> SafeHtml:
     """Clean untrusted HTML: allow-listed tags and attributes, safe URL schemes, absolute links."""
     removed = find_removals(html)
+    cleaned = _CLEANER.clean(html, base_url, page_url)
+    return SafeHtml(cleaned.strip() + "\n" if cleaned.strip() else "", removed)
 
-    def filter_attribute(tag: str, name: str, value: str) -> str | None:
+
+class _Cleaner(threading.local):
+    """An nh3 cleaner built once per thread (building one cost as much as cleaning an entry),
+    and the URLs of the entry it is cleaning, which its attribute filter needs."""
+
+    def __init__(self) -> None:
+        self.base_url = ""
+        self.page_url = ""
+        self.cleaner = nh3.Cleaner(
+            tags=set(ALLOWED_TAGS),
+            clean_content_tags=set(CONTENT_DROPPED),
+            attributes={tag: set(attrs) for tag, attrs in ALLOWED_ATTRIBUTES.items()}
+            | {"*": GENERIC_ATTRIBUTES},
+            attribute_filter=self._filter_attribute,
+            url_schemes=set(URL_SCHEMES),
+            link_rel=None,
+            strip_comments=True,
+        )
+
+    def clean(self, html: str, base_url: str, page_url: str) -> str:
+        self.base_url = base_url
+        self.page_url = page_url
+        return self.cleaner.clean(html)
+
+    def _filter_attribute(self, tag: str, name: str, value: str) -> str | None:
         if (tag, name) in URL_ATTRIBUTES:
-            if not _safe_url(value):
+            if _unsafe_url(value):
                 return None
-            return absolute_url(value, base_url, page_url)
+            return absolute_url(value, self.base_url, self.page_url)
         if name == "class" and not value.startswith("language-"):
             return None
         return value
 
-    cleaned = nh3.clean(
-        html,
-        tags=set(ALLOWED_TAGS),
-        clean_content_tags=set(CONTENT_DROPPED),
-        attributes={tag: set(attrs) for tag, attrs in ALLOWED_ATTRIBUTES.items()} | {"*": GENERIC_ATTRIBUTES},
-        attribute_filter=filter_attribute,
-        url_schemes=set(URL_SCHEMES),
-        link_rel=None,
-        strip_comments=True,
-    )
-    return SafeHtml(cleaned.strip() + "\n" if cleaned.strip() else "", removed)
+
+_CLEANER = _Cleaner()
 
 
 class _TextExtractor(HTMLParser):

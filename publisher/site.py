@@ -92,6 +92,7 @@ def _normalise_file(path: Path, relative: str, site: SiteContext) -> tuple[objec
         entry.id if entry else None,
         entry.slug if entry else None,
         int(entry is None or bool(result.problems) or bool(entry.removed)),
+        int(bool(source and source.metadata.get("slug"))),
     )
 
 
@@ -265,11 +266,7 @@ def load_site(
         unloaded = tuple(str(r.entry_id) for r in in_window[newest:])
         in_window = in_window[:newest]
     chosen = {row.path for row in in_window}
-    wanted = [
-        row.path
-        for row in index
-        if published is None or row.flagged or row.path in slug_overrides or row.path in chosen
-    ]
+    wanted = [row.path for row in index if published is None or row.flagged or row.path in chosen]
     entries: list[Entry] = []
     digests: dict[str, str] = {}
     with long_lived():
@@ -280,12 +277,16 @@ def load_site(
                 entries.append(result.entry)
                 digests[path] = digest
                 problems.extend(removal_warnings(result.entry))
-    overrides = {path: _renormalise(settings, path, slug) for path, slug in slug_overrides.items()}
+    loaded = set(digests)
+    overrides = {
+        path: _renormalise(settings, path, slug) for path, slug in slug_overrides.items() if path in loaded
+    }
     light_overrides = {p: replace(e, content_html="") for p, e in overrides.items()}
     entries = [light_overrides.get(e.source_path, e) for e in entries]
     if published is not None:
         entries = [e for e in entries if published(e.published)]
-    assets, ignored = scan_assets(settings.entries_dir)
+    # Media files matter to builds only (a digest links to out/).
+    assets, ignored = scan_assets(settings.entries_dir) if published is None else ([], [])
     entries_prefix = (
         settings.entries_dir.relative_to(settings.root).as_posix()
         if settings.entries_dir.is_relative_to(settings.root)
@@ -317,7 +318,7 @@ def _resolve_slugs(settings: Settings, index: list[IndexRow], problems: list[Pro
     for slug in sorted(slug for slug, group in by_slug.items() if len(group) > 1):
         group = by_slug[slug]
         group.sort(key=lambda r: (r.published or 0.0, r.path))
-        explicit = [r for r in group if _has_explicit_slug(settings, r.path)]
+        explicit = [r for r in group if r.explicit_slug]
         if len(explicit) > 1:
             first = explicit[0].path
             for other in explicit[1:]:
@@ -337,11 +338,6 @@ def _resolve_slugs(settings: Settings, index: list[IndexRow], problems: list[Pro
             taken.add(new_slug)
             overrides[row.path] = new_slug
     return overrides
-
-
-def _has_explicit_slug(settings: Settings, relative: str) -> bool:
-    source, _ = parse_entry((settings.root / relative).read_bytes(), relative)
-    return bool(source and source.metadata.get("slug"))
 
 
 def _renormalise(settings: Settings, relative: str, slug: str) -> Entry:

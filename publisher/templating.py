@@ -7,6 +7,7 @@ from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
+from babel import Locale
 from babel.dates import format_date as babel_format_date
 from babel.dates import format_datetime as babel_format_datetime
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined
@@ -113,7 +114,14 @@ def format_date(value: datetime, lang: str = "de", fmt: str = "long") -> str:
 
 @lru_cache(maxsize=16384)
 def _format_day(day: date, lang: str, fmt: str) -> str:
-    return babel_format_date(day, format=fmt, locale=lang)
+    # An empty language is left to Babel, which then falls back to the system's LC_TIME.
+    return babel_format_date(day, format=fmt, locale=_locale(lang) if lang else lang)
+
+
+@lru_cache(maxsize=64)
+def _locale(lang: str) -> Locale:
+    """Babel parses a locale given by name on every call; a parsed one is reused as it is."""
+    return Locale.parse(lang)
 
 
 def format_datetime(value: datetime, lang: str = "de", fmt: str = "medium") -> str:

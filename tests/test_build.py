@@ -28,7 +28,7 @@ import pytest
 from publisher import build as build_module
 from publisher import output
 from publisher import site as site_module
-from publisher.build import BuildReport, build, load_entries
+from publisher.build import BuildReport, build, load_entries, load_site
 from publisher.config import Settings
 from publisher.output import MANIFEST
 from tests.conftest import MakeProject
@@ -512,6 +512,29 @@ def test_generated_slug_collisions_get_a_number(make_project: MakeProject) -> No
     assert sorted(slugs[x] for x in "abc") == ["gleicher-titel-2", "gleicher-titel-3", "gleicher-titel-4"]
     assert slugs["a"] == "gleicher-titel-2"  # the oldest first
     assert report.problems == ()
+
+
+def test_a_digest_sized_load_resolves_slug_collisions_like_the_whole_site(make_project: MakeProject) -> None:
+    root = make_project(
+        {
+            "a.md": entry("Gleicher Titel", "2024-05-01", id="a"),
+            "b.md": entry("Gleicher Titel", "2024-05-02", id="b"),
+            "c.md": entry("Gleicher Titel", "2024-05-03", id="c"),
+            "d.md": entry("Anders", "2024-05-04", id="d", slug="gleicher-titel"),
+            "e.md": entry("Noch anders", "2024-05-05", id="e", slug="gleicher-titel"),
+        }
+    )
+    settings = settings_of(root)
+    whole = {e.id: e for e in load_entries(settings)[0]}
+    assert [p.field for p in load_entries(settings)[1]] == ["slug"]  # two explicit slugs: an error
+    site = load_site(settings, published=lambda when: when.day >= 3, newest=2)
+    try:
+        loaded = [site.full(e) for e in site.entries]
+        assert [e.id for e in loaded] == ["e", "d"] and site.unloaded == ("c",)
+        assert all(e == whole[e.id] for e in loaded)
+        assert [p.field for p in site.problems] == ["slug"]
+    finally:
+        site.close()
 
 
 def test_missing_entries_folder(make_project: MakeProject) -> None:

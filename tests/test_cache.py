@@ -24,6 +24,7 @@ def _rows(count: int) -> list[tuple[object, ...]]:
             f"id-{n}",
             f"s{n}",
             0,
+            0,
         )
         for n in range(count)
     ]

@@ -2,16 +2,24 @@
 
 from __future__ import annotations
 
+from html import unescape
 from html.parser import HTMLParser
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
+import nh3
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from publisher.sanitise import (
+    ALLOWED_ATTRIBUTES,
     ALLOWED_TAGS,
+    CONTENT_DROPPED,
+    GENERIC_ATTRIBUTES,
+    URL_ATTRIBUTES,
+    URL_SCHEMES,
     absolute_url,
+    find_removals,
     first_paragraph_text,
     render_markdown,
     sanitise_html,
@@ -216,3 +224,110 @@ def test_sanitised_output_is_always_safe(parts: list[str]) -> None:
     body, _ = strip_control_chars("".join(parts))
     out, _ = clean(render_markdown(body))
     assert audit(out) == []
+
+
+# The URL checks and joins are memoised and the nh3 cleaner is reused; these compare them with the
+# plain, uncached way of doing the same, on inputs that hit the cache as well as on new ones.
+URL_PARTS = [
+    "https://example.org/a?b=1&amp;c=2#d",
+    "http://[oops",
+    "https://[::1/x.png",
+    "https://example.org:99999/",
+    "javascript:alert(1)",
+    " JAVA&#x53;CRIPT:x",
+    "java\nscript:x",
+    "data:text/html,x",
+    "mailto:a@example.org",
+    "tel:+49301234",
+    "//cdn.example.org/x.png",
+    "/media/bild.jpg",
+    "../up.html",
+    "#frag",
+    "?seite=2",
+    "&#35;x",
+    "/",
+    "  ",
+    "\t",
+    "ä ö/ü",
+]
+urls = st.lists(st.one_of(st.sampled_from(URL_PARTS), st.text(max_size=12)), max_size=4).map("".join)
+
+
+def reference_unsafe(value: str) -> str:
+    try:
+        urlsplit(unescape(value).strip())
+    except ValueError:
+        return "malformed URL"
+    scheme = urlsplit(unescape(value).strip()).scheme.lower()
+    return "" if scheme == "" or scheme in URL_SCHEMES else "unsafe URL scheme"
+
+
+def reference_absolute(value: str, base_url: str, page_url: str) -> str:
+    value = value.strip()
+    if value.startswith("#"):
+        return page_url + value
+    if value.startswith("/") and not value.startswith("//"):
+        value = value.lstrip("/")
+    return urljoin(base_url, value)
+
+
+def outcome(function: object, *args: str) -> tuple[str, str]:
+    try:
+        return "ok", function(*args)  # type: ignore[operator]
+    except ValueError as exc:
+        return "ValueError", str(exc)
+
+
+@settings(max_examples=300, deadline=None)
+@given(urls, st.sampled_from([BASE, "https://example.org/", "https://example.org/a/b/"]))
+def test_memoised_url_functions_match_the_plain_ones(value: str, base: str) -> None:
+    from publisher.sanitise import _safe_url, _unsafe_url
+
+    page = base + "posts/x.html"
+    for _ in range(2):  # the second call is answered from the cache
+        assert _unsafe_url(value) == reference_unsafe(value)
+        assert _safe_url(value) == (reference_unsafe(value) == "")
+        assert outcome(absolute_url, value, base, page) == outcome(reference_absolute, value, base, page)
+
+
+def reference_clean(html: str, base_url: str, page_url: str) -> str:
+    def filter_attribute(tag: str, name: str, value: str) -> str | None:
+        if (tag, name) in URL_ATTRIBUTES:
+            if reference_unsafe(value):
+                return None
+            return reference_absolute(value, base_url, page_url)
+        if name == "class" and not value.startswith("language-"):
+            return None
+        return value
+
+    cleaned = nh3.clean(
+        html,
+        tags=set(ALLOWED_TAGS),
+        clean_content_tags=set(CONTENT_DROPPED),
+        attributes={tag: set(attrs) for tag, attrs in ALLOWED_ATTRIBUTES.items()} | {"*": GENERIC_ATTRIBUTES},
+        attribute_filter=filter_attribute,
+        url_schemes=set(URL_SCHEMES),
+        link_rel=None,
+        strip_comments=True,
+    )
+    return cleaned.strip() + "\n" if cleaned.strip() else ""
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.lists(
+        st.one_of(
+            st.sampled_from(FRAGMENTS),
+            urls.map(lambda url: f'<a href="{url}">l</a> <img src="{url}"> <q cite="{url}">q</q>'),
+            st.text(max_size=20),
+        ),
+        max_size=6,
+    )
+)
+def test_reused_cleaner_matches_a_fresh_nh3_clean(parts: list[str]) -> None:
+    """One cleaner serves every entry; each entry's own URLs still resolve against its page."""
+    html = render_markdown("".join(parts))
+    for page in (PAGE, BASE + "posts/anderer.html"):
+        safe = sanitise_html(html, BASE, page)
+        assert safe.html == reference_clean(html, BASE, page)
+        assert safe.removed == find_removals(html)

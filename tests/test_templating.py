@@ -5,6 +5,10 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
+from babel.dates import format_date as babel_format_date
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from publisher.templating import _autoescape, format_date
 
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -30,3 +34,23 @@ def test_html_xml_and_mjml_templates_are_autoescaped_text_templates_are_not() ->
     for name in ("entry.html.j2", "digest.mjml.j2", "feed.xml.j2", "page.html"):
         assert _autoescape(name), name
     assert not _autoescape("digest.txt.j2")
+
+
+def _outcome(function: object, *args: object, **kwargs: object) -> object:
+    try:
+        return function(*args, **kwargs)  # type: ignore[operator]
+    except Exception as exc:  # the same error is part of the same behaviour
+        return type(exc).__name__, str(exc)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.datetimes(min_value=datetime(1900, 1, 1), max_value=datetime(2100, 1, 1), timezones=st.just(UTC)),
+    st.sampled_from(["de", "en", "en_GB", "de_AT", "de-AT", "fr", "xx", ""]),
+    st.sampled_from(["long", "short", "full", "d.M.yyyy"]),
+)
+def test_format_date_is_babels_format_date_of_the_day(when: datetime, lang: str, fmt: str) -> None:
+    """Dates are memoised per day and locales are parsed once; the text (or error) is Babel's own."""
+    for _ in range(2):  # the second call is answered from the caches
+        expected = _outcome(babel_format_date, when.date(), format=fmt, locale=lang)
+        assert _outcome(format_date, when, lang, fmt) == expected
