@@ -46,16 +46,18 @@ class TemplateCache(FileSystemBytecodeCache):
             bucket.reset()
 
     def dump_bytecode(self, bucket: Bucket) -> None:
+        """Only after a compile, so the folder is checked here (it may have been deleted meanwhile)."""
         try:
             if not self._ready:
-                self._start_folder()
+                self._remove_older_folders()
+            self.folder.mkdir(parents=True, exist_ok=True)
             super().dump_bytecode(bucket)
         except OSError as exc:
             logger.debug("could not cache the compiled template %s: %s", bucket.key, exc)
 
-    def _start_folder(self) -> None:
-        for old in self.folder.parent.glob(f"{PREFIX}*"):
-            if old != self.folder:
-                shutil.rmtree(old, ignore_errors=True)
-        self.folder.mkdir(parents=True, exist_ok=True)
+    def _remove_older_folders(self) -> None:
         self._ready = True
+        if self.folder.parent.is_dir():
+            for old in self.folder.parent.glob(f"{PREFIX}*"):
+                if old != self.folder:
+                    shutil.rmtree(old, ignore_errors=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 from collections.abc import Callable
 from pathlib import Path
 
@@ -101,3 +102,13 @@ def test_the_cache_is_keyed_by_the_code_that_configures_the_environment(tmp_path
     cache = TemplateCache(tmp_path)
     assert cache.folder == tmp_path / f"{PREFIX}{fingerprint()}"
     assert not os.path.exists(cache.folder)  # created when the first template is stored
+
+
+def test_a_cache_folder_deleted_while_running_is_made_again(tmp_path: Path) -> None:
+    settings = project(tmp_path)
+    (tmp_path / "templates" / "other.txt.j2").write_text("{{ 1 + 1 }}\n", encoding="utf-8")
+    env = fresh_environment(settings)
+    env.get_template(TEMPLATE).render(name="Anna")
+    shutil.rmtree(settings.cache_dir)  # "safe to delete", also while a process runs
+    assert env.get_template("other.txt.j2").render() == "2\n"
+    assert len(cache_files(settings)) == 1
