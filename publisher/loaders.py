@@ -8,7 +8,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from publisher.errors import Problem
 
@@ -21,8 +21,7 @@ ENTRY_SUFFIX = ".md"
 _TOP_LEVEL_KEY = re.compile(r"^([A-Za-z0-9_][\w-]*)\s*:")
 
 
-@dataclass(frozen=True, slots=True)
-class _Yaml:
+class _Yaml(NamedTuple):  # not a dataclass: this module is imported on every run, _Yaml rarely used
     module: Any  # yaml
     handler: Any  # frontmatter.YAMLHandler
     loader: type

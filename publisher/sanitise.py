@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from html import unescape
 from html.parser import HTMLParser
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import urljoin, urlsplit
 
 import nh3
@@ -98,8 +98,7 @@ def render_markdown(text: str) -> str:
         _cm.parser_free(parser)
 
 
-@dataclass(frozen=True, slots=True)
-class _Cmark:
+class _Cmark(NamedTuple):  # not a dataclass: cheaper to define, and this module is imported on every run
     """cmarkgfm's cffi module and wrapper, the extensions, and the two C frees (see render_markdown)."""
 
     api: Any  # cmarkgfm.cmark
