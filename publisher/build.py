@@ -152,13 +152,17 @@ def _plan(site: Site, settings_fp: str, templates_fp: str) -> Iterator[_Job]:
         )
 
 
-def build(settings: Settings, progress: Progress | None = None) -> BuildReport:
-    """Build out/ from entries/. With errors, nothing is written and the report lists them all."""
+def build(settings: Settings, progress: Progress | None = None, full: bool = False) -> BuildReport:
+    """Build out/ from entries/. With errors, nothing is written and the report lists them all.
+
+    ``full`` ignores everything remembered from earlier builds (the cache, the outputs' keys) and
+    renders every file again; files whose bytes come out the same are still left untouched.
+    """
     with worker_pool() as pool:
-        inputs = refresh(settings, progress, pool)
+        inputs = refresh(settings, progress, pool, fresh=full)
         fingerprint = freshness.inputs_fingerprint(settings, inputs.digests)
         try:
-            done = freshness.unchanged(inputs.cache, settings.out_dir, fingerprint)
+            done = None if full else freshness.unchanged(inputs.cache, settings.out_dir, fingerprint)
         except BaseException:
             inputs.cache.close()
             raise
@@ -170,7 +174,7 @@ def build(settings: Settings, progress: Progress | None = None) -> BuildReport:
         try:
             if any(p.is_error for p in site.problems):
                 return BuildReport((), (), 0, len(site.entries), site.problems)
-            report = _write_outputs(site, progress, pool)
+            report = _write_outputs(site, progress, pool, full)
             freshness.remember(site.cache, settings.out_dir, fingerprint, report.entries, report.problems)
             return report
         finally:
@@ -243,7 +247,9 @@ def _run(
             progress("write", done, len(todo))
 
 
-def _write_outputs(site: Site, progress: Progress | None, pool: ProcessPoolExecutor | None) -> BuildReport:
+def _write_outputs(
+    site: Site, progress: Progress | None, pool: ProcessPoolExecutor | None, full: bool = False
+) -> BuildReport:
     from publisher.output import read_manifest, write_manifest
 
     out = site.settings.out_dir
@@ -259,7 +265,7 @@ def _write_outputs(site: Site, progress: Progress | None, pool: ProcessPoolExecu
     for job in planned:
         paths = job.task.paths
         keys.update(dict.fromkeys(paths, job.key))
-        if all(previous.get(p) == job.key and isfile(join(out_folder, p)) for p in paths):
+        if not full and all(previous.get(p) == job.key and isfile(join(out_folder, p)) for p in paths):
             unchanged += len(paths)
         else:
             todo.append(job)

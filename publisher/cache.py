@@ -139,6 +139,12 @@ class BuildCache:
             with contextlib.suppress(OSError):  # without the mark, the next process checks the file
                 Path(f"{self.path}{CLEAN_MARK}").write_text(state, encoding="ascii")
 
+    def clear(self) -> None:
+        """Forget every cached entry and build record (``publisher build --full``)."""
+        with self.db:
+            self.db.execute("DELETE FROM entries")
+            self.db.execute("DELETE FROM builds")
+
     def last_build(self, out_dir: str) -> bytes | None:
         """What ``remember_build`` stored for this output folder, if anything."""
         row = self.db.execute("SELECT record FROM builds WHERE out_dir = ?", (out_dir,)).fetchone()

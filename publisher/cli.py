@@ -142,16 +142,23 @@ def _exit_for(problems: tuple[Problem, ...], strict: bool) -> None:
     help="Write here instead of out_dir.",
 )
 @click.option("--strict", is_flag=True, help="Warnings count as problems: exit 1 if there are any.")
+@click.option(
+    "--full",
+    is_flag=True,
+    help="Ignore the cache and what earlier builds wrote: normalise and render everything again.",
+)
 @click.pass_obj
 @handle_errors
-def build(state: CliState, out_dir: Path | None, strict: bool) -> None:
+def build(state: CliState, out_dir: Path | None, strict: bool, full: bool) -> None:
     """Build feeds and the web archive from entries/ into out/.
 
     Incremental: only files whose inputs changed are rendered and written; files of deleted
-    entries are removed. With errors in any entry nothing is written. Example:
+    entries are removed. With errors in any entry nothing is written. --full starts from
+    nothing (the output is the same; files whose bytes do not change stay untouched). Example:
 
     \b
       publisher build && ls out/
+      publisher build --full
     """
     from publisher.build import build as run_build
 
@@ -160,7 +167,7 @@ def build(state: CliState, out_dir: Path | None, strict: bool) -> None:
         settings = settings.with_overrides(out_dir=(state.cwd / out_dir).resolve())
     progress = _progress(state)
     try:
-        report = run_build(settings, progress)
+        report = run_build(settings, progress, full=full)
     finally:
         progress.close()
     echo_problems(report.problems)

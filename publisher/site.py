@@ -160,11 +160,17 @@ class Inputs:
 
 
 def refresh(
-    settings: Settings, progress: Progress | None = None, pool: ProcessPoolExecutor | None = None
+    settings: Settings,
+    progress: Progress | None = None,
+    pool: ProcessPoolExecutor | None = None,
+    fresh: bool = False,
 ) -> Inputs:
-    """Open the cache and normalise every entry file that is new or changed since it was cached."""
+    """Open the cache and normalise every entry file that is new or changed since it was cached
+    (with ``fresh``, every entry file: the cache is emptied first)."""
     cache = BuildCache(settings.cache_dir, repr(site_context(settings)))
     try:
+        if fresh:
+            cache.clear()
         return Inputs(cache, _refresh_cache(settings, cache, progress, pool))
     except BaseException:
         cache.close()

@@ -10,6 +10,7 @@ import pytest
 
 from publisher import build as build_module
 from publisher import freshness
+from publisher import site as site_module
 from publisher.build import BuildReport, build
 from publisher.output import MANIFEST
 from tests.conftest import MakeProject
@@ -133,3 +134,41 @@ def test_an_unreadable_record_means_a_full_build(sample: Path, monkeypatch: pyte
         assert freshness.unchanged(inputs.cache, settings.out_dir, "another fingerprint") is None
     finally:
         inputs.cache.close()
+
+
+def test_a_full_build_renders_everything_again_with_the_same_result(
+    sample: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    build(settings_of(sample))
+    before = tree(sample / "out")
+    normalised: list[str] = []
+    real = site_module._normalise_file
+
+    def spy(path: Path, relative: str, context: object) -> tuple[object, ...]:
+        normalised.append(relative)
+        return real(path, relative, context)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(site_module, "_normalise_file", spy)
+    monkeypatch.setattr(site_module, "PARALLEL_THRESHOLD", 10**9)  # in this process, where the spy is
+    report = build(settings_of(sample), full=True)
+    assert len(normalised) == report.entries + 1  # every entry file, the draft too
+    assert report.written == () and report.unchanged == len(before)  # rendered, and byte-identical
+    assert tree(sample / "out") == before
+    (sample / "entries" / SURVEY).unlink()
+    report = build(settings_of(sample), full=True)
+    assert any(p.startswith("posts/") for p in report.deleted)  # files of deleted entries still go
+    calls = loads(monkeypatch)
+    build(settings_of(sample))
+    assert calls == []  # a full build is recorded like any other
+
+
+def test_the_cli_takes_full(sample: Path) -> None:
+    from click.testing import CliRunner
+
+    from publisher.cli import cli
+
+    runner = CliRunner()
+    assert runner.invoke(cli, ["-C", str(sample), "build"]).exit_code == 0
+    result = runner.invoke(cli, ["-C", str(sample), "build", "--full"])
+    assert result.exit_code == 0, result.output
+    assert "0 file(s) written" in result.output
