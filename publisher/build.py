@@ -160,8 +160,8 @@ def build(settings: Settings, progress: Progress | None = None, full: bool = Fal
     """
     with worker_pool() as pool:
         inputs = refresh(settings, progress, pool, fresh=full)
-        fingerprint = freshness.inputs_fingerprint(settings, inputs.digests)
         try:
+            fingerprint = freshness.inputs_fingerprint(settings, inputs.digests)
             done = None if full else freshness.unchanged(inputs.cache, settings.out_dir, fingerprint)
         except BaseException:
             inputs.cache.close()
