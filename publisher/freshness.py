@@ -36,7 +36,9 @@ def key(*parts: object) -> str:
 
 
 def settings_fingerprint(settings: Settings) -> str:
-    """The settings every output depends on (not the folders: outputs do not name them)."""
+    """Every setting a template can read (``site``), so every output depends on all of them; not
+    the folders, which outputs do not name. The bundled templates use few, but a project's own
+    footer may show, say, ``site.digest.sender_address`` (an imprint)."""
     relevant = (
         settings.title,
         settings.base_url,
@@ -47,6 +49,8 @@ def settings_fingerprint(settings: Settings) -> str:
         settings.author_email,
         settings.feed_limit,
         settings.page_size,
+        settings.digest,
+        settings.smtp,
         __version__,
     )
     return key(*relevant)

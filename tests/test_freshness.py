@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -172,3 +173,17 @@ def test_the_cli_takes_full(sample: Path) -> None:
     result = runner.invoke(cli, ["-C", str(sample), "build", "--full"])
     assert result.exit_code == 0, result.output
     assert "0 file(s) written" in result.output
+
+
+def test_every_setting_a_template_can_read_counts(sample: Path) -> None:
+    """A project's footer may show any setting (e.g. the postal address for an imprint)."""
+    settings = settings_of(sample)
+    changed = [
+        settings.with_overrides(title="Anders"),
+        replace(settings, digest=replace(settings.digest, sender_address="Domplatz 1, 50667 Köln")),
+        replace(settings, smtp=replace(settings.smtp, from_name="Redaktion")),
+    ]
+    fingerprints = {freshness.settings_fingerprint(s) for s in [settings, *changed]}
+    assert len(fingerprints) == 4
+    moved = settings.with_overrides(out_dir=sample / "anderswo")  # folders are not part of any output
+    assert freshness.settings_fingerprint(moved) == freshness.settings_fingerprint(settings)
