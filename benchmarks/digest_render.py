@@ -53,27 +53,19 @@ def digest_mjml(settings: Any, selection: Any, now: Any) -> str:
     step (same context, same template) and then proves the result: compiled and inlined the way
     publisher does it, the text must give exactly the ``email.html`` that ``render_digest`` writes.
     """
-    from publisher.digest import HTML_TEMPLATE, render_digest
-    from publisher.digest_context import build_context
+    from publisher.digest import HTML_TEMPLATE, email_context, render_digest
     from publisher.emailhtml import compile_mjml, inline_css, render_template
     from publisher.templating import make_environment
 
     env = make_environment(settings)
-    when = now.astimezone(settings.tz)
-    context = build_context(
-        settings,
-        selection.entries,
-        when,
-        left_out=len(selection.left_out),
-        web_url=settings.url(f"digests/{when.date().isoformat()}/index.html"),
-    )
+    context = email_context(settings, selection, now)
     mjml = render_template(env, HTML_TEMPLATE, context.as_dict(), settings.root)
     compiled = inline_css(compile_mjml(mjml, env, HTML_TEMPLATE, settings.root), HTML_TEMPLATE)
     expected = render_digest(settings, selection, now).files["email.html"].decode("utf-8")
     if compiled != expected:
         raise SystemExit(
             "the MJML source does not compile to the digest's email.html: render_digest builds its "
-            "context differently now -> update digest_mjml() in benchmarks/digest_render.py"
+            "email.html differently now -> update digest_mjml() in benchmarks/digest_render.py"
         )
     return mjml
 

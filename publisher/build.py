@@ -21,6 +21,7 @@ from publisher import archive, freshness, jobs
 from publisher.config import Settings
 from publisher.errors import Problem
 from publisher.freshness import key, settings_fingerprint, templates_fingerprint
+from publisher.loaders import scan_assets
 from publisher.model import Author, Entry, FeedMeta, Tag
 from publisher.site import (
     PARALLEL_THRESHOLD,
@@ -161,7 +162,8 @@ def build(settings: Settings, progress: Progress | None = None, full: bool = Fal
     with worker_pool() as pool:
         inputs = refresh(settings, progress, pool, fresh=full)
         try:
-            fingerprint = freshness.inputs_fingerprint(settings, inputs.digests)
+            media = scan_assets(settings.entries_dir)
+            fingerprint = freshness.inputs_fingerprint(settings, inputs.digests, media)
             done = None if full else freshness.unchanged(inputs.cache, settings.out_dir, fingerprint)
         except BaseException:
             inputs.cache.close()
@@ -170,7 +172,7 @@ def build(settings: Settings, progress: Progress | None = None, full: bool = Fal
             inputs.cache.close()
             record, files = done
             return BuildReport((), (), files, record.entries, record.problems)
-        site = load_site(settings, progress, pool=pool, inputs=inputs)
+        site = load_site(settings, progress, pool=pool, inputs=inputs, media=media)
         try:
             if any(p.is_error for p in site.problems):
                 return BuildReport((), (), 0, len(site.entries), site.problems)

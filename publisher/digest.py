@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from jinja2 import Environment
 
     from publisher.config import Settings
+    from publisher.digest_context import DigestContext
 
 logger = logging.getLogger(__name__)
 
@@ -233,12 +234,26 @@ def _warnings(settings: Settings, selection: Selection, html_size: int, html_pat
     return problems
 
 
+def email_context(settings: Settings, selection: Selection, now: datetime) -> DigestContext:
+    """The context ``email.html`` is rendered with; the other files vary it (no web link on the
+    web version, placeholders in the message)."""
+    from publisher.digest_context import build_context
+
+    now = now.astimezone(settings.tz)
+    return build_context(
+        settings,
+        selection.entries,
+        now,
+        left_out=len(selection.left_out),
+        web_url=settings.url(f"digests/{now.date().isoformat()}/index.html"),
+    )
+
+
 def render_digest(
     settings: Settings, selection: Selection, now: datetime, env: Environment | None = None
 ) -> RenderedDigest:
     """Render every file of the digest; pure apart from reading templates (and keeping them compiled
     in the project's cache folder, see ``make_environment``). Raises PublisherError."""
-    from publisher.digest_context import build_context
     from publisher.emailhtml import render_email_html, render_template
     from publisher.message import GREETING, PLACEHOLDERS, UNSUBSCRIBE_URL, MessageSpec, build_message
 
@@ -249,13 +264,7 @@ def render_digest(
     now = now.astimezone(settings.tz)
     date = now.date().isoformat()
     root = settings.root
-    context = build_context(
-        settings,
-        selection.entries,
-        now,
-        left_out=len(selection.left_out),
-        web_url=settings.url(f"digests/{date}/index.html"),
-    )
+    context = email_context(settings, selection, now)
     personal = replace(context, greeting=GREETING, unsubscribe_url=UNSUBSCRIBE_URL)
     html = render_email_html(env, HTML_TEMPLATE, context.as_dict(), root)
     # The web version is shown by a browser, which reads <style>: no inlining needed.

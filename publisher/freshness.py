@@ -22,7 +22,7 @@ from publisher import __version__
 from publisher.cache import BuildCache
 from publisher.config import Settings
 from publisher.errors import Problem
-from publisher.loaders import scan_assets
+from publisher.loaders import Media
 from publisher.output import MANIFEST, read_manifest
 
 
@@ -70,14 +70,15 @@ def templates_fingerprint(settings: Settings) -> str:
     return digest.hexdigest()
 
 
-def inputs_fingerprint(settings: Settings, entry_digests: Mapping[str, str]) -> str:
+def inputs_fingerprint(settings: Settings, entry_digests: Mapping[str, str], media: Media) -> str:
     """Everything a build reads: ``entry_digests`` maps each entry file (relative path, in path
-    order) to the SHA-256 of its bytes; media and other files count by name, mtime and size."""
+    order) to the SHA-256 of its bytes; ``media`` (``loaders.scan_assets``) are the media files,
+    which count by name, mtime and size, and the ignored files' names."""
     digest = hashlib.sha256()
     digest.update(f"{settings_fingerprint(settings)}\n{templates_fingerprint(settings)}\n".encode())
     for path, content in entry_digests.items():
         digest.update(f"{path}\0{content}\n".encode())
-    assets, ignored = scan_assets(settings.entries_dir)
+    assets, ignored = media
     for asset in assets:
         digest.update(f"asset\0{asset.relative}\0{asset.mtime_ns}\0{asset.size}\n".encode())
     for name in ignored:

@@ -127,10 +127,11 @@ def scan_entry_files(entries_dir: Path, root: Path) -> list[EntryFile]:
     return found
 
 
+Media = tuple[list[EntryFile], list[str]]  # media files to copy, and names of files ignored
 ASSET_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".gif", ".webp", ".avif", ".pdf"})
 
 
-def scan_assets(entries_dir: Path) -> tuple[list[EntryFile], list[str]]:
+def scan_assets(entries_dir: Path) -> Media:
     """Media files kept beside the entries (copied to out/ at the same relative path), and the
     relative paths of other files that are ignored. SVG is not copied: it can carry script."""
     assets: list[EntryFile] = []

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 from publisher.cache import BuildCache, IndexRow
 from publisher.config import Settings
 from publisher.errors import Problem, PublisherError, warning
-from publisher.loaders import ASSET_SUFFIXES, EntryFile, parse_entry, scan_assets, scan_entry_files
+from publisher.loaders import ASSET_SUFFIXES, EntryFile, Media, parse_entry, scan_assets, scan_entry_files
 from publisher.model import Entry, newest_first
 from publisher.normalise import Normalised, SiteContext, normalise, removal_warnings
 from publisher.slugs import unique_slug
@@ -236,6 +236,7 @@ def load_site(
     exclude_ids: frozenset[str] = frozenset(),
     pool: ProcessPoolExecutor | None = None,
     inputs: Inputs | None = None,
+    media: Media | None = None,
 ) -> Site:
     """Load and normalise every entry (using the cache), then check what spans entries.
 
@@ -243,7 +244,8 @@ def load_site(
     with problems): a digest of 20 entries need not unpickle 100,000. With ``newest`` too, only the
     newest that many of those (leaving out ``exclude_ids``) are loaded; the ids of the others, newest
     first, are in ``Site.unloaded``. Cross-entry checks (duplicate ids and slugs) still cover every
-    entry, from the cache's index. ``inputs`` is the result of ``refresh`` if the caller ran it.
+    entry, from the cache's index. ``inputs`` is the result of ``refresh`` and ``media`` that of
+    ``loaders.scan_assets``, if the caller has them already.
     """
     if inputs is None:
         if pool is None and published is None:
@@ -292,7 +294,9 @@ def load_site(
     if published is not None:
         entries = [e for e in entries if published(e.published)]
     # Media files matter to builds only (a digest links to out/).
-    assets, ignored = scan_assets(settings.entries_dir) if published is None else ([], [])
+    if media is None:
+        media = scan_assets(settings.entries_dir) if published is None else ([], [])
+    assets, ignored = media
     entries_prefix = (
         settings.entries_dir.relative_to(settings.root).as_posix()
         if settings.entries_dir.is_relative_to(settings.root)

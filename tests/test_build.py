@@ -497,15 +497,17 @@ def test_all_problems_are_reported(make_project: MakeProject) -> None:
     assert not (root / "out").exists()
 
 
+# Three entries whose titles give the same slug, and one that sets that slug explicitly.
+SAME_TITLES = {
+    "a.md": entry("Gleicher Titel", "2024-05-01", id="a"),
+    "b.md": entry("Gleicher Titel", "2024-05-02", id="b"),
+    "c.md": entry("Gleicher Titel", "2024-05-03", id="c"),
+    "d.md": entry("Anders", "2024-05-04", id="d", slug="gleicher-titel"),
+}
+
+
 def test_generated_slug_collisions_get_a_number(make_project: MakeProject) -> None:
-    root = make_project(
-        {
-            "a.md": entry("Gleicher Titel", "2024-05-01", id="a"),
-            "b.md": entry("Gleicher Titel", "2024-05-02", id="b"),
-            "c.md": entry("Gleicher Titel", "2024-05-03", id="c"),
-            "d.md": entry("Anders", "2024-05-04", id="d", slug="gleicher-titel"),
-        }
-    )
+    root = make_project(SAME_TITLES)
     report = run_build(root)
     slugs = {e.id: e.slug for e in load_entries(settings_of(root))[0]}
     assert slugs["d"] == "gleicher-titel"  # an explicit slug wins
@@ -516,13 +518,7 @@ def test_generated_slug_collisions_get_a_number(make_project: MakeProject) -> No
 
 def test_a_digest_sized_load_resolves_slug_collisions_like_the_whole_site(make_project: MakeProject) -> None:
     root = make_project(
-        {
-            "a.md": entry("Gleicher Titel", "2024-05-01", id="a"),
-            "b.md": entry("Gleicher Titel", "2024-05-02", id="b"),
-            "c.md": entry("Gleicher Titel", "2024-05-03", id="c"),
-            "d.md": entry("Anders", "2024-05-04", id="d", slug="gleicher-titel"),
-            "e.md": entry("Noch anders", "2024-05-05", id="e", slug="gleicher-titel"),
-        }
+        {**SAME_TITLES, "e.md": entry("Noch anders", "2024-05-05", id="e", slug="gleicher-titel")}
     )
     settings = settings_of(root)
     whole = {e.id: e for e in load_entries(settings)[0]}
