@@ -86,6 +86,7 @@ class BuildCache:
                 "DROP TABLE IF EXISTS builds;"
             )
             db.execute("INSERT OR REPLACE INTO meta VALUES ('context', ?)", (self.context,))
+            db.execute("DELETE FROM meta WHERE key = 'listing'")
         # Small fields and the large ones live apart: the index of every entry (read on each run)
         # then fills a few MB of pages, instead of being spread between the bodies' overflow
         # pages (reading it through 690 MB took 0.5 s at 100,000 entries; 0.1 s apart).
@@ -94,6 +95,10 @@ class BuildCache:
             CREATE TABLE IF NOT EXISTS entries (
                 path TEXT PRIMARY KEY, mtime_ns INTEGER, size INTEGER, digest TEXT, published REAL,
                 entry_id TEXT, slug TEXT, flagged INTEGER, explicit_slug INTEGER) WITHOUT ROWID;
+            CREATE INDEX IF NOT EXISTS entries_by_slug ON entries (slug);
+            CREATE INDEX IF NOT EXISTS entries_by_id ON entries (entry_id);
+            CREATE INDEX IF NOT EXISTS entries_by_time ON entries (published, entry_id);
+            CREATE INDEX IF NOT EXISTS entries_flagged ON entries (path) WHERE flagged = 1;
             CREATE TABLE IF NOT EXISTS light (path TEXT PRIMARY KEY, light BLOB NOT NULL);
             CREATE TABLE IF NOT EXISTS html (path TEXT PRIMARY KEY, html TEXT NOT NULL);
             CREATE TABLE IF NOT EXISTS builds (out_dir TEXT PRIMARY KEY, record BLOB NOT NULL);
@@ -156,6 +161,7 @@ class BuildCache:
         with self.db:
             for table in ("entries", "light", "html", "builds"):
                 self.db.execute(f"DELETE FROM {table}")
+            self.db.execute("DELETE FROM meta WHERE key = 'listing'")
 
     def last_build(self, out_dir: str) -> bytes | None:
         """What ``remember_build`` stored for this output folder, if anything."""
@@ -167,6 +173,24 @@ class BuildCache:
             self.db.execute("INSERT OR REPLACE INTO builds VALUES (?, ?)", (out_dir, record))
 
     # --- entries ---------------------------------------------------------------------------------
+
+    def listing(self) -> str | None:
+        """What ``remember_listing`` last stored (None once anything may have changed since)."""
+        row = self.db.execute("SELECT value FROM meta WHERE key = 'listing'").fetchone()
+        return None if row is None else str(row[0])
+
+    def remember_listing(self, key: str | None) -> None:
+        """Record that the entries table is up to date with the entry files whose listing (paths,
+        mtimes, sizes) has this key; None before changing the table."""
+        with self.db:
+            if key is None:
+                self.db.execute("DELETE FROM meta WHERE key = 'listing'")
+            else:
+                self.db.execute("INSERT OR REPLACE INTO meta VALUES ('listing', ?)", (key,))
+
+    def digests(self) -> dict[str, str]:
+        """``{path: digest}`` of every cached entry file, in path order."""
+        return dict(self.db.execute("SELECT path, digest FROM entries ORDER BY path"))
 
     def stats(self) -> dict[str, tuple[int, int, str]]:
         """``{path: (mtime_ns, size, digest)}`` of every cached entry file."""
@@ -199,15 +223,44 @@ class BuildCache:
             for table in ("entries", "light", "html"):
                 self.db.executemany(f"DELETE FROM {table} WHERE path = ?", gone)
 
-    def index(self) -> list[IndexRow]:
-        """Every cached entry's path, digest and the fields cross-entry checks need; nothing unpickled."""
+    def collisions(self) -> list[IndexRow]:
+        """The rows that share their slug or their id with another row, in path order: all that the
+        cross-entry checks need to see (SQLite finds them through its indexes, so a project of
+        100,000 entries does not have to be read into Python for them)."""
         return [
             IndexRow(*row)
             for row in self.db.execute(
-                "SELECT path, digest, published, entry_id, slug, flagged, explicit_slug "
-                "FROM entries ORDER BY path"
+                "SELECT path, digest, published, entry_id, slug, flagged, explicit_slug FROM entries "
+                "WHERE slug IN (SELECT slug FROM entries WHERE slug IS NOT NULL "
+                "               GROUP BY slug HAVING count(*) > 1) "
+                "OR entry_id IN (SELECT entry_id FROM entries WHERE entry_id IS NOT NULL "
+                "                GROUP BY entry_id HAVING count(*) > 1) "
+                "ORDER BY path"
             )
         ]
+
+    def slugs(self) -> set[str]:
+        """Every slug in use."""
+        return {row[0] for row in self.db.execute("SELECT slug FROM entries WHERE slug IS NOT NULL")}
+
+    def timeline(
+        self, since: float | None = None, until: float | None = None
+    ) -> Iterator[tuple[str, float, str]]:
+        """``(path, published, id)`` of every publishable entry, newest first (ties: the greater id
+        first), optionally only those published between the two POSIX timestamps (inclusive)."""
+        query = "SELECT path, published, entry_id FROM entries WHERE published IS NOT NULL"
+        bounds: list[float] = []
+        if since is not None:
+            query += " AND published >= ?"
+            bounds.append(since)
+        if until is not None:
+            query += " AND published <= ?"
+            bounds.append(until)
+        yield from self.db.execute(query + " ORDER BY published DESC, entry_id DESC", bounds)
+
+    def flagged(self) -> list[str]:
+        """Paths of the files whose results must be loaded for their problems or removals."""
+        return [row[0] for row in self.db.execute("SELECT path FROM entries WHERE flagged = 1")]
 
     def light_results(self, paths: Iterable[str] | None = None) -> Iterator[tuple[str, str, object]]:
         """``(path, digest, Normalised without content_html)`` of every (or the given) cached entry,

@@ -134,7 +134,13 @@ def load_selection(
     from publisher.site import load_site
 
     limit = settings.digest.max_entries
-    site = load_site(settings, published=window.contains, newest=limit, exclude_ids=state.sent_entry_ids)
+    site = load_site(
+        settings,
+        published=window.contains,
+        newest=limit,
+        exclude_ids=state.sent_entry_ids,
+        between=(window.start, window.end),
+    )
     try:
         light = select_entries(site.entries, state, window, limit)
         full = tuple(site.full(e) for e in light.entries)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import gc
 import hashlib
 import logging
+import math
 import os
 import pickle
 import time
@@ -14,6 +15,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import datetime
+from operator import itemgetter
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -111,22 +113,38 @@ def _normalise_chunk(items: list[tuple[str, str]], site: SiteContext) -> list[tu
     return [_normalise_file(Path(path), relative, site) for path, relative in items]
 
 
+def _listing_key(files: list[EntryFile]) -> str | None:
+    """A key of the entry files' paths, mtimes and sizes; None when one of them changed so recently
+    that it could change again without a new mtime (see ``RACY_NS``), or lies in the future."""
+    newest = max(map(itemgetter(2), files), default=0)
+    if time.time_ns() - newest <= RACY_NS:
+        return None
+    listing = "".join([f"{f.relative}\0{f.mtime_ns}\0{f.size}\n" for f in files])
+    return hashlib.sha256(listing.encode("utf-8", "surrogateescape")).hexdigest()
+
+
 def _refresh_cache(
     settings: Settings, cache: BuildCache, progress: Progress | None, pool: ProcessPoolExecutor | None
-) -> dict[str, str]:
+) -> dict[str, str] | None:
     """Bring the cache up to date with entries/; return ``{relative path: SHA-256 of its bytes}``
-    of every entry file, in path order."""
+    of every entry file, in path order, or None when nothing changed since the cache was last
+    brought up to date (``BuildCache.digests`` has them then)."""
     if not settings.entries_dir.is_dir():
         raise PublisherError(
             f"{settings.entries_dir}: the entries folder does not exist -> create it, or set entries_dir "
             f"in {settings.config_path or 'publisher.toml'}"
         )
+    files = scan_entry_files(settings.entries_dir, settings.root)
+    listing = _listing_key(files)
+    if listing is not None and cache.listing() == listing:
+        return None  # the same files, the same mtimes and sizes: comparing them one by one would find nothing
+    cache.remember_listing(None)
     site = site_context(settings)
     known = cache.stats()
     stale: list[tuple[str, str]] = []
     touched: list[tuple[str, int, int]] = []
     digests: dict[str, str] = {}
-    for file in scan_entry_files(settings.entries_dir, settings.root):
+    for file in files:
         relative = file.relative
         cached = known.get(relative)
         if cached and cached[0] == file.mtime_ns and cached[1] == file.size:
@@ -148,15 +166,25 @@ def _refresh_cache(
                 digests[str(row[0])] = str(row[3])
             if progress:
                 progress("normalise", min(done * CHUNK_SIZE, total), total)
+    cache.remember_listing(listing)
     return digests
 
 
-@dataclass(frozen=True, slots=True)
 class Inputs:
     """The open cache, up to date with entries/, and the digest of every entry file (path order)."""
 
-    cache: BuildCache
-    digests: dict[str, str]
+    __slots__ = ("_digests", "cache")
+
+    def __init__(self, cache: BuildCache, digests: dict[str, str] | None = None) -> None:
+        self.cache = cache
+        self._digests = digests
+
+    @property
+    def digests(self) -> dict[str, str]:
+        """Read from the cache when ``refresh`` found nothing changed (a digest never needs them)."""
+        if self._digests is None:
+            self._digests = self.cache.digests()
+        return self._digests
 
 
 def refresh(
@@ -237,15 +265,18 @@ def load_site(
     pool: ProcessPoolExecutor | None = None,
     inputs: Inputs | None = None,
     media: Media | None = None,
+    between: tuple[datetime, datetime] | None = None,
 ) -> Site:
     """Load and normalise every entry (using the cache), then check what spans entries.
 
     With ``published``, only entries whose publication time it accepts are loaded (plus every file
     with problems): a digest of 20 entries need not unpickle 100,000. With ``newest`` too, only the
     newest that many of those (leaving out ``exclude_ids``) are loaded; the ids of the others, newest
-    first, are in ``Site.unloaded``. Cross-entry checks (duplicate ids and slugs) still cover every
-    entry, from the cache's index. ``inputs`` is the result of ``refresh`` and ``media`` that of
-    ``loaders.scan_assets``, if the caller has them already.
+    first, are in ``Site.unloaded``. ``between`` (first and last time) may tell that ``published``
+    accepts nothing outside these times and everything strictly between them, so that neither the
+    cache nor ``published`` need look at each entry. Cross-entry checks (duplicate ids and slugs)
+    still cover every entry, from the cache's index. ``inputs`` is the result of ``refresh`` and
+    ``media`` that of ``loaders.scan_assets``, if the caller has them already.
     """
     if inputs is None:
         if pool is None and published is None:
@@ -255,26 +286,32 @@ def load_site(
         else:
             inputs = refresh(settings, progress, pool)
     cache = inputs.cache
-    paths = inputs.digests
-    index = [row for row in cache.index() if row.path in paths]
     problems: list[Problem] = []
-    slug_overrides = _resolve_slugs(settings, index, problems)
-    problems.extend(_duplicate_ids(index))
-    tz = settings.tz
-    in_window = [
-        row
-        for row in index
-        if row.published is not None
-        and row.entry_id not in exclude_ids
-        and (published is None or published(datetime.fromtimestamp(row.published, tz)))
-    ]
+    collisions = cache.collisions()
+    slug_overrides = _resolve_slugs(collisions, cache.slugs, problems)
+    problems.extend(_duplicate_ids(collisions))
+    wanted: list[str] | None = None  # None: every entry
     unloaded: tuple[str, ...] = ()
-    if newest is not None:
-        in_window.sort(key=lambda r: (r.published, r.entry_id), reverse=True)
-        unloaded = tuple(str(r.entry_id) for r in in_window[newest:])
-        in_window = in_window[:newest]
-    chosen = {row.path for row in in_window}
-    wanted = [row.path for row in index if published is None or row.flagged or row.path in chosen]
+    if published is not None or newest is not None:
+        tz = settings.tz
+
+        def accepts(moment: float) -> bool:
+            return published is None or published(datetime.fromtimestamp(moment, tz))
+
+        # Times strictly inside ``between`` need no call of ``published``.
+        low, high = (
+            (math.inf, -math.inf) if between is None else (between[0].timestamp(), between[1].timestamp())
+        )
+        in_window = [
+            (path, entry_id)
+            for path, moment, entry_id in cache.timeline(*((None, None) if between is None else (low, high)))
+            if entry_id not in exclude_ids and (low < moment < high or accepts(moment))
+        ]
+        if newest is not None:
+            unloaded = tuple(entry_id for _, entry_id in in_window[newest:])
+            in_window = in_window[:newest]
+        if published is not None:
+            wanted = sorted({path for path, _ in in_window}.union(cache.flagged()))
     entries: list[Entry] = []
     digests: dict[str, str] = {}
     with long_lived():
@@ -316,16 +353,22 @@ def load_site(
     )
 
 
-def _resolve_slugs(settings: Settings, index: list[IndexRow], problems: list[Problem]) -> dict[str, str]:
+def _resolve_slugs(
+    rows: list[IndexRow], all_slugs: Callable[[], set[str]], problems: list[Problem]
+) -> dict[str, str]:
     """Make slugs unique: ``{path: new slug}``. Two equal explicit slugs are an error; a generated
-    one gets ``-2``, ``-3``… in the order of publication."""
+    one gets ``-2``, ``-3``… in the order of publication. ``rows`` must hold every row whose slug
+    is shared (others may be there too); ``all_slugs`` gives every slug in use, when one is needed."""
     by_slug: dict[str, list[IndexRow]] = defaultdict(list)
-    for row in index:
+    for row in rows:
         if row.slug is not None:
             by_slug[row.slug].append(row)
+    shared = sorted(slug for slug, group in by_slug.items() if len(group) > 1)
+    if not shared:
+        return {}
     overrides: dict[str, str] = {}
-    taken = set(by_slug)
-    for slug in sorted(slug for slug, group in by_slug.items() if len(group) > 1):
+    taken = all_slugs()
+    for slug in shared:
         group = by_slug[slug]
         group.sort(key=lambda r: (r.published or 0.0, r.path))
         explicit = [r for r in group if r.explicit_slug]
@@ -358,10 +401,12 @@ def _renormalise(settings: Settings, relative: str, slug: str) -> Entry:
     return result.entry
 
 
-def _duplicate_ids(index: list[IndexRow]) -> list[Problem]:
+def _duplicate_ids(rows: list[IndexRow]) -> list[Problem]:
+    """Problems for every id already used by a file earlier in path order (``rows``: in that order,
+    holding at least every row whose id is shared)."""
     seen: dict[str, str] = {}
     problems = []
-    for row in index:  # in the order of their paths
+    for row in rows:
         if row.entry_id is None:
             continue
         if row.entry_id in seen:

@@ -110,3 +110,23 @@ def test_a_damaged_file_with_a_stale_clean_mark_is_still_rebuilt(tmp_path: Path)
     data = (tmp_path / cache_module.CACHE_FILE).read_bytes()
     (tmp_path / cache_module.CACHE_FILE).write_bytes(data[: len(data) // 2])
     assert BuildCache(tmp_path, "context").stats() == {}
+
+
+def test_collisions_are_the_rows_sharing_a_slug_or_an_id(tmp_path: Path) -> None:
+    cache = BuildCache(tmp_path, "context")
+    rows = _rows(6)
+    rows[1] = (*rows[1][:8], "s4", 0, 1)  # the slug of 004, explicitly
+    rows[5] = (*rows[5][:7], "id-2", "s5", 0, 0)  # the id of 002
+    rows[3] = (*rows[3][:6], None, None, None, 1, 0)  # nothing publishable: never collides
+    cache.store(rows)
+    assert [(r.path, r.slug, r.entry_id) for r in cache.collisions()] == [
+        ("entries/001.md", "s4", "id-1"),
+        ("entries/002.md", "s2", "id-2"),
+        ("entries/004.md", "s4", "id-4"),
+        ("entries/005.md", "s5", "id-2"),
+    ]
+    assert cache.slugs() == {"s0", "s4", "s2", "s5"}
+    assert cache.flagged() == ["entries/003.md"]
+    assert [path for path, _, _ in cache.timeline()] == [f"entries/{n:03d}.md" for n in (5, 4, 2, 1, 0)]
+    assert [path for path, _, _ in cache.timeline(1.0, 4.0)] == [f"entries/{n:03d}.md" for n in (4, 2, 1)]
+    cache.close()

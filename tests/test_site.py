@@ -1,0 +1,113 @@
+"""Loading the site through the cache: the listing shortcut and the digest-sized load."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from publisher.cache import BuildCache
+from publisher.digest import DigestWindow
+from publisher.site import load_site, refresh
+from tests.conftest import MakeProject
+from tests.helpers import SETTLED_NS, entry, settings_of, settle
+
+BERLIN_OFFSET = "+01:00"
+
+
+def _refresh_digests(root: Path) -> dict[str, str]:
+    inputs = refresh(settings_of(root))
+    try:
+        return dict(inputs.digests)
+    finally:
+        inputs.cache.close()
+
+
+@pytest.fixture
+def compared(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Counts the refreshes that compare every file with the cache (``BuildCache.stats``)."""
+    calls: list[int] = []
+    real = BuildCache.stats
+
+    def spy(self: BuildCache) -> dict[str, tuple[int, int, str]]:
+        calls.append(1)
+        return real(self)
+
+    monkeypatch.setattr(BuildCache, "stats", spy)
+    return calls
+
+
+def test_an_unchanged_listing_skips_the_comparison(make_project: MakeProject, compared: list[int]) -> None:
+    root = make_project(sample=True)
+    settle(root)
+    first = _refresh_digests(root)
+    assert compared == [1]
+    assert _refresh_digests(root) == first
+    assert compared == [1], "nothing changed: the files need not be compared one by one"
+    survey = next((root / "entries").rglob("*survey*.md"))
+    survey.write_text(survey.read_text(encoding="utf-8") + "\nNoch ein Satz.\n", encoding="utf-8")
+    settle(root, SETTLED_NS + 10**9)
+    changed = _refresh_digests(root)
+    assert compared == [1, 1]
+    assert {p for p in first if first[p] != changed[p]} == {survey.relative_to(root).as_posix()}
+    assert list(changed) == sorted(changed), "path order, as the build's fingerprint expects"
+
+
+def test_a_file_written_just_now_keeps_the_comparison(make_project: MakeProject, compared: list[int]) -> None:
+    root = make_project(sample=True)
+    settle(root)
+    (root / "entries" / "neu.md").write_text(entry("Neu", "2024-11-01", id="neu"), encoding="utf-8")
+    _refresh_digests(root)
+    _refresh_digests(root)
+    assert compared == [1, 1], "its mtime might not change with its next write: compare it again"
+
+
+def test_a_full_refresh_forgets_the_listing(make_project: MakeProject, compared: list[int]) -> None:
+    root = make_project(sample=True)
+    settle(root)
+    _refresh_digests(root)
+    refresh(settings_of(root), fresh=True).cache.close()
+    assert compared == [1, 1]
+
+
+# Entries on and around the edges of the windows below (hour 12 of 2024-05-10 and of 2024-05-12).
+EDGES = {
+    f"{name}.md": entry(name, f"2024-05-{day}T{hour}{BERLIN_OFFSET}", id=name)
+    for name, day, hour in [
+        ("before", "10", "11:59:59"),
+        ("start", "10", "12:00:00"),
+        ("after-start", "10", "12:00:00.000001"),
+        ("middle-a", "11", "08:00:00"),
+        ("middle-b", "11", "08:00:00"),
+        ("end", "12", "12:00:00"),
+        ("after-end", "12", "12:00:00.000001"),
+    ]
+}
+
+
+@pytest.mark.parametrize("start_inclusive", [False, True])
+@pytest.mark.parametrize("newest", [None, 1, 2, 10])
+@pytest.mark.parametrize("excluded", [frozenset(), frozenset({"middle-b", "end"})])
+def test_a_window_given_as_times_loads_what_the_check_alone_loads(
+    make_project: MakeProject, start_inclusive: bool, newest: int | None, excluded: frozenset[str]
+) -> None:
+    settings = settings_of(make_project(EDGES))
+    start = datetime.fromisoformat(f"2024-05-10T12:00:00{BERLIN_OFFSET}")
+    window = DigestWindow(start, start + timedelta(days=2), start_inclusive=start_inclusive)
+
+    def load(between: tuple[datetime, datetime] | None) -> tuple[list[str], tuple[str, ...]]:
+        site = load_site(
+            settings, published=window.contains, newest=newest, exclude_ids=excluded, between=between
+        )
+        try:
+            return [e.id for e in site.entries], site.unloaded
+        finally:
+            site.close()
+
+    checked = load(None)
+    assert load((window.start, window.end)) == checked
+    inside = ["end", "middle-b", "middle-a", "after-start"] + (["start"] if start_inclusive else [])
+    expected = [i for i in inside if i not in excluded]
+    count = len(expected) if newest is None else newest
+    assert checked == (expected[:count], tuple(expected[count:]))
