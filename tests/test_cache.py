@@ -130,3 +130,21 @@ def test_collisions_are_the_rows_sharing_a_slug_or_an_id(tmp_path: Path) -> None
     assert [path for path, _, _ in cache.timeline()] == [f"entries/{n:03d}.md" for n in (5, 4, 2, 1, 0)]
     assert [path for path, _, _ in cache.timeline(1.0, 4.0)] == [f"entries/{n:03d}.md" for n in (4, 2, 1)]
     cache.close()
+
+
+def test_a_store_is_one_transaction(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """In autocommit mode ``with connection:`` begins nothing: every row would be its own commit
+    (10,000 commits and 1.1 GB of WAL frames for a 10,000-entry cold build)."""
+    statements = _checks(monkeypatch)
+    cache = BuildCache(tmp_path, "context")
+    statements.clear()
+    cache.store(_rows(30))
+    assert [s for s in statements if s in ("BEGIN", "COMMIT")] == ["BEGIN", "COMMIT"]
+    assert statements[0] == "BEGIN" and statements[-1] == "COMMIT"
+    assert sum(s.startswith("INSERT") for s in statements) == 90  # three tables
+    cache.close()
+    statements.clear()
+    assert [
+        path for path, _ in cache_module.read_html(tmp_path / cache_module.CACHE_FILE, ["entries/002.md"])
+    ] == ["entries/002.md"]
+    assert statements[0] == "BEGIN", "one read snapshot for a worker's whole batch"
