@@ -293,20 +293,7 @@ def load_site(
     wanted: list[str] | None = None  # None: every entry
     unloaded: tuple[str, ...] = ()
     if published is not None or newest is not None:
-        tz = settings.tz
-
-        def accepts(moment: float) -> bool:
-            return published is None or published(datetime.fromtimestamp(moment, tz))
-
-        # Times strictly inside ``between`` need no call of ``published``.
-        low, high = (
-            (math.inf, -math.inf) if between is None else (between[0].timestamp(), between[1].timestamp())
-        )
-        in_window = [
-            (path, entry_id)
-            for path, moment, entry_id in cache.timeline(*((None, None) if between is None else (low, high)))
-            if entry_id not in exclude_ids and (low < moment < high or accepts(moment))
-        ]
+        in_window = _in_window(cache, settings, published, between, exclude_ids)
         if newest is not None:
             unloaded = tuple(entry_id for _, entry_id in in_window[newest:])
             in_window = in_window[:newest]
@@ -351,6 +338,34 @@ def load_site(
     return Site(
         settings, newest_first(entries), digests, tuple(problems), cache, overrides, tuple(assets), unloaded
     )
+
+
+def _in_window(
+    cache: BuildCache,
+    settings: Settings,
+    published: Callable[[datetime], bool] | None,
+    between: tuple[datetime, datetime] | None,
+    exclude_ids: frozenset[str],
+) -> list[tuple[str, str]]:
+    """``(path, id)`` of the publishable entries ``published`` accepts, newest first, without
+    ``exclude_ids``. With ``between``, the cache's index picks the rows, and only times on its
+    edges go through ``published``."""
+    if between is None:
+        rows = cache.timeline()
+        low, high = math.inf, -math.inf  # no time is known to be inside
+    else:
+        low, high = between[0].timestamp(), between[1].timestamp()
+        rows = cache.timeline(low, high)
+    tz = settings.tz
+
+    def accepts(moment: float) -> bool:
+        return published is None or published(datetime.fromtimestamp(moment, tz))
+
+    return [
+        (path, entry_id)
+        for path, moment, entry_id in rows
+        if entry_id not in exclude_ids and (low < moment < high or accepts(moment))
+    ]
 
 
 def _resolve_slugs(
