@@ -195,12 +195,24 @@ class BuildCache:
 
     def remember_listing(self, key: str | None) -> None:
         """Record that the entries table is up to date with the entry files whose listing (paths,
-        mtimes, sizes) has this key; None before changing the table."""
-        with self._transaction():
+        mtimes, sizes) has this key; None before changing the table.
+
+        Only a shortcut: when the cache cannot be written (a read-only copy, a lock held too long),
+        the key is not stored, and the next run compares the files one by one. Forgetting a key
+        (None) must succeed, or the table must not be changed: that error is raised.
+        """
+        try:
+            with self._transaction():
+                if key is None:
+                    self.db.execute("DELETE FROM meta WHERE key = 'listing'")
+                else:
+                    self.db.execute("INSERT OR REPLACE INTO meta VALUES ('listing', ?)", (key,))
+        except sqlite3.DatabaseError as exc:
             if key is None:
-                self.db.execute("DELETE FROM meta WHERE key = 'listing'")
-            else:
-                self.db.execute("INSERT OR REPLACE INTO meta VALUES ('listing', ?)", (key,))
+                raise
+            logger.info(
+                "cache %s: listing not recorded (%s); the next run compares every file", self.path, exc
+            )
 
     def digests(self) -> dict[str, str]:
         """``{path: digest}`` of every cached entry file, in path order."""

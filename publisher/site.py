@@ -136,9 +136,11 @@ def _refresh_cache(
         )
     files = scan_entry_files(settings.entries_dir, settings.root)
     listing = _listing_key(files)
-    if listing is not None and cache.listing() == listing:
+    remembered = cache.listing()
+    if listing is not None and remembered == listing:
         return None  # the same files, the same mtimes and sizes: comparing them one by one would find nothing
-    cache.remember_listing(None)
+    if remembered is not None:
+        cache.remember_listing(None)
     site = site_context(settings)
     known = cache.stats()
     stale: list[tuple[str, str]] = []
@@ -166,7 +168,8 @@ def _refresh_cache(
                 digests[str(row[0])] = str(row[3])
             if progress:
                 progress("normalise", min(done * CHUNK_SIZE, total), total)
-    cache.remember_listing(listing)
+    if listing is not None:
+        cache.remember_listing(listing)
     return digests
 
 

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import sqlite3
 from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
 
+from publisher import cache as cache_module
 from publisher.cache import BuildCache
 from publisher.digest import DigestWindow
 from publisher.site import load_site, refresh
@@ -69,6 +71,37 @@ def test_a_full_refresh_forgets_the_listing(make_project: MakeProject, compared:
     _refresh_digests(root)
     refresh(settings_of(root), fresh=True).cache.close()
     assert compared == [1, 1]
+
+
+def test_a_listing_that_cannot_be_recorded_only_costs_the_next_run_a_comparison(
+    make_project: MakeProject, compared: list[int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = make_project(sample=True)
+    settle(root)
+    _refresh_digests(root)
+    survey = next((root / "entries").rglob("*survey*.md"))
+    survey.write_text(survey.read_text(encoding="utf-8") + "\nNoch ein Satz.\n", encoding="utf-8")
+    settle(root, SETTLED_NS + 10**9)
+    real_connect = cache_module.sqlite3.connect
+
+    def connect(*args: object, **kwargs: object) -> sqlite3.Connection:
+        db = real_connect(*args, **kwargs)  # type: ignore[arg-type]
+        db.set_authorizer(
+            lambda action, table, *_: (
+                sqlite3.SQLITE_DENY
+                if action == sqlite3.SQLITE_INSERT and table == "meta"
+                else sqlite3.SQLITE_OK
+            )
+        )
+        return db
+
+    monkeypatch.setattr(cache_module.sqlite3, "connect", connect)
+    changed = _refresh_digests(root)  # the rows are stored; the listing is refused
+    monkeypatch.setattr(cache_module.sqlite3, "connect", real_connect)
+    assert _refresh_digests(root) == changed
+    assert compared == [1, 1, 1], "no listing was recorded, so the files are compared again"
+    assert _refresh_digests(root) == changed
+    assert compared == [1, 1, 1]
 
 
 # Entries on and around the edges of the windows below (hour 12 of 2024-05-10 and of 2024-05-12).
