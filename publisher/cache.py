@@ -37,6 +37,8 @@ COLUMNS = (
 )
 """The values of one stored row, in the order ``store`` takes them (``site._normalise_file``)."""
 INDEX_COLUMNS = tuple(c for c in COLUMNS if c not in ("light", "html"))
+_INDEX_AT = tuple(COLUMNS.index(c) for c in INDEX_COLUMNS)  # where each index column sits in a row
+_LIGHT_AT, _HTML_AT = COLUMNS.index("light"), COLUMNS.index("html")
 
 
 class IndexRow(NamedTuple):
@@ -231,10 +233,14 @@ class BuildCache:
         with self._transaction():
             self.db.executemany(
                 f"INSERT OR REPLACE INTO entries VALUES ({', '.join('?' * len(INDEX_COLUMNS))})",
-                [(*row[:4], *row[6:]) for row in rows],
+                [tuple(row[i] for i in _INDEX_AT) for row in rows],
             )
-            self.db.executemany("INSERT OR REPLACE INTO light VALUES (?, ?)", [(r[0], r[4]) for r in rows])
-            self.db.executemany("INSERT OR REPLACE INTO html VALUES (?, ?)", [(r[0], r[5]) for r in rows])
+            self.db.executemany(
+                "INSERT OR REPLACE INTO light VALUES (?, ?)", [(r[0], r[_LIGHT_AT]) for r in rows]
+            )
+            self.db.executemany(
+                "INSERT OR REPLACE INTO html VALUES (?, ?)", [(r[0], r[_HTML_AT]) for r in rows]
+            )
 
     def touch(self, rows: Iterable[tuple[str, int, int]]) -> None:
         """Record a new mtime for files whose content did not change."""
