@@ -87,8 +87,10 @@ def _plan(site: Site, settings_fp: str, templates_fp: str) -> Iterator[_Job]:
     """Every output as a job keyed by exactly what it is rendered from."""
     settings = site.settings
     entries = tuple(site.overrides.get(e.source_path, e) for e in site.entries)
+    # An entry's bytes and its slug (which a slug collision elsewhere can change) decide what is
+    # published, except for a fallback id: that comes from the file's path, so it is in the token too.
     with long_lived():
-        token = {e.source_path: f"{site.digests[e.source_path]} {e.slug}" for e in entries}
+        token = {e.source_path: f"{site.digests[e.source_path]} {e.slug} {e.id}" for e in entries}
 
     def listed(chosen: Iterable[Entry]) -> str:
         """What a list or feed of ``chosen`` depends on, as one string (cheap to hash at 100k)."""

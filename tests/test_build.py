@@ -232,6 +232,27 @@ def test_an_incremental_build_equals_a_cold_build(
     assert set(report.written) == {p for p in after if before.get(p) != after[p]}
 
 
+@pytest.mark.parametrize("settled", [False, True], ids=["just-written", "settled"])
+def test_renaming_an_entry_without_an_id_gives_the_new_fallback_id_as_a_cold_build_does(
+    make_project: MakeProject, sample: Path, settled: bool
+) -> None:
+    """The fallback id comes from the file's path, so a renamed file is published under a new id,
+    although its bytes and slug are the same: the outputs' keys must see the id, not just those."""
+    new_entry = sample / "entries" / "2024" / "ohne-id.md"
+    new_entry.write_text(entry("Ohne Kennung", "2024-11-03"), encoding="utf-8")
+    if settled:
+        settle(sample)
+    run_build(sample)
+    before = feed_ids(sample / "out")
+    new_entry.rename(new_entry.with_name("umbenannt.md"))
+    if settled:
+        settle(sample, SETTLED_NS + 3600 * 10**9)
+    run_build(sample)
+    after = feed_ids(sample / "out")
+    assert after != before
+    assert tree(sample / "out") == cold_tree(make_project, sample)
+
+
 @pytest.mark.skipif((os.cpu_count() or 1) < 2, reason="needs two cores for a worker pool")
 @pytest.mark.parametrize("change", ["edit-body", "add", "delete", "new-tag", "config-limit"])
 def test_built_on_every_core_equals_built_in_one_process(
