@@ -155,8 +155,11 @@ def _plan(site: Site, settings_fp: str, templates_fp: str) -> Iterator[_Job]:
         )
 
 
-def build(settings: Settings, progress: Progress | None = None, full: bool = False) -> BuildReport:
-    """Build out/ from entries/. With errors, nothing is written and the report lists them all.
+def build(
+    settings: Settings, progress: Progress | None = None, full: bool = False, strict: bool = False
+) -> BuildReport:
+    """Build out/ from entries/. With errors (with ``strict``, any problem), nothing is written
+    and the report lists them all.
 
     ``full`` ignores everything remembered from earlier builds (the cache, the outputs' keys) and
     renders every file again; files whose bytes come out the same are still left untouched.
@@ -176,7 +179,7 @@ def build(settings: Settings, progress: Progress | None = None, full: bool = Fal
             return BuildReport((), (), files, record.entries, record.problems)
         site = load_site(settings, progress, pool=pool, inputs=inputs, media=media)
         try:
-            if any(p.is_error for p in site.problems):
+            if any(p.is_error for p in site.problems) or (strict and site.problems):
                 return BuildReport((), (), 0, len(site.entries), site.problems)
             report = _write_outputs(site, progress, pool, full)
             freshness.remember(site.cache, settings.out_dir, fingerprint, report.entries, report.problems)
@@ -273,6 +276,7 @@ def _write_outputs(
             unchanged += len(paths)
         else:
             todo.append(job)
+    _rehearse(site, todo)
     # Forget the keys of files about to be rewritten or deleted first, so that a build that crashes
     # half-way is not mistaken for a finished one (their paths stay listed for stale-file removal).
     outdated = {p: "" for p, k in previous.items() if keys.get(p) != k}
@@ -288,6 +292,24 @@ def _write_outputs(
     if keys != previous or outdated:
         write_manifest(out, keys)
     return BuildReport(tuple(sorted(written)), tuple(deleted), unchanged, len(site.entries), site.problems)
+
+
+def _rehearse(site: Site, todo: Sequence[_Job]) -> None:
+    """Render the first job of each kind in memory before anything is written, so that a template
+    mistake stops the build with out/ as it was rather than half-way through writing it.
+
+    A mistake that only some entries' data reach (a branch for entries with an image, say) can
+    still stop the build later; the files written by then are complete, the manifest no longer
+    vouches for them, and the next build after the fix puts out/ right.
+    """
+    first: dict[tuple[object, ...], jobs.Task] = {}
+    for job in todo:
+        task = job.task
+        if not isinstance(task, jobs.Asset):
+            kind = (type(task), getattr(task, "kind", None), getattr(task, "number", None) == 0)
+            first.setdefault(kind, task)
+    if first:
+        jobs.rehearse(site.settings, lambda paths: {p: site.cache.html(p) for p in paths}, first.values())
 
 
 def _delete_stale(out: Path, paths: Iterable[str]) -> list[str]:

@@ -141,7 +141,9 @@ def _exit_for(problems: tuple[Problem, ...], strict: bool) -> None:
     type=click.Path(file_okay=False, path_type=Path),
     help="Write here instead of out_dir.",
 )
-@click.option("--strict", is_flag=True, help="Warnings count as problems: exit 1 if there are any.")
+@click.option(
+    "--strict", is_flag=True, help="Warnings count as errors: with any, nothing is written and the exit is 1."
+)
 @click.option(
     "--full",
     is_flag=True,
@@ -167,15 +169,14 @@ def build(state: CliState, out_dir: Path | None, strict: bool, full: bool) -> No
         settings = settings.with_overrides(out_dir=(state.cwd / out_dir).resolve())
     progress = _progress(state)
     try:
-        report = run_build(settings, progress, full=full)
+        report = run_build(settings, progress, full=full, strict=strict)
     finally:
         progress.close()
     echo_problems(report.problems)
-    if report.errors:
-        click.echo(
-            f"{len(report.errors)} error(s), {len(report.warnings)} warning(s): nothing was written.",
-            err=True,
-        )
+    if report.errors or (strict and report.problems):
+        counts = f"{len(report.errors)} error(s), {len(report.warnings)} warning(s)"
+        because = "" if report.errors else " (--strict)"
+        click.echo(f"{counts}{because}: nothing was written.", err=True)
         sys.exit(1)
     click.echo(
         f"{report.entries} entries: {len(report.written)} file(s) written, {report.unchanged} unchanged, "

@@ -164,16 +164,28 @@ def _shown_in_full(task: Task) -> tuple[Entry, ...]:
     return ()
 
 
+def _renderer(settings: Settings, html: HtmlSource | str, tasks: Sequence[Task]) -> Renderer:
+    source = cache_html(html) if isinstance(html, str) else html
+    needed = {e.source_path for task in tasks for e in _shown_in_full(task) if not e.content_html}
+    return Renderer(settings, make_environment(settings), source(sorted(needed)))
+
+
+def rehearse(settings: Settings, html: HtmlSource | str, tasks: Iterable[Task]) -> None:
+    """Render the tasks without writing anything; raises what rendering them raises."""
+    tasks = list(tasks)
+    renderer = _renderer(settings, html, tasks)
+    for task in tasks:
+        task.render(renderer)
+
+
 def run_batch(settings: Settings, html: HtmlSource | str, tasks: Iterable[Task]) -> list[tuple[str, bool]]:
     """Render the tasks and write their files into ``settings.out_dir`` (only changed bytes).
 
     ``html`` is where content HTML comes from: a function, or the path of the build cache file
     when this runs in a worker process. Returns ``(path, written)`` for every file.
     """
-    source = cache_html(html) if isinstance(html, str) else html
     tasks = list(tasks)
-    needed = {e.source_path for task in tasks for e in _shown_in_full(task) if not e.content_html}
-    renderer = Renderer(settings, make_environment(settings), source(sorted(needed)))
+    renderer = _renderer(settings, html, tasks)
     out = str(settings.out_dir)
     results = []
     for task in tasks:

@@ -30,6 +30,7 @@ from publisher import output
 from publisher import site as site_module
 from publisher.build import BuildReport, build, load_entries, load_site
 from publisher.config import Settings
+from publisher.errors import PublisherError
 from publisher.output import MANIFEST
 from tests.conftest import MakeProject
 from tests.helpers import SAMPLE_CONFIG, SETTLED_NS, entry, settings_of, settle, tree
@@ -631,3 +632,46 @@ def test_golden_feeds(sample: Path, name: str) -> None:
         golden.write_bytes(produced)
     assert golden.is_file(), f"{golden} is missing: run with UPDATE_GOLDEN=1 to create it"
     assert produced == golden.read_bytes(), f"{name} differs from {golden}; see the module docstring"
+
+
+BROKEN_TEMPLATES = {
+    "tags.html.j2": ("{% block content %}", "{% block content %}{{ no_such_variable }}"),
+    "list.html.j2": ("<h1>{{ heading }}</h1>", "<h1>{{ heading.no_such_attribute.deeper }}</h1>"),
+    "entry.html.j2": ("{{ content }}", "{{ content }}{{ no_such_variable }}"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(BROKEN_TEMPLATES))
+def test_a_template_mistake_stops_the_build_before_anything_is_written(sample: Path, name: str) -> None:
+    """The first page of each kind is rendered before any file is written: out/ stays as it was,
+    manifest included, and the error names the template and its line."""
+    run_build(sample)
+    before = {p.relative_to(sample / "out").as_posix(): p.read_bytes() for p in (sample / "out").rglob("*.*")}
+    old, new = BROKEN_TEMPLATES[name]
+    text = (REPO / "templates" / name).read_text(encoding="utf-8")
+    assert old in text
+    (sample / "templates").mkdir()
+    (sample / "templates" / name).write_text(text.replace(old, new, 1), encoding="utf-8")
+    with pytest.raises(PublisherError) as caught:
+        build(settings_of(sample))
+    assert f"templates/{name}" in str(caught.value.problems[0].path)
+    after = {p.relative_to(sample / "out").as_posix(): p.read_bytes() for p in (sample / "out").rglob("*.*")}
+    assert after == before
+    (sample / "templates" / name).unlink()
+    assert run_build(sample).written == ()
+
+
+def test_a_template_mistake_in_a_fresh_project_leaves_no_out_folder(sample: Path) -> None:
+    (sample / "templates").mkdir()
+    (sample / "templates" / "tags.html.j2").write_text("{{ no_such_variable }}\n", encoding="utf-8")
+    with pytest.raises(PublisherError):
+        build(settings_of(sample))
+    assert not (sample / "out").exists()
+
+
+def test_a_strict_build_with_warnings_writes_nothing(sample: Path) -> None:
+    edit(sample / "entries" / SURVEY, "lang: en", "lang: en\nkategorie: Energie")
+    report = build(settings_of(sample), strict=True)
+    assert [p.field for p in report.warnings] == ["kategorie"] and not report.errors
+    assert not (sample / "out").exists()
+    assert run_build(sample).written

@@ -352,6 +352,14 @@ def test_unknown_key_is_a_warning(runner: CliRunner, make_project: MakeProject) 
     assert (root / "out" / "rss.xml").is_file()
 
 
+def test_a_strict_build_with_a_warning_writes_nothing(runner: CliRunner, make_project: MakeProject) -> None:
+    root = make_project({"a.md": entry(id="a", kategorie="Energie")})
+    result = run(runner, "-C", root, "build", "--strict")
+    assert result.exit_code == 1
+    assert "0 error(s), 1 warning(s) (--strict): nothing was written." in result.stderr
+    assert not (root / "out").exists()
+
+
 def test_missing_base_url(runner: CliRunner, make_project: MakeProject) -> None:
     root = make_project({"a.md": entry(id="a")}, config='title = "Ohne URL"\nlanguage = "fr"\n')
     result = run(runner, "-C", root, "build")
