@@ -284,3 +284,8 @@ def _scalar(raw: str) -> object:
         return parsing.module.load(raw, Loader=parsing.loader)
     except parsing.module.YAMLError:
         return raw
+
+
+def field_line(text: str, field: str) -> int | None:
+    """The line of the top-level front-matter key ``field`` in an entry's text, if it has one."""
+    return _field_lines(text)[0].get(field)

@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import datetime
+from functools import partial
 from operator import itemgetter
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -22,7 +23,15 @@ from typing import TYPE_CHECKING
 from publisher.cache import BuildCache, IndexRow
 from publisher.config import Settings
 from publisher.errors import Problem, PublisherError, warning
-from publisher.loaders import ASSET_SUFFIXES, EntryFile, Media, parse_entry, scan_assets, scan_entry_files
+from publisher.loaders import (
+    ASSET_SUFFIXES,
+    EntryFile,
+    Media,
+    field_line,
+    parse_entry,
+    scan_assets,
+    scan_entry_files,
+)
 from publisher.model import Entry, newest_first
 from publisher.normalise import Normalised, SiteContext, normalise, removal_warnings
 from publisher.slugs import unique_slug
@@ -291,8 +300,9 @@ def load_site(
     cache = inputs.cache
     problems: list[Problem] = []
     collisions = cache.collisions()
-    slug_overrides = _resolve_slugs(collisions, cache.slugs, problems)
-    problems.extend(_duplicate_ids(collisions))
+    line_of = partial(_line_of_field, settings.root)
+    slug_overrides = _resolve_slugs(collisions, cache.slugs, problems, line_of)
+    problems.extend(_duplicate_ids(collisions, line_of))
     wanted: list[str] | None = None  # None: every entry
     unloaded: tuple[str, ...] = ()
     if published is not None or newest is not None:
@@ -371,8 +381,20 @@ def _in_window(
     ]
 
 
+def _line_of_field(root: Path, relative: str, field: str) -> int | None:
+    """The line of a front-matter key in an entry file. Cross-entry checks name few files, and the
+    cache's index keeps no lines, so the file is read again for its message."""
+    try:
+        return field_line((root / relative).read_text(encoding="utf-8-sig"), field)
+    except (OSError, UnicodeDecodeError):
+        return None
+
+
+LineOf = Callable[[str, str], int | None]  # (entry file, front-matter key) -> its line
+
+
 def _resolve_slugs(
-    rows: list[IndexRow], all_slugs: Callable[[], set[str]], problems: list[Problem]
+    rows: list[IndexRow], all_slugs: Callable[[], set[str]], problems: list[Problem], line_of: LineOf
 ) -> dict[str, str]:
     """Make slugs unique: ``{path: new slug}``. Two equal explicit slugs are an error; a generated
     one gets ``-2``, ``-3``… in the order of publication. ``rows`` must hold every row whose slug
@@ -388,7 +410,7 @@ def _resolve_slugs(
     taken = all_slugs()
     for slug in shared:
         group = by_slug[slug]
-        group.sort(key=lambda r: (r.published or 0.0, r.path))
+        group.sort(key=lambda r: (math.inf if r.published is None else r.published, r.path))
         explicit = [r for r in group if r.explicit_slug]
         if len(explicit) > 1:
             first = explicit[0].path
@@ -397,6 +419,7 @@ def _resolve_slugs(
                     Problem(
                         other.path,
                         f"slug {slug!r} is already used by {first}",
+                        line=line_of(other.path, "slug"),
                         field="slug",
                         hint="give one of the entries another slug",
                     )
@@ -419,19 +442,27 @@ def _renormalise(settings: Settings, relative: str, slug: str) -> Entry:
     return result.entry
 
 
-def _duplicate_ids(rows: list[IndexRow]) -> list[Problem]:
-    """Problems for every id already used by a file earlier in path order (``rows``: in that order,
-    holding at least every row whose id is shared)."""
+def _duplicate_ids(rows: list[IndexRow], line_of: LineOf) -> list[Problem]:
+    """Problems for every id already used by an entry published before it (on the same date: by a
+    file earlier in path order). ``rows`` hold at least every row whose id is shared.
+
+    The entry published first keeps its id: readers have seen it under that id, and the usual
+    way to get a duplicate is to copy an old entry to start a new one.
+    """
     seen: dict[str, str] = {}
     problems = []
-    for row in rows:
-        if row.entry_id is None:
-            continue
+    ordered = sorted(
+        (r for r in rows if r.entry_id is not None),
+        key=lambda r: (math.inf if r.published is None else r.published, r.path),
+    )
+    for row in ordered:
+        assert row.entry_id is not None
         if row.entry_id in seen:
             problems.append(
                 Problem(
                     row.path,
-                    f"id {row.entry_id!r} is already used by {seen[row.entry_id]}",
+                    f"id {row.entry_id!r} is already used by {seen[row.entry_id]}, published earlier",
+                    line=line_of(row.path, "id"),
                     field="id",
                     hint="each entry needs its own id; remove this one and run 'publisher check --fix-ids'",
                 )

@@ -144,3 +144,34 @@ def test_a_window_given_as_times_loads_what_the_check_alone_loads(
     expected = [i for i in inside if i not in excluded]
     count = len(expected) if newest is None else newest
     assert checked == (expected[:count], tuple(expected[count:]))
+
+
+def test_a_duplicate_id_is_blamed_on_the_entry_published_later_at_its_id_line(
+    make_project: MakeProject,
+) -> None:
+    """An editor copies an old entry to start a new one: the copy (published later, though first
+    in path order) must change its id, not the entry readers already know."""
+    old = entry("Alte Meldung", "2023-01-10", id="urn:uuid:gleich")
+    copy = entry("Neue Meldung", "2025-11-20", id="urn:uuid:gleich")
+    root = make_project({"zz/alt.md": old, "aa-neu.md": copy})
+    site = load_site(settings_of(root))
+    try:
+        [problem] = [p for p in site.problems if p.field == "id"]
+    finally:
+        site.close()
+    assert problem.path == "entries/aa-neu.md"
+    assert problem.message == "id 'urn:uuid:gleich' is already used by entries/zz/alt.md, published earlier"
+    assert problem.line == copy.splitlines().index("id: urn:uuid:gleich") + 1
+    assert problem.is_error
+
+
+def test_a_duplicate_explicit_slug_names_the_line_of_the_slug(make_project: MakeProject) -> None:
+    first = entry("A", "2024-01-01", id="a", slug="gleich")
+    second = entry("B", "2024-02-01", id="b", slug="gleich")
+    root = make_project({"a.md": first, "b.md": second})
+    site = load_site(settings_of(root))
+    try:
+        [problem] = [p for p in site.problems if p.field == "slug"]
+    finally:
+        site.close()
+    assert (problem.path, problem.line) == ("entries/b.md", second.splitlines().index("slug: gleich") + 1)
