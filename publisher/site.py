@@ -11,7 +11,7 @@ import os
 import pickle
 import time
 from collections import defaultdict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -347,10 +347,37 @@ def load_site(
         )
         for name in ignored
     )
+    ordered = newest_first(entries)
+    if published is None:
+        problems.extend(_tag_conflicts(ordered, line_of))
     problems.sort(key=lambda p: (p.path, p.line or 0, p.field or "", p.message))
-    return Site(
-        settings, newest_first(entries), digests, tuple(problems), cache, overrides, tuple(assets), unloaded
-    )
+    return Site(settings, ordered, digests, tuple(problems), cache, overrides, tuple(assets), unloaded)
+
+
+def _tag_conflicts(entries: Sequence[Entry], line_of: LineOf) -> list[Problem]:
+    """Warnings for tags whose names differ but whose page is the same (``C++`` and ``C#`` both
+    become ``tags/c/``): that page shows one name, the newest entry's (``entries``: newest first),
+    and lists the entries of both. Names that differ only in case are the same tag."""
+    shown: dict[str, str] = {}
+    reported: set[tuple[str, str]] = set()
+    problems = []
+    for entry in entries:
+        for tag in entry.tags:
+            name = shown.setdefault(tag.slug, tag.name)
+            if tag.name.casefold() == name.casefold() or (tag.slug, tag.name) in reported:
+                continue
+            reported.add((tag.slug, tag.name))
+            problems.append(
+                warning(
+                    entry.source_path,
+                    f"tag {tag.name!r} gets the same page as the tag {name!r} (tags/{tag.slug}/), "
+                    f"which lists this entry under {name!r}",
+                    line=line_of(entry.source_path, "tags"),
+                    field="tags",
+                    hint="rename one of the two tags so that their names differ in letters or digits",
+                )
+            )
+    return problems
 
 
 def _in_window(

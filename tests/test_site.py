@@ -175,3 +175,22 @@ def test_a_duplicate_explicit_slug_names_the_line_of_the_slug(make_project: Make
     finally:
         site.close()
     assert (problem.path, problem.line) == ("entries/b.md", second.splitlines().index("slug: gleich") + 1)
+
+
+def test_tags_whose_names_differ_but_share_a_page_are_reported(make_project: MakeProject) -> None:
+    cpp = entry("C++ im Cluster", "2024-03-01", id="a", tags=["C++"])
+    csharp = entry("C# im Cluster", "2024-02-01", id="b", tags=["C#"])
+    same = entry("Noch C++", "2024-01-01", id="c", tags=["c++"])  # only the case differs: the same tag
+    root = make_project({"a.md": cpp, "b.md": csharp, "c.md": same})
+    site = load_site(settings_of(root))
+    try:
+        problems = [p for p in site.problems if p.field == "tags"]
+        assert {t.slug for e in site.entries for t in e.tags} == {"c"}
+    finally:
+        site.close()
+    assert [(p.path, p.line, p.is_error) for p in problems] == [
+        ("entries/b.md", csharp.splitlines().index("tags:") + 1, False)
+    ]
+    assert problems[0].message == (
+        "tag 'C#' gets the same page as the tag 'C++' (tags/c/), which lists this entry under 'C++'"
+    )
