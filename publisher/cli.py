@@ -50,9 +50,13 @@ def handle_errors(func: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
-def echo_problems(problems: list[Problem] | tuple[Problem, ...]) -> None:
+def echo_problems(problems: list[Problem] | tuple[Problem, ...], strict: bool = False) -> None:
+    """Every problem on stderr; with -q only errors (and, with ``strict``, the warnings that count)."""
+    context = click.get_current_context(silent=True)
+    quiet = context is not None and isinstance(context.obj, CliState) and context.obj.verbosity < 0
     for problem in problems:
-        click.echo(str(problem), err=True)
+        if problem.is_error or strict or not quiet:
+            click.echo(str(problem), err=True)
 
 
 def _configure_logging(verbosity: int) -> None:
@@ -172,7 +176,7 @@ def build(state: CliState, out_dir: Path | None, strict: bool, full: bool) -> No
         report = run_build(settings, progress, full=full, strict=strict)
     finally:
         progress.close()
-    echo_problems(report.problems)
+    echo_problems(report.problems, strict)
     if report.errors or (strict and report.problems):
         counts = f"{len(report.errors)} error(s), {len(report.warnings)} warning(s)"
         because = "" if report.errors else " (--strict)"
@@ -209,7 +213,7 @@ def check(state: CliState, strict: bool, fix_ids: bool) -> None:
             click.echo(f"id written: {path}")
     site = load_site(settings, _progress(state))
     site.close()
-    echo_problems(site.problems)
+    echo_problems(site.problems, strict)
     errors = sum(p.is_error for p in site.problems)
     click.echo(
         f"{len(site.entries)} entries checked: {errors} error(s), {len(site.problems) - errors} warning(s)"

@@ -402,3 +402,17 @@ def test_unsafe_html_is_removed_and_check_reports_it(runner: CliRunner, make_pro
         text = data.decode()
         for bad in ("gestohlen", "evil.example", "steal()", "javascript:"):
             assert bad not in text, (rel, bad)
+
+
+def test_quiet_shows_errors_but_not_warnings(runner: CliRunner, make_project: MakeProject) -> None:
+    root = make_project({"a.md": entry(id="a", kategorie="Energie")})
+    for command in ("check", "build"):
+        quiet = run(runner, "-q", "-C", root, command)
+        assert quiet.exit_code == 0 and "warning" not in quiet.stderr, quiet.stderr
+        strict = run(runner, "-q", "-C", root, command, "--strict")  # then the warnings are what fails
+        assert strict.exit_code == 1 and "warning: kategorie: unknown front-matter key" in strict.stderr
+    (root / "entries" / "b.md").write_text(entry(id="b", date="kein Datum"), encoding="utf-8")
+    failed = run(runner, "-q", "-C", root, "check")
+    assert failed.exit_code == 1
+    assert "entries/b.md:3: date: 'kein Datum' is not a date" in failed.stderr
+    assert "kategorie" not in failed.stderr
