@@ -275,7 +275,9 @@ class SmtpConnection:
         except SmtpFailure as failure:
             if failure.code == 421:
                 self._drop()
-            elif not body_sent:
+            else:
+                # After a refused end of DATA the transaction is over (RFC 5321 4.1.1.4), but some
+                # servers keep it open (aiosmtpd when its handler fails): RSET, as smtplib does.
                 self._reset()
             raise
         except (OSError, smtplib.SMTPException) as exc:
@@ -286,7 +288,7 @@ class SmtpConnection:
             raise SmtpFailure(Kind.TEMPORARY, f"connection lost: {reason}") from None
 
     def _reset(self) -> None:
-        """RSET after a refused MAIL/RCPT/DATA so the next transaction starts clean."""
+        """RSET after a refused MAIL/RCPT/DATA or message, so the next transaction starts clean."""
         try:
             if self.conn is not None:
                 self.conn.rset()

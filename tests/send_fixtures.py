@@ -154,6 +154,9 @@ class Faults:
     drop_at_mail: set[int] = field(default_factory=set)  # close the connection at the n-th MAIL (1-based)
     drop_after_data: set[int] = field(default_factory=set)  # keep the n-th message, close without a reply
     hold_at_data: int | None = None  # at the n-th DATA: keep the message, then wait for `release`
+    # addresses whose message makes the handler raise: aiosmtpd then answers 500 at the end of DATA
+    # and, unlike for a refusal the handler returns, keeps the transaction open (MAIL next gets 503)
+    crash_at_data: set[str] = field(default_factory=set)
     held: threading.Event = field(default_factory=threading.Event)
     release: threading.Event = field(default_factory=threading.Event)
 
@@ -210,6 +213,8 @@ class RecordingHandler:
         return "250 OK"
 
     async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
+        if {str(a).lower() for a in envelope.rcpt_tos} & self.faults.crash_at_data:
+            raise RuntimeError("test: the handler fails on this message")
         with self.lock:
             self.data_commands += 1
             number = self.data_commands

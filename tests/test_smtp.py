@@ -161,6 +161,22 @@ def test_refusals_are_classified_and_the_connection_stays_usable() -> None:
     assert handler.per_recipient() == {"grey@example.org": 1}
 
 
+def test_a_refusal_at_the_end_of_data_does_not_leak_into_the_next_transaction() -> None:
+    """aiosmtpd answers 500 when its handler fails and leaves the transaction open; without an
+    RSET the next MAIL FROM got "503 nested MAIL command", and an innocent subscriber failed."""
+    with smtp_server(Faults(crash_at_data={"crash@example.org"})) as (controller, handler):
+        connection = smtp.SmtpConnection(options(controller.port))
+        connection.open()
+        with pytest.raises(smtp.SmtpFailure) as refused:
+            connection.send("news@example.org", "crash@example.org", MESSAGE)
+        connection.send("news@example.org", "anna@example.org", MESSAGE)
+        connection.close()
+    assert (refused.value.kind, refused.value.code) == (smtp.Kind.PERMANENT, 500)
+    assert "end of DATA: 500" in str(refused.value)
+    assert handler.per_recipient() == {"anna@example.org": 1}
+    assert handler.connections == 1
+
+
 def test_dropped_connection_before_data_is_temporary() -> None:
     with smtp_server(Faults(drop_at_mail={2})) as (controller, handler):
         connection = smtp.SmtpConnection(options(controller.port))
