@@ -516,7 +516,7 @@ def subscribers_import(state: CliState, csv_file: Path) -> None:
     finally:
         conn.close()
     echo_problems(report.problems)
-    click.echo(f"imported {len(report.added)}, skipped {len(report.problems)} row(s) with problems")
+    click.echo(f"imported {len(report.added)}, skipped {report.skipped} row(s) with problems")
     if report.errors:
         sys.exit(1)
 

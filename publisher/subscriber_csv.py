@@ -37,15 +37,24 @@ class ImportReport:
 
     added: tuple[Subscriber, ...]
     problems: tuple[Problem, ...]
+    skipped: int = 0  # data rows not imported (a warning about the header skips none)
 
     @property
     def errors(self) -> tuple[Problem, ...]:
         return tuple(p for p in self.problems if p.is_error)
 
 
-def _records(text: str, label: str, problems: list[Problem]) -> Iterator[tuple[int, list[str]]]:
-    """(first line, cells) for every non-blank record; records the csv module cannot read become problems."""
-    reader = csv.reader(io.StringIO(text, newline=""))
+def _delimiter(text: str) -> str:
+    """``;`` when the first line has semicolons and no commas (Excel writes that in German and
+    other locales whose decimal mark is a comma), else ``,``."""
+    first = next((line for line in text.splitlines() if line.strip()), "")
+    return ";" if ";" in first and "," not in first else ","
+
+
+def _records(text: str, label: str, problems: list[Problem]) -> Iterator[tuple[int, list[str] | None]]:
+    """(first line, cells) for every non-blank record; a record the csv module cannot read becomes
+    a problem and comes as (line, None)."""
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text))
     start = 1
     while True:
         try:
@@ -54,6 +63,7 @@ def _records(text: str, label: str, problems: list[Problem]) -> Iterator[tuple[i
             return
         except csv.Error as exc:
             problems.append(Problem(label, f"unreadable CSV: {exc}", line=start, hint="fix the quoting"))
+            yield start, None
             start = reader.line_num + 1
             continue
         line, start = start, reader.line_num + 1
@@ -100,13 +110,18 @@ def import_csv(conn: sqlite3.Connection, path: Path, now: datetime | None = None
     seen: dict[str, int] = {}
     stamp = timestamp(now)
     first = True
+    data_rows = 0
     with transaction(conn):
         for line, row in _records(text, label, problems):
+            if row is None:
+                data_rows += 1
+                continue
             header = _header(row, line, label, problems) if first else None
             first = False
             if header is not None:
                 columns = header
                 continue
+            data_rows += 1
             if len(row) > len(columns):
                 hint = 'quote cells that contain commas, e.g. "news, tech"'
                 problems.append(
@@ -140,4 +155,8 @@ def import_csv(conn: sqlite3.Connection, path: Path, now: datetime | None = None
                 continue
             problems.append(warning(label, message, line=line, field="email", hint=hint))
     logger.info("%s: imported %d subscriber(s), %d problem(s)", path, len(added), len(problems))
-    return ImportReport(added=tuple(get_subscriber(conn, i) for i in added), problems=tuple(problems))
+    return ImportReport(
+        added=tuple(get_subscriber(conn, i) for i in added),
+        problems=tuple(problems),
+        skipped=data_rows - len(added),
+    )

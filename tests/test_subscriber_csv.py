@@ -141,3 +141,30 @@ def test_every_row_is_either_imported_or_reported(tmp_path: Path, rows: list[tup
     assert len(report.added) + len(reported_lines) == non_blank
     assert len(stored) == len(report.added)
     assert all(p.line is not None and p.line >= 2 for p in report.problems)
+
+
+def test_a_header_warning_skips_no_row(conn: sqlite3.Connection, tmp_path: Path) -> None:
+    path = write_csv(
+        tmp_path / "list.csv", "email,name,lang,tags,extra\nw2@example.org,W,,\nw3@example.org,W,,\n"
+    )
+    report = subscriber_csv.import_csv(conn, path)
+    assert [s.email for s in report.added] == ["w2@example.org", "w3@example.org"]
+    assert [(p.line, p.is_error) for p in report.problems] == [(1, False)]
+    assert report.skipped == 0
+
+
+def test_skipped_counts_every_row_not_imported(conn: sqlite3.Connection, tmp_path: Path) -> None:
+    text = "email,name\nkaputt,A\na@example.org,A\na@example.org,again\nb@example.org,B,de,x,y\n"
+    report = subscriber_csv.import_csv(conn, write_csv(tmp_path / "list.csv", text))
+    assert [s.email for s in report.added] == ["a@example.org"]
+    assert report.skipped == 3
+
+
+def test_semicolon_separated_csv_from_excel_is_read(conn: sqlite3.Connection, tmp_path: Path) -> None:
+    text = "email;name;lang;tags\nanna@example.org;Anna Müller;de;presse, rathaus\nbob@example.org;Bob;en;\n"
+    report = subscriber_csv.import_csv(conn, write_csv(tmp_path / "excel.csv", text, encoding="utf-8-sig"))
+    assert not report.problems
+    assert [(s.email, s.name, s.lang, s.tags) for s in report.added] == [
+        ("anna@example.org", "Anna Müller", "de", ("presse", "rathaus")),
+        ("bob@example.org", "Bob", "en", ()),
+    ]
