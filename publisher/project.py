@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 from publisher.config import CONFIG_NAME, Settings
 from publisher.errors import PublisherError
 from publisher.ids import fallback_id, mint_id
-from publisher.loaders import entry_files, parse_entry
+from publisher.loaders import parse_entry, scan_entry_files
 from publisher.normalise import parse_when
 from publisher.output import write_atomic
 from publisher.templating import default_templates_dir
@@ -82,8 +82,10 @@ def fix_ids(settings: Settings) -> list[str]:
     """
     changed = []
     tz = ZoneInfo(settings.timezone)
-    for file in entry_files(settings.entries_dir):
-        relative = file.relative_to(settings.root).as_posix()
+    # The same names as a build gives the files (also for an entries_dir outside the project),
+    # so that the id written is the fallback id the build published.
+    for found in scan_entry_files(settings.entries_dir, settings.root):
+        file, relative = Path(found.path), found.relative
         data = file.read_bytes()
         source, _ = parse_entry(data, relative)
         if source is None or "id" in source.metadata or source.metadata.get("date") is None:

@@ -176,6 +176,20 @@ def test_check_fix_ids_keeps_the_published_ids(runner: CliRunner, make_project: 
     assert after == published
 
 
+def test_fix_ids_with_entries_outside_the_project_writes_the_published_ids(
+    runner: CliRunner, make_project: MakeProject, tmp_path: Path
+) -> None:
+    outside = tmp_path / "shared-entries"
+    outside.mkdir()
+    (outside / "o.md").write_text(entry("Von außerhalb", "2024-05-14"), encoding="utf-8")
+    root = make_project(extra=f'entries_dir = "{outside.as_posix()}"\n')
+    assert run(runner, "-C", root, "build").exit_code == 0
+    [published] = [e.id for e in feedparser.parse((root / "out" / "atom.xml").read_bytes()).entries]
+    result = run(runner, "-C", root, "check", "--fix-ids")
+    assert result.exit_code == 0, result.stderr
+    assert f"id: {published}" in (outside / "o.md").read_text(encoding="utf-8")
+
+
 def test_fix_ids_never_breaks_a_file(runner: CliRunner, make_project: MakeProject) -> None:
     """Front matter written as one YAML flow mapping cannot take an extra line: leave it alone."""
     flow = "---\n{title: Kompakt, date: 2024-05-14}\n---\nText\n"
