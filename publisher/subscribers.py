@@ -181,14 +181,24 @@ def check_fields(email: str, name: str, lang: str, tags: str | Iterable[str]) ->
             normalise_email(email)
         except ValueError as exc:
             errors.append(("email", f"{email.strip()!r} is not a valid address: {exc}", "fix or remove it"))
-    if len(name) > MAX_NAME or any(unicodedata.category(c) == "Cc" for c in name):
-        errors.append(("name", f"must be at most {MAX_NAME} characters without control characters", ""))
+    if len(name) > MAX_NAME:
+        errors.append(("name", f"is {len(name)} characters long, at most {MAX_NAME} fit", "shorten it"))
+    if any(unicodedata.category(c) == "Cc" for c in name):
+        errors.append(
+            (
+                "name",
+                "contains a line break or another control character",
+                "write the name on one line (in a CSV file, a quoted cell can span lines)",
+            )
+        )
     if lang and lang not in LANGUAGES:
         errors.append(
             ("lang", f"{lang!r} is not supported", f"use one of {', '.join(LANGUAGES)} or leave it empty")
         )
     if any(unicodedata.category(c) == "Cc" for tag in parse_tags(tags) for c in tag):
-        errors.append(("tags", "must not contain control characters or line breaks", ""))
+        errors.append(
+            ("tags", "must not contain control characters or line breaks", "write the tags on one line")
+        )
     return errors
 
 

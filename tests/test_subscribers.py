@@ -94,7 +94,17 @@ def test_invalid_fields_are_all_reported(conn: sqlite3.Connection) -> None:
     fields = {p.field for p in caught.value.problems}
     assert fields == {"EMAIL", "--lang", "--name"}
     assert "use one of de, en" in str(caught.value)
+    assert "--name: contains a line break or another control character -> write the name on one line" in str(
+        caught.value
+    )
     assert subscribers.list_subscribers(conn) == []
+
+
+def test_every_field_problem_says_what_to_do() -> None:
+    problems = subscribers.check_fields("", "N" * 201 + "\x07", "fr", ["a\nb"])
+    assert [field for field, _, _ in problems] == ["email", "name", "name", "lang", "tags"]
+    assert all(hint for _, _, hint in problems)
+    assert ("name", "is 202 characters long, at most 200 fit", "shorten it") in problems
 
 
 def test_list_is_ordered_by_address_and_filters_by_status(conn: sqlite3.Connection) -> None:
