@@ -27,6 +27,7 @@ from publisher.site import (
     PARALLEL_THRESHOLD,
     Progress,
     Site,
+    asset_digests,
     load_entries,
     load_site,
     long_lived,
@@ -148,10 +149,10 @@ def _plan(site: Site, settings_fp: str, templates_fp: str) -> Iterator[_Job]:
                 _feed_meta(settings, f"{settings.title} ({lang})", "index.html", f"{lang}/", lang), chosen
             )
     yield _Job(key("static", templates_fp), jobs.Stylesheet())
+    media = asset_digests(site.cache, site.assets)
     for asset in site.assets:
         yield _Job(
-            key("asset", asset.relative, asset.mtime_ns, asset.size),
-            jobs.Asset(asset.relative, asset.path),
+            key("asset", asset.relative, media[asset.relative]), jobs.Asset(asset.relative, asset.path)
         )
 
 

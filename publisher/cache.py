@@ -85,7 +85,7 @@ class BuildCache:
             # Another version or site context: start over (the tables may have another shape).
             db.executescript(
                 "DROP TABLE IF EXISTS entries; DROP TABLE IF EXISTS light; DROP TABLE IF EXISTS html; "
-                "DROP TABLE IF EXISTS builds;"
+                "DROP TABLE IF EXISTS builds; DROP TABLE IF EXISTS media;"
             )
             db.execute("INSERT OR REPLACE INTO meta VALUES ('context', ?)", (self.context,))
             db.execute("DELETE FROM meta WHERE key = 'listing'")
@@ -104,12 +104,15 @@ class BuildCache:
             CREATE TABLE IF NOT EXISTS light (path TEXT PRIMARY KEY, light BLOB NOT NULL);
             CREATE TABLE IF NOT EXISTS html (path TEXT PRIMARY KEY, html TEXT NOT NULL);
             CREATE TABLE IF NOT EXISTS builds (out_dir TEXT PRIMARY KEY, record BLOB NOT NULL);
+            CREATE TABLE IF NOT EXISTS media (
+                path TEXT PRIMARY KEY, mtime_ns INTEGER, size INTEGER, digest TEXT) WITHOUT ROWID;
             """
         )
         # A table of the same name but another shape raises here, and the cache is rebuilt.
         db.execute(f"SELECT {', '.join(INDEX_COLUMNS)} FROM entries LIMIT 0").fetchall()
         db.execute("SELECT path, light FROM light LIMIT 0").fetchall()
         db.execute("SELECT path, html FROM html LIMIT 0").fetchall()
+        db.execute("SELECT path, mtime_ns, size, digest FROM media LIMIT 0").fetchall()
         return db
 
     @contextlib.contextmanager
@@ -175,7 +178,7 @@ class BuildCache:
     def clear(self) -> None:
         """Forget every cached entry and build record (``publisher build --full``)."""
         with self._transaction():
-            for table in ("entries", "light", "html", "builds"):
+            for table in ("entries", "light", "html", "builds", "media"):
                 self.db.execute(f"DELETE FROM {table}")
             self.db.execute("DELETE FROM meta WHERE key = 'listing'")
 
@@ -187,6 +190,18 @@ class BuildCache:
     def remember_build(self, out_dir: str, record: bytes) -> None:
         with self._transaction():
             self.db.execute("INSERT OR REPLACE INTO builds VALUES (?, ?)", (out_dir, record))
+
+    def media(self) -> dict[str, tuple[int, int, str]]:
+        """``{path in out/: (mtime_ns, size, SHA-256)}`` of every media file seen by a build."""
+        return {
+            p: (m, s, d) for p, m, s, d in self.db.execute("SELECT path, mtime_ns, size, digest FROM media")
+        }
+
+    def remember_media(self, rows: Iterable[tuple[str, int, int, str]], gone: Iterable[str]) -> None:
+        """Store ``(path, mtime_ns, size, digest)`` rows and forget the ``gone`` paths."""
+        with self._transaction():
+            self.db.executemany("INSERT OR REPLACE INTO media VALUES (?, ?, ?, ?)", list(rows))
+            self.db.executemany("DELETE FROM media WHERE path = ?", [(p,) for p in gone])
 
     # --- entries ---------------------------------------------------------------------------------
 

@@ -182,6 +182,26 @@ def _refresh_cache(
     return digests
 
 
+def asset_digests(cache: BuildCache, assets: Sequence[EntryFile]) -> dict[str, str]:
+    """``{path in out/: SHA-256}`` of each media file, read again only when its mtime or size
+    changed: an output's key then depends on the file's bytes, not on when a checkout wrote it, so
+    two checkouts of the same project build byte-identical manifests."""
+    known = cache.media()
+    digests: dict[str, str] = {}
+    changed: list[tuple[str, int, int, str]] = []
+    for asset in assets:
+        cached = known.get(asset.relative)
+        if cached and cached[0] == asset.mtime_ns and cached[1] == asset.size:
+            digests[asset.relative] = cached[2]
+            continue
+        digests[asset.relative] = _file_digest(asset.path)
+        changed.append((asset.relative, _trusted_mtime(asset.mtime_ns), asset.size, digests[asset.relative]))
+    gone = set(known) - set(digests)
+    if changed or gone:
+        cache.remember_media(changed, gone)
+    return digests
+
+
 class Inputs:
     """The open cache, up to date with entries/, and the digest of every entry file (path order)."""
 

@@ -675,3 +675,28 @@ def test_a_strict_build_with_warnings_writes_nothing(sample: Path) -> None:
     assert [p.field for p in report.warnings] == ["kategorie"] and not report.errors
     assert not (sample / "out").exists()
     assert run_build(sample).written
+
+
+def test_two_checkouts_of_the_same_project_build_byte_identical_out_folders(
+    make_project: MakeProject, sample: Path
+) -> None:
+    """Manifest included: a media file's key is its content, not the mtime the checkout gave it."""
+    picture = b"\x89PNG\r\n\x1a\n" + bytes(range(64))
+    (sample / "entries" / "media").mkdir()
+    (sample / "entries" / "media" / "bild.png").write_bytes(picture)
+    other = make_project(config=(sample / "publisher.toml").read_text(encoding="utf-8"))
+    shutil.rmtree(other / "entries")
+    shutil.copytree(sample / "entries", other / "entries")
+    os.utime(other / "entries" / "media" / "bild.png", ns=(SETTLED_NS, SETTLED_NS))
+    run_build(sample)
+    run_build(other)
+
+    def everything(root: Path) -> dict[str, bytes]:
+        out = root / "out"
+        return {p.relative_to(out).as_posix(): p.read_bytes() for p in out.rglob("*") if p.is_file()}
+
+    assert MANIFEST in everything(sample) and everything(sample) == everything(other)
+    os.utime(other / "entries" / "media" / "bild.png")  # touched, same bytes: nothing to write
+    assert run_build(other).written == ()
+    (other / "entries" / "media" / "bild.png").write_bytes(picture + b"\0")
+    assert run_build(other).written == ("media/bild.png",)
