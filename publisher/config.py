@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields, replace
@@ -98,45 +99,67 @@ class Settings:
 
 # --- validation helpers -------------------------------------------------------------------------
 
-Check = Callable[[Any], str | None]
+Failure = tuple[str, str]  # what is wrong with a value, and what to do
+Check = Callable[[Any], Failure | None]
 
 
-def _absolute_url(value: Any) -> str | None:
+def _absolute_url(value: Any) -> Failure | None:
     parts = urlsplit(value)
     if parts.scheme not in ("http", "https") or not parts.netloc:
-        return "must be an absolute http(s) URL such as https://news.example.org/"
+        return "is not an absolute http(s) URL", "write it like https://news.example.org/"
+    if parts.query or parts.fragment or value.rstrip().endswith(("?", "#")):
+        return (
+            "has a query or fragment (? or #); page and feed paths are appended to it",
+            "remove everything from the ? or # on",
+        )
     return None
 
 
-def _timezone(value: Any) -> str | None:
+def _timezone(value: Any) -> Failure | None:
     try:
         ZoneInfo(value)
     except (ZoneInfoNotFoundError, ValueError):
-        return "is not an IANA time zone; use a name such as Europe/Berlin"
+        return "is not an IANA time zone", "use a name such as Europe/Berlin"
     return None
 
 
 def _one_of(*choices: str) -> Check:
-    def check(value: Any) -> str | None:
-        return None if value in choices else f"must be one of {', '.join(choices)}"
+    def check(value: Any) -> Failure | None:
+        if value in choices:
+            return None
+        return f"must be one of {', '.join(choices)}", f"write one of {', '.join(map(repr, choices))}"
 
     return check
 
 
 def _at_least(minimum: float) -> Check:
-    def check(value: Any) -> str | None:
-        return None if value >= minimum else f"must be at least {minimum:g}"
+    def check(value: Any) -> Failure | None:
+        return None if value >= minimum else (f"must be at least {minimum:g}", f"use {minimum:g} or more")
 
     return check
 
 
-def _url_or_empty(value: Any) -> str | None:
+def _not_empty(value: Any) -> Failure | None:
+    return None if value.strip() else ("must not be empty", "write a value between the quotes")
+
+
+def _port(value: Any) -> Failure | None:
+    if 0 < value < 65536:
+        return None
+    return "must be a port number 1-65535", "usually 587 (starttls), 465 (ssl) or 25"
+
+
+def _positive(value: Any) -> Failure | None:
+    return None if value > 0 else ("must be greater than 0", "use a positive number")
+
+
+def _url_or_empty(value: Any) -> Failure | None:
     return None if value == "" else _absolute_url(value)
 
 
 # key -> (accepted types, check); defaults come from the dataclasses.
 TOP_LEVEL: dict[str, tuple[tuple[type, ...], Check | None]] = {
-    "title": ((str,), lambda v: None if v.strip() else "must not be empty"),
+    "title": ((str,), _not_empty),
     "base_url": ((str,), _absolute_url),
     "description": ((str,), None),
     "language": ((str,), _one_of(*LANGUAGES)),
@@ -160,15 +183,15 @@ DIGEST_KEYS: dict[str, tuple[tuple[type, ...], Check | None]] = {
     "state_file": ((str,), None),
 }
 SMTP_KEYS: dict[str, tuple[tuple[type, ...], Check | None]] = {
-    "host": ((str,), lambda v: None if v.strip() else "must not be empty"),
-    "port": ((int,), lambda v: None if 0 < v < 65536 else "must be a port number 1-65535"),
+    "host": ((str,), _not_empty),
+    "port": ((int,), _port),
     "security": ((str,), _one_of("none", "starttls", "ssl")),
     "username": ((str,), None),
     "from_address": ((str,), None),
     "from_name": ((str,), None),
     "reply_to": ((str,), None),
-    "rate_per_second": ((int, float), lambda v: None if v > 0 else "must be greater than 0"),
-    "timeout": ((int, float), lambda v: None if v > 0 else "must be greater than 0"),
+    "rate_per_second": ((int, float), _positive),
+    "timeout": ((int, float), _positive),
     "max_attempts": ((int,), _at_least(1)),
     "database": ((str,), None),
     "retry_backoff": ((int, float), _at_least(0)),
@@ -183,51 +206,95 @@ def _type_name(types: tuple[type, ...]) -> str:
     return " or ".join({str: "a string", int: "an integer", float: "a number"}[t] for t in types)
 
 
+def _type_hint(key: str, types: tuple[type, ...]) -> str:
+    if str in types:
+        return f'put the value in quotes: {key} = "…"'
+    return f"write the number without quotes: {key} = 10" if int in types else "write a number without quotes"
+
+
+_TABLE_HEADER = re.compile(r"^\s*\[\s*([A-Za-z0-9_-]+)\s*\]")
+_KEY = re.compile(r"^\s*([A-Za-z0-9_-]+)\s*=")
+
+
+def key_lines(text: str) -> dict[str, int]:
+    """The line of each ``key = …`` in a TOML file, as ``key`` or ``table.key`` (for messages;
+    tomllib tells no positions). Keys written as dotted names or inline tables are not found."""
+    lines: dict[str, int] = {}
+    table = ""
+    for number, line in enumerate(text.splitlines(), start=1):
+        header = _TABLE_HEADER.match(line)
+        if header:
+            table = f"{header.group(1)}."
+            lines.setdefault(header.group(1), number)
+            continue
+        key = _KEY.match(line)
+        if key:
+            lines.setdefault(f"{table}{key.group(1)}", number)
+    return lines
+
+
 def _check_table(
     raw: Mapping[str, Any],
     spec: Mapping[str, tuple[tuple[type, ...], Check | None]],
     prefix: str,
     path: str,
     problems: list[Problem],
+    lines: Mapping[str, int],
 ) -> dict[str, Any]:
     values: dict[str, Any] = {}
     for key, value in raw.items():
         name = f"{prefix}{key}"
+        line = lines.get(name)
         if key not in spec:
             if key in SECRET_KEYS:
                 hint = "secrets never go in the file: set PUBLISHER_SMTP_PASSWORD / PUBLISHER_SECRET instead"
             else:
                 hint = f"known keys here: {', '.join(sorted(spec))}"
-            problems.append(Problem(path, "unknown key", field=name, hint=hint))
+            problems.append(Problem(path, "unknown key", line=line, field=name, hint=hint))
             continue
         types, check = spec[key]
         # bool is an int subclass; "feed_limit = true" must not pass as 1.
         if isinstance(value, bool) or not isinstance(value, types):
-            problems.append(
-                Problem(path, f"must be {_type_name(types)}, not {type(value).__name__}", field=name)
-            )
+            message = f"must be {_type_name(types)}, not {type(value).__name__}"
+            problems.append(Problem(path, message, line=line, field=name, hint=_type_hint(key, types)))
             continue
-        message = check(value) if check else None
-        if message:
-            problems.append(Problem(path, f"{value!r} {message}", field=name))
+        failure = check(value) if check else None
+        if failure:
+            message, hint = failure
+            problems.append(Problem(path, f"{value!r} {message}", line=line, field=name, hint=hint))
             continue
         values[key] = value
     return values
 
 
-def parse_settings(data: Mapping[str, Any], root: Path, config_path: Path | None = None) -> Settings:
-    """Validate a parsed TOML document; raise PublisherError listing every problem."""
+def parse_settings(
+    data: Mapping[str, Any],
+    root: Path,
+    config_path: Path | None = None,
+    lines: Mapping[str, int] | None = None,
+) -> Settings:
+    """Validate a parsed TOML document; raise PublisherError listing every problem (at the lines
+    ``key_lines`` found, when given)."""
     path = str(config_path or root / CONFIG_NAME)
+    lines = lines or {}
     problems: list[Problem] = []
     top = {k: v for k, v in data.items() if k not in TABLES}
-    values = _check_table(top, TOP_LEVEL, "", path, problems)
+    values = _check_table(top, TOP_LEVEL, "", path, problems, lines)
     tables: dict[str, Any] = {}
     for table, spec in TABLES.items():
         raw = data.get(table, {})
         if not isinstance(raw, dict):
-            problems.append(Problem(path, "must be a table, e.g. [digest]", field=table))
+            problems.append(
+                Problem(
+                    path,
+                    "must be a table",
+                    line=lines.get(table),
+                    field=table,
+                    hint=f"write [{table}] on a line of its own, with its keys below it",
+                )
+            )
             continue
-        tables[table] = _check_table(raw, spec, f"{table}.", path, problems)
+        tables[table] = _check_table(raw, spec, f"{table}.", path, problems, lines)
     for key in REQUIRED:
         if key not in data:
             problems.append(
@@ -267,4 +334,4 @@ def load_settings(config_path: Path | None = None, cwd: Path | None = None) -> S
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise PublisherError(f"{path}: invalid TOML: {exc}") from None
-    return parse_settings(data, path.parent.resolve(), path.resolve())
+    return parse_settings(data, path.parent.resolve(), path.resolve(), key_lines(text))

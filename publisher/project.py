@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import json
 import shutil
+import tomllib
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from publisher.config import CONFIG_NAME, Settings
+from publisher.config import CONFIG_NAME, Settings, key_lines, parse_settings
 from publisher.errors import PublisherError
 from publisher.ids import fallback_id, mint_id
 from publisher.loaders import parse_entry, scan_entry_files
@@ -59,10 +60,11 @@ def init_project(directory: Path, title: str, base_url: str, now: datetime) -> l
     config = directory / CONFIG_NAME
     if config.exists():
         raise PublisherError(f"{config}: a project already exists here -> choose an empty folder")
-    directory.mkdir(parents=True, exist_ok=True)
-    created = [config]
     # json.dumps gives a valid TOML basic string: quotes, backslashes and control characters escaped.
     text = CONFIG_TEMPLATE.format(title=json.dumps(title, ensure_ascii=False), base_url=json.dumps(base_url))
+    parse_settings(tomllib.loads(text), directory, config, key_lines(text))  # a bad --base-url: nothing made
+    directory.mkdir(parents=True, exist_ok=True)
+    created = [config]
     write_atomic(config, text.encode("utf-8"))
     day = now.date().isoformat()
     entry = directory / "entries" / f"{day}-willkommen.md"

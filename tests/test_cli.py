@@ -262,6 +262,16 @@ def test_init_with_a_title_that_needs_toml_escaping(runner: CliRunner, tmp_path:
     assert check.exit_code == 0, check.stderr
 
 
+@pytest.mark.parametrize("base_url", ["ftp://x.example/", "example.org", "https://x.example/?a=1"])
+def test_init_refuses_a_base_url_the_project_could_not_use(
+    runner: CliRunner, tmp_path: Path, base_url: str
+) -> None:
+    result = run(runner, "-C", tmp_path, "init", "x", "--title", "T", "--base-url", base_url)
+    assert result.exit_code == 1
+    assert "base_url:" in result.stderr and "->" in result.stderr
+    assert not (tmp_path / "x").exists()
+
+
 # --- bad input ------------------------------------------------------------------------------------
 
 # name -> (files, the words stderr must contain: file, line, field, what to do)

@@ -199,12 +199,38 @@ def test_wrong_type_in_a_table(table: str, key: str, value: object) -> None:
         ({"smtp": {"security": "tls"}}, "smtp.security", "none, starttls, ssl"),
         ({"smtp": {"rate_per_second": 0}}, "smtp.rate_per_second", "greater than 0"),
         ({"smtp": {"host": ""}}, "smtp.host", "empty"),
+        ({"base_url": "https://example.org/news/?x=1"}, "base_url", "query or fragment"),
+        ({"base_url": "https://example.org/news/#top"}, "base_url", "query or fragment"),
+        ({"digest": {"unsubscribe_url": "https://example.org/ab?"}}, "digest.unsubscribe_url", "query"),
     ],
 )
 def test_bad_values(data: dict, field: str, words: str) -> None:
     [problem] = problems_of({**MINIMAL, **data})
     assert problem.field == field
     assert words in problem.message
+    assert problem.hint, "every problem says what to do"
+
+
+@pytest.mark.parametrize(("key", "value"), [("feed_limit", "10"), ("title", 3), ("smtp", {"port": "587"})])
+def test_a_wrong_type_says_how_to_write_it(key: str, value: object) -> None:
+    [problem] = problems_of({**MINIMAL, key: value})
+    assert ("quotes" in problem.hint) and problem.hint
+
+
+def test_problems_in_the_file_name_their_line(tmp_path: Path) -> None:
+    config = tmp_path / "publisher.toml"
+    config.write_text(
+        'title = "T"\nbase_url = "https://x.example/"\n\n[smtp]\nhost = "mail"\nport = "587"\n'
+        'security = "tls"\n',
+        encoding="utf-8",
+    )
+    with pytest.raises(PublisherError) as caught:
+        load_settings(config)
+    assert [(p.field, p.line) for p in caught.value.problems] == [("smtp.port", 6), ("smtp.security", 7)]
+    assert (
+        "publisher.toml:6: smtp.port: must be an integer, not str -> write the number without quotes"
+        in str(caught.value)
+    )
 
 
 def test_unknown_keys_name_the_key_and_the_known_ones() -> None:
