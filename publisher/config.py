@@ -107,6 +107,14 @@ def _absolute_url(value: Any) -> Failure | None:
     parts = urlsplit(value)
     if parts.scheme not in ("http", "https") or not parts.netloc:
         return "is not an absolute http(s) URL", "write it like https://news.example.org/"
+    return None
+
+
+def _base_url(value: Any) -> Failure | None:
+    failure = _absolute_url(value)
+    if failure:
+        return failure
+    parts = urlsplit(value)
     if parts.query or parts.fragment or value.rstrip().endswith(("?", "#")):
         return (
             "has a query or fragment (? or #); page and feed paths are appended to it",
@@ -160,7 +168,7 @@ def _url_or_empty(value: Any) -> Failure | None:
 # key -> (accepted types, check); defaults come from the dataclasses.
 TOP_LEVEL: dict[str, tuple[tuple[type, ...], Check | None]] = {
     "title": ((str,), _not_empty),
-    "base_url": ((str,), _absolute_url),
+    "base_url": ((str,), _base_url),
     "description": ((str,), None),
     "language": ((str,), _one_of(*LANGUAGES)),
     "timezone": ((str,), _timezone),
