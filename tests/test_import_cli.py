@@ -57,6 +57,18 @@ def test_missing_date_fails_that_file_only_and_says_to_pass_date(project: Path) 
     assert frontmatter.loads((project / THIRD_MD).read_text())["authors"] == ["Daniel Boss"]
 
 
+@pytest.mark.parametrize(
+    "data", [b"\xff\xfeA\x00b", "Titel\n".encode("utf-16")[:-1], b"\xff\xfe\x00\xd8\x89PNG"]
+)
+def test_broken_utf16_fails_that_input_only(project: Path, data: bytes) -> None:
+    (project / "incoming" / "odd16.txt").write_bytes(data)
+    result = run(project, "incoming/odd16.txt", incoming(FIRST))
+    assert result.exit_code == 1 and isinstance(result.exception, SystemExit)
+    assert result.stdout.splitlines() == [FIRST_MD]
+    assert "Error: incoming/odd16.txt:1: starts like UTF-16 text" in result.stderr
+    assert "1 of 2 input(s) failed" in result.stderr and "Traceback" not in result.stderr
+
+
 def test_importing_again_changes_nothing(project: Path) -> None:
     assert run(project, incoming(FIRST)).exit_code == 0
     before = (project / FIRST_MD).read_bytes(), (project / FIRST_MD).stat().st_mtime_ns

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import random
+import unicodedata
 from datetime import date
 from pathlib import Path
 
@@ -431,6 +432,30 @@ def test_encodings_give_the_same_entry_and_id(encoding: str, newline: str) -> No
         reference.body_markdown,
         reference.id,
     )
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-16"])
+def test_decomposed_umlauts_give_the_same_entry(encoding: str) -> None:
+    text = "14. März 2024\n\nRückblick auf die Konferenz in Brüssel\n\nDie Größe überraschte. Schön!\n"
+    reference = import_bytes(text.encode("utf-8"), "a.txt")
+    nfd = unicodedata.normalize("NFD", text)
+    for entry in (import_bytes(nfd.encode(encoding), "a.txt"), imported(nfd)):
+        assert (entry.id, entry.title, entry.slug, entry.date, entry.body_markdown) == (
+            reference.id,
+            reference.title,
+            "rueckblick-auf-die-konferenz-in-bruessel",
+            date(2024, 3, 14),
+            reference.body_markdown,
+        )
+
+
+def test_stray_latin1_bytes_in_utf8_become_warnings_with_their_line() -> None:
+    text = "Meldung\n14.05.2024\n\nRückblick auf die Konferenz\n\nDas ".encode() + b"Caf\xe9 war voll.\n"
+    entry = import_bytes(text, "a.txt")
+    assert entry.body_markdown == "Das Café war voll." and entry.encoding == "utf-8+cp1252"
+    assert [str(w) for w in entry.warnings] == [
+        "a.txt:6: warning: encoding: byte(s) E9: not UTF-8; read as Windows-1252 'é' -> check that character"
+    ]
 
 
 def test_id_depends_on_the_text_only() -> None:
