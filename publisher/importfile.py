@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import yaml
 
@@ -25,23 +25,36 @@ class WriteResult:
     status: str  # "written" (new file), "updated" (--force), "unchanged" (already imported)
 
 
-def read_source(path: Path) -> bytes:
-    """Read an input file, refusing early (before reading it all) when it is over 5 MB."""
+def read_source(path: Path, source: str | None = None) -> bytes:
+    """Read an input file, refusing early (before reading it all) when it is over 5 MB.
+
+    Errors name the file as ``source`` (as the editor typed it), else by ``path``.
+    """
+    where = source or str(path)
     try:
         size = path.stat().st_size
         if size > rawtext.MAX_BYTES:
-            return rawtext.decode(
-                b"x" * (rawtext.MAX_BYTES + 1), str(path)
-            ).text.encode()  # raises the size error
-        return path.read_bytes()
+            raise rawtext.size_error(where, size)
+        data = path.read_bytes()
     except IsADirectoryError:
-        raise PublisherError(f"{path}: is a directory -> give the press release's text file") from None
+        raise PublisherError(f"{where}: is a directory -> give the press release's text file") from None
     except FileNotFoundError:
-        raise PublisherError(f"{path}: no such file -> check the path") from None
+        raise PublisherError(f"{where}: no such file -> check the path") from None
     except OSError as exc:
         raise PublisherError(
-            f"{path}: cannot read it ({exc.strerror}) -> check the path and permissions"
+            f"{where}: cannot read it ({exc.strerror}) -> check the path and permissions"
         ) from None
+    if len(data) > rawtext.MAX_BYTES:  # it grew since stat()
+        raise rawtext.size_error(where, len(data))
+    return data
+
+
+def read_stream(stream: BinaryIO, source: str) -> bytes:
+    """Read standard input, refusing it after 5 MB without reading the rest ("more than 5 MB")."""
+    data = stream.read(rawtext.MAX_BYTES + 1)
+    if len(data) > rawtext.MAX_BYTES:
+        raise rawtext.size_error(source, None)
+    return data
 
 
 def entry_filename(entry: ImportedEntry) -> str:

@@ -167,8 +167,8 @@ def test_bad_inputs_are_named_and_the_good_ones_still_imported(project: Path) ->
         ("incoming/image.png", "binary"),
         ("incoming/missing.txt", "no such file"),
         ("incoming/notitle.txt", "no title-like line"),
-        ("incoming/huge.txt", "over 5 MB"),
-        ("incoming", "is a directory"),
+        ("incoming/huge.txt", "the file is 6.0 MB; press releases over 5 MB"),
+        ("incoming/.", "is a directory"),
     ]:
         assert any(name in e and message in e for e in errors), (name, message, errors)
     assert "6 of 7 input(s) failed" in result.stderr
@@ -189,6 +189,48 @@ def test_imported_entries_pass_the_project_check(project: Path) -> None:
     check = CliRunner().invoke(cli, ["-C", str(project), "check"])
     assert check.exit_code == 0, check.output
     assert "0 error(s)" in check.output
+
+
+@pytest.mark.parametrize("option", ["--tag", "--author"])
+@pytest.mark.parametrize("value", ["", "  "])
+def test_empty_tag_or_author_is_a_usage_error(project: Path, option: str, value: str) -> None:
+    result = run(project, option, value, incoming(FIRST))
+    assert result.exit_code == 2
+    assert f"Invalid value for '{option}': must not be empty" in result.stderr
+    assert not (project / "entries").exists()
+
+
+def test_tag_and_author_values_are_trimmed(project: Path) -> None:
+    assert run(project, "--tag", " Cluster ", "--author", "Eva Kühn ", incoming(FIRST)).exit_code == 0
+    post = frontmatter.loads((project / FIRST_MD).read_text(encoding="utf-8"))
+    assert post["tags"] == ["Cluster"] and post["authors"][-1] == "Eva Kühn"
+
+
+def test_json_has_a_record_for_every_input_also_failed_ones(project: Path) -> None:
+    inbox = project / "incoming"
+    (inbox / "notitle.txt").write_text("Ein langer Absatz ohne Titel, der einfach weitergeht. " * 8)
+    (inbox / "empty.txt").write_text("")
+    names = ["incoming/notitle.txt", incoming(FIRST), "incoming/empty.txt", "incoming/missing.txt"]
+    result = run(project, "--dry-run", "--json", *names)
+    assert result.exit_code == 1
+    records = json.loads(result.stdout)
+    assert [r["source_path"] for r in records] == names
+    assert "error" not in records[1] and records[1]["path"] == FIRST_MD
+    for record, message in zip(
+        (records[0], records[2], records[3]),
+        ("no title-like line", "the file is empty", "no such file"),
+        strict=True,
+    ):
+        assert set(record) == {"source_path", "error"}
+        assert record["error"].startswith(record["source_path"]) and message in record["error"]
+        assert "->" in record["error"]
+    assert "3 of 4 input(s) failed" in result.stderr
+
+
+def test_stdin_over_5_mb_is_refused(project: Path) -> None:
+    result = run(project, "-", stdin=b"x" * (6 * 1024 * 1024))
+    assert result.exit_code == 1
+    assert "Error: <stdin>: the file is more than 5 MB; press releases over 5 MB are refused" in result.stderr
 
 
 def test_usage_errors_and_missing_config(tmp_path: Path, project: Path) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import os
 from datetime import date
 from pathlib import Path
@@ -11,7 +12,14 @@ import pytest
 
 from publisher.errors import PublisherError
 from publisher.importer import ImportedEntry, ImportOptions, import_bytes, import_text
-from publisher.importfile import EntryIndex, read_entry_id, read_source, render_entry, write_entry
+from publisher.importfile import (
+    EntryIndex,
+    read_entry_id,
+    read_source,
+    read_stream,
+    render_entry,
+    write_entry,
+)
 from publisher.loaders import parse_entry
 from tests.import_fixtures import SAMPLES
 
@@ -142,17 +150,30 @@ def test_write_is_atomic_and_leaves_no_temp_files(tmp_path: Path) -> None:
 def test_read_source_errors_name_the_path(tmp_path: Path) -> None:
     big = tmp_path / "big.txt"
     with big.open("wb") as handle:
-        handle.truncate(5 * 1024 * 1024 + 10)
+        handle.truncate(int(5.7 * 1024 * 1024))
     cases = {
         tmp_path / "missing.txt": "no such file",
         tmp_path: "is a directory",
-        big: "over 5 MB",
+        big: "the file is 5.7 MB; press releases over 5 MB are refused",
         tmp_path / "big.txt" / "below-a-file.txt": "cannot read it",
     }
     for path, message in cases.items():
         with pytest.raises(PublisherError) as info:
             read_source(path)
         assert str(info.value).startswith(str(path)) and message in str(info.value)
+
+
+def test_read_source_names_the_file_as_given(tmp_path: Path) -> None:
+    with pytest.raises(PublisherError, match=r"^incoming/x\.txt: no such file"):
+        read_source(tmp_path / "x.txt", "incoming/x.txt")
+
+
+def test_read_stream_refuses_more_than_5_mb_without_a_fake_size() -> None:
+    assert read_stream(io.BytesIO(b"Titel\n"), "<stdin>") == b"Titel\n"
+    with pytest.raises(
+        PublisherError, match=r"^<stdin>: the file is more than 5 MB; press releases over 5 MB"
+    ):
+        read_stream(io.BytesIO(b"x" * (6 * 1024 * 1024)), "<stdin>")
 
 
 @pytest.mark.skipif(os.geteuid() == 0, reason="root reads files whatever their permissions")
