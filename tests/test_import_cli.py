@@ -91,6 +91,22 @@ def test_force_updates_a_changed_release_and_keeps_its_id(project: Path) -> None
     assert post["id"] == old_id and "Mitte Mai" in post.content
 
 
+def test_importing_a_forced_correction_again_changes_nothing(project: Path) -> None:
+    assert run(project, incoming(FIRST)).exit_code == 0
+    changed = project / "incoming" / "corrected.txt"
+    changed.write_text(FIRST.read_text(encoding="utf-8").replace("Anfang Mai", "Mitte Mai"), encoding="utf-8")
+    assert run(project, "--force", "incoming/corrected.txt").exit_code == 0
+    before = (project / FIRST_MD).read_bytes()
+    again = run(project, "incoming/corrected.txt")
+    assert (again.exit_code, again.stdout) == (0, "")
+    assert f"incoming/corrected.txt: already imported as {FIRST_MD}; unchanged" in again.stderr
+    assert (project / FIRST_MD).read_bytes() == before
+    check = CliRunner().invoke(cli, ["-C", str(project), "check"])
+    assert check.exit_code == 0 and "1 warning(s)" in check.output and "unknown" not in check.output, (
+        check.output
+    )
+
+
 def test_dry_run_json_writes_nothing_and_prints_the_array(project: Path) -> None:
     result = run(project, "--dry-run", "--json", *(incoming(s) for s in SAMPLES))
     assert result.exit_code == 0, result.stderr

@@ -119,6 +119,39 @@ def test_different_text_on_a_taken_file_name_needs_force_and_keeps_the_old_id(tm
     assert read_entry_id(first.path) == first.id and "250 Gäste" in first.path.read_text()
 
 
+def test_the_forced_text_again_finds_its_entry_even_after_edits(tmp_path: Path) -> None:
+    first = write_entry(entry(), EntryIndex.scan(tmp_path))
+    corrected = entry(RELEASE.replace("200 Gäste", "250 Gäste"))
+    forced = write_entry(corrected, EntryIndex.scan(tmp_path), force=True)
+    text = first.path.read_text(encoding="utf-8")
+    assert text.splitlines()[1:3] == [
+        f"id: {first.id}",
+        f"# text id: {corrected.id} (publisher import finds this entry by it)",
+    ]
+    source, problems = parse_entry(first.path.read_bytes(), "entries/x.md")
+    assert source is not None and not problems
+    assert set(source.metadata) == {"id", "title", "subtitle", "date", "authors", "lang", "source", "image"}
+    assert source.metadata["id"] == first.id  # the comment is not part of the entry's data
+    edited = text.replace("lang: de\n", "lang: de\nsummary: Von Hand ergänzt\n")
+    first.path.write_text(edited, encoding="utf-8")
+    again = write_entry(corrected, EntryIndex.scan(tmp_path))
+    assert (again.status, again.path, again.id) == ("unchanged", first.path, first.id)
+    assert first.path.read_text(encoding="utf-8") == edited
+    rewritten = write_entry(corrected, EntryIndex.scan(tmp_path), force=True)
+    assert (rewritten.status, rewritten.id) == ("updated", first.id)
+    assert first.path.read_text(encoding="utf-8") == text
+    assert forced.id == first.id
+
+
+def test_an_entry_own_id_wins_over_another_files_text_id(tmp_path: Path) -> None:
+    first = write_entry(entry(), EntryIndex.scan(tmp_path))
+    other = entry(RELEASE.replace("Rückblick auf", "Ausblick auf"))
+    text = first.path.read_text(encoding="utf-8").replace(f"id: {first.id}", f"id: x\n# text id: {other.id}")
+    (tmp_path / "copy.md").write_text(text, encoding="utf-8")
+    index = EntryIndex.scan(tmp_path)
+    assert index.paths[first.id] == first.path and index.paths[other.id] == tmp_path / "copy.md"
+
+
 def test_two_inputs_of_one_run_never_overwrite_each_other(tmp_path: Path) -> None:
     index = EntryIndex.scan(tmp_path)
     write_entry(entry(), index)
