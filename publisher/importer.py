@@ -85,6 +85,12 @@ def import_text(
     if not any(line.text for line in lines):
         raise PublisherError(f"{source_path}: the file is empty -> paste the press release text into it")
     draft = _Draft(source_path, lines)
+    for line in lines:
+        if line.controls:
+            shown = rt.escape_controls(line.controls)
+            reason = f"control character(s) {shown} taken out of the line (not text)"
+            draft.removed.append((line.number, Removal(shown, reason)))
+            draft.steps.append(Step(line.number, line.text, "removed", "control", reason))
     _classify_lines(draft)
     title_line = _header_and_title(draft)
     image = _image_blocks(draft, title_line)

@@ -63,7 +63,7 @@ def decode(data: bytes, source: str) -> Decoded:
                 text, encoding = _decode_legacy(data)
     # Decomposed umlauts (text copied on a Mac) are the same text: the same id, slug and dates.
     text = unicodedata.normalize("NFC", text.lstrip("\ufeff"))
-    controls = len(_CONTROLS.findall(text))
+    controls = len(CONTROL_CHARS.findall(text))
     if controls > max(2, len(text) // 100):
         raise _binary(source)
     if not text.strip():
@@ -71,8 +71,9 @@ def decode(data: bytes, source: str) -> Decoded:
     return Decoded(text, encoding, repairs)
 
 
-# C0 and C1 control characters other than tab and line breaks: text has (almost) none, binaries many.
-_CONTROLS = re.compile("[\x00-\x08\x0e-\x1f\x7f-\x9f]")
+# C0 and C1 control characters other than tab, line breaks, VT, FF and NEL (white space): text has
+# (almost) none, binaries many.
+CONTROL_CHARS = re.compile("[\x00-\x08\x0e-\x1f\x7f-\x84\x86-\x9f]")
 
 
 def _binary(source: str) -> PublisherError:
@@ -194,16 +195,32 @@ class RawLine:
     text: str
     indent: int
     changed: bool  # odd spaces, tabs or invisible characters were normalised
+    controls: str = ""  # control characters removed from the line (not text: ESC, DEL, \x01 …)
 
 
 def split_lines(text: str) -> list[RawLine]:
+    """Lines as editors and ``grep -n`` count them (LF, CRLF, CR); control characters are taken out.
+
+    Form feed (pdftotext's page break), vertical tab and U+2028/U+2029 do not end a line; like
+    other odd white space they become a plain space.
+    """
+    raws = LINE_BREAK.split(text)
+    if len(raws) > 1 and not raws[-1]:
+        raws.pop()  # the final line end ends the last line; it does not start another
     lines = []
-    for number, raw in enumerate(text.splitlines() or [""], 1):
-        visible = raw.translate(INVISIBLE)
+    for number, raw in enumerate(raws, 1):
+        controls = "".join(CONTROL_CHARS.findall(raw))
+        visible = CONTROL_CHARS.sub("", raw).translate(INVISIBLE)
         indent = len(visible) - len(visible.lstrip())
         clean = _SPACES.sub(" ", visible).strip()  # NBSP, thin, narrow, tab ... -> one plain space
-        lines.append(RawLine(number, clean, indent, clean != raw.strip()))
+        changed = clean != CONTROL_CHARS.sub("", raw).strip()
+        lines.append(RawLine(number, clean, indent, changed, controls))
     return lines
+
+
+def escape_controls(text: str) -> str:
+    """``\\x1b`` for ESC and every other control character: safe to print on a terminal."""
+    return CONTROL_CHARS.sub(lambda m: f"\\x{ord(m.group(0)):02x}", text)
 
 
 def normalised_text(lines: list[RawLine]) -> str:

@@ -458,6 +458,33 @@ def test_stray_latin1_bytes_in_utf8_become_warnings_with_their_line() -> None:
     ]
 
 
+def test_control_characters_are_removed_listed_and_escaped_in_explain() -> None:
+    text = "Meldung\n14.05.2024\n\nRück\x1bblick auf die Konferenz\n\nDie Größe\x01 überraschte.\x7f Schön!\n"
+    entry = imported(text)
+    assert (entry.title, entry.body_markdown) == (
+        "Rückblick auf die Konferenz",
+        "Die Größe überraschte. Schön!",
+    )
+    assert [(r.text, r.reason) for r in entry.removed if "control" in r.reason] == [
+        ("\\x1b", "control character(s) \\x1b taken out of the line (not text)"),
+        ("\\x01\\x7f", "control character(s) \\x01\\x7f taken out of the line (not text)"),
+    ]
+    report = "\n".join(explain_lines(entry))
+    assert "\x1b" not in report and "\x01" not in report
+    assert "   4  removed       Rückblick auf die Konferenz" in report
+    assert_nothing_lost(text, entry)
+
+
+def test_form_feed_and_line_separators_do_not_shift_line_numbers() -> None:
+    text = (
+        "Titel\n\nErster Absatz mit\u2028Umbruch.\n\x0cZweiter Absatz, Seite 2.\n\n"
+        "Am 8. November 2023 war es.\n"
+    )
+    entry = imported(text)
+    assert entry.body_markdown.startswith("Erster Absatz mit Umbruch.")
+    assert [str(w).split(": ", 1)[0] for w in entry.warnings] == ["x.txt:6"]  # as grep -n counts
+
+
 def test_id_depends_on_the_text_only() -> None:
     one = imported(f"Titel\n\n{BODY}")
     assert one.id == imported(f"Titel\n\n{BODY}\n", date=date(2024, 1, 1), tags=("A",)).id

@@ -141,9 +141,40 @@ def test_split_lines_normalises_odd_spaces_and_invisible_characters() -> None:
 @given(st.text())
 def test_split_lines_keeps_every_visible_character(text: str) -> None:
     lines = rt.split_lines(text)
-    assert len(lines) == max(1, len(text.splitlines()))
-    visible = "".join(c for c in text if not c.isspace() and c not in "\u00ad\u200b\u200c\u200d\u2060\ufeff")
+    assert len(lines) == max(
+        1, len(text.replace("\r\n", "\n").replace("\r", "\n").removesuffix("\n").split("\n"))
+    )
+    controls = re.compile("[\x00-\x08\x0e-\x1f\x7f-\x84\x86-\x9f]")
+    visible = "".join(
+        c
+        for c in text
+        if not c.isspace() and not controls.match(c) and c not in "\u00ad\u200b\u200c\u200d\u2060\ufeff"
+    )
     assert "".join(line.text.replace(" ", "") for line in lines) == visible
+    assert "".join(line.controls for line in lines) == "".join(controls.findall(text))
+
+
+@pytest.mark.parametrize(
+    ("text", "numbers"),
+    [
+        ("a\fb\nc", [(1, "a b"), (2, "c")]),  # pdftotext's page break: a space, not a new line
+        ("a\vb\u2028c\u2029d\x85e\nf", [(1, "a b c d e"), (2, "f")]),
+        ("a\r\nb\rc\n\nd\n", [(1, "a"), (2, "b"), (3, "c"), (4, ""), (5, "d")]),
+        ("\x0cTitel\n", [(1, "Titel")]),
+    ],
+)
+def test_lines_are_counted_as_editors_do(text: str, numbers: list[tuple[int, str]]) -> None:
+    assert [(line.number, line.text) for line in rt.split_lines(text)] == numbers
+
+
+def test_control_characters_are_taken_out_of_lines_and_kept_aside() -> None:
+    lines = rt.split_lines("Ti\x01tel\n\x1b[31mRot\x7f\nnormal\n")
+    assert [(line.text, line.controls, line.changed) for line in lines] == [
+        ("Titel", "\x01", False),
+        ("[31mRot", "\x1b\x7f", False),
+        ("normal", "", False),
+    ]
+    assert rt.escape_controls("a\x1bb\x7f") == "a\\x1bb\\x7f"
 
 
 @pytest.mark.parametrize(
