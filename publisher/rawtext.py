@@ -320,8 +320,26 @@ _SHARE_WORDS = _SHARE_STRONG | _words(
 )
 
 
+_CRUMB_SEPARATOR = re.compile(r"\s+(?:>>?|›|»|→|≫)\s+")
+_CRUMB_HOME = _words("startseite|start|home|homepage|übersicht|overview", "|")
+
+
+def is_breadcrumb(line: str) -> bool:
+    """``Startseite > Presse > Meldungen``: short parts joined by ``>``, ``›``, ``»`` or ``→``.
+
+    Three parts or more, or two that begin with a home page (``Home › News``); a part is at most
+    five words and ends no sentence.
+    """
+    parts = _CRUMB_SEPARATOR.split(line.strip())
+    if len(parts) < 2 or (len(parts) == 2 and parts[0].casefold() not in _CRUMB_HOME):
+        return False
+    return all(0 < len(part.split()) <= 5 and len(part) <= 40 and not ends_sentence(part) for part in parts)
+
+
 def boilerplate_reason(line: str) -> str | None:
     """Why a line is web-page furniture rather than press-release content, or None."""
+    if is_breadcrumb(line):
+        return "breadcrumb navigation"
     folded = line.casefold().strip(" .:!")
     if folded in BANNER_BUTTONS:
         return "cookie/consent banner button"

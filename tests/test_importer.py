@@ -485,6 +485,25 @@ def test_form_feed_and_line_separators_do_not_shift_line_numbers() -> None:
     assert [str(w).split(": ", 1)[0] for w in entry.warnings] == ["x.txt:6"]  # as grep -n counts
 
 
+@pytest.mark.parametrize(
+    ("head", "reason"),
+    [
+        ("FOR IMMEDIATE RELEASE", "label line before the title (names the kind of text)"),
+        ("Press Release:", "label line before the title (names the kind of text)"),
+        ("Startseite > Presse > Meldungen", "breadcrumb navigation"),
+        ("Home › News › Press releases", "breadcrumb navigation"),
+    ],
+)
+def test_english_labels_and_breadcrumbs_are_removed_not_the_title(head: str, reason: str) -> None:
+    text = (
+        f"{head}\n\nMay 14, 2024\n\nNew cluster programme launched\n\nIt starts today. The state funds it.\n"
+    )
+    entry = imported(text)
+    assert (entry.title, entry.date) == ("New cluster programme launched", date(2024, 5, 14))
+    assert [(r.text, r.reason) for r in entry.removed] == [(head, reason)]
+    assert_nothing_lost(text, entry)
+
+
 def test_id_depends_on_the_text_only() -> None:
     one = imported(f"Titel\n\n{BODY}")
     assert one.id == imported(f"Titel\n\n{BODY}\n", date=date(2024, 1, 1), tags=("A",)).id

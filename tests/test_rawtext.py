@@ -129,6 +129,25 @@ def test_line_of_counts_lines_as_editors_do() -> None:
     assert [rt.line_of(text, text.index(c)) for c in "abcdef"] == [1, 2, 3, 4, 4, 4]
 
 
+@pytest.mark.parametrize(
+    ("line", "crumb"),
+    [
+        ("Startseite > Presse > Meldungen", True),
+        ("Home › News › Press releases", True),
+        ("Home > News", True),
+        ("Startseite » Aktuelles » Pressemitteilungen » 2024", True),
+        ("Forschung > Praxis", False),  # two parts without a home page: could be a title
+        ("Umsatz > 5 Mio. Euro > Vorjahr. Das ist gut.", False),
+        ("Wachstum von 5 > 3 Prozent", False),
+        ("Daten / Fakten / Zahlen", False),
+        ("Startseite > Presse > Die Konferenz in Brüssel brachte viele neue Ideen für die Cluster", False),
+    ],
+)
+def test_breadcrumbs_are_boilerplate(line: str, crumb: bool) -> None:
+    assert rt.is_breadcrumb(line) is crumb
+    assert (rt.boilerplate_reason(line) == "breadcrumb navigation") is crumb
+
+
 def test_split_lines_normalises_odd_spaces_and_invisible_characters() -> None:
     lines = rt.split_lines("  Die\u00a0Konferenz\u202f\u2009fand\tstatt\u00ad.\u200b \r\n\r\n\u2003• Punkt\n")
     assert [(line.number, line.text, line.indent, line.changed) for line in lines] == [
