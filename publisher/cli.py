@@ -359,6 +359,13 @@ def digest(
 # --- import ---
 
 
+def _not_blank(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]) -> tuple[str, ...]:
+    """Repeatable text options: an empty value is a usage error (it would break the entry file)."""
+    if any(not value.strip() for value in values):
+        raise click.BadParameter("must not be empty -> give a value, or leave the option out", ctx, param)
+    return tuple(value.strip() for value in values)
+
+
 @cli.command("import")
 @click.argument("files", nargs=-1, required=True, metavar="FILE...")
 @click.option("--dry-run", is_flag=True, help="Write nothing; show what would be imported.")
@@ -376,8 +383,17 @@ def digest(
 @click.option(
     "--lang", type=click.Choice(["de", "en"]), help="The language (default: detected from the text)."
 )
-@click.option("--tag", "tags", multiple=True, metavar="TAG", help="Add a tag (repeatable).")
-@click.option("--author", "authors", multiple=True, metavar="NAME", help="Add an author (repeatable).")
+@click.option(
+    "--tag", "tags", multiple=True, metavar="TAG", callback=_not_blank, help="Add a tag (repeatable)."
+)
+@click.option(
+    "--author",
+    "authors",
+    multiple=True,
+    metavar="NAME",
+    callback=_not_blank,
+    help="Add an author (repeatable).",
+)
 @click.option("--force", is_flag=True, help="Overwrite an existing entry file; its id is kept.")
 @click.pass_obj
 @handle_errors
@@ -405,8 +421,7 @@ def import_command(
     import json
 
     from publisher.importer import ImportOptions, explain_lines, import_bytes
-    from publisher.importfile import EntryIndex, entry_filename, read_source, write_entry
-    from publisher.rawtext import MAX_BYTES
+    from publisher.importfile import EntryIndex, entry_filename, read_source, read_stream, write_entry
 
     settings = state.settings()
     options = ImportOptions(
@@ -420,12 +435,12 @@ def import_command(
     records: list[dict[str, object]] = []
     failed = 0
     for name in files:
+        source = "<stdin>" if name == "-" else name
         try:
             if name == "-":
-                source, data = "<stdin>", click.get_binary_stream("stdin").read(MAX_BYTES + 1)
+                data = read_stream(click.get_binary_stream("stdin"), source)
             else:
-                path = Path(name) if Path(name).is_absolute() else state.cwd / name
-                source, data = name, read_source(path)
+                data = read_source(Path(name) if Path(name).is_absolute() else state.cwd / name, source)
             entry = import_bytes(data, source, options)
             echo_problems(entry.warnings)
             if explain and not as_json:
@@ -448,6 +463,7 @@ def import_command(
         except PublisherError as exc:
             failed += 1
             click.echo(f"Error: {exc}", err=True)
+            records.append({"source_path": source, "error": str(exc)})
     if as_json:
         click.echo(json.dumps(records, ensure_ascii=False, indent=2))
     if failed:

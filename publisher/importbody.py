@@ -267,7 +267,16 @@ def _link_unit(unit: Unit) -> bool:
 
 
 def _drop_trailing_links(units: list[Unit]) -> None:
-    """``Weitere Informationen`` / ``Mehr erfahren`` at the end, followed by links only (or nothing), goes."""
+    """``Weitere Informationen`` / ``Mehr erfahren`` at the end, followed by links only (or nothing), goes.
+
+    Several such sections in a row (``Weiterführende Informationen`` …, then ``Downloads`` …) all go,
+    the last first.
+    """
+    while _drop_last_link_section(units):
+        pass
+
+
+def _drop_last_link_section(units: list[Unit]) -> bool:
     kept = [u for u in units if u.kept]
     j = len(kept)
     while j > 0 and _link_unit(kept[j - 1]):
@@ -277,12 +286,13 @@ def _drop_trailing_links(units: list[Unit]) -> None:
     if head is None and links and rt.trailing_section_name(links[0].text):
         head, links = links[0], links[1:]
     if head is None:
-        return
+        return False
     name = rt.trailing_section_name(head.text)
     what = "only links" if links or rt.URL_RE.search(head.text) else "nothing"
     head.drop(f"trailing '{name}' section with {what}")
     for unit in links:
         unit.drop(f"link in the trailing '{name}' section")
+    return True
 
 
 def dedupe(units: list[Unit], seen: dict[str, str]) -> list[tuple[rt.RawLine, str, str]]:

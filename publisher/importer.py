@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import unicodedata
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 
 from publisher import rawtext as rt
@@ -66,9 +67,13 @@ class _Draft:
 
 
 def import_bytes(data: bytes, source_path: str, options: ImportOptions | None = None) -> ImportedEntry:
-    """Decode raw bytes (see rawtext.decode) and import the text."""
+    """Decode raw bytes (see rawtext.decode) and import the text; bytes read another way are warned about."""
     decoded = rt.decode(data, source_path)
-    return import_text(decoded.text, source_path, options, encoding=decoded.encoding)
+    entry = import_text(decoded.text, source_path, options, encoding=decoded.encoding)
+    repairs = tuple(
+        warning(source_path, message, line=line, field="encoding") for line, message in decoded.repairs
+    )
+    return replace(entry, warnings=repairs + entry.warnings) if repairs else entry
 
 
 def import_text(
@@ -76,10 +81,16 @@ def import_text(
 ) -> ImportedEntry:
     """Turn one press release into an ImportedEntry. Raises PublisherError when no title can be found."""
     options = options or ImportOptions()
-    lines = rt.split_lines(text)
+    lines = rt.split_lines(unicodedata.normalize("NFC", text))
     if not any(line.text for line in lines):
         raise PublisherError(f"{source_path}: the file is empty -> paste the press release text into it")
     draft = _Draft(source_path, lines)
+    for line in lines:
+        if line.controls:
+            shown = rt.escape_controls(line.controls)
+            reason = f"control character(s) {shown} taken out of the line (not text)"
+            draft.removed.append((line.number, Removal(shown, reason)))
+            draft.steps.append(Step(line.number, line.text, "removed", "control", reason))
     _classify_lines(draft)
     title_line = _header_and_title(draft)
     image = _image_blocks(draft, title_line)

@@ -7,6 +7,7 @@ from datetime import date
 
 from publisher.errors import Problem
 from publisher.model import Removal
+from publisher.rawtext import escape_controls
 from publisher.slugs import slugify
 
 
@@ -101,12 +102,12 @@ class ImportedEntry:
 
 
 def explain_lines(entry: ImportedEntry, width: int = 48) -> list[str]:
-    """The ``--explain`` report: one line per decision, in input order."""
-    out = [f"{entry.source_path} ({entry.encoding}): {entry.title}"]
+    """The ``--explain`` report: one line per decision, in input order; control characters escaped."""
+    out = [escape_controls(f"{entry.source_path} ({entry.encoding}): {entry.title}")]
     for step in entry.explanation:
         if step.kind == "blank":
             out.append(f"{step.line:>4}  (blank)")
             continue
         text = step.text if len(step.text) <= width else step.text[: width - 1] + "…"
-        out.append(f"{step.line:>4}  {step.target:<13} {text:<{width}}  {step.reason}")
+        out.append(escape_controls(f"{step.line:>4}  {step.target:<13} {text:<{width}}  {step.reason}"))
     return out

@@ -39,8 +39,11 @@ LABELS = (
     "meldung", "pressemitteilung", "pressemeldung", "presseinformation", "medieninformation",
     "medienmitteilung", "mitteilung", "news", "nachricht", "nachrichten", "aktuelles", "aktuelle meldung",
     "neuigkeiten", "press release", "media release", "news release", "artikel", "beitrag",
+    "for immediate release", "immediate release", "for release", "press releases", "news releases",
+    "pressemitteilungen", "pressemeldungen", "presseinformationen", "medieninformationen",
+    "medienmitteilungen", "presseerklärung", "pressestatement", "press statement", "press information",
 )  # fmt: skip
-LABEL_RE = re.compile(r"^(?:" + "|".join(LABELS) + r")\s*:?$", re.I)
+LABEL_RE = re.compile(r"^(?:" + "|".join(LABELS) + r")\s*[:.!]?$", re.I)
 WEEKDAYS = (
     "montag", "dienstag", "mittwoch", "donnerstag", "freitag", "samstag", "sonnabend", "sonntag",
     "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday",

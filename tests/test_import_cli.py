@@ -57,6 +57,18 @@ def test_missing_date_fails_that_file_only_and_says_to_pass_date(project: Path) 
     assert frontmatter.loads((project / THIRD_MD).read_text())["authors"] == ["Daniel Boss"]
 
 
+@pytest.mark.parametrize(
+    "data", [b"\xff\xfeA\x00b", "Titel\n".encode("utf-16")[:-1], b"\xff\xfe\x00\xd8\x89PNG"]
+)
+def test_broken_utf16_fails_that_input_only(project: Path, data: bytes) -> None:
+    (project / "incoming" / "odd16.txt").write_bytes(data)
+    result = run(project, "incoming/odd16.txt", incoming(FIRST))
+    assert result.exit_code == 1 and isinstance(result.exception, SystemExit)
+    assert result.stdout.splitlines() == [FIRST_MD]
+    assert "Error: incoming/odd16.txt:1: starts like UTF-16 text" in result.stderr
+    assert "1 of 2 input(s) failed" in result.stderr and "Traceback" not in result.stderr
+
+
 def test_importing_again_changes_nothing(project: Path) -> None:
     assert run(project, incoming(FIRST)).exit_code == 0
     before = (project / FIRST_MD).read_bytes(), (project / FIRST_MD).stat().st_mtime_ns
@@ -77,6 +89,22 @@ def test_force_updates_a_changed_release_and_keeps_its_id(project: Path) -> None
     assert (forced.exit_code, forced.stdout) == (0, FIRST_MD + "\n")
     post = frontmatter.loads((project / FIRST_MD).read_text())
     assert post["id"] == old_id and "Mitte Mai" in post.content
+
+
+def test_importing_a_forced_correction_again_changes_nothing(project: Path) -> None:
+    assert run(project, incoming(FIRST)).exit_code == 0
+    changed = project / "incoming" / "corrected.txt"
+    changed.write_text(FIRST.read_text(encoding="utf-8").replace("Anfang Mai", "Mitte Mai"), encoding="utf-8")
+    assert run(project, "--force", "incoming/corrected.txt").exit_code == 0
+    before = (project / FIRST_MD).read_bytes()
+    again = run(project, "incoming/corrected.txt")
+    assert (again.exit_code, again.stdout) == (0, "")
+    assert f"incoming/corrected.txt: already imported as {FIRST_MD}; unchanged" in again.stderr
+    assert (project / FIRST_MD).read_bytes() == before
+    check = CliRunner().invoke(cli, ["-C", str(project), "check"])
+    assert check.exit_code == 0 and "1 warning(s)" in check.output and "unknown" not in check.output, (
+        check.output
+    )
 
 
 def test_dry_run_json_writes_nothing_and_prints_the_array(project: Path) -> None:
@@ -155,8 +183,8 @@ def test_bad_inputs_are_named_and_the_good_ones_still_imported(project: Path) ->
         ("incoming/image.png", "binary"),
         ("incoming/missing.txt", "no such file"),
         ("incoming/notitle.txt", "no title-like line"),
-        ("incoming/huge.txt", "over 5 MB"),
-        ("incoming", "is a directory"),
+        ("incoming/huge.txt", "the file is 6.0 MB; press releases over 5 MB"),
+        ("incoming/.", "is a directory"),
     ]:
         assert any(name in e and message in e for e in errors), (name, message, errors)
     assert "6 of 7 input(s) failed" in result.stderr
@@ -177,6 +205,48 @@ def test_imported_entries_pass_the_project_check(project: Path) -> None:
     check = CliRunner().invoke(cli, ["-C", str(project), "check"])
     assert check.exit_code == 0, check.output
     assert "0 error(s)" in check.output
+
+
+@pytest.mark.parametrize("option", ["--tag", "--author"])
+@pytest.mark.parametrize("value", ["", "  "])
+def test_empty_tag_or_author_is_a_usage_error(project: Path, option: str, value: str) -> None:
+    result = run(project, option, value, incoming(FIRST))
+    assert result.exit_code == 2
+    assert f"Invalid value for '{option}': must not be empty" in result.stderr
+    assert not (project / "entries").exists()
+
+
+def test_tag_and_author_values_are_trimmed(project: Path) -> None:
+    assert run(project, "--tag", " Cluster ", "--author", "Eva Kühn ", incoming(FIRST)).exit_code == 0
+    post = frontmatter.loads((project / FIRST_MD).read_text(encoding="utf-8"))
+    assert post["tags"] == ["Cluster"] and post["authors"][-1] == "Eva Kühn"
+
+
+def test_json_has_a_record_for_every_input_also_failed_ones(project: Path) -> None:
+    inbox = project / "incoming"
+    (inbox / "notitle.txt").write_text("Ein langer Absatz ohne Titel, der einfach weitergeht. " * 8)
+    (inbox / "empty.txt").write_text("")
+    names = ["incoming/notitle.txt", incoming(FIRST), "incoming/empty.txt", "incoming/missing.txt"]
+    result = run(project, "--dry-run", "--json", *names)
+    assert result.exit_code == 1
+    records = json.loads(result.stdout)
+    assert [r["source_path"] for r in records] == names
+    assert "error" not in records[1] and records[1]["path"] == FIRST_MD
+    for record, message in zip(
+        (records[0], records[2], records[3]),
+        ("no title-like line", "the file is empty", "no such file"),
+        strict=True,
+    ):
+        assert set(record) == {"source_path", "error"}
+        assert record["error"].startswith(record["source_path"]) and message in record["error"]
+        assert "->" in record["error"]
+    assert "3 of 4 input(s) failed" in result.stderr
+
+
+def test_stdin_over_5_mb_is_refused(project: Path) -> None:
+    result = run(project, "-", stdin=b"x" * (6 * 1024 * 1024))
+    assert result.exit_code == 1
+    assert "Error: <stdin>: the file is more than 5 MB; press releases over 5 MB are refused" in result.stderr
 
 
 def test_usage_errors_and_missing_config(tmp_path: Path, project: Path) -> None:

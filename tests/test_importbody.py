@@ -9,8 +9,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from publisher.importbody import escape_markdown, join_units_markdown, soft_wrapped
+from publisher.importbody import body_units, escape_markdown, join_units_markdown, soft_wrapped
 from publisher.importer import import_text
+from publisher.rawtext import split_lines
 from publisher.sanitise import render_markdown
 
 
@@ -78,3 +79,33 @@ def test_lists_are_tight_and_blocks_separated() -> None:
     entry = import_text("Titel\n\nEinleitung:\n• A\n• B\nSchluss.\n", "x")
     assert entry.body_markdown == "Einleitung:\n\n- A\n- B\n\nSchluss."
     assert join_units_markdown([]) == ""
+
+
+def test_several_trailing_link_sections_all_go() -> None:
+    lines = split_lines(
+        "Der Text ist hier. Noch ein Satz dazu.\n\n"
+        "Weiterführende Informationen\nhttps://www.example.org/info\nProjektbericht (PDF, 2 MB)\n"
+        "presse@example.org\n\nDownloads\nBroschüre (PDF, 1 MB)\nFaktenblatt (PDF, 300 KB)\n"
+    )
+    units = body_units([line for line in lines if line.text], blank_separated=True)
+    assert [u.text for u in units if u.kept] == ["Der Text ist hier. Noch ein Satz dazu."]
+    assert [(u.text, u.reason) for u in units if not u.kept] == [
+        ("Weiterführende Informationen", "trailing 'Weiterführende Informationen' section with only links"),
+        ("https://www.example.org/info", "link in the trailing 'Weiterführende Informationen' section"),
+        ("Projektbericht (PDF, 2 MB)", "link in the trailing 'Weiterführende Informationen' section"),
+        ("presse@example.org", "link in the trailing 'Weiterführende Informationen' section"),
+        ("Downloads", "trailing 'Downloads' section with only links"),
+        ("Broschüre (PDF, 1 MB)", "link in the trailing 'Downloads' section"),
+        ("Faktenblatt (PDF, 300 KB)", "link in the trailing 'Downloads' section"),
+    ]
+
+
+def test_a_link_section_followed_by_text_stays() -> None:
+    lines = split_lines(
+        "Der Text ist hier. Noch ein Satz dazu.\n\nWeitere Informationen\nhttps://www.example.org/info\n\n"
+        "Die Konferenz findet jährlich statt. Sie ist offen für alle.\n\nDownloads\nBroschüre (PDF, 1 MB)\n"
+    )
+    units = body_units([line for line in lines if line.text], blank_separated=True)
+    kept = [u.text for u in units if u.kept]
+    assert kept[1:3] == ["Weitere Informationen", "https://www.example.org/info"]
+    assert [u.text for u in units if not u.kept] == ["Downloads", "Broschüre (PDF, 1 MB)"]

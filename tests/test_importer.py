@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import random
+import unicodedata
 from datetime import date
 from pathlib import Path
 
@@ -431,6 +432,76 @@ def test_encodings_give_the_same_entry_and_id(encoding: str, newline: str) -> No
         reference.body_markdown,
         reference.id,
     )
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-16"])
+def test_decomposed_umlauts_give_the_same_entry(encoding: str) -> None:
+    text = "14. März 2024\n\nRückblick auf die Konferenz in Brüssel\n\nDie Größe überraschte. Schön!\n"
+    reference = import_bytes(text.encode("utf-8"), "a.txt")
+    nfd = unicodedata.normalize("NFD", text)
+    for entry in (import_bytes(nfd.encode(encoding), "a.txt"), imported(nfd)):
+        assert (entry.id, entry.title, entry.slug, entry.date, entry.body_markdown) == (
+            reference.id,
+            reference.title,
+            "rueckblick-auf-die-konferenz-in-bruessel",
+            date(2024, 3, 14),
+            reference.body_markdown,
+        )
+
+
+def test_stray_latin1_bytes_in_utf8_become_warnings_with_their_line() -> None:
+    text = "Meldung\n14.05.2024\n\nRückblick auf die Konferenz\n\nDas ".encode() + b"Caf\xe9 war voll.\n"
+    entry = import_bytes(text, "a.txt")
+    assert entry.body_markdown == "Das Café war voll." and entry.encoding == "utf-8+cp1252"
+    assert [str(w) for w in entry.warnings] == [
+        "a.txt:6: warning: encoding: byte(s) E9: not UTF-8; read as Windows-1252 'é' -> check that character"
+    ]
+
+
+def test_control_characters_are_removed_listed_and_escaped_in_explain() -> None:
+    text = "Meldung\n14.05.2024\n\nRück\x1bblick auf die Konferenz\n\nDie Größe\x01 überraschte.\x7f Schön!\n"
+    entry = imported(text)
+    assert (entry.title, entry.body_markdown) == (
+        "Rückblick auf die Konferenz",
+        "Die Größe überraschte. Schön!",
+    )
+    assert [(r.text, r.reason) for r in entry.removed if "control" in r.reason] == [
+        ("\\x1b", "control character(s) \\x1b taken out of the line (not text)"),
+        ("\\x01\\x7f", "control character(s) \\x01\\x7f taken out of the line (not text)"),
+    ]
+    report = "\n".join(explain_lines(entry))
+    assert "\x1b" not in report and "\x01" not in report
+    assert "   4  removed       Rückblick auf die Konferenz" in report
+    assert_nothing_lost(text, entry)
+
+
+def test_form_feed_and_line_separators_do_not_shift_line_numbers() -> None:
+    text = (
+        "Titel\n\nErster Absatz mit\u2028Umbruch.\n\x0cZweiter Absatz, Seite 2.\n\n"
+        "Am 8. November 2023 war es.\n"
+    )
+    entry = imported(text)
+    assert entry.body_markdown.startswith("Erster Absatz mit Umbruch.")
+    assert [str(w).split(": ", 1)[0] for w in entry.warnings] == ["x.txt:6"]  # as grep -n counts
+
+
+@pytest.mark.parametrize(
+    ("head", "reason"),
+    [
+        ("FOR IMMEDIATE RELEASE", "label line before the title (names the kind of text)"),
+        ("Press Release:", "label line before the title (names the kind of text)"),
+        ("Startseite > Presse > Meldungen", "breadcrumb navigation"),
+        ("Home › News › Press releases", "breadcrumb navigation"),
+    ],
+)
+def test_english_labels_and_breadcrumbs_are_removed_not_the_title(head: str, reason: str) -> None:
+    text = (
+        f"{head}\n\nMay 14, 2024\n\nNew cluster programme launched\n\nIt starts today. The state funds it.\n"
+    )
+    entry = imported(text)
+    assert (entry.title, entry.date) == ("New cluster programme launched", date(2024, 5, 14))
+    assert [(r.text, r.reason) for r in entry.removed] == [(head, reason)]
+    assert_nothing_lost(text, entry)
 
 
 def test_id_depends_on_the_text_only() -> None:

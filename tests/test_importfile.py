@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import os
 from datetime import date
 from pathlib import Path
@@ -11,7 +12,14 @@ import pytest
 
 from publisher.errors import PublisherError
 from publisher.importer import ImportedEntry, ImportOptions, import_bytes, import_text
-from publisher.importfile import EntryIndex, read_entry_id, read_source, render_entry, write_entry
+from publisher.importfile import (
+    EntryIndex,
+    read_entry_id,
+    read_source,
+    read_stream,
+    render_entry,
+    write_entry,
+)
 from publisher.loaders import parse_entry
 from tests.import_fixtures import SAMPLES
 
@@ -111,6 +119,39 @@ def test_different_text_on_a_taken_file_name_needs_force_and_keeps_the_old_id(tm
     assert read_entry_id(first.path) == first.id and "250 Gäste" in first.path.read_text()
 
 
+def test_the_forced_text_again_finds_its_entry_even_after_edits(tmp_path: Path) -> None:
+    first = write_entry(entry(), EntryIndex.scan(tmp_path))
+    corrected = entry(RELEASE.replace("200 Gäste", "250 Gäste"))
+    forced = write_entry(corrected, EntryIndex.scan(tmp_path), force=True)
+    text = first.path.read_text(encoding="utf-8")
+    assert text.splitlines()[1:3] == [
+        f"id: {first.id}",
+        f"# text id: {corrected.id} (publisher import finds this entry by it)",
+    ]
+    source, problems = parse_entry(first.path.read_bytes(), "entries/x.md")
+    assert source is not None and not problems
+    assert set(source.metadata) == {"id", "title", "subtitle", "date", "authors", "lang", "source", "image"}
+    assert source.metadata["id"] == first.id  # the comment is not part of the entry's data
+    edited = text.replace("lang: de\n", "lang: de\nsummary: Von Hand ergänzt\n")
+    first.path.write_text(edited, encoding="utf-8")
+    again = write_entry(corrected, EntryIndex.scan(tmp_path))
+    assert (again.status, again.path, again.id) == ("unchanged", first.path, first.id)
+    assert first.path.read_text(encoding="utf-8") == edited
+    rewritten = write_entry(corrected, EntryIndex.scan(tmp_path), force=True)
+    assert (rewritten.status, rewritten.id) == ("updated", first.id)
+    assert first.path.read_text(encoding="utf-8") == text
+    assert forced.id == first.id
+
+
+def test_an_entry_own_id_wins_over_another_files_text_id(tmp_path: Path) -> None:
+    first = write_entry(entry(), EntryIndex.scan(tmp_path))
+    other = entry(RELEASE.replace("Rückblick auf", "Ausblick auf"))
+    text = first.path.read_text(encoding="utf-8").replace(f"id: {first.id}", f"id: x\n# text id: {other.id}")
+    (tmp_path / "copy.md").write_text(text, encoding="utf-8")
+    index = EntryIndex.scan(tmp_path)
+    assert index.paths[first.id] == first.path and index.paths[other.id] == tmp_path / "copy.md"
+
+
 def test_two_inputs_of_one_run_never_overwrite_each_other(tmp_path: Path) -> None:
     index = EntryIndex.scan(tmp_path)
     write_entry(entry(), index)
@@ -142,17 +183,30 @@ def test_write_is_atomic_and_leaves_no_temp_files(tmp_path: Path) -> None:
 def test_read_source_errors_name_the_path(tmp_path: Path) -> None:
     big = tmp_path / "big.txt"
     with big.open("wb") as handle:
-        handle.truncate(5 * 1024 * 1024 + 10)
+        handle.truncate(int(5.7 * 1024 * 1024))
     cases = {
         tmp_path / "missing.txt": "no such file",
         tmp_path: "is a directory",
-        big: "over 5 MB",
+        big: "the file is 5.7 MB; press releases over 5 MB are refused",
         tmp_path / "big.txt" / "below-a-file.txt": "cannot read it",
     }
     for path, message in cases.items():
         with pytest.raises(PublisherError) as info:
             read_source(path)
         assert str(info.value).startswith(str(path)) and message in str(info.value)
+
+
+def test_read_source_names_the_file_as_given(tmp_path: Path) -> None:
+    with pytest.raises(PublisherError, match=r"^incoming/x\.txt: no such file"):
+        read_source(tmp_path / "x.txt", "incoming/x.txt")
+
+
+def test_read_stream_refuses_more_than_5_mb_without_a_fake_size() -> None:
+    assert read_stream(io.BytesIO(b"Titel\n"), "<stdin>") == b"Titel\n"
+    with pytest.raises(
+        PublisherError, match=r"^<stdin>: the file is more than 5 MB; press releases over 5 MB"
+    ):
+        read_stream(io.BytesIO(b"x" * (6 * 1024 * 1024)), "<stdin>")
 
 
 @pytest.mark.skipif(os.geteuid() == 0, reason="root reads files whatever their permissions")

@@ -58,11 +58,27 @@ def test_find_dates_in_sentences_first_day_of_a_range() -> None:
 
 
 @pytest.mark.parametrize(
-    "label", ["Meldung", "Pressemitteilung:", "NEWS", "Press release", "Presseinformation"]
+    "label",
+    [
+        "Meldung",
+        "Pressemitteilung:",
+        "NEWS",
+        "Press release",
+        "Presseinformation",
+        "FOR IMMEDIATE RELEASE",
+        "For immediate release:",
+        "Press Release:",
+        "Pressemitteilungen",
+        "Medienmitteilungen",
+    ],
 )
 def test_labels(label: str) -> None:
     assert is_label(label)
     assert not is_label(f"{label} zur Konferenz")
+
+
+def test_an_english_label_with_a_date_is_a_dateline() -> None:
+    assert parse_dateline("FOR IMMEDIATE RELEASE – May 14, 2024") == Dateline(date(2024, 5, 14))
 
 
 @given(st.dates(min_value=date(1990, 1, 1), max_value=date(2099, 12, 31)), st.sampled_from(sorted(MONTHS)))

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+import unicodedata
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -41,6 +44,110 @@ def test_decode_refuses_bad_input(data: bytes, message: str) -> None:
         rt.decode(data, "x.txt")
 
 
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (
+            b"\xff\xfeA\x00b",
+            "x.txt:1: starts like UTF-16 text (byte-order mark FF FE or FE FF), but it ends in the middle",
+        ),
+        ("Titel\nText\n".encode("utf-16")[:-1], "x.txt:2: starts like UTF-16 text"),
+        (
+            b"\xff\xfeA\x00\n\x00B\x00\x00\xd8C\x00",
+            "x.txt:2: starts like UTF-16 text (byte-order mark FF FE or FE FF), but byte 8",
+        ),
+        (b"\xfe\xff\x00A\x00", "x.txt:1: starts like UTF-16 text"),
+        (b"\xff\xfe\x00\xd8\x01\x02\x03", "x.txt:1: starts like UTF-16 text"),
+    ],
+)
+def test_broken_utf16_is_a_named_error_not_a_crash(data: bytes, message: str) -> None:
+    with pytest.raises(PublisherError, match="^" + re.escape(message)) as info:
+        rt.decode(data, "x.txt")
+    assert "-> save the press release again as UTF-8 text" in str(info.value)
+
+
+@given(st.binary(max_size=64))
+def test_decode_raises_only_publisher_errors(tail: bytes) -> None:
+    for data in (b"\xff\xfe" + tail, b"\xfe\xff" + tail, tail, "Grüße ".encode() + tail):
+        try:
+            decoded = rt.decode(data, "x.txt")
+        except PublisherError as exc:
+            assert str(exc).startswith("x.txt")
+        else:
+            assert decoded.text.strip()
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "utf-16", "cp1252"])
+def test_decoded_text_is_nfc(encoding: str) -> None:
+    nfd = unicodedata.normalize("NFD", "Rückblick: 14. März 2024 in Brüssel")
+    if encoding == "cp1252":  # cp1252 has no combining marks: only the composed text can be written
+        nfd = unicodedata.normalize("NFC", nfd)
+    assert rt.decode(nfd.encode(encoding), "x.txt").text == "Rückblick: 14. März 2024 in Brüssel"
+
+
+@pytest.mark.parametrize(
+    ("data", "text", "repairs"),
+    [
+        ("Grüße aus dem ".encode() + b"Caf\xe9 am Markt", "Grüße aus dem Café am Markt", [(1, "E9", "é")]),
+        (
+            "Köln\nEr sagte ".encode() + b"\x84Hallo\x93.",
+            "Köln\nEr sagte „Hallo“.",
+            [(2, "84", "„"), (2, "93", "“")],
+        ),
+        ("Grüße\r\naus der Stra".encode() + b"\xc3", "Grüße\r\naus der StraÃ", [(2, "C3", "Ã")]),
+    ],
+)
+def test_utf8_with_a_few_stray_bytes_is_decoded_and_reported(
+    data: bytes, text: str, repairs: list[tuple[int, str, str]]
+) -> None:
+    decoded = rt.decode(data, "x.txt")
+    assert (decoded.text, decoded.encoding) == (text, "utf-8+cp1252")
+    assert [(line, message.split()[1].rstrip(":")) for line, message in decoded.repairs] == [
+        (line, raw) for line, raw, _ in repairs
+    ]
+    for (_, message), (_, _, char) in zip(decoded.repairs, repairs, strict=True):
+        assert f"read as Windows-1252 '{char}'" in message and "->" in message
+    if data.endswith(b"\xc3"):
+        assert "ends in the middle of a UTF-8 character" in decoded.repairs[0][1]
+
+
+@pytest.mark.parametrize(
+    ("data", "text"),
+    [
+        (b"Das Caf\xe9 am Markt", "Das Café am Markt"),  # ASCII + one Latin-1 byte: an 8-bit text
+        (b"Er sagte \x84Hallo\x93 und ging.", "Er sagte „Hallo“ und ging."),
+        (b"Gr\xfc\xdfe \x81 aus K\xf6ln", "Grüße \x81 aus Köln"),  # a byte cp1252 lacks: Latin-1
+    ],
+)
+def test_8bit_text_that_charset_normalizer_rejects_is_not_binary(data: bytes, text: str) -> None:
+    decoded = rt.decode(data, "x.txt")
+    assert decoded.text == text and decoded.repairs == ()
+
+
+def test_line_of_counts_lines_as_editors_do() -> None:
+    text = "a\r\nb\rc\nd\fe\u2028f"
+    assert [rt.line_of(text, text.index(c)) for c in "abcdef"] == [1, 2, 3, 4, 4, 4]
+
+
+@pytest.mark.parametrize(
+    ("line", "crumb"),
+    [
+        ("Startseite > Presse > Meldungen", True),
+        ("Home › News › Press releases", True),
+        ("Home > News", True),
+        ("Startseite » Aktuelles » Pressemitteilungen » 2024", True),
+        ("Forschung > Praxis", False),  # two parts without a home page: could be a title
+        ("Umsatz > 5 Mio. Euro > Vorjahr. Das ist gut.", False),
+        ("Wachstum von 5 > 3 Prozent", False),
+        ("Daten / Fakten / Zahlen", False),
+        ("Startseite > Presse > Die Konferenz in Brüssel brachte viele neue Ideen für die Cluster", False),
+    ],
+)
+def test_breadcrumbs_are_boilerplate(line: str, crumb: bool) -> None:
+    assert rt.is_breadcrumb(line) is crumb
+    assert (rt.boilerplate_reason(line) == "breadcrumb navigation") is crumb
+
+
 def test_split_lines_normalises_odd_spaces_and_invisible_characters() -> None:
     lines = rt.split_lines("  Die\u00a0Konferenz\u202f\u2009fand\tstatt\u00ad.\u200b \r\n\r\n\u2003• Punkt\n")
     assert [(line.number, line.text, line.indent, line.changed) for line in lines] == [
@@ -53,9 +160,40 @@ def test_split_lines_normalises_odd_spaces_and_invisible_characters() -> None:
 @given(st.text())
 def test_split_lines_keeps_every_visible_character(text: str) -> None:
     lines = rt.split_lines(text)
-    assert len(lines) == max(1, len(text.splitlines()))
-    visible = "".join(c for c in text if not c.isspace() and c not in "\u00ad\u200b\u200c\u200d\u2060\ufeff")
+    assert len(lines) == max(
+        1, len(text.replace("\r\n", "\n").replace("\r", "\n").removesuffix("\n").split("\n"))
+    )
+    controls = re.compile("[\x00-\x08\x0e-\x1f\x7f-\x84\x86-\x9f]")
+    visible = "".join(
+        c
+        for c in text
+        if not c.isspace() and not controls.match(c) and c not in "\u00ad\u200b\u200c\u200d\u2060\ufeff"
+    )
     assert "".join(line.text.replace(" ", "") for line in lines) == visible
+    assert "".join(line.controls for line in lines) == "".join(controls.findall(text))
+
+
+@pytest.mark.parametrize(
+    ("text", "numbers"),
+    [
+        ("a\fb\nc", [(1, "a b"), (2, "c")]),  # pdftotext's page break: a space, not a new line
+        ("a\vb\u2028c\u2029d\x85e\nf", [(1, "a b c d e"), (2, "f")]),
+        ("a\r\nb\rc\n\nd\n", [(1, "a"), (2, "b"), (3, "c"), (4, ""), (5, "d")]),
+        ("\x0cTitel\n", [(1, "Titel")]),
+    ],
+)
+def test_lines_are_counted_as_editors_do(text: str, numbers: list[tuple[int, str]]) -> None:
+    assert [(line.number, line.text) for line in rt.split_lines(text)] == numbers
+
+
+def test_control_characters_are_taken_out_of_lines_and_kept_aside() -> None:
+    lines = rt.split_lines("Ti\x01tel\n\x1b[31mRot\x7f\nnormal\n")
+    assert [(line.text, line.controls, line.changed) for line in lines] == [
+        ("Titel", "\x01", False),
+        ("[31mRot", "\x1b\x7f", False),
+        ("normal", "", False),
+    ]
+    assert rt.escape_controls("a\x1bb\x7f") == "a\\x1bb\\x7f"
 
 
 @pytest.mark.parametrize(
