@@ -43,6 +43,9 @@ KNOWN_FIELDS = frozenset(
 )
 IMAGE_FIELDS = frozenset({"url", "alt", "caption", "credit", "width", "height"})
 SLUG_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+# One @ with something on either side; no white space, no scheme (mailto:), no "Name <address>".
+EMAIL_PATTERN = re.compile(r'^[^\s@<>"(),;:\[\]\\]+@[^\s@<>"(),;:\[\]\\]+$')
+URL_UNSAFE = re.compile(r'[\s"<>\\]')
 LANG_PATTERN = re.compile(r"^[a-z]{2,3}(?:-[A-Za-z]{2,4})?$")
 SUMMARY_LIMIT = 300
 
@@ -156,10 +159,40 @@ def _authors(fields: _Fields, value: Any) -> tuple[Author, ...]:
             if unknown:
                 keys = ", ".join(sorted(map(str, unknown)))
                 fields.warn("authors", f"unknown author key(s) {keys} are ignored")
-            authors.append(Author(item["name"].strip(), str(item.get("email", "")), str(item.get("url", ""))))
+            author = _author(fields, " ".join(item["name"].split()), item.get("email"), item.get("url"))
+            if author is not None:
+                authors.append(author)
         else:
             fields.error("authors", f"{item!r} is not an author", hint="use a name or {name: …, email: …}")
     return tuple(authors)
+
+
+def _author(fields: _Fields, name: str, email: Any, url: Any) -> Author | None:
+    """One ``{name, email, url}`` author; None (and an error) when the email or url is unusable."""
+    email, url = _stripped(email), _stripped(url)
+    usable = True
+    if not isinstance(email, str) or (email and not EMAIL_PATTERN.match(email)):
+        fields.error(
+            "authors",
+            f"email {_shown(email)} of {name} is not an email address",
+            hint="write the address alone, e.g. email: anna@example.org (no 'mailto:', no name)",
+        )
+        usable = False
+    if not isinstance(url, str) or (url and not _is_web_url(url)):
+        fields.error(
+            "authors",
+            f"url {_shown(url)} of {name} is not an absolute http(s) URL",
+            hint="write the full address of the author's page, e.g. url: https://example.org/anna",
+        )
+        usable = False
+    return Author(name, email, url) if usable else None
+
+
+def _stripped(value: Any) -> Any:
+    """An optional text value without surrounding spaces ("" when absent); other types as they are."""
+    if value is None:
+        return ""
+    return value.strip() if isinstance(value, str) else value
 
 
 def _tags(fields: _Fields, value: Any, lang: str) -> tuple[Tag, ...]:
@@ -242,11 +275,34 @@ def _without_control_chars(value: Any) -> tuple[Any, bool]:
     return value, False
 
 
-def _scheme(url: str) -> str:
+def _is_web_url(url: str) -> bool:
+    """An absolute http(s) URL with a host and nothing a feed or an attribute cannot hold as it is
+    (white space, quotes, angle brackets)."""
+    if URL_UNSAFE.search(url):
+        return False
     try:
-        return urlsplit(url).scheme
+        parts = urlsplit(url)
     except ValueError:  # e.g. an unclosed IPv6 bracket
-        return ""
+        return False
+    return parts.scheme in ("http", "https") and bool(parts.netloc)
+
+
+def _shown(value: Any) -> str:
+    """A front-matter value as the editor wrote it (YAML-like), for messages: ``'text'``,
+    ``2024-02-10``, ``[a, 2]``, ``true``; never a Python repr such as ``datetime.date(2024, 2, 10)``."""
+    if isinstance(value, str):
+        return f"'{value}'"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if value is None:
+        return "null"
+    if isinstance(value, datetime | date | time):
+        return value.isoformat(sep=" ") if isinstance(value, datetime) else value.isoformat()
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(_shown(v) for v in value) + "]"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{_shown(k)}: {_shown(v)}" for k, v in value.items()) + "}"
+    return str(value)
 
 
 def normalise(source: SourceEntry, site: SiteContext, slug_override: str | None = None) -> Normalised:
@@ -314,7 +370,7 @@ def normalise(source: SourceEntry, site: SiteContext, slug_override: str | None 
     summary = fields.text("summary", meta.get("summary"))
     summary = shorten(summary or first_paragraph_text(safe.html), SUMMARY_LIMIT)
     source_url = fields.text("source", meta.get("source"))
-    if source_url and _scheme(source_url) not in ("http", "https"):
+    if source_url and not _is_web_url(source_url):
         fields.error("source", f"{source_url!r} is not an absolute http(s) URL")
     authors = _authors(fields, meta.get("authors"))
     tags = _tags(fields, meta.get("tags"), lang)

@@ -256,7 +256,9 @@ def test_image_as_a_plain_url() -> None:
     assert e.image.url == "https://cdn.example.org/x.png" and e.image.mime_type == "image/png"
 
 
-@pytest.mark.parametrize("value", ["example.org/x", "ftp://example.org/x", "http://[kaputt"])
+@pytest.mark.parametrize(
+    "value", ["example.org/x", "ftp://example.org/x", "http://[kaputt", "https://", "https://example.org/a b"]
+)
 def test_bad_source(value: str) -> None:
     result = normalise(source({"title": "T", "date": "2024-05-14", "source": value}), SITE)
     assert only(result, "source").is_error
@@ -415,3 +417,58 @@ def test_control_characters_in_any_field_are_removed_with_a_warning() -> None:
     only_controls = normalise(source({"title": "\x1b\x07", "date": "2024-05-14"}), SITE)
     assert only_controls.entry is None
     assert [p.message for p in only_controls.problems if p.is_error] == ["is empty"]
+
+
+# --- authors ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "javascript:alert(5)",
+        "data:text/html,<b>x</b>",
+        "www.example.org/eve",
+        "/eve.html",
+        "ftp://example.org/eve",
+        "https://",
+        "https://example.org/e ve",
+        'https://example.org/"><script>',
+        "http://[kaputt",
+    ],
+)
+def test_an_author_url_must_be_an_absolute_web_url(url: str) -> None:
+    text = entry_text("T", authors=[{"name": "Eve", "url": url}])
+    result = run(text)
+    assert result.entry is None
+    problem = only(result, "authors")
+    assert problem.is_error and problem.line == 4  # title, date, authors
+    assert "Eve" in problem.message and "http(s)" in problem.message
+    assert "https://" in problem.hint
+
+
+@pytest.mark.parametrize(
+    "email", ["eve", "eve@", "@example.org", "eve@@example.org", "eve@a@b.org", "mailto:eve@example.org",
+              "eve @example.org", "Eve <eve@example.org>", "eve@example.org, bob@example.org", 42, ["x"]]
+)  # fmt: skip
+def test_an_author_email_must_look_like_an_address(email: Any) -> None:
+    result = run(entry_text("T", authors=[{"name": "Eve", "email": email}]))
+    assert result.entry is None
+    problem = only(result, "authors")
+    assert problem.is_error and problem.line == 4
+    assert "Eve" in problem.message and "address" in problem.message
+    assert "@" in problem.hint
+
+
+def test_valid_author_urls_and_emails_are_kept() -> None:
+    authors = [
+        {"name": " Eve  Example ", "url": "https://example.org/eve?x=1&y=2", "email": "eve.e+n@example.org"},
+        {"name": "Bob", "url": "http://bob.example", "email": None},
+        {"name": "Max", "url": "", "email": ""},
+    ]
+    e = run(entry_text("T", authors=authors)).entry
+    assert e is not None
+    assert [(a.name, a.email, a.url) for a in e.authors] == [
+        ("Eve Example", "eve.e+n@example.org", "https://example.org/eve?x=1&y=2"),
+        ("Bob", "", "http://bob.example"),
+        ("Max", "", ""),
+    ]
