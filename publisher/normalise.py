@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 
 from publisher.errors import Problem, warning
 from publisher.ids import fallback_id
+from publisher.languages import known_language
 from publisher.loaders import SourceEntry
 from publisher.model import Author, Entry, Image, Tag, pickled_as_arguments
 from publisher.sanitise import (
@@ -325,8 +326,12 @@ def normalise(source: SourceEntry, site: SiteContext, slug_override: str | None 
 
     title = fields.text("title", meta.get("title"), required=True)
     lang = fields.text("lang", meta.get("lang")) or site.language
-    if not LANG_PATTERN.match(lang):
-        fields.error("lang", f"{lang!r} is not a language code", hint="use de or en")
+    if not LANG_PATTERN.match(lang) or not known_language(lang):
+        fields.error(
+            "lang",
+            f"'{lang}' is not a language code this site can show dates in",
+            hint="use a code such as de, en, de-AT or en-GB",
+        )
         lang = site.language
 
     published = None

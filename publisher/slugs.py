@@ -26,7 +26,7 @@ def slugify(text: str, lang: str = "de") -> str:
     """``'Rückblick auf Europäische Konferenz'`` -> ``'rueckblick-auf-europaeische-konferenz'``."""
     from slugify import slugify as _slugify  # on first use: a digest from a warm cache makes no slugs
 
-    replacements = GERMAN if lang == "de" else ENGLISH
+    replacements = GERMAN if lang == "de" or lang.startswith(("de-", "de_")) else ENGLISH
     slug = _slugify(text, replacements=replacements, max_length=MAX_LENGTH, word_boundary=True)
     return slug or "entry"
 

@@ -108,6 +108,31 @@ def test_one_language_means_no_language_feeds(make_project: MakeProject) -> None
     assert not (root / "out" / "de").exists()
 
 
+def test_entries_in_regional_languages_build(make_project: MakeProject) -> None:
+    root = make_project(
+        {
+            "a.md": entry("Grüß Gott & Servus", "2024-01-14", lang="de-AT", id="a"),
+            "b.md": entry("Cheerio", "2024-01-15", lang="en-GB", id="b"),
+        }
+    )
+    run_build(root)
+    out = root / "out"
+    austrian = (out / "posts" / "gruess-gott-und-servus.html").read_text(encoding="utf-8")
+    assert (
+        '<html lang="de-AT">' in austrian and "14. Jänner 2024" in austrian and "Veröffentlicht" in austrian
+    )
+    british = (out / "posts" / "cheerio.html").read_text(encoding="utf-8")
+    assert '<html lang="en-GB">' in british and "15 January 2024" in british
+    assert json.loads((out / "de-AT" / "feed.json").read_bytes())["language"] == "de-AT"
+
+
+def test_a_language_babel_does_not_know_is_reported_not_a_crash(make_project: MakeProject) -> None:
+    root = make_project({"a.md": entry("Eins", lang="xx")})
+    report = build(settings_of(root))
+    assert [(p.field, p.line) for p in report.errors] == [("lang", 4)]
+    assert not (root / "out").exists()
+
+
 # --- determinism --------------------------------------------------------------------------------
 
 

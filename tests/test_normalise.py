@@ -231,6 +231,22 @@ def test_lang() -> None:
     assert only(run(entry_text(lang="Deutsch")), "lang").is_error
 
 
+@pytest.mark.parametrize("lang", ["de-AT", "en-GB", "de-CH", "en-us", "fr", "zh-Hant"])
+def test_lang_may_be_any_language_tag_babel_knows(lang: str) -> None:
+    result = run(entry_text(lang=lang))
+    assert result.entry is not None and result.entry.lang == lang
+    assert not [p for p in result.problems if p.field == "lang"]
+
+
+@pytest.mark.parametrize("lang", ["xx", "qaa", "de-XX", "Deutsch", "de_AT"])
+def test_a_language_babel_does_not_know_is_an_error_at_the_lang_line(lang: str) -> None:
+    result = run(entry_text("T", lang=lang))
+    assert result.entry is None
+    problem = only(result, "lang")
+    assert problem.is_error and problem.line == 4  # title, date, lang
+    assert f"'{lang}'" in problem.message and "de-AT" in problem.hint
+
+
 @pytest.mark.parametrize(
     ("image", "field", "severity"),
     [
