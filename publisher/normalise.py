@@ -196,7 +196,8 @@ def _stripped(value: Any) -> Any:
     return value.strip() if isinstance(value, str) else value
 
 
-def _tags(fields: _Fields, value: Any, lang: str) -> tuple[Tag, ...]:
+def _tags(fields: _Fields, value: Any, site_language: str) -> tuple[Tag, ...]:
+    """Tags with their slugs in the site language: one page per tag, whatever the entry's language."""
     if value is None:
         return ()
     items = [t.strip() for t in value.split(",")] if isinstance(value, str) else value
@@ -209,7 +210,7 @@ def _tags(fields: _Fields, value: Any, lang: str) -> tuple[Tag, ...]:
             fields.error("tags", f"{item!r} is not a tag name")
             continue
         name = " ".join(str(item).split())
-        slug = slugify(name, lang)
+        slug = slugify(name, site_language)
         if slug not in tags:
             tags[slug] = Tag(name, slug)
     return tuple(tags.values())
@@ -378,7 +379,7 @@ def normalise(source: SourceEntry, site: SiteContext, slug_override: str | None 
     if source_url and not _is_web_url(source_url):
         fields.error("source", f"{source_url!r} is not an absolute http(s) URL")
     authors = _authors(fields, meta.get("authors"))
-    tags = _tags(fields, meta.get("tags"), lang)
+    tags = _tags(fields, meta.get("tags"), site.language)
     image = _image(fields, meta.get("image"), site, page_url)
     subtitle = fields.text("subtitle", meta.get("subtitle"))
     title, _ = strip_control_chars(title)

@@ -126,6 +126,24 @@ def test_entries_in_regional_languages_build(make_project: MakeProject) -> None:
     assert json.loads((out / "de-AT" / "feed.json").read_bytes())["language"] == "de-AT"
 
 
+def test_a_tag_used_in_two_languages_has_one_page(make_project: MakeProject) -> None:
+    root = make_project(
+        {
+            "a.md": entry("Forschung", "2024-05-01", lang="de", tags=["F&E"], id="a"),
+            "b.md": entry("Research", "2024-05-02", lang="en", tags=["F&E"], id="b"),
+        }
+    )
+    run_build(root)
+    tags = root / "out" / "tags"
+    assert sorted(p.name for p in tags.iterdir() if p.is_dir()) == ["f-und-e"]
+    index = (tags / "index.html").read_text(encoding="utf-8")
+    assert index.count("F&amp;E") == 1
+    assert {i["title"] for i in json.loads((tags / "f-und-e" / "feed.json").read_bytes())["items"]} == {
+        "Forschung",
+        "Research",
+    }
+
+
 def test_a_language_babel_does_not_know_is_reported_not_a_crash(make_project: MakeProject) -> None:
     root = make_project({"a.md": entry("Eins", lang="xx")})
     report = build(settings_of(root))

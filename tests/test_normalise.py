@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from publisher.errors import Severity
 from publisher.loaders import SourceEntry, parse_entry
+from publisher.model import Tag
 from publisher.normalise import KNOWN_FIELDS, Normalised, SiteContext, normalise, removal_warnings
 from tests.helpers import entry as entry_text
 from tests.test_sanitise import FRAGMENTS, audit
@@ -488,3 +489,17 @@ def test_valid_author_urls_and_emails_are_kept() -> None:
         ("Bob", "", "http://bob.example"),
         ("Max", "", ""),
     ]
+
+
+# --- tags ------------------------------------------------------------------------------------------
+
+
+def test_a_tag_has_the_same_slug_in_every_language() -> None:
+    """Tag pages are site-wide: slugs follow the site language, not the entry's."""
+    german, english = run(entry_text(lang="de", tags=["F&E"])), run(entry_text(lang="en", tags=["F&E"]))
+    assert german.entry.tags == english.entry.tags == (Tag("F&E", "f-und-e"),)
+    en_site = SiteContext(SITE.base_url, SITE.timezone, "en")
+    assert run(entry_text(lang="de", tags=["F&E"]), en_site).entry.tags == (Tag("F&E", "f-and-e"),)
+    # the entry's own slug still follows its language
+    assert english.entry.slug == run(entry_text(lang="en")).entry.slug
+    assert run(entry_text("R & D", lang="en")).entry.slug == "r-and-d"
