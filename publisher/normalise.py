@@ -210,10 +210,27 @@ def _tags(fields: _Fields, value: Any, site_language: str) -> tuple[Tag, ...]:
             fields.error("tags", f"{item!r} is not a tag name")
             continue
         name = " ".join(str(item).split())
-        slug = slugify(name, site_language)
-        if slug not in tags:
+        slug = slugify(name, site_language, fallback="")
+        if not slug:
+            fields.error(
+                "tags",
+                f"'{name}' is not a tag name: it has no letters or digits to name its page after",
+                hint="write the topic as a word, e.g. tags: [Forschung, Energie]",
+            )
+        elif slug not in tags:
             tags[slug] = Tag(name, slug)
+        elif _tag_key(name) != _tag_key(tags[slug].name):
+            fields.warn(
+                "tags",
+                f"'{name}' is left out: it would have the same page (tags/{slug}/) as '{tags[slug].name}'",
+                hint="rename one of the two tags so that each gets its own page, or remove one",
+            )
     return tuple(tags.values())
+
+
+def _tag_key(name: str) -> str:
+    """Names that differ only in case or spacing are the same tag (Köln, köln; F&E, F & E)."""
+    return "".join(name.split()).casefold()
 
 
 def _image(fields: _Fields, value: Any, site: SiteContext, page_url: str) -> Image | None:

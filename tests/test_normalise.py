@@ -503,3 +503,35 @@ def test_a_tag_has_the_same_slug_in_every_language() -> None:
     # the entry's own slug still follows its language
     assert english.entry.slug == run(entry_text(lang="en")).entry.slug
     assert run(entry_text("R & D", lang="en")).entry.slug == "r-and-d"
+
+
+@pytest.mark.parametrize(
+    ("tags", "kept", "left_out"),
+    [(["C++", "C#"], "C++", "C#"), (["E-Mobilität", "E Mobilität"], "E-Mobilität", "E Mobilität")],
+)
+def test_a_tag_that_would_share_another_tags_page_is_left_out_with_a_warning(
+    tags: list[str], kept: str, left_out: str
+) -> None:
+    result = run(entry_text("T", tags=tags))
+    assert result.entry is not None and [t.name for t in result.entry.tags] == [kept]
+    problem = only(result, "tags")
+    assert problem.severity is Severity.WARNING and problem.line == 4
+    assert f"'{left_out}'" in problem.message and f"'{kept}'" in problem.message
+    assert f"tags/{result.entry.tags[0].slug}/" in problem.message
+    assert "rename" in problem.hint
+
+
+def test_tags_that_differ_only_in_case_or_spacing_are_one_tag_without_a_warning() -> None:
+    result = run(entry_text("T", tags=["Köln", "köln", "KÖLN", "Obst & Gemüse", "Obst &Gemüse"]))
+    assert [t.name for t in result.entry.tags] == ["Köln", "Obst & Gemüse"]
+    assert not [p for p in result.problems if p.field == "tags"]
+
+
+@pytest.mark.parametrize("tag", ["!!!", "#", "–", "🚀"])
+def test_a_tag_without_letters_or_digits_is_an_error(tag: str) -> None:
+    result = run(entry_text("T", tags=["Köln", tag]))
+    assert result.entry is None
+    problem = only(result, "tags")
+    assert problem.is_error and problem.line == 4
+    assert f"'{tag}'" in problem.message and "letters or digits" in problem.message
+    assert "tags: [" in problem.hint
