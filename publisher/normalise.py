@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time
 from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
-from publisher.errors import Problem, warning
+from publisher.errors import Problem, Severity, warning
 from publisher.ids import fallback_id
 from publisher.languages import known_language
 from publisher.loaders import SourceEntry
@@ -401,9 +401,13 @@ def normalise(source: SourceEntry, site: SiteContext, slug_override: str | None 
     subtitle = fields.text("subtitle", meta.get("subtitle"))
     title, _ = strip_control_chars(title)
 
+    if draft:
+        # Left out of everything: what is still missing must not stop the build, only be shown.
+        problems = tuple(_draft_warning(p) if p.is_error else p for p in fields.problems)
+        return Normalised(None, problems, draft=True, has_explicit_id=raw_id is not None)
     has_errors = any(p.is_error for p in fields.problems)
-    if has_errors or published is None or draft:
-        return Normalised(None, tuple(fields.problems), draft=bool(draft), has_explicit_id=raw_id is not None)
+    if has_errors or published is None:
+        return Normalised(None, tuple(fields.problems), has_explicit_id=raw_id is not None)
     entry = Entry(
         id=entry_id,
         title=title,
@@ -424,6 +428,12 @@ def normalise(source: SourceEntry, site: SiteContext, slug_override: str | None 
         removed=tuple(removed),
     )
     return Normalised(entry, tuple(fields.problems), has_explicit_id=raw_id is not None)
+
+
+def _draft_warning(problem: Problem) -> Problem:
+    """An error in a draft, as the warning ``check`` shows for it (same place, same hint)."""
+    message = f"{problem.message} (the entry is a draft: fix this before publishing it)"
+    return replace(problem, message=message, severity=Severity.WARNING)
 
 
 def removal_warnings(entry: Entry) -> list[Problem]:

@@ -275,6 +275,42 @@ def test_an_incremental_build_equals_a_cold_build(
     assert set(report.written) == {p for p in after if before.get(p) != after[p]}
 
 
+WIP = "2024/wip.md"
+
+
+@pytest.mark.parametrize("settled", [False, True], ids=["just-written", "settled"])
+def test_an_unfinished_draft_does_not_block_the_build(sample: Path, settled: bool) -> None:
+    run_build(sample)
+    before = tree(sample / "out")
+
+    def rebuild(text: str | None = None) -> BuildReport:
+        if text is not None:
+            (sample / "entries" / WIP).write_text(text, encoding="utf-8")
+        if settled:
+            settle(sample, SETTLED_NS + 3600 * 10**9)
+        return build(settings_of(sample))
+
+    for _ in range(2):  # the second build finds nothing changed, and still reports the draft
+        report = rebuild("---\ntitle: WIP\ndraft: true\n---\n")
+        assert not report.errors and tree(sample / "out") == before
+        assert {(p.path, p.field) for p in report.warnings} >= {
+            (f"entries/{WIP}", "date"),
+            (f"entries/{WIP}", "body"),
+        }
+    report = rebuild("---\ntitle: WIP\n---\n")  # no longer a draft: it must be complete
+    assert {p.field for p in report.errors} == {"date", "body"} and tree(sample / "out") == before
+    report = rebuild("---\ntitle: WIP\ndraft: true\n---\n")
+    assert not report.errors and tree(sample / "out") == before
+    report = rebuild("---\ntitle: Fertig\ndate: 2024-11-01\nid: wip\n---\nText.\n")
+    assert not report.errors and "posts/fertig.html" in report.written
+
+
+def test_a_draft_whose_front_matter_cannot_be_read_is_still_an_error(make_project: MakeProject) -> None:
+    root = make_project({"wip.md": "---\ntitle: WIP: a: b\ndraft: true\n---\n"})
+    report = build(settings_of(root))
+    assert [(p.path, p.line) for p in report.errors] == [("entries/wip.md", 2)]
+
+
 @pytest.mark.skipif((os.cpu_count() or 1) < 2, reason="needs two cores for a worker pool")
 @pytest.mark.parametrize("change", ["edit-body", "add", "delete", "new-tag", "config-limit"])
 def test_built_on_every_core_equals_built_in_one_process(

@@ -352,6 +352,18 @@ def test_unknown_key_is_a_warning(runner: CliRunner, make_project: MakeProject) 
     assert (root / "out" / "rss.xml").is_file()
 
 
+def test_an_unfinished_draft_is_reported_but_builds(runner: CliRunner, make_project: MakeProject) -> None:
+    root = make_project({"a.md": entry(id="a"), "wip.md": "---\ntitle: WIP\ndraft: true\n---\n"})
+    check = run(runner, "-C", root, "check")
+    assert check.exit_code == 0, check.stderr
+    assert "entries/wip.md:1: warning: date: is missing (the entry is a draft" in check.stderr
+    assert "-> add 'date: 2024-05-14' (ISO 8601) to the front matter" in check.stderr
+    assert "entries/wip.md:5: warning: body: the entry has no text (the entry is a draft" in check.stderr
+    assert run(runner, "-C", root, "check", "--strict").exit_code == 1
+    assert run(runner, "-C", root, "build").exit_code == 0
+    assert (root / "out" / "posts" / "eine-meldung.html").is_file()
+
+
 def test_missing_base_url(runner: CliRunner, make_project: MakeProject) -> None:
     root = make_project({"a.md": entry(id="a")}, config='title = "Ohne URL"\nlanguage = "fr"\n')
     result = run(runner, "-C", root, "build")

@@ -208,6 +208,21 @@ def test_drafts_are_excluded() -> None:
     assert only(run(entry_text(draft="ja")), "draft").is_error
 
 
+def test_the_problems_of_an_unfinished_draft_are_warnings() -> None:
+    """A draft is left out of everything, so what is still missing must not block the build."""
+    text = "---\ntitle: WIP\ndraft: true\nlang: xx\nauthors: [{name: Eve, url: www.eve.org}]\n---\n"
+    draft = run(text)
+    assert draft.entry is None and draft.draft
+    assert not [p for p in draft.problems if p.is_error]
+    published = run(text.replace("draft: true", "draft: false"))
+    errors = [p for p in published.problems if p.is_error]
+    assert {p.field for p in errors} == {"date", "body", "lang", "authors"}
+    for error in errors:  # each comes back as a warning at the same place, with the same hint
+        (warned,) = [p for p in draft.problems if (p.field, p.line) == (error.field, error.line)]
+        assert warned.severity is Severity.WARNING and warned.hint == error.hint and warned.path == PATH
+        assert warned.message.startswith(error.message) and "draft" in warned.message
+
+
 def test_slugs() -> None:
     assert run(entry_text("Rückblick: Straße & Brücke")).entry.slug == "rueckblick-strasse-und-bruecke"
     assert run(entry_text("Fish & Chips", lang="en")).entry.slug == "fish-and-chips"
