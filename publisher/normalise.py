@@ -46,6 +46,7 @@ IMAGE_FIELDS = frozenset({"url", "alt", "caption", "credit", "width", "height"})
 SLUG_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 # One @ with something on either side; no white space, no scheme (mailto:), no "Name <address>".
 EMAIL_PATTERN = re.compile(r'^[^\s@<>"(),;:\[\]\\]+@[^\s@<>"(),;:\[\]\\]+$')
+YAML_SPECIAL = re.compile(r"[,\[\]{}:#'\"]|^\s|\s$")  # text in a YAML list that needs quotes
 URL_UNSAFE = re.compile(r'[\s"<>\\]')
 LANG_PATTERN = re.compile(r"^[a-z]{2,3}(?:-[A-Za-z]{2,4})?$")
 SUMMARY_LIMIT = 300
@@ -100,8 +101,19 @@ class _Fields:
             if required:
                 self.error(field, "is missing", hint=f"add '{field}: …' to the front matter")
             return ""
-        if not isinstance(value, str | int | float) or isinstance(value, bool):
-            self.error(field, f"must be text, not {type(value).__name__}")
+        if isinstance(value, bool):
+            self.error(
+                field,
+                "must be text, not true or false (YAML reads yes, no, on and off as true/false)",
+                hint=f'put the text in quotes, e.g. {field}: "No"',
+            )
+            return ""
+        if not isinstance(value, str | int | float):
+            self.error(
+                field,
+                f"must be text, not {_kind(value)} ({_shown(value)})",
+                hint=f'put the text in quotes: {field}: "…"',
+            )
             return ""
         text = " ".join(str(value).split())
         if required and not text:
@@ -109,8 +121,13 @@ class _Fields:
         return text
 
 
+class DateOutOfRange(ValueError):
+    """A real date or time that cannot be placed in the site's time zone (year 1, year 9999)."""
+
+
 def parse_when(value: Any, tz: ZoneInfo) -> datetime:
-    """ISO 8601 date or date-time; naive values are in the site time zone (DST handled by zoneinfo)."""
+    """ISO 8601 date or date-time; naive values are in the site time zone (DST handled by zoneinfo).
+    Raises ValueError, or DateOutOfRange for a date too close to the ends of the calendar."""
     if isinstance(value, datetime):
         moment = value
     elif isinstance(value, date):
@@ -128,20 +145,24 @@ def parse_when(value: Any, tz: ZoneInfo) -> datetime:
         try:
             moment = moment.replace(tzinfo=tz).astimezone(UTC).astimezone(tz)
         except OverflowError:
-            raise ValueError(f"{value!r} is out of range") from None
+            raise DateOutOfRange(f"{_shown(value)} is out of range") from None
     return moment
 
 
 def _when(fields: _Fields, name: str, value: Any, tz: ZoneInfo) -> datetime | None:
     try:
         return parse_when(value, tz)
+    except DateOutOfRange as exc:
+        fields.error(
+            name, str(exc), hint=f"write the real date, e.g. {name}: 2024-05-14 or {name}: 2024-05-14 09:30"
+        )
     except ValueError:
         fields.error(
             name,
-            f"{value!r} is not a date",
+            f"{_shown(value)} is not a date",
             hint="write ISO 8601: 2024-05-14, 2024-05-14 09:30 or 2024-05-14T09:30:00+02:00",
         )
-        return None
+    return None
 
 
 def _authors(fields: _Fields, value: Any) -> tuple[Author, ...]:
@@ -149,7 +170,11 @@ def _authors(fields: _Fields, value: Any) -> tuple[Author, ...]:
         return ()
     items = [value] if isinstance(value, str | dict) else value
     if not isinstance(items, list):
-        fields.error("authors", "must be a name or a list of names")
+        fields.error(
+            "authors",
+            "must be a name or a list of names",
+            hint="write authors: [Anna Schäfer, Jürgen Müller]",
+        )
         return ()
     authors = []
     for item in items:
@@ -159,12 +184,20 @@ def _authors(fields: _Fields, value: Any) -> tuple[Author, ...]:
             unknown = set(item) - {"name", "email", "url"}
             if unknown:
                 keys = ", ".join(sorted(map(str, unknown)))
-                fields.warn("authors", f"unknown author key(s) {keys} are ignored")
+                fields.warn(
+                    "authors",
+                    f"unknown author key(s) {keys} are ignored",
+                    hint="an author has name, email and url",
+                )
             author = _author(fields, " ".join(item["name"].split()), item.get("email"), item.get("url"))
             if author is not None:
                 authors.append(author)
         else:
-            fields.error("authors", f"{item!r} is not an author", hint="use a name or {name: …, email: …}")
+            fields.error(
+                "authors",
+                f"{_shown(item)} is not an author",
+                hint="use a name or {name: …, email: …, url: …}",
+            )
     return tuple(authors)
 
 
@@ -207,7 +240,11 @@ def _tags(fields: _Fields, value: Any, site_language: str) -> tuple[Tag, ...]:
     tags: dict[str, Tag] = {}
     for item in items:
         if not isinstance(item, str | int) or isinstance(item, bool) or not str(item).strip():
-            fields.error("tags", f"{item!r} is not a tag name")
+            fields.error(
+                "tags",
+                f"{_shown(item)} is not a tag name",
+                hint="write each tag as a word or a few, e.g. tags: [Forschung, Energie]",
+            )
             continue
         name = " ".join(str(item).split())
         slug = slugify(name, site_language, fallback="")
@@ -239,11 +276,19 @@ def _image(fields: _Fields, value: Any, site: SiteContext, page_url: str) -> Ima
     if isinstance(value, str):
         value = {"url": value}
     if not isinstance(value, dict):
-        fields.error("image", "must be a URL or a table with url, alt, caption, credit")
+        fields.error(
+            "image",
+            "must be a URL or a table with url, alt, caption, credit",
+            hint="write image: media/picture.jpg, or image: {url: media/picture.jpg, alt: …}",
+        )
         return None
     unknown = set(value) - IMAGE_FIELDS
     if unknown:
-        fields.warn("image", f"unknown key(s) {', '.join(sorted(map(str, unknown)))} are ignored")
+        fields.warn(
+            "image",
+            f"unknown key(s) {', '.join(sorted(map(str, unknown)))} are ignored",
+            hint=f"known keys: {', '.join(sorted(IMAGE_FIELDS))}",
+        )
     url = fields.text("image.url", value.get("url"))
     if not url:
         fields.warn(
@@ -256,7 +301,11 @@ def _image(fields: _Fields, value: Any, site: SiteContext, page_url: str) -> Ima
     for key in ("width", "height"):
         dim = value.get(key)
         if dim is not None and (not isinstance(dim, int) or isinstance(dim, bool) or dim <= 0):
-            fields.error(f"image.{key}", "must be a positive whole number of pixels")
+            fields.error(
+                f"image.{key}",
+                f"{_shown(dim)} must be a positive whole number of pixels",
+                hint=f"write the image's {key} in pixels, e.g. image.{key}: 800, or remove it",
+            )
         dimensions[key] = dim if isinstance(dim, int) and not isinstance(dim, bool) and dim > 0 else None
     try:
         absolute = absolute_url(url, site.base_url, page_url)
@@ -265,7 +314,7 @@ def _image(fields: _Fields, value: Any, site: SiteContext, page_url: str) -> Ima
     if urlsplit(absolute).scheme not in ("http", "https"):
         fields.error(
             "image.url",
-            f"{url!r} is not a usable image URL",
+            f"{_shown(url)} is not a usable image URL",
             hint="use a path inside the site (media/picture.jpg) or an https:// URL",
         )
         return None
@@ -306,11 +355,11 @@ def _is_web_url(url: str) -> bool:
     return parts.scheme in ("http", "https") and bool(parts.netloc)
 
 
-def _shown(value: Any) -> str:
+def _shown(value: Any, nested: bool = False) -> str:
     """A front-matter value as the editor wrote it (YAML-like), for messages: ``'text'``,
     ``2024-02-10``, ``[a, 2]``, ``true``; never a Python repr such as ``datetime.date(2024, 2, 10)``."""
     if isinstance(value, str):
-        return f"'{value}'"
+        return value if nested and value and not YAML_SPECIAL.search(value) else f"'{value}'"
     if isinstance(value, bool):
         return "true" if value else "false"
     if value is None:
@@ -318,10 +367,23 @@ def _shown(value: Any) -> str:
     if isinstance(value, datetime | date | time):
         return value.isoformat(sep=" ") if isinstance(value, datetime) else value.isoformat()
     if isinstance(value, list | tuple):
-        return "[" + ", ".join(_shown(v) for v in value) + "]"
+        return "[" + ", ".join(_shown(v, nested=True) for v in value) + "]"
     if isinstance(value, dict):
-        return "{" + ", ".join(f"{_shown(k)}: {_shown(v)}" for k, v in value.items()) + "}"
+        return "{" + ", ".join(f"{_shown(k, True)}: {_shown(v, True)}" for k, v in value.items()) + "}"
     return str(value)
+
+
+def _kind(value: Any) -> str:
+    """What YAML made of a value that should have been text: ``a list``, ``a date`` …"""
+    if isinstance(value, datetime):
+        return "a date and time"
+    if isinstance(value, date):
+        return "a date"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "a table"
+    return type(value).__name__
 
 
 def normalise(source: SourceEntry, site: SiteContext, slug_override: str | None = None) -> Normalised:
@@ -339,7 +401,11 @@ def normalise(source: SourceEntry, site: SiteContext, slug_override: str | None 
 
     draft = meta.get("draft", False)
     if not isinstance(draft, bool):
-        fields.error("draft", "must be true or false")
+        fields.error(
+            "draft",
+            f"{_shown(draft)} must be true or false",
+            hint="write draft: true to keep the entry unpublished, or remove the line to publish it",
+        )
         draft = False
 
     title = fields.text("title", meta.get("title"), required=True)
@@ -364,7 +430,9 @@ def normalise(source: SourceEntry, site: SiteContext, slug_override: str | None 
     slug = slug_override or fields.text("slug", meta.get("slug"))
     if slug and not SLUG_PATTERN.match(slug):
         fields.error(
-            "slug", f"{slug!r} may only hold a-z, 0-9 and single hyphens", hint=f"e.g. {slugify(slug)}"
+            "slug",
+            f"{_shown(slug)} may only hold a-z, 0-9 and single hyphens",
+            hint=f"e.g. slug: {slugify(slug)}",
         )
     slug = slug or slugify(title, lang)
 
@@ -394,7 +462,11 @@ def normalise(source: SourceEntry, site: SiteContext, slug_override: str | None 
     summary = shorten(summary or first_paragraph_text(safe.html), SUMMARY_LIMIT)
     source_url = fields.text("source", meta.get("source"))
     if source_url and not _is_web_url(source_url):
-        fields.error("source", f"{source_url!r} is not an absolute http(s) URL")
+        fields.error(
+            "source",
+            f"{_shown(source_url)} is not an absolute http(s) URL",
+            hint="write the full address of the original, e.g. source: https://www.example.org/presse/1",
+        )
     authors = _authors(fields, meta.get("authors"))
     tags = _tags(fields, meta.get("tags"), site.language)
     image = _image(fields, meta.get("image"), site, page_url)

@@ -302,7 +302,11 @@ BAD_INPUT: dict[str, tuple[dict[str, str | bytes], list[str]]] = {
     ),
     "bad-image": (
         {"bild.md": entry(id="a", image={"url": "a.jpg", "width": "breit"})},
-        ["entries/bild.md:", "image.width: must be a positive whole number"],
+        [
+            "entries/bild.md:",
+            "image.width: 'breit' must be a positive whole number",
+            "-> write the image's width",
+        ],
     ),
 }
 

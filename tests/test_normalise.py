@@ -147,7 +147,7 @@ def test_a_python_datetime_from_yaml_keeps_its_offset() -> None:
 
 @pytest.mark.parametrize(
     "value",
-    ["gestern", "2024-13-01", "2024-02-30", "14.05.2024", "20240514", "[2024, 5]", "true", "0001-01-01"],
+    ["gestern", "2024-13-01", "2024-02-30", "14.05.2024", "20240514", "[2024, 5]", "true"],
 )
 def test_unparseable_dates(value: str) -> None:
     text = f"---\ntitle: Zeit\nauthors: [A]\ndate: {value}\n---\nText\n"
@@ -365,6 +365,8 @@ def test_normalise_never_raises(metadata: dict[str, Any], body: str) -> None:
     result = normalise(source(metadata, body), SITE)
     for problem in result.problems:
         assert problem.path == PATH and problem.message
+        assert problem.hint, problem  # every problem says what to do
+        assert "datetime." not in problem.message, problem  # values as written, not Python reprs
     if result.entry is not None:
         e = result.entry
         assert e.published.utcoffset() is not None and e.updated.utcoffset() is not None
@@ -550,3 +552,42 @@ def test_a_tag_without_letters_or_digits_is_an_error(tag: str) -> None:
     assert problem.is_error and problem.line == 4
     assert f"'{tag}'" in problem.message and "letters or digits" in problem.message
     assert "tags: [" in problem.hint
+
+
+# --- messages: each says what to do, and shows values as the editor wrote them ----------------------
+
+
+@pytest.mark.parametrize(
+    ("front", "field", "message", "hint"),
+    [
+        ("title: No", "title", "must be text, not true or false", 'title: "No"'),
+        ("title: [a, b]", "title", "must be text, not a list ([a, b])", 'title: "'),
+        ("draft: ja", "draft", "'ja' must be true or false", "draft: true"),
+        ("source: www.example.org", "source", "'www.example.org' is not an absolute http(s) URL", "https://"),
+        (
+            "image: {url: a.jpg, width: breit}",
+            "image.width",
+            "'breit' must be a positive whole number",
+            "800",
+        ),
+        ("tags: ['']", "tags", "'' is not a tag name", "tags: ["),
+        ("tags: [[a]]", "tags", "[a] is not a tag name", "tags: ["),
+        ("date: [2024-02-10]", "date", "[2024-02-10] is not a date", "2024-05-14"),
+        ("date: 0001-01-01", "date", "0001-01-01 is out of range", "2024-05-14"),
+        ("date: 2024-02-30", "date", "'2024-02-30' is not a date", "2024-05-14"),
+        ("authors: 42", "authors", "must be a name or a list of names", "authors: ["),
+        ("authors: [[Anna]]", "authors", "[Anna] is not an author", "name:"),
+        ("image: [a.jpg]", "image", "must be a URL or a table", "image: media/"),
+        ("slug: Mein Slug", "slug", "'Mein Slug' may only hold", "slug: mein-slug"),
+    ],
+)
+def test_messages_say_what_to_do_and_show_values_as_written(
+    front: str, field: str, message: str, hint: str
+) -> None:
+    text = f"---\ntitle: T\ndate: 2024-05-14\nid: x\n{front}\n---\nText\n"
+    text = text.replace("title: T\n", "", 1) if front.startswith("title") else text
+    text = text.replace("date: 2024-05-14\n", "", 1) if front.startswith("date") else text
+    problem = only(run(text), field)
+    assert problem.message.startswith(message), problem
+    assert hint in problem.hint, problem
+    assert "datetime" not in str(problem) and "bool" not in str(problem)
