@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time
 from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
-from publisher.errors import Problem, warning
+from publisher.errors import Problem, Severity, warning
 from publisher.ids import fallback_id
+from publisher.languages import known_language
 from publisher.loaders import SourceEntry
 from publisher.model import Author, Entry, Image, Tag, pickled_as_arguments
 from publisher.sanitise import (
@@ -43,8 +44,16 @@ KNOWN_FIELDS = frozenset(
 )
 IMAGE_FIELDS = frozenset({"url", "alt", "caption", "credit", "width", "height"})
 SLUG_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+# One @ with something on either side; no white space, no scheme (mailto:), no "Name <address>".
+EMAIL_PATTERN = re.compile(r'^[^\s@<>"(),;:\[\]\\]+@[^\s@<>"(),;:\[\]\\]+$')
+YAML_SPECIAL = re.compile(r"[,\[\]{}:#'\"]|^\s|\s$")  # text in a YAML list that needs quotes
+URL_UNSAFE = re.compile(r'[\s"<>\\]')
 LANG_PATTERN = re.compile(r"^[a-z]{2,3}(?:-[A-Za-z]{2,4})?$")
 SUMMARY_LIMIT = 300
+RULES_VERSION = 2
+"""Raise it whenever ``normalise`` gives another result for the same file and settings (a new
+check, another slug or message): the build cache keeps normalised entries under this number, so
+that none checked by older rules stays published (see ``site.refresh``)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,8 +105,19 @@ class _Fields:
             if required:
                 self.error(field, "is missing", hint=f"add '{field}: …' to the front matter")
             return ""
-        if not isinstance(value, str | int | float) or isinstance(value, bool):
-            self.error(field, f"must be text, not {type(value).__name__}")
+        if isinstance(value, bool):
+            self.error(
+                field,
+                "must be text, not true or false (YAML reads yes, no, on and off as true/false)",
+                hint=f'put the text in quotes, e.g. {field}: "No"',
+            )
+            return ""
+        if not isinstance(value, str | int | float):
+            self.error(
+                field,
+                f"must be text, not {_kind(value)} ({_shown(value)})",
+                hint=f'put the text in quotes: {field}: "…"',
+            )
             return ""
         text = " ".join(str(value).split())
         if required and not text:
@@ -105,8 +125,13 @@ class _Fields:
         return text
 
 
+class DateOutOfRange(ValueError):
+    """A real date or time that cannot be placed in the site's time zone (year 1, year 9999)."""
+
+
 def parse_when(value: Any, tz: ZoneInfo) -> datetime:
-    """ISO 8601 date or date-time; naive values are in the site time zone (DST handled by zoneinfo)."""
+    """ISO 8601 date or date-time; naive values are in the site time zone (DST handled by zoneinfo).
+    Raises ValueError, or DateOutOfRange for a date too close to the ends of the calendar."""
     if isinstance(value, datetime):
         moment = value
     elif isinstance(value, date):
@@ -124,20 +149,24 @@ def parse_when(value: Any, tz: ZoneInfo) -> datetime:
         try:
             moment = moment.replace(tzinfo=tz).astimezone(UTC).astimezone(tz)
         except OverflowError:
-            raise ValueError(f"{value!r} is out of range") from None
+            raise DateOutOfRange(f"{_shown(value)} is out of range") from None
     return moment
 
 
 def _when(fields: _Fields, name: str, value: Any, tz: ZoneInfo) -> datetime | None:
     try:
         return parse_when(value, tz)
+    except DateOutOfRange as exc:
+        fields.error(
+            name, str(exc), hint=f"write the real date, e.g. {name}: 2024-05-14 or {name}: 2024-05-14 09:30"
+        )
     except ValueError:
         fields.error(
             name,
-            f"{value!r} is not a date",
+            f"{_shown(value)} is not a date",
             hint="write ISO 8601: 2024-05-14, 2024-05-14 09:30 or 2024-05-14T09:30:00+02:00",
         )
-        return None
+    return None
 
 
 def _authors(fields: _Fields, value: Any) -> tuple[Author, ...]:
@@ -145,7 +174,11 @@ def _authors(fields: _Fields, value: Any) -> tuple[Author, ...]:
         return ()
     items = [value] if isinstance(value, str | dict) else value
     if not isinstance(items, list):
-        fields.error("authors", "must be a name or a list of names")
+        fields.error(
+            "authors",
+            "must be a name or a list of names",
+            hint="write authors: [Anna Schäfer, Jürgen Müller]",
+        )
         return ()
     authors = []
     for item in items:
@@ -155,14 +188,53 @@ def _authors(fields: _Fields, value: Any) -> tuple[Author, ...]:
             unknown = set(item) - {"name", "email", "url"}
             if unknown:
                 keys = ", ".join(sorted(map(str, unknown)))
-                fields.warn("authors", f"unknown author key(s) {keys} are ignored")
-            authors.append(Author(item["name"].strip(), str(item.get("email", "")), str(item.get("url", ""))))
+                fields.warn(
+                    "authors",
+                    f"unknown author key(s) {keys} are ignored",
+                    hint="an author has name, email and url",
+                )
+            author = _author(fields, " ".join(item["name"].split()), item.get("email"), item.get("url"))
+            if author is not None:
+                authors.append(author)
         else:
-            fields.error("authors", f"{item!r} is not an author", hint="use a name or {name: …, email: …}")
+            fields.error(
+                "authors",
+                f"{_shown(item)} is not an author",
+                hint="use a name or {name: …, email: …, url: …}",
+            )
     return tuple(authors)
 
 
-def _tags(fields: _Fields, value: Any, lang: str) -> tuple[Tag, ...]:
+def _author(fields: _Fields, name: str, email: Any, url: Any) -> Author | None:
+    """One ``{name, email, url}`` author; None (and an error) when the email or url is unusable."""
+    email, url = _stripped(email), _stripped(url)
+    usable = True
+    if not isinstance(email, str) or (email and not EMAIL_PATTERN.match(email)):
+        fields.error(
+            "authors",
+            f"email {_shown(email)} of {name} is not an email address",
+            hint="write the address alone, e.g. email: anna@example.org (no 'mailto:', no name)",
+        )
+        usable = False
+    if not isinstance(url, str) or (url and not _is_web_url(url)):
+        fields.error(
+            "authors",
+            f"url {_shown(url)} of {name} is not an absolute http(s) URL",
+            hint="write the full address of the author's page, e.g. url: https://example.org/anna",
+        )
+        usable = False
+    return Author(name, email, url) if usable else None
+
+
+def _stripped(value: Any) -> Any:
+    """An optional text value without surrounding spaces ("" when absent); other types as they are."""
+    if value is None:
+        return ""
+    return value.strip() if isinstance(value, str) else value
+
+
+def _tags(fields: _Fields, value: Any, site_language: str) -> tuple[Tag, ...]:
+    """Tags with their slugs in the site language: one page per tag, whatever the entry's language."""
     if value is None:
         return ()
     items = [t.strip() for t in value.split(",")] if isinstance(value, str) else value
@@ -172,13 +244,34 @@ def _tags(fields: _Fields, value: Any, lang: str) -> tuple[Tag, ...]:
     tags: dict[str, Tag] = {}
     for item in items:
         if not isinstance(item, str | int) or isinstance(item, bool) or not str(item).strip():
-            fields.error("tags", f"{item!r} is not a tag name")
+            fields.error(
+                "tags",
+                f"{_shown(item)} is not a tag name",
+                hint="write each tag as a word or a few, e.g. tags: [Forschung, Energie]",
+            )
             continue
         name = " ".join(str(item).split())
-        slug = slugify(name, lang)
-        if slug not in tags:
+        slug = slugify(name, site_language, fallback="")
+        if not slug:
+            fields.error(
+                "tags",
+                f"'{name}' is not a tag name: it has no letters or digits to name its page after",
+                hint="write the topic as a word, e.g. tags: [Forschung, Energie]",
+            )
+        elif slug not in tags:
             tags[slug] = Tag(name, slug)
+        elif _tag_key(name) != _tag_key(tags[slug].name):
+            fields.warn(
+                "tags",
+                f"'{name}' is left out: it would have the same page (tags/{slug}/) as '{tags[slug].name}'",
+                hint="rename one of the two tags so that each gets its own page, or remove one",
+            )
     return tuple(tags.values())
+
+
+def _tag_key(name: str) -> str:
+    """Names that differ only in case or spacing are the same tag (Köln, köln; F&E, F & E)."""
+    return "".join(name.split()).casefold()
 
 
 def _image(fields: _Fields, value: Any, site: SiteContext, page_url: str) -> Image | None:
@@ -187,11 +280,19 @@ def _image(fields: _Fields, value: Any, site: SiteContext, page_url: str) -> Ima
     if isinstance(value, str):
         value = {"url": value}
     if not isinstance(value, dict):
-        fields.error("image", "must be a URL or a table with url, alt, caption, credit")
+        fields.error(
+            "image",
+            "must be a URL or a table with url, alt, caption, credit",
+            hint="write image: media/picture.jpg, or image: {url: media/picture.jpg, alt: …}",
+        )
         return None
     unknown = set(value) - IMAGE_FIELDS
     if unknown:
-        fields.warn("image", f"unknown key(s) {', '.join(sorted(map(str, unknown)))} are ignored")
+        fields.warn(
+            "image",
+            f"unknown key(s) {', '.join(sorted(map(str, unknown)))} are ignored",
+            hint=f"known keys: {', '.join(sorted(IMAGE_FIELDS))}",
+        )
     url = fields.text("image.url", value.get("url"))
     if not url:
         fields.warn(
@@ -204,7 +305,11 @@ def _image(fields: _Fields, value: Any, site: SiteContext, page_url: str) -> Ima
     for key in ("width", "height"):
         dim = value.get(key)
         if dim is not None and (not isinstance(dim, int) or isinstance(dim, bool) or dim <= 0):
-            fields.error(f"image.{key}", "must be a positive whole number of pixels")
+            fields.error(
+                f"image.{key}",
+                f"{_shown(dim)} must be a positive whole number of pixels",
+                hint=f"write the image's {key} in pixels, e.g. image.{key}: 800, or remove it",
+            )
         dimensions[key] = dim if isinstance(dim, int) and not isinstance(dim, bool) and dim > 0 else None
     try:
         absolute = absolute_url(url, site.base_url, page_url)
@@ -213,7 +318,7 @@ def _image(fields: _Fields, value: Any, site: SiteContext, page_url: str) -> Ima
     if urlsplit(absolute).scheme not in ("http", "https"):
         fields.error(
             "image.url",
-            f"{url!r} is not a usable image URL",
+            f"{_shown(url)} is not a usable image URL",
             hint="use a path inside the site (media/picture.jpg) or an https:// URL",
         )
         return None
@@ -242,11 +347,47 @@ def _without_control_chars(value: Any) -> tuple[Any, bool]:
     return value, False
 
 
-def _scheme(url: str) -> str:
+def _is_web_url(url: str) -> bool:
+    """An absolute http(s) URL with a host and nothing a feed or an attribute cannot hold as it is
+    (white space, quotes, angle brackets)."""
+    if URL_UNSAFE.search(url):
+        return False
     try:
-        return urlsplit(url).scheme
+        parts = urlsplit(url)
     except ValueError:  # e.g. an unclosed IPv6 bracket
-        return ""
+        return False
+    return parts.scheme in ("http", "https") and bool(parts.netloc)
+
+
+def _shown(value: Any, nested: bool = False) -> str:
+    """A front-matter value as the editor wrote it (YAML-like), for messages: ``'text'``,
+    ``2024-02-10``, ``[a, 2]``, ``true``; never a Python repr such as ``datetime.date(2024, 2, 10)``."""
+    if isinstance(value, str):
+        return value if nested and value and not YAML_SPECIAL.search(value) else f"'{value}'"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if value is None:
+        return "null"
+    if isinstance(value, datetime | date | time):
+        return value.isoformat(sep=" ") if isinstance(value, datetime) else value.isoformat()
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(_shown(v, nested=True) for v in value) + "]"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{_shown(k, True)}: {_shown(v, True)}" for k, v in value.items()) + "}"
+    return str(value)
+
+
+def _kind(value: Any) -> str:
+    """What YAML made of a value that should have been text: ``a list``, ``a date`` …"""
+    if isinstance(value, datetime):
+        return "a date and time"
+    if isinstance(value, date):
+        return "a date"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "a table"
+    return type(value).__name__
 
 
 def normalise(source: SourceEntry, site: SiteContext, slug_override: str | None = None) -> Normalised:
@@ -264,13 +405,21 @@ def normalise(source: SourceEntry, site: SiteContext, slug_override: str | None 
 
     draft = meta.get("draft", False)
     if not isinstance(draft, bool):
-        fields.error("draft", "must be true or false")
+        fields.error(
+            "draft",
+            f"{_shown(draft)} must be true or false",
+            hint="write draft: true to keep the entry unpublished, or remove the line to publish it",
+        )
         draft = False
 
     title = fields.text("title", meta.get("title"), required=True)
     lang = fields.text("lang", meta.get("lang")) or site.language
-    if not LANG_PATTERN.match(lang):
-        fields.error("lang", f"{lang!r} is not a language code", hint="use de or en")
+    if not LANG_PATTERN.match(lang) or not known_language(lang):
+        fields.error(
+            "lang",
+            f"'{lang}' is not a language code this site can show dates in",
+            hint="use a code such as de, en, de-AT or en-GB",
+        )
         lang = site.language
 
     published = None
@@ -285,7 +434,9 @@ def normalise(source: SourceEntry, site: SiteContext, slug_override: str | None 
     slug = slug_override or fields.text("slug", meta.get("slug"))
     if slug and not SLUG_PATTERN.match(slug):
         fields.error(
-            "slug", f"{slug!r} may only hold a-z, 0-9 and single hyphens", hint=f"e.g. {slugify(slug)}"
+            "slug",
+            f"{_shown(slug)} may only hold a-z, 0-9 and single hyphens",
+            hint=f"e.g. slug: {slugify(slug)}",
         )
     slug = slug or slugify(title, lang)
 
@@ -314,17 +465,25 @@ def normalise(source: SourceEntry, site: SiteContext, slug_override: str | None 
     summary = fields.text("summary", meta.get("summary"))
     summary = shorten(summary or first_paragraph_text(safe.html), SUMMARY_LIMIT)
     source_url = fields.text("source", meta.get("source"))
-    if source_url and _scheme(source_url) not in ("http", "https"):
-        fields.error("source", f"{source_url!r} is not an absolute http(s) URL")
+    if source_url and not _is_web_url(source_url):
+        fields.error(
+            "source",
+            f"{_shown(source_url)} is not an absolute http(s) URL",
+            hint="write the full address of the original, e.g. source: https://www.example.org/presse/1",
+        )
     authors = _authors(fields, meta.get("authors"))
-    tags = _tags(fields, meta.get("tags"), lang)
+    tags = _tags(fields, meta.get("tags"), site.language)
     image = _image(fields, meta.get("image"), site, page_url)
     subtitle = fields.text("subtitle", meta.get("subtitle"))
     title, _ = strip_control_chars(title)
 
+    if draft:
+        # Left out of everything: what is still missing must not stop the build, only be shown.
+        problems = tuple(_draft_warning(p) if p.is_error else p for p in fields.problems)
+        return Normalised(None, problems, draft=True, has_explicit_id=raw_id is not None)
     has_errors = any(p.is_error for p in fields.problems)
-    if has_errors or published is None or draft:
-        return Normalised(None, tuple(fields.problems), draft=bool(draft), has_explicit_id=raw_id is not None)
+    if has_errors or published is None:
+        return Normalised(None, tuple(fields.problems), has_explicit_id=raw_id is not None)
     entry = Entry(
         id=entry_id,
         title=title,
@@ -345,6 +504,12 @@ def normalise(source: SourceEntry, site: SiteContext, slug_override: str | None 
         removed=tuple(removed),
     )
     return Normalised(entry, tuple(fields.problems), has_explicit_id=raw_id is not None)
+
+
+def _draft_warning(problem: Problem) -> Problem:
+    """An error in a draft, as the warning ``check`` shows for it (same place, same hint)."""
+    message = f"{problem.message} (the entry is a draft: fix this before publishing it)"
+    return replace(problem, message=message, severity=Severity.WARNING)
 
 
 def removal_warnings(entry: Entry) -> list[Problem]:

@@ -33,7 +33,7 @@ from publisher.loaders import (
     scan_entry_files,
 )
 from publisher.model import Entry, newest_first
-from publisher.normalise import Normalised, SiteContext, normalise, removal_warnings
+from publisher.normalise import RULES_VERSION, Normalised, SiteContext, normalise, removal_warnings
 from publisher.slugs import unique_slug
 
 if TYPE_CHECKING:
@@ -227,7 +227,7 @@ def refresh(
 ) -> Inputs:
     """Open the cache and normalise every entry file that is new or changed since it was cached
     (with ``fresh``, every entry file: the cache is emptied first)."""
-    cache = BuildCache(settings.cache_dir, repr(site_context(settings)))
+    cache = BuildCache(settings.cache_dir, f"rules {RULES_VERSION}|{site_context(settings)!r}")
     try:
         if fresh:
             cache.clear()

@@ -22,13 +22,14 @@ MAX_LENGTH = 80
 
 
 @lru_cache(maxsize=65536)
-def slugify(text: str, lang: str = "de") -> str:
-    """``'Rückblick auf Europäische Konferenz'`` -> ``'rueckblick-auf-europaeische-konferenz'``."""
+def slugify(text: str, lang: str = "de", fallback: str = "entry") -> str:
+    """``'Rückblick auf Europäische Konferenz'`` -> ``'rueckblick-auf-europaeische-konferenz'``;
+    ``fallback`` for text without letters or digits (``'!!!'``)."""
     from slugify import slugify as _slugify  # on first use: a digest from a warm cache makes no slugs
 
-    replacements = GERMAN if lang == "de" else ENGLISH
+    replacements = GERMAN if lang == "de" or lang.startswith(("de-", "de_")) else ENGLISH
     slug = _slugify(text, replacements=replacements, max_length=MAX_LENGTH, word_boundary=True)
-    return slug or "entry"
+    return slug or fallback
 
 
 def unique_slug(slug: str, taken: Iterable[str]) -> str:

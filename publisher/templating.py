@@ -13,6 +13,7 @@ from babel.dates import format_datetime as babel_format_datetime
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined
 
 from publisher.config import Settings
+from publisher.languages import babel_identifier, primary_language
 from publisher.templatecache import TemplateCache
 from publisher.wordwrap import wordwrap
 
@@ -99,8 +100,8 @@ LABELS: dict[str, dict[str, str]] = {
 
 
 def labels(lang: str) -> dict[str, str]:
-    """UI strings for a language; unknown languages fall back to English."""
-    return LABELS.get(lang, LABELS["en"])
+    """UI strings for a language (``de-AT`` gets ``de``'s); unknown languages fall back to English."""
+    return LABELS.get(lang) or LABELS.get(primary_language(lang), LABELS["en"])
 
 
 def format_date(value: datetime, lang: str = "de", fmt: str = "long") -> str:
@@ -120,12 +121,15 @@ def _format_day(day: date, lang: str, fmt: str) -> str:
 
 @lru_cache(maxsize=64)
 def _locale(lang: str) -> Locale:
-    """Babel parses a locale given by name on every call; a parsed one is reused as it is."""
-    return Locale.parse(lang)
+    """Babel parses a locale given by name on every call; a parsed one is reused as it is.
+    ``lang`` is a language tag as entries write it (``de-AT``) or Babel's own name (``de_AT``)."""
+    return Locale.parse(babel_identifier(lang))
 
 
 def format_datetime(value: datetime, lang: str = "de", fmt: str = "medium") -> str:
-    return babel_format_datetime(value, format=fmt, locale=lang, tzinfo=value.tzinfo)
+    return babel_format_datetime(
+        value, format=fmt, locale=_locale(lang) if lang else lang, tzinfo=value.tzinfo
+    )
 
 
 def default_templates_dir() -> Path:

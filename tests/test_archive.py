@@ -30,7 +30,7 @@ from publisher.archive import (
 )
 from publisher.config import Settings
 from publisher.errors import PublisherError
-from publisher.model import Entry, Image
+from publisher.model import Author, Entry, Image
 from publisher.templating import make_environment
 from tests.archive_fixtures import (
     BASE_URL,
@@ -258,6 +258,15 @@ def test_entry_page_shows_authors_image_source_and_updated(site: Settings) -> No
     assert doc.xpath("//p[@class='entry-source']/a/@href") == [entry.source_url]
     assert doc.xpath("string(//p[@class='entry-updated'])") == "Aktualisiert am 2. April 2024"
     assert doc.xpath("//p[@class='entry-updated']/time/@datetime") == ["2024-04-02T16:30:00+02:00"]
+
+
+def test_author_names_and_links_are_escaped(site: Settings) -> None:
+    tricky = Author('Eve <b>"Evil"</b> & Co', "", "https://example.org/eve?a=1&b=2")
+    page = entry_page(make_entry(1, authors=(tricky,)), site, make_environment(site))
+    escaped = b"Eve &lt;b&gt;&#34;Evil&#34;&lt;/b&gt; &amp; Co"
+    assert b'href="https://example.org/eve?a=1&amp;b=2" rel="author">' + escaped + b"</a>" in page
+    (link,) = parse(page).xpath("//p[@class='entry-meta']/a")
+    assert (link.get("href"), link.text) == (tricky.url, tricky.name)
 
 
 def test_optional_parts_are_left_out(site: Settings) -> None:

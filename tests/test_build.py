@@ -109,6 +109,49 @@ def test_one_language_means_no_language_feeds(make_project: MakeProject) -> None
     assert not (root / "out" / "de").exists()
 
 
+def test_entries_in_regional_languages_build(make_project: MakeProject) -> None:
+    root = make_project(
+        {
+            "a.md": entry("Grüß Gott & Servus", "2024-01-14", lang="de-AT", id="a"),
+            "b.md": entry("Cheerio", "2024-01-15", lang="en-GB", id="b"),
+        }
+    )
+    run_build(root)
+    out = root / "out"
+    austrian = (out / "posts" / "gruess-gott-und-servus.html").read_text(encoding="utf-8")
+    assert (
+        '<html lang="de-AT">' in austrian and "14. Jänner 2024" in austrian and "Veröffentlicht" in austrian
+    )
+    british = (out / "posts" / "cheerio.html").read_text(encoding="utf-8")
+    assert '<html lang="en-GB">' in british and "15 January 2024" in british
+    assert json.loads((out / "de-AT" / "feed.json").read_bytes())["language"] == "de-AT"
+
+
+def test_a_tag_used_in_two_languages_has_one_page(make_project: MakeProject) -> None:
+    root = make_project(
+        {
+            "a.md": entry("Forschung", "2024-05-01", lang="de", tags=["F&E"], id="a"),
+            "b.md": entry("Research", "2024-05-02", lang="en", tags=["F&E"], id="b"),
+        }
+    )
+    run_build(root)
+    tags = root / "out" / "tags"
+    assert sorted(p.name for p in tags.iterdir() if p.is_dir()) == ["f-und-e"]
+    index = (tags / "index.html").read_text(encoding="utf-8")
+    assert index.count("F&amp;E") == 1
+    assert {i["title"] for i in json.loads((tags / "f-und-e" / "feed.json").read_bytes())["items"]} == {
+        "Forschung",
+        "Research",
+    }
+
+
+def test_a_language_babel_does_not_know_is_reported_not_a_crash(make_project: MakeProject) -> None:
+    root = make_project({"a.md": entry("Eins", lang="xx")})
+    report = build(settings_of(root))
+    assert [(p.field, p.line) for p in report.errors] == [("lang", 4)]
+    assert not (root / "out").exists()
+
+
 # --- determinism --------------------------------------------------------------------------------
 
 
@@ -252,6 +295,42 @@ def test_renaming_an_entry_without_an_id_gives_the_new_fallback_id_as_a_cold_bui
     after = feed_ids(sample / "out")
     assert after != before
     assert tree(sample / "out") == cold_tree(make_project, sample)
+
+
+WIP = "2024/wip.md"
+
+
+@pytest.mark.parametrize("settled", [False, True], ids=["just-written", "settled"])
+def test_an_unfinished_draft_does_not_block_the_build(sample: Path, settled: bool) -> None:
+    run_build(sample)
+    before = tree(sample / "out")
+
+    def rebuild(text: str | None = None) -> BuildReport:
+        if text is not None:
+            (sample / "entries" / WIP).write_text(text, encoding="utf-8")
+        if settled:
+            settle(sample, SETTLED_NS + 3600 * 10**9)
+        return build(settings_of(sample))
+
+    for _ in range(2):  # the second build finds nothing changed, and still reports the draft
+        report = rebuild("---\ntitle: WIP\ndraft: true\n---\n")
+        assert not report.errors and tree(sample / "out") == before
+        assert {(p.path, p.field) for p in report.warnings} >= {
+            (f"entries/{WIP}", "date"),
+            (f"entries/{WIP}", "body"),
+        }
+    report = rebuild("---\ntitle: WIP\n---\n")  # no longer a draft: it must be complete
+    assert {p.field for p in report.errors} == {"date", "body"} and tree(sample / "out") == before
+    report = rebuild("---\ntitle: WIP\ndraft: true\n---\n")
+    assert not report.errors and tree(sample / "out") == before
+    report = rebuild("---\ntitle: Fertig\ndate: 2024-11-01\nid: wip\n---\nText.\n")
+    assert not report.errors and "posts/fertig.html" in report.written
+
+
+def test_a_draft_whose_front_matter_cannot_be_read_is_still_an_error(make_project: MakeProject) -> None:
+    root = make_project({"wip.md": "---\ntitle: WIP: a: b\ndraft: true\n---\n"})
+    report = build(settings_of(root))
+    assert [(p.path, p.line) for p in report.errors] == [("entries/wip.md", 2)]
 
 
 @pytest.mark.skipif((os.cpu_count() or 1) < 2, reason="needs two cores for a worker pool")

@@ -326,7 +326,11 @@ BAD_INPUT: dict[str, tuple[dict[str, str | bytes], list[str]]] = {
     ),
     "bad-image": (
         {"bild.md": entry(id="a", image={"url": "a.jpg", "width": "breit"})},
-        ["entries/bild.md:", "image.width: must be a positive whole number"],
+        [
+            "entries/bild.md:",
+            "image.width: 'breit' must be a positive whole number",
+            "-> write the image's width",
+        ],
     ),
 }
 
@@ -382,6 +386,18 @@ def test_a_strict_build_with_a_warning_writes_nothing(runner: CliRunner, make_pr
     assert result.exit_code == 1
     assert "0 error(s), 1 warning(s) (--strict): nothing was written." in result.stderr
     assert not (root / "out").exists()
+
+
+def test_an_unfinished_draft_is_reported_but_builds(runner: CliRunner, make_project: MakeProject) -> None:
+    root = make_project({"a.md": entry(id="a"), "wip.md": "---\ntitle: WIP\ndraft: true\n---\n"})
+    check = run(runner, "-C", root, "check")
+    assert check.exit_code == 0, check.stderr
+    assert "entries/wip.md:1: warning: date: is missing (the entry is a draft" in check.stderr
+    assert "-> add 'date: 2024-05-14' (ISO 8601) to the front matter" in check.stderr
+    assert "entries/wip.md:5: warning: body: the entry has no text (the entry is a draft" in check.stderr
+    assert run(runner, "-C", root, "check", "--strict").exit_code == 1
+    assert run(runner, "-C", root, "build").exit_code == 0
+    assert (root / "out" / "posts" / "eine-meldung.html").is_file()
 
 
 def test_missing_base_url(runner: CliRunner, make_project: MakeProject) -> None:

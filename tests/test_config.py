@@ -8,6 +8,7 @@ import pytest
 
 from publisher.config import (
     DIGEST_KEYS,
+    LANGUAGES,
     SMTP_KEYS,
     TOP_LEVEL,
     DigestSettings,
@@ -16,6 +17,7 @@ from publisher.config import (
     parse_settings,
 )
 from publisher.errors import PublisherError
+from publisher.languages import known_language
 
 MINIMAL = {"title": "Testnachrichten", "base_url": "https://news.example.org/"}
 
@@ -189,6 +191,7 @@ def test_wrong_type_in_a_table(table: str, key: str, value: object) -> None:
         ({"base_url": "ftp://news.example.org/"}, "base_url", "absolute"),
         ({"title": "   "}, "title", "empty"),
         ({"language": "fr"}, "language", "one of de, en"),
+        ({"language": "xx"}, "language", "one of de, en"),
         ({"timezone": "Europe/Köln"}, "timezone", "IANA"),
         ({"timezone": "../../etc/passwd"}, "timezone", "IANA"),
         ({"feed_limit": 0}, "feed_limit", "at least 1"),
@@ -322,3 +325,8 @@ def test_overrides_ignore_none(tmp_path: Path) -> None:
     settings = parse_settings(MINIMAL, tmp_path)
     assert settings.with_overrides(out_dir=None) is settings
     assert settings.with_overrides(out_dir=tmp_path / "x").out_dir == tmp_path / "x"
+
+
+def test_every_site_language_is_one_babel_knows() -> None:
+    """The site language formats every page's dates: config accepts no language normalise would reject."""
+    assert all(known_language(lang) for lang in LANGUAGES)

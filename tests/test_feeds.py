@@ -425,3 +425,33 @@ def test_any_entry_gives_feeds_that_clients_read(
         assert atom.entries[0].title == result.entry.title
     assert RNG.validate(etree.fromstring(render_atom(feed)).getroottree()), RNG.error_log
     jsonschema.validate(json.loads(render_json(feed)), JSON_SCHEMA)
+
+
+AUTHOR_URLS = st.one_of(
+    st.sampled_from(
+        ["", "https://example.org/e?a=1&b=<2>", "http://b.example", "javascript:alert(5)", "www.example.org"]
+    ),
+    TEXT,
+)
+AUTHOR_EMAILS = st.one_of(st.sampled_from(["", "eve@example.org", "mailto:eve@example.org", "eve"]), TEXT)
+
+
+@settings(max_examples=60, deadline=None)
+@given(name=TEXT, url=AUTHOR_URLS, email=AUTHOR_EMAILS)
+def test_an_author_from_front_matter_gives_valid_feeds_or_an_error(name: str, url: str, email: str) -> None:
+    """Whatever an editor writes as an author's url and email: valid feeds, or an error in check."""
+    meta = {"title": "T", "date": "2024-05-14 09:30", "id": "urn:uuid:x"}
+    meta["authors"] = [{"name": name, "url": url, "email": email}]
+    lines = {key: n for n, key in enumerate(meta, start=2)}
+    result = normalise(SourceEntry("entries/x.md", meta, "Text", 7, lines), SITE)
+    if result.entry is None:
+        assert any(p.is_error and p.field == "authors" and p.line == 5 for p in result.problems)
+        return
+    [author] = result.entry.authors
+    assert urlsplit(author.url).scheme in ("", "http", "https")
+    feed = Feed(FeedMeta("T", "", SITE.base_url, SITE.base_url, "de", None, "f", ""), (result.entry,))
+    assert RNG.validate(etree.fromstring(render_atom(feed)).getroottree()), RNG.error_log
+    jsonschema.validate(json.loads(render_json(feed)), JSON_SCHEMA)
+    atom = feedparser.parse(render_atom(feed))
+    assert atom.bozo == 0
+    assert atom.entries[0].authors[0].get("href", "") == author.url

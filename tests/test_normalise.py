@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from publisher.errors import Severity
 from publisher.loaders import SourceEntry, parse_entry
+from publisher.model import Tag
 from publisher.normalise import KNOWN_FIELDS, Normalised, SiteContext, normalise, removal_warnings
 from tests.helpers import entry as entry_text
 from tests.test_sanitise import FRAGMENTS, audit
@@ -146,7 +147,7 @@ def test_a_python_datetime_from_yaml_keeps_its_offset() -> None:
 
 @pytest.mark.parametrize(
     "value",
-    ["gestern", "2024-13-01", "2024-02-30", "14.05.2024", "20240514", "[2024, 5]", "true", "0001-01-01"],
+    ["gestern", "2024-13-01", "2024-02-30", "14.05.2024", "20240514", "[2024, 5]", "true"],
 )
 def test_unparseable_dates(value: str) -> None:
     text = f"---\ntitle: Zeit\nauthors: [A]\ndate: {value}\n---\nText\n"
@@ -207,6 +208,21 @@ def test_drafts_are_excluded() -> None:
     assert only(run(entry_text(draft="ja")), "draft").is_error
 
 
+def test_the_problems_of_an_unfinished_draft_are_warnings() -> None:
+    """A draft is left out of everything, so what is still missing must not block the build."""
+    text = "---\ntitle: WIP\ndraft: true\nlang: xx\nauthors: [{name: Eve, url: www.eve.org}]\n---\n"
+    draft = run(text)
+    assert draft.entry is None and draft.draft
+    assert not [p for p in draft.problems if p.is_error]
+    published = run(text.replace("draft: true", "draft: false"))
+    errors = [p for p in published.problems if p.is_error]
+    assert {p.field for p in errors} == {"date", "body", "lang", "authors"}
+    for error in errors:  # each comes back as a warning at the same place, with the same hint
+        (warned,) = [p for p in draft.problems if (p.field, p.line) == (error.field, error.line)]
+        assert warned.severity is Severity.WARNING and warned.hint == error.hint and warned.path == PATH
+        assert warned.message.startswith(error.message) and "draft" in warned.message
+
+
 def test_slugs() -> None:
     assert run(entry_text("Rückblick: Straße & Brücke")).entry.slug == "rueckblick-strasse-und-bruecke"
     assert run(entry_text("Fish & Chips", lang="en")).entry.slug == "fish-and-chips"
@@ -229,6 +245,22 @@ def test_missing_id_uses_a_fallback_and_warns() -> None:
 def test_lang() -> None:
     assert run(entry_text(lang="en")).entry.lang == "en"
     assert only(run(entry_text(lang="Deutsch")), "lang").is_error
+
+
+@pytest.mark.parametrize("lang", ["de-AT", "en-GB", "de-CH", "en-us", "fr", "zh-Hant"])
+def test_lang_may_be_any_language_tag_babel_knows(lang: str) -> None:
+    result = run(entry_text(lang=lang))
+    assert result.entry is not None and result.entry.lang == lang
+    assert not [p for p in result.problems if p.field == "lang"]
+
+
+@pytest.mark.parametrize("lang", ["xx", "qaa", "de-XX", "Deutsch", "de_AT"])
+def test_a_language_babel_does_not_know_is_an_error_at_the_lang_line(lang: str) -> None:
+    result = run(entry_text("T", lang=lang))
+    assert result.entry is None
+    problem = only(result, "lang")
+    assert problem.is_error and problem.line == 4  # title, date, lang
+    assert f"'{lang}'" in problem.message and "de-AT" in problem.hint
 
 
 @pytest.mark.parametrize(
@@ -256,7 +288,9 @@ def test_image_as_a_plain_url() -> None:
     assert e.image.url == "https://cdn.example.org/x.png" and e.image.mime_type == "image/png"
 
 
-@pytest.mark.parametrize("value", ["example.org/x", "ftp://example.org/x", "http://[kaputt"])
+@pytest.mark.parametrize(
+    "value", ["example.org/x", "ftp://example.org/x", "http://[kaputt", "https://", "https://example.org/a b"]
+)
 def test_bad_source(value: str) -> None:
     result = normalise(source({"title": "T", "date": "2024-05-14", "source": value}), SITE)
     assert only(result, "source").is_error
@@ -331,6 +365,8 @@ def test_normalise_never_raises(metadata: dict[str, Any], body: str) -> None:
     result = normalise(source(metadata, body), SITE)
     for problem in result.problems:
         assert problem.path == PATH and problem.message
+        assert problem.hint, problem  # every problem says what to do
+        assert "datetime." not in problem.message, problem  # values as written, not Python reprs
     if result.entry is not None:
         e = result.entry
         assert e.published.utcoffset() is not None and e.updated.utcoffset() is not None
@@ -415,3 +451,143 @@ def test_control_characters_in_any_field_are_removed_with_a_warning() -> None:
     only_controls = normalise(source({"title": "\x1b\x07", "date": "2024-05-14"}), SITE)
     assert only_controls.entry is None
     assert [p.message for p in only_controls.problems if p.is_error] == ["is empty"]
+
+
+# --- authors ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "javascript:alert(5)",
+        "data:text/html,<b>x</b>",
+        "www.example.org/eve",
+        "/eve.html",
+        "ftp://example.org/eve",
+        "https://",
+        "https://example.org/e ve",
+        'https://example.org/"><script>',
+        "http://[kaputt",
+    ],
+)
+def test_an_author_url_must_be_an_absolute_web_url(url: str) -> None:
+    text = entry_text("T", authors=[{"name": "Eve", "url": url}])
+    result = run(text)
+    assert result.entry is None
+    problem = only(result, "authors")
+    assert problem.is_error and problem.line == 4  # title, date, authors
+    assert "Eve" in problem.message and "http(s)" in problem.message
+    assert "https://" in problem.hint
+
+
+@pytest.mark.parametrize(
+    "email", ["eve", "eve@", "@example.org", "eve@@example.org", "eve@a@b.org", "mailto:eve@example.org",
+              "eve @example.org", "Eve <eve@example.org>", "eve@example.org, bob@example.org", 42, ["x"]]
+)  # fmt: skip
+def test_an_author_email_must_look_like_an_address(email: Any) -> None:
+    result = run(entry_text("T", authors=[{"name": "Eve", "email": email}]))
+    assert result.entry is None
+    problem = only(result, "authors")
+    assert problem.is_error and problem.line == 4
+    assert "Eve" in problem.message and "address" in problem.message
+    assert "@" in problem.hint
+
+
+def test_valid_author_urls_and_emails_are_kept() -> None:
+    authors = [
+        {"name": " Eve  Example ", "url": "https://example.org/eve?x=1&y=2", "email": "eve.e+n@example.org"},
+        {"name": "Bob", "url": "http://bob.example", "email": None},
+        {"name": "Max", "url": "", "email": ""},
+    ]
+    e = run(entry_text("T", authors=authors)).entry
+    assert e is not None
+    assert [(a.name, a.email, a.url) for a in e.authors] == [
+        ("Eve Example", "eve.e+n@example.org", "https://example.org/eve?x=1&y=2"),
+        ("Bob", "", "http://bob.example"),
+        ("Max", "", ""),
+    ]
+
+
+# --- tags ------------------------------------------------------------------------------------------
+
+
+def test_a_tag_has_the_same_slug_in_every_language() -> None:
+    """Tag pages are site-wide: slugs follow the site language, not the entry's."""
+    german, english = run(entry_text(lang="de", tags=["F&E"])), run(entry_text(lang="en", tags=["F&E"]))
+    assert german.entry.tags == english.entry.tags == (Tag("F&E", "f-und-e"),)
+    en_site = SiteContext(SITE.base_url, SITE.timezone, "en")
+    assert run(entry_text(lang="de", tags=["F&E"]), en_site).entry.tags == (Tag("F&E", "f-and-e"),)
+    # the entry's own slug still follows its language
+    assert english.entry.slug == run(entry_text(lang="en")).entry.slug
+    assert run(entry_text("R & D", lang="en")).entry.slug == "r-and-d"
+
+
+@pytest.mark.parametrize(
+    ("tags", "kept", "left_out"),
+    [(["C++", "C#"], "C++", "C#"), (["E-Mobilität", "E Mobilität"], "E-Mobilität", "E Mobilität")],
+)
+def test_a_tag_that_would_share_another_tags_page_is_left_out_with_a_warning(
+    tags: list[str], kept: str, left_out: str
+) -> None:
+    result = run(entry_text("T", tags=tags))
+    assert result.entry is not None and [t.name for t in result.entry.tags] == [kept]
+    problem = only(result, "tags")
+    assert problem.severity is Severity.WARNING and problem.line == 4
+    assert f"'{left_out}'" in problem.message and f"'{kept}'" in problem.message
+    assert f"tags/{result.entry.tags[0].slug}/" in problem.message
+    assert "rename" in problem.hint
+
+
+def test_tags_that_differ_only_in_case_or_spacing_are_one_tag_without_a_warning() -> None:
+    result = run(entry_text("T", tags=["Köln", "köln", "KÖLN", "Obst & Gemüse", "Obst &Gemüse"]))
+    assert [t.name for t in result.entry.tags] == ["Köln", "Obst & Gemüse"]
+    assert not [p for p in result.problems if p.field == "tags"]
+
+
+@pytest.mark.parametrize("tag", ["!!!", "#", "–", "🚀"])
+def test_a_tag_without_letters_or_digits_is_an_error(tag: str) -> None:
+    result = run(entry_text("T", tags=["Köln", tag]))
+    assert result.entry is None
+    problem = only(result, "tags")
+    assert problem.is_error and problem.line == 4
+    assert f"'{tag}'" in problem.message and "letters or digits" in problem.message
+    assert "tags: [" in problem.hint
+
+
+# --- messages: each says what to do, and shows values as the editor wrote them ----------------------
+
+
+@pytest.mark.parametrize(
+    ("front", "field", "message", "hint"),
+    [
+        ("title: No", "title", "must be text, not true or false", 'title: "No"'),
+        ("title: [a, b]", "title", "must be text, not a list ([a, b])", 'title: "'),
+        ("draft: ja", "draft", "'ja' must be true or false", "draft: true"),
+        ("source: www.example.org", "source", "'www.example.org' is not an absolute http(s) URL", "https://"),
+        (
+            "image: {url: a.jpg, width: breit}",
+            "image.width",
+            "'breit' must be a positive whole number",
+            "800",
+        ),
+        ("tags: ['']", "tags", "'' is not a tag name", "tags: ["),
+        ("tags: [[a]]", "tags", "[a] is not a tag name", "tags: ["),
+        ("date: [2024-02-10]", "date", "[2024-02-10] is not a date", "2024-05-14"),
+        ("date: 0001-01-01", "date", "0001-01-01 is out of range", "2024-05-14"),
+        ("date: 2024-02-30", "date", "'2024-02-30' is not a date", "2024-05-14"),
+        ("authors: 42", "authors", "must be a name or a list of names", "authors: ["),
+        ("authors: [[Anna]]", "authors", "[Anna] is not an author", "name:"),
+        ("image: [a.jpg]", "image", "must be a URL or a table", "image: media/"),
+        ("slug: Mein Slug", "slug", "'Mein Slug' may only hold", "slug: mein-slug"),
+    ],
+)
+def test_messages_say_what_to_do_and_show_values_as_written(
+    front: str, field: str, message: str, hint: str
+) -> None:
+    text = f"---\ntitle: T\ndate: 2024-05-14\nid: x\n{front}\n---\nText\n"
+    text = text.replace("title: T\n", "", 1) if front.startswith("title") else text
+    text = text.replace("date: 2024-05-14\n", "", 1) if front.startswith("date") else text
+    problem = only(run(text), field)
+    assert problem.message.startswith(message), problem
+    assert hint in problem.hint, problem
+    assert "datetime" not in str(problem) and "bool" not in str(problem)

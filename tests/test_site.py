@@ -9,8 +9,11 @@ from pathlib import Path
 import pytest
 
 from publisher import cache as cache_module
+from publisher import site as site_module
 from publisher.cache import BuildCache
 from publisher.digest import DigestWindow
+from publisher.loaders import SourceEntry
+from publisher.normalise import Normalised
 from publisher.site import load_site, refresh
 from tests.conftest import MakeProject
 from tests.helpers import SETTLED_NS, entry, settings_of, settle
@@ -194,3 +197,26 @@ def test_tags_whose_names_differ_but_share_a_page_are_reported(make_project: Mak
     assert problems[0].message == (
         "tag 'C#' gets the same page as the tag 'C++' (tags/c/), which lists this entry under 'C++'"
     )
+
+
+def test_entries_normalised_by_older_rules_are_normalised_again(
+    make_project: MakeProject, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The cache keeps normalised entries; after normalise changes (a new check, another slug),
+    entries it normalised before must not be reused, or an old result would stay published."""
+    root = make_project({"a.md": entry("Eins", id="a"), "b.md": entry("Zwei", "2024-06-01", id="b")})
+    settle(root)
+    normalised: list[str] = []
+    real = site_module.normalise
+
+    def spy(source: SourceEntry, *args: object, **kwargs: object) -> Normalised:
+        normalised.append(source.path)
+        return real(source, *args, **kwargs)
+
+    monkeypatch.setattr(site_module, "normalise", spy)
+    refresh(settings_of(root)).cache.close()
+    refresh(settings_of(root)).cache.close()
+    assert sorted(normalised) == ["entries/a.md", "entries/b.md"]  # once: then from the cache
+    monkeypatch.setattr(site_module, "RULES_VERSION", site_module.RULES_VERSION + 1)
+    refresh(settings_of(root)).cache.close()
+    assert sorted(normalised) == ["entries/a.md", "entries/a.md", "entries/b.md", "entries/b.md"]

@@ -18,6 +18,8 @@ def test_german_letters_are_transliterated_not_dropped() -> None:
     )
     assert slugify("Größe & Maß: „Öko“-Strom") == "groesse-und-mass-oeko-strom"
     assert slugify("Research & Development", lang="en") == "research-and-development"
+    assert slugify("Größe & Maß", lang="de-AT") == slugify("Größe & Maß", lang="de-CH") == "groesse-und-mass"
+    assert slugify("R & D", lang="en-GB") == "r-and-d"
 
 
 @given(st.text(max_size=200))
