@@ -283,7 +283,9 @@ def _shown(path: Path, cwd: Path) -> str:
 
 @cli.command()
 @click.option("--since", metavar="DATE", help="Entries published on or after DATE (2024-05-01 or ISO time).")
-@click.option("--days", type=click.IntRange(min=1), metavar="N", help="Entries of the last N days.")
+@click.option(
+    "--days", type=click.IntRange(min=1, max=182_500), metavar="N", help="Entries of the last N days."
+)
 @click.option("--now", "now_text", metavar="ISO", help="The digest's point in time (default: now).")
 @click.option("--open", "open_browser", is_flag=True, help="Open the web version in the browser.")
 @click.option("--mark-sent", is_flag=True, help="Record this digest as sent in the state file.")

@@ -147,6 +147,15 @@ def _at_least(minimum: float) -> Check:
     return check
 
 
+def _between(low: int, high: int) -> Check:
+    def check(value: Any) -> Failure | None:
+        return (
+            None if low <= value <= high else (f"must be {low}-{high}", f"use a number from {low} to {high}")
+        )
+
+    return check
+
+
 def _not_empty(value: Any) -> Failure | None:
     return None if value.strip() else ("must not be empty", "write a value between the quotes")
 
@@ -181,7 +190,7 @@ TOP_LEVEL: dict[str, tuple[tuple[type, ...], Check | None]] = {
     "out_dir": ((str,), None),
 }
 DIGEST_KEYS: dict[str, tuple[tuple[type, ...], Check | None]] = {
-    "window_days": ((int,), _at_least(1)),
+    "window_days": ((int,), _between(1, 182_500)),
     "max_entries": ((int,), _at_least(1)),
     "subject": ((str,), None),
     "intro": ((str,), None),

@@ -7,7 +7,7 @@ import json
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
@@ -58,6 +58,10 @@ class Selection:
 LISTED = 5
 
 
+MOMENT_RANGE = (1900, 9000)  # years --now and --since may name
+MAX_WINDOW_DAYS = 182_500  # 500 years: a window before any moment in range still is a date
+
+
 def parse_moment(text: str, tz: ZoneInfo) -> datetime:
     """ISO 8601 date or date-time (``2024-05-20``, ``2024-05-20T09:00+02:00``, ``…Z``); naive means ``tz``.
 
@@ -70,7 +74,15 @@ def parse_moment(text: str, tz: ZoneInfo) -> datetime:
     except ValueError:
         raise ValueError(f"{text!r} is not a date: write 2024-05-20 or 2024-05-20T09:00+02:00") from None
     # In the site's zone, so that windows like "--days 30" show the offsets the site really had.
-    return moment.astimezone(tz)
+    try:
+        moment = moment.astimezone(tz)
+    except OverflowError:
+        moment = datetime.min.replace(tzinfo=UTC)  # marks it out of range below
+    if not MOMENT_RANGE[0] <= moment.year <= MOMENT_RANGE[1]:
+        raise ValueError(
+            f"{text!r} is out of range: give a date between the years {MOMENT_RANGE[0]} and {MOMENT_RANGE[1]}"
+        )
+    return moment
 
 
 def default_now(settings: Settings) -> datetime:

@@ -14,6 +14,8 @@ from pathlib import Path
 
 import lxml.html
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from publisher import digest
 from publisher.config import Settings
@@ -171,6 +173,24 @@ def test_parse_moment(text: str, expected: datetime) -> None:
 def test_parse_moment_rejects_what_is_not_a_date(text: str) -> None:
     with pytest.raises(ValueError, match="is not a date"):
         parse_moment(text, BERLIN)
+
+
+@pytest.mark.parametrize(
+    "text", ["9999-12-31T23:59-05:00", "0001-01-01T00:00+05:00", "1899-12-31", "9001-01-01"]
+)
+def test_parse_moment_refuses_times_at_the_calendar_edges(text: str) -> None:
+    """Converting them to the site's zone, or a window of days before them, left the calendar."""
+    with pytest.raises(ValueError, match="is out of range: give a date between the years 1900 and 9000"):
+        parse_moment(text, BERLIN)
+
+
+@given(
+    st.datetimes(min_value=datetime(1900, 1, 2), max_value=datetime(8999, 12, 30)), st.integers(1, 182_500)
+)
+def test_any_moment_in_range_makes_a_window_of_any_allowed_length(moment: datetime, days: int) -> None:
+    now = parse_moment(moment.isoformat(), BERLIN)
+    window = digest_window(DigestState(), now, window_days=7, days=days)
+    assert window.start < window.end == now
 
 
 def test_max_entries_keeps_the_newest_and_says_what_was_left_out(tmp_path: Path) -> None:
