@@ -11,6 +11,7 @@ from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from publisher.addresses import is_bare_address
 from publisher.errors import Problem, PublisherError
 
 CONFIG_NAME = "publisher.toml"
@@ -156,6 +157,12 @@ def _between(low: int, high: int) -> Check:
     return check
 
 
+def _address_or_empty(value: Any) -> Failure | None:
+    if value == "" or is_bare_address(value):
+        return None
+    return "is not a bare e-mail address", 'write the address alone, e.g. "redaktion@example.org"'
+
+
 def _not_empty(value: Any) -> Failure | None:
     return None if value.strip() else ("must not be empty", "write a value between the quotes")
 
@@ -182,7 +189,7 @@ TOP_LEVEL: dict[str, tuple[tuple[type, ...], Check | None]] = {
     "language": ((str,), _one_of(*LANGUAGES)),
     "timezone": ((str,), _timezone),
     "author": ((str,), None),
-    "author_email": ((str,), None),
+    "author_email": ((str,), _address_or_empty),
     "feed_limit": ((int,), _at_least(1)),
     "page_size": ((int,), _at_least(1)),
     "entries_dir": ((str,), None),

@@ -9,6 +9,7 @@ from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
+from publisher.addresses import is_bare_address
 from publisher.errors import Problem, Severity, warning
 from publisher.ids import fallback_id
 from publisher.languages import known_language
@@ -44,8 +45,6 @@ KNOWN_FIELDS = frozenset(
 )
 IMAGE_FIELDS = frozenset({"url", "alt", "caption", "credit", "width", "height"})
 SLUG_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
-# One @ with something on either side; no white space, no scheme (mailto:), no "Name <address>".
-EMAIL_PATTERN = re.compile(r'^[^\s@<>"(),;:\[\]\\]+@[^\s@<>"(),;:\[\]\\]+$')
 YAML_SPECIAL = re.compile(r"[,\[\]{}:#'\"]|^\s|\s$")  # text in a YAML list that needs quotes
 URL_UNSAFE = re.compile(r'[\s"<>\\]')
 LANG_PATTERN = re.compile(r"^[a-z]{2,3}(?:-[A-Za-z]{2,4})?$")
@@ -209,7 +208,7 @@ def _author(fields: _Fields, name: str, email: Any, url: Any) -> Author | None:
     """One ``{name, email, url}`` author; None (and an error) when the email or url is unusable."""
     email, url = _stripped(email), _stripped(url)
     usable = True
-    if not isinstance(email, str) or (email and not EMAIL_PATTERN.match(email)):
+    if not isinstance(email, str) or (email and not is_bare_address(email)):
         fields.error(
             "authors",
             f"email {_shown(email)} of {name} is not an email address",

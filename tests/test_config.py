@@ -204,6 +204,8 @@ def test_wrong_type_in_a_table(table: str, key: str, value: object) -> None:
         ({"smtp": {"rate_per_second": 0}}, "smtp.rate_per_second", "greater than 0"),
         ({"smtp": {"host": ""}}, "smtp.host", "empty"),
         ({"base_url": "https://example.org/news/?x=1"}, "base_url", "query or fragment"),
+        ({"author_email": "Redaktion <r@example.org>"}, "author_email", "bare e-mail address"),
+        ({"author_email": "mailto:r@example.org"}, "author_email", "bare e-mail address"),
         ({"base_url": "https://example.org/news/#top"}, "base_url", "query or fragment"),
     ],
 )
