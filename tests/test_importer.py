@@ -201,6 +201,19 @@ def test_a_dateline_that_is_no_date_is_reported_and_is_not_the_title(
     assert entry_filename(given_date).startswith("2023-02-28-")
 
 
+def test_a_dateline_that_is_no_date_before_a_real_one_is_reported_and_the_real_one_counts() -> None:
+    entry = imported(f"29.02.2023\nMeldung vom 28.02.2023\nNeue Förderung gestartet\n\n{BODY}")
+    assert (entry.title, entry.date, entry.date_source) == (
+        "Neue Förderung gestartet",
+        date(2023, 2, 28),
+        "dateline",
+    )
+    (warn,) = entry.warnings
+    assert warn.line == 1 and "'29.02.2023' is not a date" in str(warn)
+    assert "the date 2023-02-28 comes from the dateline on line 2" in str(warn)
+    assert entry_filename(entry).startswith("2023-02-28-")
+
+
 def test_a_dateline_that_is_no_date_after_a_real_one_is_another_dateline() -> None:
     entry = imported(f"Meldung\n14.05.2024\n29.02.2023\nNeue Förderung gestartet\n\n{BODY}")
     assert (entry.title, entry.date, entry.warnings) == ("Neue Förderung gestartet", date(2024, 5, 14), ())
