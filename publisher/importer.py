@@ -19,7 +19,7 @@ from publisher.ids import mint_id
 from publisher.importbody import Unit, body_units, dedupe, join_units_markdown, soft_wrapped, wrapped_block
 from publisher.importmodel import ImportedEntry, ImportedImage, ImportOptions, Step, explain_lines
 from publisher.model import Removal
-from publisher.rawdates import find_dates, is_label, parse_dateline
+from publisher.rawdates import Dateline, NotADate, find_dates, is_label, read_dateline
 
 __all__ = [
     "ImportOptions",
@@ -46,6 +46,8 @@ class _Draft:
     warnings: list[Problem] = field(default_factory=list)
     date: date | None = None
     date_line: int | None = None
+    # a line shaped like a dateline whose date the calendar does not have ("29.02.2023")
+    not_a_date: tuple[rt.RawLine, NotADate] | None = None
     authors: list[str] = field(default_factory=list)
     source_url: str = ""
 
@@ -106,6 +108,7 @@ def import_text(
             draft.removed.append((unit.lines[0].number, Removal(unit.text, unit.reason)))
         for number, target, kind, reason in unit.trace:
             draft.claim(lines[number - 1], target, kind, reason, removed=None)
+    date_problem = _not_a_date_problem(draft, options.date)
     if options.date is not None:
         if draft.date_line is not None and draft.date != options.date:
             line = lines[draft.date_line - 1]
@@ -115,6 +118,8 @@ def import_text(
         draft.date, date_source = options.date, "option"
     elif draft.date is not None:
         date_source = "dateline"
+    elif draft.not_a_date is not None:
+        date_source = None  # the text's own dateline is wrong: a date from its sentences would be a guess
     else:
         date_source = _date_from_text(draft, subtitle_line, units)
     for line in lines:
@@ -149,6 +154,7 @@ def import_text(
         warnings=tuple(draft.warnings),
         explanation=tuple(sorted(draft.steps, key=lambda s: s.line)),
         encoding=encoding,
+        date_problem=date_problem if draft.date is None else None,
     )
 
 
@@ -191,7 +197,7 @@ def _header_and_title(draft: _Draft) -> rt.RawLine:
     where = "after the label/dateline" if index else "of the text"
     draft.claim(title, "title", "title", f"first line {where}, reads as a title")
     for line in draft.content(after=title.number)[:3]:
-        if draft.date is None and parse_dateline(line.text):
+        if draft.date is None and read_dateline(line.text):
             _header_line(draft, line, "after the title")
     return title
 
@@ -200,9 +206,53 @@ def _header_line(draft: _Draft, line: rt.RawLine, where: str) -> bool:
     if is_label(line.text):
         draft.claim(line, "removed", "label", f"label line {where} (names the kind of text)")
         return True
-    dateline = parse_dateline(line.text)
+    dateline = read_dateline(line.text)
     if dateline is None:
         return False
+    if isinstance(dateline, NotADate):
+        _not_a_dateline(draft, line, dateline, where)
+        return True
+    _dateline(draft, line, dateline, where)
+    return True
+
+
+def _not_a_dateline(draft: _Draft, line: rt.RawLine, bad: NotADate, where: str) -> None:
+    """``29.02.2023``: neither the date nor the title; removed, and (see _not_a_date_problem) reported."""
+    if draft.date is not None:
+        reason = f"another dateline {where} (not a date either: {bad.why})"
+    else:
+        reason = f"looks like a dateline, but '{bad.text}' is not a date ({bad.why})"
+        if draft.not_a_date is None:
+            draft.not_a_date = (line, bad)
+    draft.claim(line, "removed", "dateline", reason)
+
+
+def _not_a_date_problem(draft: _Draft, option: date | None) -> Problem | None:
+    """The warning for a dateline that is no date; with ``--date``, a note in the explanation instead."""
+    if draft.not_a_date is None:
+        return None
+    line, bad = draft.not_a_date
+    if option is not None:
+        draft.steps.append(
+            Step(line.number, line.text, "removed", "dateline", f"--date {option} gives the date")
+        )
+        return None
+    if draft.date is None:
+        outcome = "the entry gets no date from the text"
+    else:
+        outcome = f"the date {draft.date.isoformat()} comes from the dateline on line {draft.date_line}"
+    problem = warning(
+        draft.source,
+        f"looks like a dateline, but '{bad.text}' is not a date ({bad.why}); {outcome}",
+        line=line.number,
+        field="date",
+        hint="correct the dateline, or pass --date YYYY-MM-DD",
+    )
+    draft.warnings.append(problem)
+    return problem
+
+
+def _dateline(draft: _Draft, line: rt.RawLine, dateline: Dateline, where: str) -> None:
     if draft.date is None:
         draft.date, draft.date_line = dateline.value, line.number
         draft.claim(line, "date", "dateline", f"dateline {where} -> date {dateline.value.isoformat()}")
@@ -211,7 +261,6 @@ def _header_line(draft: _Draft, line: rt.RawLine, where: str) -> bool:
             draft.claim(line, "removed", "dateline", reason, removed=dateline.place)
     else:
         draft.claim(line, "removed", "dateline", f"another dateline {where}; the first one gave the date")
-    return True
 
 
 def _title_problem(text: str) -> str | None:

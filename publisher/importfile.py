@@ -60,6 +60,11 @@ def read_stream(stream: BinaryIO, source: str) -> bytes:
 
 def entry_filename(entry: ImportedEntry) -> str:
     """``<yyyy-mm-dd>-<slug>.md``; an entry without a date cannot be written (the error says what to do)."""
+    problem = entry.date_problem
+    if entry.date is None and problem is not None:
+        raise PublisherError(
+            f"{problem.path}:{problem.line}: no date: {problem.message} -> {problem.hint} to write the entry"
+        )
     if entry.date is None:
         raise PublisherError(
             f"{entry.source_path}: no date: the text has no dateline (such as 14.05.2024) and no date in its "

@@ -67,6 +67,8 @@ class ImportedEntry:
     warnings: tuple[Problem, ...]
     explanation: tuple[Step, ...]
     encoding: str = "utf-8"
+    # why the entry has no date although the text has a dateline ("29.02.2023"); also in warnings
+    date_problem: Problem | None = None
 
     @property
     def slug(self) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import calendar
 import re
 from dataclasses import dataclass
 from datetime import date
@@ -24,8 +25,9 @@ _MONTH = "(?P<month>" + "|".join(sorted(MONTHS, key=len, reverse=True)) + r")\.?
 _ORD = r"(?:st|nd|rd|th)?"
 # "10. und 11. November 2020", "10.-11. Mai 2024", "vom 3. bis 5. Juni 2024": the first day counts.
 _MORE_DAYS = r"(?:\s*(?:und|bis|&|[-–/])\s*\d{1,2}\.)*"
+_NUMERIC = r"(?<![\d.])(?P<day>\d{1,2})\.\s?(?P<mon>\d{1,2})\.\s?"
 PATTERNS: tuple[re.Pattern[str], ...] = (
-    re.compile(r"(?<![\d.])(?P<day>\d{1,2})\.\s?(?P<mon>\d{1,2})\.\s?(?P<year>\d{4})(?!\d)"),
+    re.compile(_NUMERIC + r"(?P<year>\d{4})(?!\d)"),
     re.compile(r"(?<![\d-])(?P<year>\d{4})-(?P<mon>\d{2})-(?P<day>\d{2})(?![\d-])"),
     re.compile(rf"(?<![\d.])(?P<day>\d{{1,2}})\.{_MORE_DAYS}\s*{_MONTH}\s+(?P<year>\d{{4}})(?!\d)", re.I),
     re.compile(
@@ -34,6 +36,12 @@ PATTERNS: tuple[re.Pattern[str], ...] = (
     ),
     re.compile(rf"(?<![\d.])(?P<day>\d{{1,2}}){_ORD}\s+{_MONTH},?\s+(?P<year>\d{{4}})(?!\d)", re.I),
 )
+# "14.05.24": a two-digit year means 20YY. Only in a dateline: in a sentence "1.2.24" may be a version.
+SHORT_YEAR = re.compile(_NUMERIC + r"(?P<year>\d{2})(?!\d|\.\d)")
+MONTH_NAMES = (
+    "January", "February", "March", "April", "May", "June",
+    "July", "August", "September", "October", "November", "December",
+)  # fmt: skip
 
 LABELS = (
     "meldung", "pressemitteilung", "pressemeldung", "presseinformation", "medieninformation",
@@ -51,11 +59,20 @@ WEEKDAYS = (
 # Words a dateline may carry around its date: "Pressemitteilung vom 14.05.2024, 10:30 Uhr".
 _FILLER = re.compile(
     r"\b(?:" + "|".join((*LABELS, *WEEKDAYS)) + r"|vom|am|den|dem|stand|datum|veröffentlicht|published|"
-    r"posted|updated|aktualisiert|on|uhr|\d{1,2}[:.]\d{2})\b",
+    r"posted|updated|aktualisiert|on|of|dated|uhr|\d{1,2}[:.]\d{2})\b",
     re.I,
 )
+# A release number: "Pressemitteilung Nr. 12/2024 vom …", "Press release No. 7 of …".
+_NUMBER = re.compile(r"\b(?:nr|no|nummer|number)\.?\s*\d+(?:\s*/\s*\d{2,4})?(?!\d)", re.I)
 _PUNCT = re.compile(r"[\s,;:|/·•()\[\]–-]+")
 _CITY = re.compile(r"^[A-ZÄÖÜ][\w.\- ]{1,30}$")
+# A place after the date ("14. Mai 2024 – Berlin"): at most two capitalised words, with a few particles
+# ("Frankfurt am Main", "Halle (Saale)", "Frankfurt an der Oder"), so that a title glued to the date
+# ("… – Neue Förderung gestartet", "… – Berlin Startup Days") is not taken for one.
+_PLACE_WORD = r"[A-ZÄÖÜ][\w.'’-]*"
+_PARTICLE = "am|an|der|im|ob|bei|upon|on|sur|de|del|la|le"
+_PLACE = rf"{_PLACE_WORD}(?: (?:{_PARTICLE}))*(?: (?:{_PLACE_WORD}|\({_PLACE_WORD}\)))?"
+_PLACE_AFTER = re.compile(rf"^(?P<lead>.*?)\s*(?:,|[–—|]|\s-)\s*(?P<place>{_PLACE})\s*$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,26 +85,59 @@ class FoundDate:
     text: str
 
 
-def find_dates(text: str) -> list[FoundDate]:
-    """Every valid date in ``text``, in reading order; overlapping matches keep the first pattern's."""
-    found: list[FoundDate] = []
-    for pattern in PATTERNS:
+@dataclass(frozen=True, slots=True)
+class _Candidate:
+    """Words shaped like a date; ``value`` None when the calendar has no such day (``why`` says so)."""
+
+    start: int
+    end: int
+    text: str
+    value: date | None
+    why: str = ""
+
+
+def _scan(text: str, patterns: tuple[re.Pattern[str], ...], keep_invalid: bool) -> list[_Candidate]:
+    """Date-shaped words in reading order; overlapping matches keep the first pattern's.
+
+    Without ``keep_invalid`` a match that is no real date is skipped (and blocks nothing).
+    """
+    found: list[_Candidate] = []
+    for pattern in patterns:
         for match in pattern.finditer(text):
             if any(f.start < match.end() and match.start() < f.end for f in found):
                 continue
-            value = _to_date(match)
-            if value is not None:
-                found.append(FoundDate(value, match.start(), match.end(), match.group(0)))
+            value, why = _to_date(match)
+            if value is not None or keep_invalid:
+                found.append(_Candidate(match.start(), match.end(), match.group(0), value, why))
     return sorted(found, key=lambda f: f.start)
 
 
-def _to_date(match: re.Match[str]) -> date | None:
+def find_dates(text: str) -> list[FoundDate]:
+    """Every valid date in ``text``, in reading order; overlapping matches keep the first pattern's."""
+    return [FoundDate(f.value, f.start, f.end, f.text) for f in _scan(text, PATTERNS, False) if f.value]
+
+
+def _to_date(match: re.Match[str]) -> tuple[date | None, str]:
+    """The date of a match, or None and why the calendar has no such day."""
     groups = match.groupdict()
     month = int(groups["mon"]) if groups.get("mon") else MONTHS[groups["month"].lower()]
+    day, year = int(groups["day"]), int(groups["year"])
+    if len(groups["year"]) == 2:
+        year += 2000
     try:
-        return date(int(groups["year"]), month, int(groups["day"]))
+        return date(year, month, day), ""
     except ValueError:
-        return None
+        pass
+    if not 1 <= month <= 12:
+        return None, f"there is no month {month}"
+    if day == 0:
+        return None, "there is no day 0"
+    if day > 31:
+        return None, f"no month has {day} days"
+    if year == 0:
+        return None, "there is no year 0"
+    days = calendar.monthrange(year, month)[1]
+    return None, f"{MONTH_NAMES[month - 1]} {year} has {days} days"
 
 
 def is_label(line: str) -> bool:
@@ -101,25 +151,58 @@ class Dateline:
     place: str = ""  # "Berlin" in "Berlin, 14.05.2024"
 
 
-def parse_dateline(line: str) -> Dateline | None:
-    """The date of a line that is nothing but a dateline, else None.
+@dataclass(frozen=True, slots=True)
+class NotADate:
+    """A line shaped like a dateline whose date the calendar does not have: ``29.02.2023``."""
 
-    Accepts a label, a weekday, a time, "vom"/"am" and a leading place name around one date:
-    ``14.05.2024``, ``14. Mai 2024``, ``2024-05-14``, ``May 14, 2024``, ``Pressemitteilung vom 14.05.2024``,
-    ``Dienstag, 14. Mai 2024``, ``Berlin, 14.05.2024``. A sentence that merely contains a date is not one.
+    text: str  # the date as written: "29.02.2023"
+    why: str  # "February 2023 has 28 days"
+    place: str = ""
+
+
+def parse_dateline(line: str) -> Dateline | None:
+    """The date of a line that is nothing but a dateline, else None (also for a dateline that is no date).
+
+    Accepts a label, a release number, a weekday, a time, "vom"/"am"/"of", a place name before the
+    date (followed by a comma) or after it (after a comma or dash) around one date:
+    ``14.05.2024``, ``14.05.24``, ``14. Mai 2024``, ``2024-05-14``, ``May 14, 2024``,
+    ``Pressemitteilung Nr. 12/2024 vom 14.05.2024``, ``Dienstag, 14. Mai 2024``, ``Berlin, 14.05.2024``,
+    ``14. Mai 2024 – Berlin``. A sentence that merely contains a date is not one.
     """
+    result = read_dateline(line)
+    return result if isinstance(result, Dateline) else None
+
+
+def read_dateline(line: str) -> Dateline | NotADate | None:
+    """Like parse_dateline, but a dateline whose date the calendar lacks (``29.02.2023``) is a NotADate."""
     if len(line) > 80:
         return None
-    dates = find_dates(line)
-    if len(dates) != 1:
+    found = _scan(line, (*PATTERNS, SHORT_YEAR), keep_invalid=True)
+    if len(found) != 1:
         return None
-    found = dates[0]
-    before, after = line[: found.start], line[found.end :]
-    if _PUNCT.sub("", _FILLER.sub("", after)):
+    only = found[0]
+    place = _place(line[: only.start], line[only.end :])
+    if place is None:
         return None
-    rest_before = _PUNCT.sub(" ", _FILLER.sub("", before)).strip()
-    if not rest_before:
-        return Dateline(found.value)
-    if _CITY.match(rest_before) and before.rstrip().endswith(","):
-        return Dateline(found.value, rest_before)
+    if only.value is None:
+        return NotADate(only.text, only.why, place)
+    return Dateline(only.value, place)
+
+
+def _filler_only(text: str) -> bool:
+    return not _PUNCT.sub("", _FILLER.sub("", _NUMBER.sub("", text)))
+
+
+def _place(before: str, after: str) -> str | None:
+    """The place name around a dateline's date ("" for none); None when the words around it are more."""
+    rest_before = _PUNCT.sub(" ", _FILLER.sub("", _NUMBER.sub("", before))).strip()
+    if rest_before:
+        if _filler_only(after) and _CITY.match(rest_before) and before.rstrip().endswith(","):
+            return rest_before
+        return None
+    if _filler_only(after):
+        return ""
+    match = _PLACE_AFTER.match(after)
+    if match and _filler_only(match.group("lead")):
+        return match.group("place")
     return None

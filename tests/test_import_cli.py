@@ -57,6 +57,27 @@ def test_missing_date_fails_that_file_only_and_says_to_pass_date(project: Path) 
     assert frontmatter.loads((project / THIRD_MD).read_text())["authors"] == ["Daniel Boss"]
 
 
+def test_a_dateline_that_is_no_date_is_named_with_its_line_and_needs_date(project: Path) -> None:
+    text = "Meldung\n29.02.2023\n\nCluster treffen sich in Berlin\n\nDie Cluster trafen sich in Berlin.\n"
+    (project / "incoming" / "bad-date.txt").write_text(text, encoding="utf-8")
+    result = run(project, "incoming/bad-date.txt", incoming(FIRST))
+    assert result.exit_code == 1 and result.stdout.splitlines() == [FIRST_MD]
+    assert "incoming/bad-date.txt:2: warning: date: looks like a dateline, but '29.02.2023'" in result.stderr
+    assert (
+        "Error: incoming/bad-date.txt:2: no date: " in result.stderr and "--date YYYY-MM-DD" in result.stderr
+    )
+    dry = run(project, "--dry-run", "--json", "incoming/bad-date.txt")
+    (record,) = json.loads(dry.stdout)
+    assert (dry.exit_code, record["title"], record["date"], record["path"]) == (
+        0,
+        "Cluster treffen sich in Berlin",
+        None,
+        None,
+    )
+    again = run(project, "--date", "2023-02-28", "incoming/bad-date.txt")
+    assert (again.exit_code, again.stdout) == (0, "entries/2023-02-28-cluster-treffen-sich-in-berlin.md\n")
+
+
 @pytest.mark.parametrize(
     "data", [b"\xff\xfeA\x00b", "Titel\n".encode("utf-16")[:-1], b"\xff\xfe\x00\xd8\x89PNG"]
 )

@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 from publisher import rawtext
 from publisher.errors import PublisherError
 from publisher.importer import ImportOptions, explain_lines, import_bytes, import_text
-from publisher.importfile import render_entry
+from publisher.importfile import entry_filename, render_entry
 from tests.import_fixtures import (
     SAMPLES,
     Chooser,
@@ -133,6 +133,94 @@ def test_dateline_right_after_the_title_and_place_names() -> None:
     assert [(r.text, r.reason) for r in entry.removed] == [
         ("Berlin", "place name of the dateline (the date went to date)")
     ]
+
+
+PLACE_REASON = "place name of the dateline (the date went to date)"
+
+
+@pytest.mark.parametrize(
+    ("dateline", "place"),
+    [
+        ("14. Mai 2024 – Berlin", "Berlin"),
+        ("Pressemitteilung Nr. 12/2024 vom 14. Mai 2024", None),
+        ("14.05.24", None),
+        ("May 14, 2024 – Brussels", "Brussels"),
+        ("Press release No. 12/2024 of 14 May 2024", None),
+    ],
+)
+@pytest.mark.parametrize("where", ["before", "after"])
+def test_more_dateline_forms_give_the_date_not_the_title(
+    dateline: str, place: str | None, where: str
+) -> None:
+    title = "Cluster treffen sich in Berlin"
+    head = f"Meldung\n{dateline}\n\n{title}\n\n" if where == "before" else f"Meldung\n{title}\n{dateline}\n\n"
+    entry = imported(f"{head}{BODY}")
+    assert (entry.title, entry.date, entry.date_source) == (title, date(2024, 5, 14), "dateline")
+    assert (entry.subtitle, unescape(entry.body_markdown), entry.warnings) == ("", BODY, ())
+    removed = [(r.text, r.reason) for r in entry.removed]
+    assert removed[1:] == ([(place, PLACE_REASON)] if place else [])
+    (step,) = [s for s in entry.explanation if s.target == "date"]
+    assert step.text == dateline and "-> date 2024-05-14" in step.reason
+    assert_nothing_lost(f"{head}{BODY}", entry)
+
+
+@pytest.mark.parametrize("where", ["before", "after"])
+@pytest.mark.parametrize(
+    ("dateline", "why"),
+    [("29.02.2023", "February 2023 has 28 days"), ("31. April 2024 – Berlin", "April 2024 has 30 days")],
+)
+def test_a_dateline_that_is_no_date_is_reported_and_is_not_the_title(
+    dateline: str, why: str, where: str
+) -> None:
+    title = "Cluster treffen sich in Berlin"
+    dated = "Am 28. Februar 2023 trafen sich die Cluster in Berlin."
+    head = f"Meldung\n{dateline}\n\n{title}\n\n" if where == "before" else f"Meldung\n{title}\n{dateline}\n\n"
+    line = 2 if where == "before" else 3
+    text = f"{head}{dated} {BODY}"
+    entry = imported(text)
+    assert (entry.title, entry.subtitle, entry.date, entry.date_source) == (title, "", None, None)
+    assert unescape(entry.body_markdown) == f"{dated} {BODY}"
+    (warn,) = entry.warnings
+    date_text = dateline.split(" – ")[0]
+    assert (warn.path, warn.line, warn.field, warn.is_error) == ("x.txt", line, "date", False)
+    assert f"'{date_text}'" in warn.message and why in warn.message and "--date YYYY-MM-DD" in warn.hint
+    assert (dateline, f"looks like a dateline, but '{date_text}' is not a date ({why})") in [
+        (r.text, r.reason) for r in entry.removed
+    ]
+    assert_nothing_lost(text, entry)
+    with pytest.raises(PublisherError, match=rf"^x\.txt:{line}: no date: .*'{date_text}'.*--date YYYY-MM-DD"):
+        entry_filename(entry)
+
+    given_date = imported(text, date=date(2023, 2, 28))
+    assert (given_date.title, given_date.date, given_date.date_source) == (title, date(2023, 2, 28), "option")
+    assert given_date.warnings == ()
+    assert dateline in [r.text for r in given_date.removed]
+    assert any(
+        s.line == line and "--date 2023-02-28 gives the date" in s.reason for s in given_date.explanation
+    )
+    assert entry_filename(given_date).startswith("2023-02-28-")
+
+
+def test_a_dateline_that_is_no_date_before_a_real_one_is_reported_and_the_real_one_counts() -> None:
+    entry = imported(f"29.02.2023\nMeldung vom 28.02.2023\nNeue Förderung gestartet\n\n{BODY}")
+    assert (entry.title, entry.date, entry.date_source) == (
+        "Neue Förderung gestartet",
+        date(2023, 2, 28),
+        "dateline",
+    )
+    (warn,) = entry.warnings
+    assert warn.line == 1 and "'29.02.2023' is not a date" in str(warn)
+    assert "the date 2023-02-28 comes from the dateline on line 2" in str(warn)
+    assert entry_filename(entry).startswith("2023-02-28-")
+
+
+def test_a_dateline_that_is_no_date_after_a_real_one_is_another_dateline() -> None:
+    entry = imported(f"Meldung\n14.05.2024\n29.02.2023\nNeue Förderung gestartet\n\n{BODY}")
+    assert (entry.title, entry.date, entry.warnings) == ("Neue Förderung gestartet", date(2024, 5, 14), ())
+    assert (
+        "29.02.2023",
+        "another dateline before the title (not a date either: February 2023 has 28 days)",
+    ) in [(r.text, r.reason) for r in entry.removed]
 
 
 @pytest.mark.parametrize(

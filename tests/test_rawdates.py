@@ -8,9 +8,23 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from publisher.rawdates import MONTHS, Dateline, find_dates, is_label, parse_dateline
+from publisher.rawdates import MONTHS, Dateline, NotADate, find_dates, is_label, parse_dateline, read_dateline
 
 D = date(2024, 5, 14)
+ENGLISH_MONTHS = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
 
 
 @pytest.mark.parametrize(
@@ -35,11 +49,86 @@ D = date(2024, 5, 14)
         ("14.05.2024 und 15.05.2024", None),
         ("31.02.2024", None),
         ("Mai 2024", None),
-        ("14.05.24", None),
+        ("14.05.24", Dateline(D)),
+        ("14.5.24", Dateline(D)),
+        ("Meldung vom 14.05.24", Dateline(D)),
+        ("Version 1.2.24", None),
+        ("14. Mai 2024 – Berlin", Dateline(D, "Berlin")),
+        ("14.05.2024, Frankfurt am Main", Dateline(D, "Frankfurt am Main")),
+        ("14.05.2024, 10:30 Uhr – Halle (Saale)", Dateline(D, "Halle (Saale)")),
+        ("May 14, 2024 – Brussels", Dateline(D, "Brussels")),
+        ("14 May 2024 - St. Augustin", Dateline(D, "St. Augustin")),
+        ("14. Mai 2024 – Neue Förderung gestartet", None),
+        ("14.05.2024 – Berlin Startup Days", None),
+        ("14.05.2024 – Frankfurt an der Oder", Dateline(D, "Frankfurt an der Oder")),
+        ("Berlin, 14. Mai 2024 – Bonn", None),
+        ("Pressemitteilung Nr. 12/2024 vom 14. Mai 2024", Dateline(D)),
+        ("Press release No. 12/2024 of 14 May 2024", Dateline(D)),
+        ("Pressemitteilung Nr. 7 vom 14.05.2024", Dateline(D)),
+        ("29.02.2023", None),
     ],
 )
 def test_parse_dateline(line: str, expected: Dateline | None) -> None:
     assert parse_dateline(line) == expected
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        ("29.02.2023", NotADate("29.02.2023", "February 2023 has 28 days")),
+        ("31. April 2024 – Berlin", NotADate("31. April 2024", "April 2024 has 30 days", "Berlin")),
+        ("Pressemitteilung vom 32.05.2024", NotADate("32.05.2024", "no month has 32 days")),
+        ("2024-13-01", NotADate("2024-13-01", "there is no month 13")),
+        ("00.05.2024", NotADate("00.05.2024", "there is no day 0")),
+        ("30.02.24", NotADate("30.02.24", "February 2024 has 29 days")),
+        ("14.05.2024", Dateline(D)),
+        ("Am 29.02.2023 fand nichts statt.", None),
+        ("29.02.2023 und 14.05.2024", None),
+    ],
+)
+def test_read_dateline_tells_a_date_shaped_line_that_is_no_date(
+    line: str, expected: Dateline | NotADate | None
+) -> None:
+    assert read_dateline(line) == expected
+    assert parse_dateline(line) == (expected if isinstance(expected, Dateline) else None)
+
+
+def test_two_digit_years_count_in_datelines_only() -> None:
+    assert find_dates("Version 1.2.24 kam am 14.05.24 heraus.") == []
+    assert [f.value for f in find_dates("Am 14.05.2024 und 1.2.24.")] == [D]
+
+
+@given(st.integers(0, 40), st.integers(0, 14), st.integers(1990, 2099), st.booleans())
+def test_a_numeric_dateline_is_a_date_exactly_when_the_calendar_has_it(
+    day: int, month: int, year: int, short: bool
+) -> None:
+    written = f"{day:02d}.{month:02d}.{year % 100 if short else year:02d}"
+    try:
+        value: date | None = date(2000 + year % 100 if short else year, month, day)
+    except ValueError:
+        value = None
+    result = read_dateline(f"Meldung vom {written}")
+    if value is None:
+        assert isinstance(result, NotADate) and result.text == written and result.why, result
+    else:
+        assert result == Dateline(value)
+
+
+@given(
+    st.dates(min_value=date(1990, 1, 1), max_value=date(2099, 12, 31)),
+    st.sampled_from(
+        ["Berlin", "Brussels", "Frankfurt am Main", "Halle (Saale)", "St. Augustin", "Bad Homburg"]
+    ),
+    st.sampled_from([" – ", " - ", " — ", ", ", " | "]),
+)
+def test_a_place_after_the_date_is_split_off(value: date, place: str, sep: str) -> None:
+    month = ENGLISH_MONTHS[value.month - 1]
+    for form in (
+        f"{value:%d.%m.%Y}",
+        f"{value.day} {month} {value.year}",
+        f"{month} {value.day}, {value.year}",
+    ):
+        assert parse_dateline(f"{form}{sep}{place}") == Dateline(value, place), form
 
 
 def test_find_dates_in_sentences_first_day_of_a_range() -> None:
