@@ -212,12 +212,25 @@ def _render(env: Environment, name: str, context: Mapping[str, object]) -> bytes
     try:
         return env.get_template(name).render(context).encode("utf-8")
     except TemplateNotFound as exc:
-        problem = Problem(name, f"template not found: {exc.name}", hint="restore it or remove the include")
+        filename, line = _template_location(exc.__traceback__)
+        problem = Problem(
+            filename or name,
+            f"template {exc.name!r} not found",
+            line=line,
+            hint="check the name in extends, include or import (the bundled templates are also "
+            '"bundled/NAME"), or restore the file',
+        )
     except TemplateSyntaxError as exc:
         problem = Problem(exc.filename or exc.name or name, exc.message or str(exc), line=exc.lineno)
     except TemplateError as exc:
         filename, line = _template_location(exc.__traceback__)
         problem = Problem(filename or name, exc.message or str(exc), line=line, hint=TEMPLATE_HINT)
+    except RecursionError:
+        problem = Problem(
+            name,
+            "the templates extend or include each other in a circle",
+            hint='a template that builds on the bundled one of the same name extends "bundled/NAME"',
+        )
     raise PublisherError(f"cannot render {name}", [problem])
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from functools import lru_cache
 from importlib import resources
@@ -10,9 +11,10 @@ from pathlib import Path
 from babel import Locale
 from babel.dates import format_date as babel_format_date
 from babel.dates import format_datetime as babel_format_datetime
-from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined
+from jinja2 import BaseLoader, ChoiceLoader, Environment, FileSystemLoader, PrefixLoader, StrictUndefined
 
 from publisher.config import Settings
+from publisher.errors import Problem, PublisherError
 from publisher.languages import babel_identifier, primary_language
 from publisher.templatecache import TemplateCache
 from publisher.wordwrap import wordwrap
@@ -147,13 +149,61 @@ def _autoescape(name: str | None) -> bool:
     return stem.endswith(ESCAPED_SUFFIXES)
 
 
+BUNDLED = "bundled"
+"""Prefix under which the bundled templates stay reachable when a project overrides one:
+``{% extends "bundled/base.html.j2" %}`` in a project's base.html.j2 changes a block of the original."""
+TEXT_SUFFIXES = (".j2", ".css", ".html", ".htm", ".txt", ".mjml", ".xml")
+_SELF_REFERENCE = re.compile(r"""{%-?\s*(?:extends|include|import|from)\s+(["'])(?P<name>[^"']+)\1""")
+
+
+def _check_project_templates(folder: Path, defaults_dir: Path) -> None:
+    """Refuse, with file, line and what to do, the two mistakes Jinja reports only as a traceback:
+    a template that is not UTF-8, and one that extends (includes, imports) its own name, which
+    leads back to itself instead of to the bundled template of that name."""
+    if not folder.is_dir() or folder.resolve() == defaults_dir.resolve():
+        return
+    problems = []
+    for path in sorted(folder.rglob("*")):
+        if not path.is_file() or not path.name.endswith(TEXT_SUFFIXES):
+            continue
+        name = path.relative_to(folder).as_posix()
+        data = path.read_bytes()
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            problems.append(
+                Problem(
+                    str(path),
+                    f"is not UTF-8 (byte 0x{data[exc.start]:02x} cannot be decoded)",
+                    line=data.count(b"\n", 0, exc.start) + 1,
+                    hint="save the file as UTF-8 (in most editors: 'Save with encoding' -> UTF-8)",
+                )
+            )
+            continue
+        for match in _SELF_REFERENCE.finditer(text):
+            if match.group("name") == name:
+                problems.append(
+                    Problem(
+                        str(path),
+                        f"uses its own name {name!r}, which leads back to this file, not to the bundled one",
+                        line=text.count("\n", 0, match.start()) + 1,
+                        hint=f'to build on the bundled template, write {{% extends "{BUNDLED}/{name}" %}}',
+                    )
+                )
+    if problems:
+        raise PublisherError(f"{folder}: {len(problems)} template(s) cannot be used", problems)
+
+
 @lru_cache(maxsize=8)
 def _environment(
     templates_dir: Path, defaults_dir: Path, _listing: tuple[object, ...], cache_dir: Path | None = None
 ) -> Environment:
-    search = [FileSystemLoader(str(templates_dir))]
+    _check_project_templates(templates_dir, defaults_dir)
+    bundled = FileSystemLoader(str(defaults_dir))
+    search: list[BaseLoader] = [FileSystemLoader(str(templates_dir))]
     if defaults_dir.resolve() != templates_dir.resolve():
-        search.append(FileSystemLoader(str(defaults_dir)))
+        search.append(bundled)
+    search.append(PrefixLoader({BUNDLED: bundled}))
     env = Environment(
         loader=ChoiceLoader(search),
         autoescape=_autoescape,

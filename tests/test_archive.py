@@ -28,6 +28,7 @@ from publisher.archive import (
     tag_counts,
     tags_page,
 )
+from publisher.build import build
 from publisher.config import Settings
 from publisher.errors import PublisherError
 from publisher.model import Author, Entry, Image
@@ -46,6 +47,8 @@ from tests.archive_fixtures import (
     make_settings,
     many_entries,
 )
+from tests.conftest import MakeProject
+from tests.helpers import entry, settings_of
 
 GOLDEN = Path(__file__).parent / "golden" / "archive"
 FEEDS = (
@@ -499,3 +502,60 @@ def test_golden(site: Settings, name: str) -> None:
         path.write_bytes(actual)
     assert path.exists(), f"{path} missing: run UPDATE_GOLDEN=1 python -m pytest tests/test_archive.py"
     assert actual == path.read_bytes(), f"{name} differs from {path}; if intended, rerun with UPDATE_GOLDEN=1"
+
+
+def _project_with_template(make_project: MakeProject, name: str, text: str | bytes) -> Path:
+    root = make_project({"a.md": entry("Eine Meldung", id="urn:uuid:a")})
+    (root / "templates").mkdir()
+    data = text if isinstance(text, bytes) else text.encode("utf-8")
+    (root / "templates" / name).write_bytes(data)
+    return root
+
+
+def test_a_project_base_template_can_extend_the_bundled_one_under_its_bundled_name(
+    make_project: MakeProject,
+) -> None:
+    root = _project_with_template(
+        make_project,
+        "base.html.j2",
+        '{% extends "bundled/base.html.j2" %}\n{% block footer %}<p>Mein Footer</p>{% endblock %}\n',
+    )
+    build(settings_of(root))
+    page = (root / "out" / "posts" / "eine-meldung.html").read_text(encoding="utf-8")
+    assert "<p>Mein Footer</p>" in page and "feed-links" not in page
+    assert '<h1 class="entry-title">Eine Meldung</h1>' in page
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "line", "words"),
+    [
+        ("base.html.j2", '{# mine #}\n{% extends "base.html.j2" %}\n', 2, 'extends "bundled/base.html.j2"'),
+        (
+            "entry.html.j2",
+            b'{% extends "base.html.j2" %}\n{% block content %}caf\xe9{% endblock %}\n',
+            2,
+            "UTF-8",
+        ),
+        ("style.css", b"/* Schriftgr\xf6\xdfe */\n", 1, "UTF-8"),
+    ],
+)
+def test_unusable_project_templates_are_refused_with_file_line_and_hint(
+    make_project: MakeProject, name: str, text: str | bytes, line: int, words: str
+) -> None:
+    root = _project_with_template(make_project, name, text)
+    with pytest.raises(PublisherError) as caught:
+        build(settings_of(root))
+    [problem] = caught.value.problems
+    assert (Path(problem.path), problem.line) == (root / "templates" / name, line)
+    assert words in problem.hint or words in problem.message
+    assert not (root / "out").exists()
+
+
+def test_a_missing_template_names_the_template_and_line_that_wants_it(make_project: MakeProject) -> None:
+    root = _project_with_template(make_project, "entry.html.j2", '\n\n{% extends "basis.html.j2" %}\n')
+    with pytest.raises(PublisherError) as caught:
+        build(settings_of(root))
+    [problem] = caught.value.problems
+    assert (Path(problem.path), problem.line) == (root / "templates" / "entry.html.j2", 3)
+    assert problem.message == "template 'basis.html.j2' not found"
+    assert "extends, include or import" in problem.hint
