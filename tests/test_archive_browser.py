@@ -79,6 +79,9 @@ def measure(browser: Any, url: str, width: int, color_scheme: str, shot: Path) -
                     scrollWidth: document.documentElement.scrollWidth,
                     clientWidth: document.documentElement.clientWidth,
                     fontSize: parseFloat(getComputedStyle(document.body).fontSize),
+                    smallestText: Math.min(...[...document.querySelectorAll('body *')]
+                        .filter(e => [...e.childNodes].some(n => n.nodeType === 3 && n.textContent.trim()))
+                        .map(e => parseFloat(getComputedStyle(e).fontSize))),
                     background: getComputedStyle(document.body).backgroundColor,
                     stylesheets: document.styleSheets.length,
                     h1Right: box.right,
@@ -111,6 +114,7 @@ def test_pages_fit_the_screen(browser: Any, site_dir: Path, path: str, width: in
     assert facts["h1_visible"] and facts["h1Right"] <= width, facts
     if width == 375:
         assert facts["fontSize"] >= 16, facts
+        assert facts["smallestText"] >= 16, f"text below 16 px (code in pre?): {facts}"
     assert facts["focused"] == "skip-link" and facts["skip_visible"] and facts["skip_left"] >= 0, facts
 
 
