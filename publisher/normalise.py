@@ -49,7 +49,7 @@ YAML_SPECIAL = re.compile(r"[,\[\]{}:#'\"]|^\s|\s$")  # text in a YAML list that
 URL_UNSAFE = re.compile(r'[\s"<>\\]')
 LANG_PATTERN = re.compile(r"^[a-z]{2,3}(?:-[A-Za-z]{2,4})?$")
 SUMMARY_LIMIT = 300
-RULES_VERSION = 2
+RULES_VERSION = 3
 """Raise it whenever ``normalise`` gives another result for the same file and settings (a new
 check, another slug or message): the build cache keeps normalised entries under this number, so
 that none checked by older rules stays published (see ``site.refresh``)."""

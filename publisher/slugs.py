@@ -29,6 +29,12 @@ def slugify(text: str, lang: str = "de", fallback: str = "entry") -> str:
 
     replacements = GERMAN if lang == "de" or lang.startswith(("de-", "de_")) else ENGLISH
     slug = _slugify(text, replacements=replacements, max_length=MAX_LENGTH, word_boundary=True)
+    if len(text) > MAX_LENGTH // 2:  # shorter text cannot hold a word whose slug is over the limit
+        # A first word longer than the limit (a German compound) is cut, not dropped: word_boundary
+        # would leave only the words after it ("2024").
+        first = _slugify(text, replacements=replacements).split("-", 1)[0]
+        if len(first) > MAX_LENGTH:
+            slug = first[:MAX_LENGTH]
     return slug or fallback
 
 

@@ -29,6 +29,23 @@ def test_any_text_gives_a_url_safe_slug(text: str) -> None:
     assert len(slug) <= 80
 
 
+@given(st.text(alphabet="abcdefghijklmnopqrstuvwxyzäöüß", min_size=1, max_size=120), st.text(max_size=60))
+def test_a_long_slug_is_cut_at_a_word_and_a_first_word_over_the_limit_is_cut_not_dropped(
+    first: str, rest: str
+) -> None:
+    slug = slugify(f"{first} {rest}")
+    whole_first_word = slugify(first)
+    assert slug.startswith(whole_first_word[:80])
+    assert len(slug) <= 80
+
+
+def test_long_german_compounds_keep_their_start() -> None:
+    title = "Grundstücksverkehrsgenehmigungszuständigkeitsübertragungsverordnungsänderungsgesetzesentwurf 2024"
+    slug = slugify(title)
+    assert slug == "grundstuecksverkehrsgenehmigungszustaendigkeitsuebertragungsverordnungsaenderung"
+    assert len(slug) == 80
+
+
 def test_unique_slug_counts_up_past_taken_ones() -> None:
     assert unique_slug("konferenz", []) == "konferenz"
     assert unique_slug("konferenz", ["konferenz"]) == "konferenz-2"
