@@ -230,9 +230,11 @@ def _type_name(types: tuple[type, ...]) -> str:
     return " or ".join({str: "a string", int: "an integer", float: "a number"}[t] for t in types)
 
 
-def _type_hint(key: str, types: tuple[type, ...]) -> str:
+def _type_hint(key: str, types: tuple[type, ...], value: Any) -> str:
     if str in types:
         return f'put the value in quotes: {key} = "…"'
+    if isinstance(value, float) and float not in types:
+        return f"write a whole number: {key} = {max(1, int(value))}"
     return f"write the number without quotes: {key} = 10" if int in types else "write a number without quotes"
 
 
@@ -280,7 +282,7 @@ def _check_table(
         # bool is an int subclass; "feed_limit = true" must not pass as 1.
         if isinstance(value, bool) or not isinstance(value, types):
             message = f"must be {_type_name(types)}, not {type(value).__name__}"
-            problems.append(Problem(path, message, line=line, field=name, hint=_type_hint(key, types)))
+            problems.append(Problem(path, message, line=line, field=name, hint=_type_hint(key, types, value)))
             continue
         failure = check(value) if check else None
         if failure:
@@ -331,6 +333,16 @@ def parse_settings(
     for key in ("entries_dir", "templates_dir", "out_dir"):
         default = {f.name: f.default for f in fields(Settings)}[key]
         values[key] = (root / values.get(key, default)).resolve()
+    if "templates_dir" in data and not values["templates_dir"].is_dir():
+        # Without the folder the bundled templates are used: a typo would drop every customisation.
+        problem = Problem(
+            path,
+            f"{data['templates_dir']!r} is not a folder",
+            line=lines.get("templates_dir"),
+            field="templates_dir",
+            hint="fix the path, create the folder, or remove the key to use the bundled templates",
+        )
+        raise PublisherError(f"{path}: the configuration has 1 problem(s)", [problem])
     return Settings(
         **{**values, "base_url": base_url},
         root=root.resolve(),

@@ -153,6 +153,7 @@ BUNDLED = "bundled"
 """Prefix under which the bundled templates stay reachable when a project overrides one:
 ``{% extends "bundled/base.html.j2" %}`` in a project's base.html.j2 changes a block of the original."""
 TEXT_SUFFIXES = (".j2", ".css", ".html", ".htm", ".txt", ".mjml", ".xml")
+_COMMENT = re.compile(r"{#.*?#}", re.DOTALL)
 _SELF_REFERENCE = re.compile(r"""{%-?\s*(?:extends|include|import|from)\s+(["'])(?P<name>[^"']+)\1""")
 
 
@@ -180,7 +181,8 @@ def _check_project_templates(folder: Path, defaults_dir: Path) -> None:
                 )
             )
             continue
-        for match in _SELF_REFERENCE.finditer(text):
+        code = _COMMENT.sub(lambda m: re.sub(r"[^\n]", " ", m.group()), text)  # keeps the line numbers
+        for match in _SELF_REFERENCE.finditer(code):
             if match.group("name") == name:
                 problems.append(
                     Problem(

@@ -529,7 +529,7 @@ def test_a_project_base_template_can_extend_the_bundled_one_under_its_bundled_na
 @pytest.mark.parametrize(
     ("name", "text", "line", "words"),
     [
-        ("base.html.j2", '{# mine #}\n{% extends "base.html.j2" %}\n', 2, 'extends "bundled/base.html.j2"'),
+        ("base.html.j2", '{# {% extends "base.html.j2" %} #}\n{% extends "base.html.j2" %}\n', 2, "bundled/"),
         (
             "entry.html.j2",
             b'{% extends "base.html.j2" %}\n{% block content %}caf\xe9{% endblock %}\n',

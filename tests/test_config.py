@@ -85,6 +85,7 @@ def test_defaults(tmp_path: Path) -> None:
 
 def test_every_key_is_read(tmp_path: Path) -> None:
     (tmp_path / "publisher.toml").write_text(FULL_TOML, encoding="utf-8")
+    (tmp_path / "theme").mkdir()
     s = load_settings(tmp_path / "publisher.toml")
     assert s.title == "Clusternetzwerk „Nachrichten“"
     assert s.base_url == "https://news.example.org/archiv/"  # a trailing slash is added
@@ -333,3 +334,24 @@ def test_overrides_ignore_none(tmp_path: Path) -> None:
 def test_every_site_language_is_one_babel_knows() -> None:
     """The site language formats every page's dates: config accepts no language normalise would reject."""
     assert all(known_language(lang) for lang in LANGUAGES)
+
+
+def test_a_fraction_where_a_whole_number_belongs_gets_a_fitting_hint() -> None:
+    [problem] = problems_of({**MINIMAL, "page_size": 2.5})
+    assert problem.message == "must be an integer, not float"
+    assert problem.hint == "write a whole number: page_size = 2"
+
+
+def test_a_templates_dir_that_is_not_there_is_an_error_not_silently_the_bundled_templates(
+    tmp_path: Path,
+) -> None:
+    with pytest.raises(PublisherError) as caught:
+        parse_settings({**MINIMAL, "templates_dir": "vorlagen"}, tmp_path)
+    [problem] = caught.value.problems
+    assert (problem.field, problem.message) == ("templates_dir", "'vorlagen' is not a folder")
+    (tmp_path / "vorlagen").mkdir()
+    assert (
+        parse_settings({**MINIMAL, "templates_dir": "vorlagen"}, tmp_path).templates_dir
+        == tmp_path / "vorlagen"
+    )
+    assert parse_settings(MINIMAL, tmp_path).templates_dir == tmp_path / "templates"  # default: may be absent

@@ -40,7 +40,9 @@ def test_a_long_slug_is_cut_at_a_word_and_a_first_word_over_the_limit_is_cut_not
 
 
 def test_long_german_compounds_keep_their_start() -> None:
-    title = "Grundstücksverkehrsgenehmigungszuständigkeitsübertragungsverordnungsänderungsgesetzesentwurf 2024"
+    title = (
+        "Grundstücksverkehrsgenehmigungszuständigkeitsübertragungsverordnungsänderungsgesetzesentwurf 2024"
+    )
     slug = slugify(title)
     assert slug == "grundstuecksverkehrsgenehmigungszustaendigkeitsuebertragungsverordnungsaenderung"
     assert len(slug) == 80
