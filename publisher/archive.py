@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from functools import partial
+from functools import lru_cache, partial
 from types import TracebackType
 from typing import Literal, TypedDict
 
@@ -76,6 +77,34 @@ def relative_href(from_path: str, to_path: str) -> str:
     return "../" * from_path.count("/") + to_path
 
 
+def local_url(base_url: str, from_path: str, url: str) -> str:
+    """``url`` as a link from the page ``from_path``: relative when it lies under ``base_url``
+    (an image in media/, another entry), else as it is. Entries keep absolute URLs, which feeds
+    and mails need; pages use relative ones, so that images and links in the text also work from
+    ``file://``, on a staging host or under another path."""
+    if not url.startswith(base_url):
+        return url
+    rest = url[len(base_url) :]
+    if rest.startswith(f"{from_path}#"):
+        return rest[len(from_path) :]  # an anchor on this very page
+    if rest == "" or rest.startswith(("#", "?")):
+        rest = f"index.html{rest}"
+    return relative_href(from_path, rest)
+
+
+@lru_cache(maxsize=8)
+def _links_under(base_url: str) -> re.Pattern[str]:
+    return re.compile(r'(\s(?:href|src)=")' + re.escape(base_url) + r'([^"]*)"')
+
+
+def local_content(html: str, base_url: str, from_path: str) -> str:
+    """Sanitised entry HTML with every ``href``/``src`` under ``base_url`` made relative to the page
+    (the sanitiser writes attributes in double quotes, and a base URL holds no ``&`` or ``"``)."""
+    return _links_under(base_url).sub(
+        lambda m: f'{m.group(1)}{local_url(base_url, from_path, base_url + m.group(2))}"', html
+    )
+
+
 def canonical_url(settings: Settings, path: str) -> str:
     """Absolute URL of a page; ``…/index.html`` is canonical as its directory (``…/``)."""
     if path == "index.html" or path.endswith("/index.html"):
@@ -136,6 +165,7 @@ class BaseContext(TypedDict):
     page: Page
     t: Mapping[str, str]  # labels(page.lang)
     href: Callable[[str], str]  # site-relative path -> link relative to this page
+    local: Callable[[str], str]  # absolute URL -> relative link if it lies in the site (e.g. image.url)
     tag_path: Callable[..., str]  # tag_path(tag, number=0) -> site-relative path
 
 
@@ -193,6 +223,7 @@ def _base(settings: Settings, page: Page) -> BaseContext:
         page=page,
         t=labels(page.lang),
         href=partial(relative_href, page.path),
+        local=partial(local_url, settings.base_url, page.path),
         tag_path=tag_path,
     )
 
@@ -247,7 +278,7 @@ def entry_page(entry: Entry, settings: Settings, env: Environment) -> bytes:
     context = EntryContext(
         **_base(settings, page),
         entry=entry,
-        content=Markup(entry.content_html),  # sanitised once by normalise.py
+        content=Markup(local_content(entry.content_html, settings.base_url, entry.path)),  # sanitised once
         show_updated=format_date(entry.updated, entry.lang) != format_date(entry.published, entry.lang),
     )
     return _render(env, "entry.html.j2", context)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -9,6 +10,8 @@ from typing import Any
 import pytest
 
 from publisher.archive import render_archive
+from publisher.build import build
+from publisher.config import load_settings
 from publisher.model import Image
 from publisher.output import write_all
 from publisher.templating import make_environment
@@ -17,6 +20,7 @@ from tests.archive_fixtures import LONG_URL, LONG_WORD, english_entry, full_entr
 pytestmark = pytest.mark.browser
 
 ARTIFACTS = Path(__file__).parent / "artifacts"
+REPO = Path(__file__).resolve().parent.parent
 PAGES = [
     "posts/meldung-00007.html",
     "posts/meldung-00008.html",
@@ -138,3 +142,27 @@ def test_nothing_scrolls_sideways_at_320_px(browser: Any, site_dir: Path) -> Non
             assert widths[0] <= widths[1], f"{path} scrolls sideways at 320px: {widths}"
     finally:
         context.close()
+
+
+def test_the_bundled_project_shows_its_images_from_file_urls(browser: Any, tmp_path: Path) -> None:
+    """Opened from disk, an entry's image (entries/media/ copied to out/media/) must load: pages link
+    to it relatively, while feeds keep the absolute base_url address."""
+    root = tmp_path / "project"
+    shutil.copytree(REPO / "entries", root / "entries")
+    shutil.copy(REPO / "publisher.toml", root / "publisher.toml")
+    build(load_settings(root / "publisher.toml"))
+    entry_page = next((root / "out" / "posts").glob("*ki*mittelstand*.html"))
+    context = browser.new_context(viewport={"width": 375, "height": 800})
+    try:
+        page = context.new_page()
+        for url in (entry_page.as_uri(), (root / "out" / "index.html").as_uri()):
+            page.goto(url)
+            image = page.locator("img[src*='ki-werkstatt']").first
+            image.scroll_into_view_if_needed()  # list pages load their images lazily
+            page.wait_for_function("i => i.complete", arg=image.element_handle(), timeout=5000)
+            assert image.evaluate("i => i.naturalWidth") > 0, f"{url}: image not loaded"
+    finally:
+        context.close()
+    assert (
+        "https://" in (root / "out" / "atom.xml").read_text(encoding="utf-8").split("ki-werkstatt")[0][-200:]
+    )
