@@ -258,8 +258,12 @@ def test_language_follows_the_entry_and_the_site(site: Settings) -> None:
     assert english.get("lang") == "en"
     assert "Published March 30, 2024" in " ".join(english.xpath("string(//p[@class='entry-meta'])").split())
     assert english.xpath("string(//a[@class='skip-link'])") == "Skip to content"
+    # The site's own German title and description keep their language on an English page.
+    assert english.xpath("//p[@class='site-title']/@lang") == ["de"]
+    assert english.xpath("//p[@class='site-description']/@lang") == ["de"]
     german = parse(entry_page(make_entry(3), site, env))
     assert german.get("lang") == "de"
+    assert german.xpath("//p[@class='site-title']/@lang") == []
     assert "Veröffentlicht am 30. März 2024" in " ".join(
         german.xpath("string(//p[@class='entry-meta'])").split()
     )
