@@ -49,7 +49,7 @@ YAML_SPECIAL = re.compile(r"[,\[\]{}:#'\"]|^\s|\s$")  # text in a YAML list that
 URL_UNSAFE = re.compile(r'[\s"<>\\]')
 LANG_PATTERN = re.compile(r"^[a-z]{2,3}(?:-[A-Za-z]{2,4})?$")
 SUMMARY_LIMIT = 300
-RULES_VERSION = 3
+RULES_VERSION = 4
 """Raise it whenever ``normalise`` gives another result for the same file and settings (a new
 check, another slug or message): the build cache keeps normalised entries under this number, so
 that none checked by older rules stays published (see ``site.refresh``)."""
@@ -148,13 +148,15 @@ def parse_when(value: Any, tz: ZoneInfo) -> datetime:
         try:
             moment = moment.replace(tzinfo=tz).astimezone(UTC).astimezone(tz)
         except OverflowError:
-            raise DateOutOfRange(f"{_shown(value)} is out of range") from None
+            raise DateOutOfRange(
+                f"{_shown(value)} is out of range (dates from the years 2 to 9998 work)"
+            ) from None
     return moment
 
 
 def _when(fields: _Fields, name: str, value: Any, tz: ZoneInfo) -> datetime | None:
     try:
-        return parse_when(value, tz)
+        moment = parse_when(value, tz)
     except DateOutOfRange as exc:
         fields.error(
             name, str(exc), hint=f"write the real date, e.g. {name}: 2024-05-14 or {name}: 2024-05-14 09:30"
@@ -165,6 +167,13 @@ def _when(fields: _Fields, name: str, value: Any, tz: ZoneInfo) -> datetime | No
             f"{_shown(value)} is not a date",
             hint="write ISO 8601: 2024-05-14, 2024-05-14 09:30 or 2024-05-14T09:30:00+02:00",
         )
+    else:
+        offset = moment.utcoffset()
+        if offset is not None and offset.total_seconds() % 60:
+            # Local mean time (Berlin before April 1893 was UTC+00:53:28): HTML's datetime, Atom and
+            # RSS take offsets in whole minutes only, so such a time is given in UTC.
+            return moment.astimezone(UTC)
+        return moment
     return None
 
 

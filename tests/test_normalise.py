@@ -118,6 +118,8 @@ def test_defaults_for_a_minimal_entry() -> None:
         ("2024-03-31 03:00", "2024-03-31T03:00:00+02:00"),
         ("2024-10-27 02:30:00", "2024-10-27T02:30:00+02:00"),  # happens twice: the first (summer time)
         ("2024-10-27 03:30", "2024-10-27T03:30:00+01:00"),
+        ("1890-06-01", "1890-05-31T23:06:32+00:00"),  # local mean time +00:53:28: given in UTC
+        ("1893-04-01 12:00", "1893-04-01T12:00:00+01:00"),  # Central European Time from April 1893
     ],
 )
 def test_dates_get_the_right_offset(value: str, expected: str) -> None:
@@ -125,8 +127,9 @@ def test_dates_get_the_right_offset(value: str, expected: str) -> None:
     e = run(text).entry
     assert e is not None
     assert e.published.isoformat() == expected
-    if "Z" not in value and "+" not in value:  # local time: the offset the site zone really has then
+    if "Z" not in value and "+" not in value and value >= "1893-04":  # the offset the site zone has then
         assert e.published.utcoffset() == e.published.astimezone(SITE.tz).utcoffset()
+    assert e.published.utcoffset().total_seconds() % 60 == 0  # HTML, Atom and RSS: whole minutes
 
 
 def test_dates_in_another_site_zone() -> None:
@@ -384,7 +387,8 @@ def test_dates_are_always_aware(title: str, date: Any, body: str) -> None:
     result = normalise(source({"title": title, "date": date, "updated": date}, body or "x"), SITE)
     if result.entry is not None:
         assert result.entry.published.tzinfo is not None
-        assert result.entry.published.utcoffset() is not None
+        offset = result.entry.published.utcoffset()
+        assert offset is not None and offset.total_seconds() % 60 == 0  # whole minutes, as HTML and RSS need
 
 
 @settings(max_examples=100, deadline=None)
@@ -573,7 +577,12 @@ def test_a_tag_without_letters_or_digits_is_an_error(tag: str) -> None:
         ("tags: ['']", "tags", "'' is not a tag name", "tags: ["),
         ("tags: [[a]]", "tags", "[a] is not a tag name", "tags: ["),
         ("date: [2024-02-10]", "date", "[2024-02-10] is not a date", "2024-05-14"),
-        ("date: 0001-01-01", "date", "0001-01-01 is out of range", "2024-05-14"),
+        (
+            "date: 0001-01-01",
+            "date",
+            "0001-01-01 is out of range (dates from the years 2 to 9998 work)",
+            "2024-05-14",
+        ),
         ("date: 2024-02-30", "date", "'2024-02-30' is not a date", "2024-05-14"),
         ("authors: 42", "authors", "must be a name or a list of names", "authors: ["),
         ("authors: [[Anna]]", "authors", "[Anna] is not an author", "name:"),
