@@ -12,6 +12,7 @@ from publisher import cache as cache_module
 from publisher import site as site_module
 from publisher.cache import BuildCache
 from publisher.digest import DigestWindow
+from publisher.errors import Problem
 from publisher.loaders import SourceEntry
 from publisher.normalise import Normalised
 from publisher.site import load_site, refresh
@@ -149,6 +150,13 @@ def test_a_window_given_as_times_loads_what_the_check_alone_loads(
     assert checked == (expected[:count], tuple(expected[count:]))
 
 
+def _problems(root: Path, field: str) -> list[Problem]:
+    """The problems a whole-site load reports for one front-matter key."""
+    site = load_site(settings_of(root))
+    site.close()
+    return [p for p in site.problems if p.field == field]
+
+
 def test_a_duplicate_id_is_blamed_on_the_entry_published_later_at_its_id_line(
     make_project: MakeProject,
 ) -> None:
@@ -156,12 +164,7 @@ def test_a_duplicate_id_is_blamed_on_the_entry_published_later_at_its_id_line(
     in path order) must change its id, not the entry readers already know."""
     old = entry("Alte Meldung", "2023-01-10", id="urn:uuid:gleich")
     copy = entry("Neue Meldung", "2025-11-20", id="urn:uuid:gleich")
-    root = make_project({"zz/alt.md": old, "aa-neu.md": copy})
-    site = load_site(settings_of(root))
-    try:
-        [problem] = [p for p in site.problems if p.field == "id"]
-    finally:
-        site.close()
+    [problem] = _problems(make_project({"zz/alt.md": old, "aa-neu.md": copy}), "id")
     assert problem.path == "entries/aa-neu.md"
     assert problem.message == "id 'urn:uuid:gleich' is already used by entries/zz/alt.md, published earlier"
     assert problem.line == copy.splitlines().index("id: urn:uuid:gleich") + 1
@@ -171,12 +174,7 @@ def test_a_duplicate_id_is_blamed_on_the_entry_published_later_at_its_id_line(
 def test_a_duplicate_explicit_slug_names_the_line_of_the_slug(make_project: MakeProject) -> None:
     first = entry("A", "2024-01-01", id="a", slug="gleich")
     second = entry("B", "2024-02-01", id="b", slug="gleich")
-    root = make_project({"a.md": first, "b.md": second})
-    site = load_site(settings_of(root))
-    try:
-        [problem] = [p for p in site.problems if p.field == "slug"]
-    finally:
-        site.close()
+    [problem] = _problems(make_project({"a.md": first, "b.md": second}), "slug")
     assert (problem.path, problem.line) == ("entries/b.md", second.splitlines().index("slug: gleich") + 1)
 
 
