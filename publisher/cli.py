@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import logging
 import sys
 from collections.abc import Callable
@@ -37,7 +38,8 @@ class CliState:
 
 
 def handle_errors(func: F) -> F:
-    """Turn PublisherError into a clean message on stderr and exit code 1 (real bugs keep their traceback)."""
+    """Turn PublisherError, and the file system refusing a read or write (a read-only folder, a full
+    disk), into a clean message on stderr and exit code 1; real bugs keep their traceback."""
 
     @wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -46,8 +48,25 @@ def handle_errors(func: F) -> F:
         except PublisherError as exc:
             click.echo(f"Error: {exc}", err=True)
             sys.exit(1)
+        except BrokenPipeError:  # stdout went to `head` or a closed pager: nothing left to tell
+            sys.exit(1)
+        except OSError as exc:
+            click.echo(f"Error: {os_error_message(exc)}", err=True)
+            sys.exit(1)
 
     return wrapper  # type: ignore[return-value]
+
+
+def os_error_message(exc: OSError) -> str:
+    """``path: what the system said -> what to do`` for a failed read or write."""
+    where = exc.filename if exc.filename is not None else "a file"
+    hints = {
+        errno.EACCES: "give publisher write access to the folder, or choose another one (e.g. --out)",
+        errno.EROFS: "the folder is on a read-only file system: choose a writable one (e.g. --out)",
+        errno.ENOSPC: "the disk is full: free some space and run the command again",
+    }
+    hint = hints.get(exc.errno or 0, "check the path and its permissions, then run the command again")
+    return f"{where}: {exc.strerror or exc} -> {hint}"
 
 
 def echo_problems(problems: list[Problem] | tuple[Problem, ...], strict: bool = False) -> None:

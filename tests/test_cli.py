@@ -456,3 +456,15 @@ def test_quiet_shows_errors_but_not_warnings(runner: CliRunner, make_project: Ma
     assert failed.exit_code == 1
     assert "entries/b.md:3: date: 'kein Datum' is not a date" in failed.stderr
     assert "kategorie" not in failed.stderr
+
+
+def test_a_folder_that_cannot_be_written_is_a_message_not_a_traceback(
+    runner: CliRunner, make_project: MakeProject
+) -> None:
+    root = make_project({"a.md": entry(id="a")})
+    (root / "datei").write_text("kein Ordner", encoding="utf-8")
+    result = run(runner, "-C", root, "build", "--out", "datei/site")
+    assert result.exit_code == 1
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    assert "datei/site" in result.stderr and "Not a directory -> check the path" in result.stderr
+    assert "Traceback" not in result.stderr
