@@ -5,6 +5,7 @@ is kept beside the output instead: see ``publisher.output.read_manifest``.)"""
 from __future__ import annotations
 
 import contextlib
+import errno
 import logging
 import os
 import pickle
@@ -59,16 +60,30 @@ class BuildCache:
         self.context = f"{__version__}|{SCHEMA_VERSION}|{context}"
         try:
             directory.mkdir(parents=True, exist_ok=True)
+            if not self._writable():
+                raise PermissionError(errno.EACCES, "not writable", str(self.path))
             self.db = self._open()
         except sqlite3.DatabaseError as exc:
             logger.warning("cache %s is unreadable (%s); starting a fresh one", self.path, exc)
-            self._discard()
-            self.db = self._open()
+            try:
+                self._discard()
+                self.db = self._open()
+            except (OSError, sqlite3.DatabaseError) as again:
+                self._in_memory(again)
         except OSError as exc:
-            # A read-only checkout still builds and checks; it just cannot remember anything.
-            logger.warning("cache %s cannot be written (%s); building without it", self.path, exc)
-            self.path = ":memory:"
-            self.db = self._open()
+            self._in_memory(exc)
+
+    def _writable(self) -> bool:
+        """Whether this process may change the cache file (and its folder, for the WAL files): a
+        read-only checkout or mount is used without the cache, never "repaired" by deleting it."""
+        path = Path(self.path)
+        return os.access(path.parent, os.W_OK) and (not path.exists() or os.access(path, os.W_OK))
+
+    def _in_memory(self, reason: Exception) -> None:
+        # A read-only checkout still builds and checks; it just cannot remember anything.
+        logger.warning("cache %s cannot be written (%s); building without it", self.path, reason)
+        self.path = ":memory:"
+        self.db = self._open()
 
     def _open(self) -> sqlite3.Connection:
         checked = self._closed_cleanly()

@@ -148,3 +148,23 @@ def test_a_store_is_one_transaction(tmp_path: Path, monkeypatch: pytest.MonkeyPa
         path for path, _ in cache_module.read_html(tmp_path / cache_module.CACHE_FILE, ["entries/002.md"])
     ] == ["entries/002.md"]
     assert statements[0] == "BEGIN", "one read snapshot for a worker's whole batch"
+
+
+def test_a_cache_this_process_may_not_write_is_left_alone_and_not_used(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A read-only checkout or mount (simulated: as root, permissions do not stop writes, and a
+    read-only mount needs privileges): the build goes on without the cache and never deletes it."""
+    cache = BuildCache(tmp_path, "ctx")
+    cache.store(_rows(1))
+    cache.close()
+    before = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
+    real_access = cache_module.os.access
+    monkeypatch.setattr(
+        cache_module.os, "access", lambda path, mode: mode != cache_module.os.W_OK and real_access(path, mode)
+    )
+    read_only = BuildCache(tmp_path, "ctx")
+    assert read_only.path == ":memory:" and read_only.stats() == {}
+    read_only.store(_rows(2))  # works, in memory
+    read_only.close()
+    assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == before
