@@ -17,7 +17,7 @@ from itertools import chain
 from os.path import isfile, join
 from pathlib import Path
 
-from publisher import archive, freshness, jobs
+from publisher import archive, freshness, jobs, output
 from publisher.config import Settings
 from publisher.errors import Problem
 from publisher.freshness import key, settings_fingerprint, templates_fingerprint
@@ -170,7 +170,11 @@ def build(
         try:
             media = scan_assets(settings.entries_dir)
             fingerprint = freshness.inputs_fingerprint(settings, inputs.digests, media)
-            done = None if full else freshness.unchanged(inputs.cache, settings.out_dir, fingerprint)
+            done = (
+                None
+                if full or output.interrupted(settings.out_dir)
+                else freshness.unchanged(inputs.cache, settings.out_dir, fingerprint)
+            )
         except BaseException:
             inputs.cache.close()
             raise
@@ -278,6 +282,7 @@ def _write_outputs(
         else:
             todo.append(job)
     _rehearse(site, todo)
+    output.start_writing(out)
     # Forget the keys of files about to be rewritten or deleted first, so that a build that crashes
     # half-way is not mistaken for a finished one (their paths stay listed for stale-file removal).
     outdated = {p: "" for p, k in previous.items() if keys.get(p) != k}
@@ -292,6 +297,7 @@ def _write_outputs(
     deleted = _delete_stale(out, set(previous) - set(keys))
     if keys != previous or outdated:
         write_manifest(out, keys)
+    output.finish_writing(out)
     return BuildReport(tuple(sorted(written)), tuple(deleted), unchanged, len(site.entries), site.problems)
 
 

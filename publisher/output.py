@@ -7,6 +7,7 @@ import contextlib
 import itertools
 import json
 import os
+import re
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -56,6 +57,55 @@ def write_if_changed(path: Path, data: bytes, durable: bool = True) -> bool:
 def write_all(out_dir: Path, files: Mapping[str, bytes]) -> list[str]:
     """Write every ``{relative path: bytes}`` under ``out_dir``; return the paths that changed."""
     return [rel for rel in sorted(files) if write_if_changed(out_dir / rel, files[rel])]
+
+
+WRITING = ".publisher-writing"
+"""In the output folder while a build writes into it: found at the start of a build, it means the
+last one was interrupted (killed, cancelled in CI), which can leave temp files behind."""
+_TEMP_FILE = re.compile(r"^\..+\.(?P<pid>\d+)\.\d+\.tmp$")  # write_atomic's names
+
+
+def start_writing(out_dir: Path) -> None:
+    """Mark ``out_dir`` as being written; first remove what an interrupted build left behind."""
+    if (out_dir / WRITING).exists():
+        remove_temp_files(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    (out_dir / WRITING).touch()  # not write_atomic: a kill between its write and rename would lose the mark
+
+
+def finish_writing(out_dir: Path) -> None:
+    (out_dir / WRITING).unlink(missing_ok=True)
+
+
+def interrupted(out_dir: Path) -> bool:
+    return (out_dir / WRITING).exists()
+
+
+def remove_temp_files(out_dir: Path) -> list[str]:
+    """Delete ``write_atomic``'s temp files whose process is gone; return their relative paths.
+
+    A process still running (a build next to this one) keeps its files: it will rename them.
+    """
+    removed = []
+    for folder, _, names in os.walk(out_dir):
+        for name in names:
+            match = _TEMP_FILE.match(name)
+            if match and not _running(int(match.group("pid"))):
+                path = Path(folder, name)
+                with contextlib.suppress(FileNotFoundError):
+                    path.unlink()
+                    removed.append(path.relative_to(out_dir).as_posix())
+    return sorted(removed)
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process
+        return True
+    return True
 
 
 MANIFEST = ".publisher-manifest.json"

@@ -9,7 +9,7 @@ from typing import Any
 import yaml
 
 from publisher.config import Settings, load_settings
-from publisher.output import MANIFEST
+from publisher.output import MANIFEST, WRITING
 
 
 def entry(
@@ -25,14 +25,15 @@ def entry(
 def tree(directory: Path) -> dict[str, bytes]:
     """Every published file below ``directory`` (hidden ones too), ``{relative posix path: bytes}``.
 
-    The build's manifest is left out: it is bookkeeping, and tests/test_output.py covers it.
+    The build's manifest and its "being written" mark are left out: they are bookkeeping, covered by
+    tests/test_output.py and the crash tests in tests/test_build.py.
     """
     if not directory.exists():
         return {}
     return {
         p.relative_to(directory).as_posix(): p.read_bytes()
         for p in sorted(directory.rglob("*"))
-        if p.is_file() and p.name != MANIFEST
+        if p.is_file() and p.name not in (MANIFEST, WRITING)
     }
 
 

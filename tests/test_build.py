@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import signal
 import sqlite3
 import subprocess
 import sys
@@ -31,7 +32,7 @@ from publisher import site as site_module
 from publisher.build import BuildReport, build, load_entries, load_site
 from publisher.config import Settings
 from publisher.errors import PublisherError
-from publisher.output import MANIFEST
+from publisher.output import MANIFEST, WRITING
 from tests.conftest import MakeProject
 from tests.helpers import SAMPLE_CONFIG, SETTLED_NS, entry, settings_of, settle, tree
 
@@ -492,7 +493,7 @@ def temp_files(directory: Path) -> list[str]:
     return [
         p.name
         for p in directory.rglob("*")
-        if p.name != MANIFEST and (p.name.endswith(".tmp") or p.name.startswith("."))
+        if p.name not in (MANIFEST, WRITING) and (p.name.endswith(".tmp") or p.name.startswith("."))
     ]
 
 
@@ -779,3 +780,42 @@ def test_two_checkouts_of_the_same_project_build_byte_identical_out_folders(
     assert run_build(other).written == ()
     (other / "entries" / "media" / "bild.png").write_bytes(picture + b"\0")
     assert run_build(other).written == ("media/bild.png",)
+
+
+KILL_ON_REPLACE = """
+import os, signal, sys
+from pathlib import Path
+sys.path.insert(0, sys.argv[1])
+from publisher.build import build
+from publisher.config import load_settings
+calls = 0
+real_replace = os.replace
+def replace_then_die(src, dst):
+    global calls
+    calls += 1
+    if calls == int(sys.argv[3]):
+        os.kill(os.getpid(), signal.SIGKILL)  # the temp file is written, the rename never happens
+    real_replace(src, dst)
+os.replace = replace_then_die
+build(load_settings(Path(sys.argv[2]) / "publisher.toml"))
+"""
+
+
+@pytest.mark.parametrize("kill_at", [1, 5])
+def test_a_killed_build_leaves_nothing_behind_once_the_next_build_ran(
+    make_project: MakeProject, sample: Path, kill_at: int
+) -> None:
+    """kill -9 (a cancelled CI job) between writing a temp file and renaming it: the next build
+    removes the temp file and finishes the job, equal to a cold build."""
+    run_build(sample)
+    CHANGES["edit-body"](sample)
+    CHANGES["add"](sample)
+    killed = subprocess.run(
+        [sys.executable, "-c", KILL_ON_REPLACE, str(REPO), str(sample), str(kill_at)], check=False
+    )
+    assert killed.returncode == -signal.SIGKILL
+    assert [p.name for p in (sample / "out").rglob("*.tmp")], "the kill must leave a temp file behind"
+    run_build(sample)
+    assert list((sample / "out").rglob("*.tmp")) == []
+    assert not (sample / "out" / WRITING).exists()
+    assert tree(sample / "out") == cold_tree(make_project, sample)

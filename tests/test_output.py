@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import os
 import stat
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
+from publisher import output
 from publisher.output import write_all, write_atomic, write_if_changed
 
 
@@ -78,3 +81,18 @@ def test_the_manifest_round_trips_and_a_broken_one_reads_as_empty(tmp_path: Path
     assert read_manifest(tmp_path) == {}
     (tmp_path / MANIFEST).write_bytes(b'{"version": 99, "files": {"a.html": "k"}}')
     assert read_manifest(tmp_path) == {}
+
+
+def test_temp_files_of_dead_processes_are_removed_and_those_of_running_ones_kept(tmp_path: Path) -> None:
+    finished = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True
+    )
+    dead = int(finished.stdout)
+    (tmp_path / "posts").mkdir()
+    gone = tmp_path / "posts" / f".a.html.{dead}.3.tmp"
+    live = tmp_path / "posts" / f".b.html.{os.getpid()}.0.tmp"
+    other = tmp_path / "posts" / ".hidden-but-mine.tmp"  # not write_atomic's name: left alone
+    for path in (gone, live, other):
+        path.write_bytes(b"")
+    assert output.remove_temp_files(tmp_path) == [f"posts/.a.html.{dead}.3.tmp"]
+    assert sorted(p.name for p in (tmp_path / "posts").iterdir()) == sorted([live.name, other.name])
