@@ -168,7 +168,7 @@ def build(
     with worker_pool() as pool:
         inputs = refresh(settings, progress, pool, fresh=full)
         try:
-            media = scan_assets(settings.entries_dir)
+            media = scan_assets(settings.entries_dir, settings.not_entries)
             fingerprint = freshness.inputs_fingerprint(settings, inputs.digests, media)
             done = (
                 None

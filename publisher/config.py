@@ -88,6 +88,14 @@ class Settings:
     def database_path(self) -> Path:
         return self.root / self.smtp.database
 
+    @property
+    def not_entries(self) -> tuple[Path, ...]:
+        """Folders and files that are never entries or media, though they may lie inside
+        ``entries_dir`` (with ``entries_dir = "."``): scanning the output would publish it again,
+        one folder deeper, and the templates and the configuration would be reported as stray files."""
+        config = (self.config_path.resolve(),) if self.config_path else (self.root / CONFIG_NAME,)
+        return (self.out_dir, self.templates_dir, *config)
+
     def url(self, relative: str) -> str:
         """Absolute URL of a path inside the site."""
         return self.base_url + relative.lstrip("/")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import re
+from collections.abc import Collection
 from dataclasses import dataclass
 from functools import lru_cache
 from operator import attrgetter
@@ -96,8 +97,9 @@ class EntryFile(NamedTuple):
     size: int
 
 
-def scan_entry_files(entries_dir: Path, root: Path) -> list[EntryFile]:
-    """Every ``*.md`` below ``entries_dir`` (hidden and ``_`` files and folders skipped), sorted.
+def scan_entry_files(entries_dir: Path, root: Path, skip: Collection[Path] = ()) -> list[EntryFile]:
+    """Every ``*.md`` below ``entries_dir`` (hidden and ``_`` files and folders skipped, and the
+    folders in ``skip``: the output and templates when they lie inside it), sorted.
 
     Uses ``os.scandir``: its entries know whether they are files or folders without a system
     call, so only entry files are stat'ed. Where the platform allows, each folder is listed
@@ -112,6 +114,7 @@ def scan_entry_files(entries_dir: Path, root: Path) -> list[EntryFile]:
         else f"{base}/"
     )
     by_descriptor = os.scandir in os.supports_fd
+    skipped = {str(folder) for folder in skip}
     found: list[EntryFile] = []
     stack = [(str(base), prefix)]
     while stack:
@@ -128,7 +131,7 @@ def scan_entry_files(entries_dir: Path, root: Path) -> list[EntryFile]:
                         found.append(
                             EntryFile(f"{folder}/{name}", relative + name, stat.st_mtime_ns, stat.st_size)
                         )
-                    elif item.is_dir():
+                    elif item.is_dir() and f"{folder}/{name}" not in skipped:
                         stack.append((f"{folder}/{name}", f"{relative}{name}/"))
         finally:
             if handle is not None:
@@ -141,16 +144,22 @@ Media = tuple[list[EntryFile], list[str]]  # media files to copy, and names of f
 ASSET_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".gif", ".webp", ".avif", ".pdf"})
 
 
-def scan_assets(entries_dir: Path) -> Media:
+def scan_assets(entries_dir: Path, skip: Collection[Path] = ()) -> Media:
     """Media files kept beside the entries (copied to out/ at the same relative path), and the
-    relative paths of other files that are ignored. SVG is not copied: it can carry script."""
+    relative paths of other files that are ignored. SVG is not copied: it can carry script.
+    The folders in ``skip`` (the output, the templates) are not looked into."""
     assets: list[EntryFile] = []
     ignored: list[str] = []
     base = entries_dir.resolve()
+    skipped = {str(folder) for folder in skip}
     for folder, dirs, files in os.walk(base):
-        dirs[:] = sorted(d for d in dirs if not d.startswith((".", "_")))
+        dirs[:] = sorted(
+            d for d in dirs if not d.startswith((".", "_")) and os.path.join(folder, d) not in skipped
+        )
         for name in files:
             if name.startswith((".", "_")) or name.endswith(ENTRY_SUFFIX):
+                continue
+            if os.path.join(folder, name) in skipped:
                 continue
             full = os.path.join(folder, name)
             relative = Path(full).relative_to(base).as_posix()

@@ -86,7 +86,7 @@ def fix_ids(settings: Settings) -> list[str]:
     tz = ZoneInfo(settings.timezone)
     # The same names as a build gives the files (also for an entries_dir outside the project),
     # so that the id written is the fallback id the build published.
-    for found in scan_entry_files(settings.entries_dir, settings.root):
+    for found in scan_entry_files(settings.entries_dir, settings.root, settings.not_entries):
         file, relative = Path(found.path), found.relative
         data = file.read_bytes()
         source, _ = parse_entry(data, relative)

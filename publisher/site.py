@@ -143,7 +143,7 @@ def _refresh_cache(
             f"{settings.entries_dir}: the entries folder does not exist -> create it, or set entries_dir "
             f"in {settings.config_path or 'publisher.toml'}"
         )
-    files = scan_entry_files(settings.entries_dir, settings.root)
+    files = scan_entry_files(settings.entries_dir, settings.root, settings.not_entries)
     listing = _listing_key(files)
     remembered = cache.listing()
     if listing is not None and remembered == listing:
@@ -352,7 +352,7 @@ def load_site(
         entries = [e for e in entries if published(e.published)]
     # Media files matter to builds only (a digest links to out/).
     if media is None:
-        media = scan_assets(settings.entries_dir) if published is None else ([], [])
+        media = scan_assets(settings.entries_dir, settings.not_entries) if published is None else ([], [])
     assets, ignored = media
     entries_prefix = (
         settings.entries_dir.relative_to(settings.root).as_posix()

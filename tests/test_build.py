@@ -819,3 +819,21 @@ def test_a_killed_build_leaves_nothing_behind_once_the_next_build_ran(
     assert list((sample / "out").rglob("*.tmp")) == []
     assert not (sample / "out" / WRITING).exists()
     assert tree(sample / "out") == cold_tree(make_project, sample)
+
+
+def test_a_project_whose_entries_folder_is_the_project_itself_settles(make_project: MakeProject) -> None:
+    """entries_dir = "." puts out/, templates/ and publisher.toml inside the entries folder: they are
+    not scanned, so a build does not publish its own output again one folder deeper."""
+    root = make_project(extra='entries_dir = "."\n')
+    (root / "entries").rmdir()
+    (root / "meldung.md").write_text(entry("Flach", "2024-05-14", id="urn:uuid:flach"), encoding="utf-8")
+    (root / "media").mkdir()
+    (root / "media" / "bild.png").write_bytes(b"\x89PNG\r\n\x1a\n" + b"\0" * 16)
+    (root / "templates").mkdir()
+    (root / "templates" / "style.css").write_text("body { color: #222; }\n", encoding="utf-8")
+    first = run_build(root)
+    assert not first.warnings, [str(p) for p in first.warnings]
+    assert "media/bild.png" in first.written
+    assert run_build(root).written == ()
+    assert build(settings_of(root), full=True).written == ()
+    assert not (root / "out" / "out").exists()
