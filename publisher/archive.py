@@ -262,6 +262,13 @@ def _render(env: Environment, name: str, context: Mapping[str, object]) -> bytes
             "the templates extend or include each other in a circle",
             hint='a template that builds on the bundled one of the same name extends "bundled/NAME"',
         )
+    except PublisherError:
+        raise
+    except Exception as exc:  # an expression in a template failed: {{ title + 1 }}, {{ 1/0 }}
+        filename, line = _template_location(exc.__traceback__)
+        if filename is None:
+            raise  # not from a template: a bug in publisher, keep its traceback
+        problem = Problem(filename, f"{type(exc).__name__}: {exc}", line=line, hint=TEMPLATE_HINT)
     raise PublisherError(f"cannot render {name}", [problem])
 
 

@@ -123,6 +123,16 @@ def render_template(env: Environment, name: str, context: Mapping[str, Any], roo
         found = _template_frame(exc)
         where = f"{display_path(found[0], root)}:{found[1]}" if found else name
         raise PublisherError(f"{where}: template error: {exc}") from None
+    except PublisherError:
+        raise
+    except Exception as exc:  # an expression in a template failed: {{ title + 1 }}, {{ 1/0 }}
+        found = _template_frame(exc)
+        if found is None:
+            raise  # not from a template: a bug in publisher, keep its traceback
+        raise PublisherError(
+            f"{display_path(found[0], root)}:{found[1]}: {type(exc).__name__}: {exc} -> fix the expression "
+            "(or delete your copy to use the bundled template)"
+        ) from None
 
 
 def _search_path(env: Environment) -> str:

@@ -52,6 +52,8 @@ from tests.archive_fixtures import (
 from tests.conftest import MakeProject
 from tests.helpers import entry, settings_of
 
+REPO = Path(__file__).resolve().parent.parent
+
 GOLDEN = Path(__file__).parent / "golden" / "archive"
 FEEDS = (
     ("application/rss+xml", "rss.xml"),
@@ -581,6 +583,19 @@ def test_unusable_project_templates_are_refused_with_file_line_and_hint(
     [problem] = caught.value.problems
     assert (Path(problem.path), problem.line) == (root / "templates" / name, line)
     assert words in problem.hint or words in problem.message
+    assert not (root / "out").exists()
+
+
+def test_a_failing_expression_in_a_page_template_names_the_file_and_line(make_project: MakeProject) -> None:
+    text = (REPO / "templates" / "entry.html.j2").read_text(encoding="utf-8")
+    broken = text.replace("{{ entry.title }}", "{{ entry.title + 1 }}", 1)
+    root = _project_with_template(make_project, "entry.html.j2", broken)
+    with pytest.raises(PublisherError) as caught:
+        build(settings_of(root))
+    [problem] = caught.value.problems
+    line = broken.splitlines().index(next(x for x in broken.splitlines() if "entry.title + 1" in x)) + 1
+    assert (Path(problem.path), problem.line) == (root / "templates" / "entry.html.j2", line)
+    assert problem.message.startswith("TypeError: can only concatenate str")
     assert not (root / "out").exists()
 
 

@@ -162,6 +162,23 @@ def test_a_broken_template_is_an_error_and_nothing_is_written(tmp_path: Path) ->
     assert snapshot(tmp_path) == {}
 
 
+@pytest.mark.parametrize(
+    ("expression", "words"),
+    [("{{ site_title + 1 }}", "TypeError: can only concatenate str"), ("{{ 1 // 0 }}", "ZeroDivisionError")],
+)
+def test_a_failing_expression_in_a_template_names_its_line_not_a_traceback(
+    tmp_path: Path, expression: str, words: str
+) -> None:
+    make_cli_project(tmp_path, 2)
+    (tmp_path / "templates").mkdir()
+    (tmp_path / "templates" / "digest.txt.j2").write_text(f"{{{{ site_title }}}}\n{expression}\n")
+    result = run(tmp_path, *AT_NOW)
+    assert result.exit_code == 1
+    assert result.stderr.startswith(f"Error: templates/digest.txt.j2:2: {words}"), result.stderr
+    assert "Traceback" not in result.stderr
+    assert snapshot(tmp_path) == {}
+
+
 def test_max_entries_says_what_was_left_out(tmp_path: Path) -> None:
     make_cli_project(tmp_path, 3, extra_config="")
     config = tmp_path / "publisher.toml"
