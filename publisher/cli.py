@@ -335,11 +335,16 @@ def digest(
         raise click.UsageError("give either --since or --days, not both")
     settings = state.settings()
     try:
-        now = digests.parse_moment(now_text, settings.tz) if now_text else digests.default_now(settings)
+        # An empty value (an unset variable in `--now "$NOW"`) is an error, not "now".
+        now = (
+            digests.parse_moment(now_text, settings.tz)
+            if now_text is not None
+            else digests.default_now(settings)
+        )
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--now") from None
     try:
-        start = digests.parse_moment(since, settings.tz) if since else None
+        start = digests.parse_moment(since, settings.tz) if since is not None else None
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--since") from None
     if start is not None and start > now:
@@ -364,14 +369,22 @@ def digest(
         return
 
     rendered = digests.render_digest(settings, selection, now)
+    folder = digests.free_folder(settings, rendered, sent)
+    if folder != rendered.folder:
+        taken = settings.out_dir / rendered.directory
+        click.echo(
+            f"{_shown(taken, state.cwd)} holds a digest already sent: this one goes to {folder}/", err=True
+        )
+        rendered = digests.render_digest(settings, selection, now, folder=folder)
     echo_problems(rendered.warnings)
     paths = digests.write_digest(settings, rendered)
+    if mark_sent:  # before anything is printed: a closed stdout must not leave it unrecorded
+        digests.mark_sent(settings, rendered)
     count = len(rendered.entry_ids)
     click.echo(f"Digest {rendered.digest_id}: {count} entr{'y' if count == 1 else 'ies'} ({span})")
     for path in paths:
         click.echo(f"  {_shown(path, state.cwd)}")
     if mark_sent:
-        digests.mark_sent(settings, rendered)
         click.echo(f"Marked as sent in {_shown(settings.state_path, state.cwd)}")
     if open_browser:
         click.launch(str(settings.out_dir / rendered.directory / "index.html"))

@@ -90,6 +90,12 @@ def default_now(settings: Settings) -> datetime:
     return datetime.now(settings.tz).replace(microsecond=0)
 
 
+def _days_before(now: datetime, days: int) -> datetime:
+    from publisher.normalise import whole_minute_offset
+
+    return whole_minute_offset(now - timedelta(days=days))
+
+
 def digest_window(
     state: DigestState,
     now: datetime,
@@ -109,10 +115,10 @@ def digest_window(
             )
         return DigestWindow(since, now, start_inclusive=True)
     if days is not None:
-        return DigestWindow(now - timedelta(days=days), now)
+        return DigestWindow(_days_before(now, days), now)
     last = state.last
     if last is None:
-        return DigestWindow(now - timedelta(days=window_days), now)
+        return DigestWindow(_days_before(now, window_days), now)
     if last.window_end > now:
         raise PublisherError(
             f"the last sent digest ({last.digest_id}) already covers entries up to "
@@ -180,10 +186,11 @@ class RenderedDigest:
     files: dict[str, bytes] = field(repr=False)
     html_size: int = 0
     warnings: tuple[Problem, ...] = ()
+    folder: str = ""  # the folder's name under out/digests/: the date, or date-2, -3 … (see free_folder)
 
     @property
     def directory(self) -> str:
-        return f"digests/{self.date}"
+        return f"digests/{self.folder or self.date}"
 
 
 def _config_path(settings: Settings) -> str:
@@ -252,9 +259,11 @@ def _warnings(settings: Settings, selection: Selection, html_size: int, html_pat
     return problems
 
 
-def email_context(settings: Settings, selection: Selection, now: datetime) -> DigestContext:
+def email_context(
+    settings: Settings, selection: Selection, now: datetime, folder: str | None = None
+) -> DigestContext:
     """The context ``email.html`` is rendered with; the other files vary it (no web link on the
-    web version, placeholders in the message)."""
+    web version, placeholders in the message). ``folder``: see ``render_digest``."""
     from publisher.digest_context import build_context
 
     now = now.astimezone(settings.tz)
@@ -263,15 +272,22 @@ def email_context(settings: Settings, selection: Selection, now: datetime) -> Di
         selection.entries,
         now,
         left_out=len(selection.left_out),
-        web_url=settings.url(f"digests/{now.date().isoformat()}/index.html"),
+        web_url=settings.url(f"digests/{folder or now.date().isoformat()}/index.html"),
     )
 
 
 def render_digest(
-    settings: Settings, selection: Selection, now: datetime, env: Environment | None = None
+    settings: Settings,
+    selection: Selection,
+    now: datetime,
+    env: Environment | None = None,
+    folder: str | None = None,
 ) -> RenderedDigest:
     """Render every file of the digest; pure apart from reading templates (and keeping them compiled
-    in the project's cache folder, see ``make_environment``). Raises PublisherError."""
+    in the project's cache folder, see ``make_environment``). Raises PublisherError.
+
+    ``folder`` is its folder's name under ``out/digests/`` (by default the date), which the "view in
+    browser" link names; ``free_folder`` tells when the date's folder is taken."""
     from publisher.emailhtml import render_email_html, render_template
     from publisher.message import GREETING, PLACEHOLDERS, UNSUBSCRIBE_URL, MessageSpec, build_message
 
@@ -281,8 +297,9 @@ def render_digest(
         env = make_environment(settings)
     now = now.astimezone(settings.tz)
     date = now.date().isoformat()
+    folder = folder or date
     root = settings.root
-    context = email_context(settings, selection, now)
+    context = email_context(settings, selection, now, folder)
     personal = replace(context, greeting=GREETING, unsubscribe_url=UNSUBSCRIBE_URL)
     html = render_email_html(env, HTML_TEMPLATE, context.as_dict(), root)
     # The web version is shown by a browser, which reads <style>: no inlining needed.
@@ -341,7 +358,7 @@ def render_digest(
 
     html_size = len(message_html.encode("utf-8"))
     problems += _warnings(
-        settings, selection, html_size, f"{settings.out_dir.name}/digests/{date}/email.html"
+        settings, selection, html_size, f"{settings.out_dir.name}/digests/{folder}/email.html"
     )
     return RenderedDigest(
         digest_id=digest_id,
@@ -354,10 +371,29 @@ def render_digest(
         files=files,
         html_size=html_size,
         warnings=tuple(problems),
+        folder=folder,
     )
 
 
 # --- I/O at the edges ---------------------------------------------------------------------------
+
+
+def free_folder(settings: Settings, rendered: RenderedDigest, state: DigestState) -> str:
+    """The folder under ``out/digests/`` this digest may be written to: its date's, unless that holds
+    another digest already marked as sent (a second edition on the same day); then ``<date>-2``,
+    ``-3`` …, so that the web version and message.eml of a sent digest are never replaced."""
+    sent = {digest.digest_id for digest in state.sent}
+    number = 1
+    while True:
+        name = rendered.date if number == 1 else f"{rendered.date}-{number}"
+        try:
+            data = json.loads((settings.out_dir / "digests" / name / "digest.json").read_bytes())
+            holder = data.get("digest_id") if isinstance(data, dict) else None
+        except (OSError, ValueError):
+            return name  # no digest there (or an unreadable one, which nothing can send)
+        if holder == rendered.digest_id or holder not in sent:
+            return name  # the same digest again, or one never sent: rendering it anew is fine
+        number += 1
 
 
 def write_digest(settings: Settings, rendered: RenderedDigest) -> list[Path]:

@@ -168,13 +168,15 @@ def _when(fields: _Fields, name: str, value: Any, tz: ZoneInfo) -> datetime | No
             hint="write ISO 8601: 2024-05-14, 2024-05-14 09:30 or 2024-05-14T09:30:00+02:00",
         )
     else:
-        offset = moment.utcoffset()
-        if offset is not None and offset.total_seconds() % 60:
-            # Local mean time (Berlin before April 1893 was UTC+00:53:28): HTML's datetime, Atom and
-            # RSS take offsets in whole minutes only, so such a time is given in UTC.
-            return moment.astimezone(UTC)
-        return moment
+        return whole_minute_offset(moment)
     return None
+
+
+def whole_minute_offset(moment: datetime) -> datetime:
+    """The moment, in UTC if its offset is not whole minutes: local mean time (Berlin before April
+    1893 was UTC+00:53:28), which HTML's ``datetime``, Atom, RSS and RFC 3339 cannot write."""
+    offset = moment.utcoffset()
+    return moment.astimezone(UTC) if offset is not None and offset.total_seconds() % 60 else moment
 
 
 def _authors(fields: _Fields, value: Any) -> tuple[Author, ...]:

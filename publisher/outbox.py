@@ -12,7 +12,7 @@ from typing import Any
 from publisher.errors import Problem, PublisherError
 
 DIGESTS_DIR = "digests"
-DATE_DIR = re.compile(r"\d{4}-\d{2}-\d{2}")
+DATE_DIR = re.compile(r"\d{4}-\d{2}-\d{2}(?:-\d+)?")  # a second digest of a day: <date>-2, see free_folder
 REQUIRED_STRINGS = ("digest_id", "date", "subject", "lang")
 REQUIRED_TIMES = ("now", "window_start", "window_end")
 
@@ -39,15 +39,24 @@ class RenderedDigest:
 
 
 def digest_folders(out_dir: Path) -> list[Path]:
-    """Every ``out/digests/<yyyy-mm-dd>/`` holding a digest.json, oldest first."""
+    """Every ``out/digests/<yyyy-mm-dd>[-N]/`` holding a digest.json, oldest first."""
     root = out_dir / DIGESTS_DIR
     if not root.is_dir():
         return []
     return sorted(
-        p
-        for p in root.iterdir()
-        if p.is_dir() and DATE_DIR.fullmatch(p.name) and (p / "digest.json").is_file()
+        (
+            p
+            for p in root.iterdir()
+            if p.is_dir() and DATE_DIR.fullmatch(p.name) and (p / "digest.json").is_file()
+        ),
+        key=_edition,
     )
+
+
+def _edition(folder: Path) -> tuple[str, int]:
+    """Sort key: the date, then the number of the day's edition (2024-05-10-10 after -9)."""
+    name = folder.name
+    return (name[:10], int(name[11:]) if len(name) > 10 else 1)
 
 
 def latest_digest(out_dir: Path) -> Path:

@@ -14,6 +14,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from publisher.cli import cli
+from publisher.outbox import latest_digest
 from tests.digest_fixtures import NOW, make_cli_project, write_entry_file
 
 REPO = Path(__file__).resolve().parent.parent
@@ -117,6 +118,8 @@ def test_since_and_days_give_an_explicit_window(tmp_path: Path) -> None:
         (["--now", "2024-02-30"], "Invalid value for --now: '2024-02-30' is not a date"),
         (["--since", "2024-05-01", "--days", "3"], "give either --since or --days, not both"),
         (["--days", "0"], "Invalid value for '--days': 0 is not in the range 1<=x<=182500"),
+        (["--now", ""], "Invalid value for --now: '' is not a date"),  # an unset $NOW in a cron line
+        (["--since", "", *AT_NOW], "Invalid value for --since: '' is not a date"),
     ],
 )
 def test_bad_options_are_usage_errors_and_write_nothing(
@@ -177,6 +180,43 @@ def test_a_failing_expression_in_a_template_names_its_line_not_a_traceback(
     assert result.stderr.startswith(f"Error: templates/digest.txt.j2:2: {words}"), result.stderr
     assert "Traceback" not in result.stderr
     assert snapshot(tmp_path) == {}
+
+
+def test_a_second_digest_on_the_same_day_does_not_replace_the_sent_one(tmp_path: Path) -> None:
+    """The morning digest was sent: its web version (linked from the mails) and message.eml stay;
+    the evening edition goes to <date>-2, and send takes it as the latest."""
+    make_cli_project(tmp_path, 2)
+    morning = run(tmp_path, "--now", "2024-05-20T09:00+02:00", "--mark-sent")
+    assert morning.exit_code == 0, morning.stderr
+    first = snapshot(tmp_path)
+    write_entry_file(tmp_path, 9, published=NOW.replace(hour=12), title="Abendmeldung")
+    evening = run(tmp_path, "--now", "2024-05-20T18:00+02:00")
+    assert evening.exit_code == 0, evening.stderr
+    assert (
+        "out/digests/2024-05-20 holds a digest already sent: this one goes to 2024-05-20-2/" in evening.stderr
+    )
+    after = snapshot(tmp_path)
+    assert {k: v for k, v in after.items() if k in first} == first
+    second = json.loads(after["out/digests/2024-05-20-2/digest.json"])
+    assert second["entry_ids"] == ["tag:news.example.org,2024:meldung-09"]
+    assert "digests/2024-05-20-2/index.html" in after["out/digests/2024-05-20-2/email.html"].decode()
+    assert latest_digest(tmp_path / "out").name == "2024-05-20-2"
+    again = run(tmp_path, "--now", "2024-05-20T18:00+02:00")  # -2 is not sent yet: rendered anew there
+    assert again.exit_code == 0 and "this one goes to 2024-05-20-2/" in again.stderr
+    assert snapshot(tmp_path) == after
+
+
+def test_mark_sent_is_recorded_even_when_stdout_is_closed(tmp_path: Path) -> None:
+    make_cli_project(tmp_path, 2)
+    done = subprocess.run(
+        f"{sys.executable} -m publisher -C {tmp_path} digest --now 2024-05-20T09:00+02:00 --mark-sent"
+        " | head -c 1",
+        shell=True,
+        capture_output=True,
+        check=False,
+    )
+    assert done.returncode == 0
+    assert (tmp_path / ".publisher" / "state.json").is_file()
 
 
 def test_max_entries_says_what_was_left_out(tmp_path: Path) -> None:
