@@ -37,6 +37,17 @@ class CliState:
         return self._settings
 
 
+class ProjectPath(click.Path):
+    """``click.Path`` that checks a relative path where publisher will use it: inside the ``-C``
+    directory, not the directory the command was started in."""
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        state = ctx.find_root().obj if ctx is not None else None
+        if isinstance(state, CliState) and isinstance(value, str | Path) and not Path(value).is_absolute():
+            value = str(state.cwd / value)
+        return super().convert(value, param, ctx)
+
+
 def handle_errors(func: F) -> F:
     """Turn PublisherError, and the file system refusing a read or write (a read-only folder, a full
     disk), into a clean message on stderr and exit code 1; real bugs keep their traceback."""
@@ -161,7 +172,7 @@ def _exit_for(problems: tuple[Problem, ...], strict: bool) -> None:
 @click.option(
     "--out",
     "out_dir",
-    type=click.Path(file_okay=False, path_type=Path),
+    type=ProjectPath(file_okay=False, path_type=Path),
     help="Write here instead of out_dir.",
 )
 @click.option(
@@ -269,7 +280,7 @@ def entries(state: CliState, as_json: bool) -> None:
 
 
 @cli.command()
-@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+@click.argument("directory", type=ProjectPath(file_okay=False, path_type=Path))
 @click.option("--title", default="Neuigkeiten", show_default=True, help="Site title.")
 @click.option(
     "--base-url", default="https://example.org/", show_default=True, help="Absolute URL of the site."
@@ -545,7 +556,7 @@ def subscribers_add(state: CliState, email: str, name: str, lang: str, tags: str
 
 
 @subscribers_group.command("import")
-@click.argument("csv_file", metavar="FILE.csv", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("csv_file", metavar="FILE.csv", type=ProjectPath(dir_okay=False, path_type=Path))
 @click.pass_obj
 @handle_errors
 def subscribers_import(state: CliState, csv_file: Path) -> None:
@@ -663,7 +674,7 @@ def subscribers_unsubscribe(state: CliState, token: str) -> None:
 @click.option(
     "--digest",
     "digest_dir",
-    type=click.Path(file_okay=False, exists=True, path_type=Path),
+    type=ProjectPath(file_okay=False, exists=True, path_type=Path),
     help="The digest folder to send (default: the newest out/digests/<date>/).",
 )
 @click.pass_obj

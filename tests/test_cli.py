@@ -468,3 +468,18 @@ def test_a_folder_that_cannot_be_written_is_a_message_not_a_traceback(
     assert result.exception is None or isinstance(result.exception, SystemExit)
     assert "datei/site" in result.stderr and "Not a directory -> check the path" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_paths_given_with_minus_c_are_checked_inside_that_directory(
+    runner: CliRunner, make_project: MakeProject, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = make_project({"a.md": entry(id="a")})
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "ziel").write_text("a file here, in the directory publisher was started in", encoding="utf-8")
+    built = run(runner, "-C", root, "build", "--out", "ziel")  # root/ziel does not exist: fine
+    assert built.exit_code == 0, built.stderr
+    assert (root / "ziel" / "index.html").is_file()
+    (root / "datei").write_text("x", encoding="utf-8")
+    refused = run(runner, "-C", root, "build", "--out", "datei")  # a file inside the project: usage error
+    assert refused.exit_code == 2
+    assert "datei" in refused.stderr and "is a file" in refused.stderr
