@@ -189,6 +189,27 @@ def _url_or_empty(value: Any) -> Failure | None:
     return None if value == "" else _absolute_url(value)
 
 
+def _ascii_url_or_empty(value: Any) -> Failure | None:
+    """An unsubscribe URL goes into a List-Unsubscribe header, which must be plain ASCII."""
+    if not value.isascii():
+        return "has characters outside ASCII (it goes into a mail header)", "percent-encode them: ä is %C3%A4"
+    return _url_or_empty(value)
+
+
+SUBJECT_PLACEHOLDERS = ("{title}", "{count}", "{date}")
+_BRACED = re.compile(r"\{[^{}]*\}")
+
+
+def _subject(value: Any) -> Failure | None:
+    unknown = [token for token in _BRACED.findall(value) if token not in SUBJECT_PLACEHOLDERS]
+    if unknown:
+        return (
+            f"has {', '.join(unknown)}, which is not a placeholder (it would be sent as it is)",
+            f"use {', '.join(SUBJECT_PLACEHOLDERS)}",
+        )
+    return None
+
+
 # key -> (accepted types, check); defaults come from the dataclasses.
 TOP_LEVEL: dict[str, tuple[tuple[type, ...], Check | None]] = {
     "title": ((str,), _not_empty),
@@ -207,11 +228,11 @@ TOP_LEVEL: dict[str, tuple[tuple[type, ...], Check | None]] = {
 DIGEST_KEYS: dict[str, tuple[tuple[type, ...], Check | None]] = {
     "window_days": ((int,), _between(1, 182_500)),
     "max_entries": ((int,), _at_least(1)),
-    "subject": ((str,), None),
+    "subject": ((str,), _subject),
     "intro": ((str,), None),
     "sender_name": ((str,), None),
     "sender_address": ((str,), None),
-    "unsubscribe_url": ((str,), _url_or_empty),
+    "unsubscribe_url": ((str,), _ascii_url_or_empty),
     "state_file": ((str,), None),
 }
 SMTP_KEYS: dict[str, tuple[tuple[type, ...], Check | None]] = {

@@ -106,7 +106,7 @@ def subject_line(settings: Settings, count: int, now: datetime, labels: dict[str
     from publisher.templating import format_date
 
     date = format_date(now, settings.language)
-    template = settings.digest.subject or "{title}: {count} {what} ({date})"
+    template = settings.digest.subject.strip() or "{title}: {count} {what} ({date})"
     what = labels["new_entry"] if count == 1 else labels["new_entries"]
     values = {"{title}": settings.title, "{count}": str(count), "{date}": date, "{what}": what}
     for key, value in values.items():

@@ -206,6 +206,17 @@ def test_wrong_type_in_a_table(table: str, key: str, value: object) -> None:
         ({"smtp": {"host": ""}}, "smtp.host", "empty"),
         ({"base_url": "https://example.org/news/?x=1"}, "base_url", "query or fragment"),
         ({"author_email": "Redaktion <r@example.org>"}, "author_email", "bare e-mail address"),
+        ({"digest": {"subject": "{Date}: {title}"}}, "digest.subject", "{Date}, which is not a placeholder"),
+        (
+            {"digest": {"subject": "{count:>5} neu"}},
+            "digest.subject",
+            "{count:>5}, which is not a placeholder",
+        ),
+        (
+            {"digest": {"unsubscribe_url": "https://news.example.org/abmelden?x=ä"}},
+            "digest.unsubscribe_url",
+            "outside ASCII",
+        ),
         ({"author_email": "mailto:r@example.org"}, "author_email", "bare e-mail address"),
         ({"base_url": "https://example.org/news/#top"}, "base_url", "query or fragment"),
     ],

@@ -353,6 +353,11 @@ def test_subject_from_config_with_placeholders(tmp_path: Path) -> None:
     )
 
 
+def test_a_subject_of_only_spaces_is_the_default_subject(tmp_path: Path) -> None:
+    settings = make_project(tmp_path, config=config_with(subject="   "))
+    assert render(settings, golden_entries()).subject == "Stadtwerke Neustadt: 4 neue Meldungen (20. Mai 2024)"
+
+
 # --- escaping -----------------------------------------------------------------------------------
 
 
