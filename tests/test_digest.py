@@ -9,6 +9,7 @@ import os
 import re
 import shutil
 import subprocess
+from dataclasses import replace
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -355,7 +356,9 @@ def test_subject_from_config_with_placeholders(tmp_path: Path) -> None:
 
 def test_a_subject_of_only_spaces_is_the_default_subject(tmp_path: Path) -> None:
     settings = make_project(tmp_path, config=config_with(subject="   "))
-    assert render(settings, golden_entries()).subject == "Stadtwerke Neustadt: 4 neue Meldungen (20. Mai 2024)"
+    assert (
+        render(settings, golden_entries()).subject == "Stadtwerke Neustadt: 4 neue Meldungen (20. Mai 2024)"
+    )
 
 
 # --- escaping -----------------------------------------------------------------------------------
@@ -550,3 +553,17 @@ def test_spamassassin_scores_the_message_below_one_point(settings: Settings, tmp
     (Path(__file__).parent / "artifacts").mkdir(exist_ok=True)
     (Path(__file__).parent / "artifacts" / "digest-spamassassin.txt").write_text(report)
     assert score < 1.0, report.split("Content analysis details:")[-1][:3000]
+
+
+def test_an_entry_without_a_summary_gets_no_empty_paragraph_or_blank_lines(settings: Settings) -> None:
+    """An entry of only an image or a table has no text to summarise."""
+    only_image = '<p><img src="https://news.example.org/bild.png" alt="Bild"></p>'
+    entries = tuple(
+        replace(e, summary="", content_html=only_image) if n == 0 else e
+        for n, e in enumerate(golden_entries())
+    )
+    rendered = render(settings, entries)
+    doc = lxml.html.fromstring(rendered.files["email.html"].decode())
+    assert all(p.text_content().strip() for p in css(doc, "p.summary"))
+    assert len(css(doc, "p.summary")) == len(entries) - 1
+    assert "\n\n\n" not in rendered.files["email.txt"].decode()
