@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import errno
 import logging
+import re
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import date
 from functools import wraps
 from pathlib import Path
 from typing import Any, TypeVar
@@ -35,6 +37,23 @@ class CliState:
         if self._settings is None:
             self._settings = load_settings(self.config_path, cwd=self.cwd)
         return self._settings
+
+
+class IsoDate(click.ParamType):
+    """A calendar date written YYYY-MM-DD; a day that does not exist says so (click's DateTime
+    only said the format did not match)."""
+
+    name = "date"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        if isinstance(value, date):
+            return value
+        if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", str(value)):
+            self.fail(f"{value!r} is not written YYYY-MM-DD, e.g. 2024-05-14", param, ctx)
+        try:
+            return date.fromisoformat(value)
+        except ValueError as exc:
+            self.fail(f"{value!r} is not a date: {exc}", param, ctx)
 
 
 class ProjectPath(click.Path):
@@ -75,6 +94,7 @@ def os_error_message(exc: OSError) -> str:
         errno.EACCES: "give publisher write access to the folder, or choose another one (e.g. --out)",
         errno.EROFS: "the folder is on a read-only file system: choose a writable one (e.g. --out)",
         errno.ENOSPC: "the disk is full: free some space and run the command again",
+        errno.EADDRINUSE: "another program listens on that port: choose another with --port",
     }
     hint = hints.get(exc.errno or 0, "check the path and its permissions, then run the command again")
     return f"{where}: {exc.strerror or exc} -> {hint}"
@@ -421,7 +441,7 @@ def _not_blank(ctx: click.Context, param: click.Parameter, values: tuple[str, ..
 @click.option(
     "--date",
     "date_",
-    type=click.DateTime(["%Y-%m-%d"]),
+    type=IsoDate(),
     metavar="YYYY-MM-DD",
     help="The entry's date (when the text has none, or to override it).",
 )
@@ -470,7 +490,7 @@ def import_command(
 
     settings = state.settings()
     options = ImportOptions(
-        date=date_.date() if date_ else None,
+        date=date_,
         lang=lang,
         tags=tags,
         authors=authors,

@@ -5,12 +5,13 @@ from __future__ import annotations
 import json
 import shutil
 import tomllib
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from publisher.config import CONFIG_NAME, Settings, key_lines, parse_settings
-from publisher.errors import PublisherError
+from publisher.errors import Problem, PublisherError
 from publisher.ids import fallback_id, mint_id
 from publisher.loaders import parse_entry, scan_entry_files
 from publisher.normalise import parse_when
@@ -55,6 +56,18 @@ und veröffentlichen Sie sie mit `publisher build`.
 """
 
 
+INIT_OPTIONS = {
+    "title": ("--title", 'give the site a title: --title "Cluster-Nachrichten"'),
+    "base_url": ("--base-url", "give the URL the site is served at: --base-url https://news.example.org/"),
+}
+
+
+def _as_option(problem: Problem) -> Problem:
+    """A problem with the configuration init would write, told as one with the option it came from."""
+    option, hint = INIT_OPTIONS.get(problem.field or "", (problem.field, problem.hint))
+    return replace(problem, path="publisher init", line=None, field=option, hint=hint)
+
+
 def init_project(directory: Path, title: str, base_url: str, now: datetime) -> list[Path]:
     """Create publisher.toml, entries/ with one example and templates/ (a copy of the defaults to edit)."""
     config = directory / CONFIG_NAME
@@ -62,7 +75,12 @@ def init_project(directory: Path, title: str, base_url: str, now: datetime) -> l
         raise PublisherError(f"{config}: a project already exists here -> choose an empty folder")
     # json.dumps gives a valid TOML basic string: quotes, backslashes and control characters escaped.
     text = CONFIG_TEMPLATE.format(title=json.dumps(title, ensure_ascii=False), base_url=json.dumps(base_url))
-    parse_settings(tomllib.loads(text), directory, config, key_lines(text))  # a bad --base-url: nothing made
+    try:
+        parse_settings(tomllib.loads(text), directory, config, key_lines(text))
+    except PublisherError as exc:  # a bad --title or --base-url: nothing is made
+        raise PublisherError(
+            "publisher init: the project was not created", [_as_option(p) for p in exc.problems]
+        ) from None
     directory.mkdir(parents=True, exist_ok=True)
     created = [config]
     write_atomic(config, text.encode("utf-8"))

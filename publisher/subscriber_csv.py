@@ -51,10 +51,12 @@ def _delimiter(text: str) -> str:
     return ";" if ";" in first and "," not in first else ","
 
 
-def _records(text: str, label: str, problems: list[Problem]) -> Iterator[tuple[int, list[str] | None]]:
+def _records(
+    text: str, label: str, problems: list[Problem], delimiter: str
+) -> Iterator[tuple[int, list[str] | None]]:
     """(first line, cells) for every non-blank record; a record the csv module cannot read becomes
     a problem and comes as (line, None)."""
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text))
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     start = 1
     while True:
         try:
@@ -111,8 +113,9 @@ def import_csv(conn: sqlite3.Connection, path: Path, now: datetime | None = None
     stamp = timestamp(now)
     first = True
     data_rows = 0
+    delimiter = _delimiter(text)
     with transaction(conn):
-        for line, row in _records(text, label, problems):
+        for line, row in _records(text, label, problems, delimiter):
             if row is None:
                 data_rows += 1
                 continue
@@ -123,7 +126,8 @@ def import_csv(conn: sqlite3.Connection, path: Path, now: datetime | None = None
                 continue
             data_rows += 1
             if len(row) > len(columns):
-                hint = 'quote cells that contain commas, e.g. "news, tech"'
+                mark = "semicolons" if delimiter == ";" else "commas"
+                hint = f'quote cells that contain {mark}, e.g. "news{delimiter} tech"'
                 problems.append(
                     Problem(label, f"{len(row)} cells, expected at most {len(columns)}", line=line, hint=hint)
                 )

@@ -268,7 +268,9 @@ def test_init_refuses_a_base_url_the_project_could_not_use(
 ) -> None:
     result = run(runner, "-C", tmp_path, "init", "x", "--title", "T", "--base-url", base_url)
     assert result.exit_code == 1
-    assert "base_url:" in result.stderr and "->" in result.stderr
+    assert "publisher init: --base-url: " in result.stderr
+    assert "-> give the URL the site is served at: --base-url https://news.example.org/" in result.stderr
+    assert "publisher.toml" not in result.stderr  # no file was written, so none is named
     assert not (tmp_path / "x").exists()
 
 

@@ -272,7 +272,13 @@ def test_stdin_over_5_mb_is_refused(project: Path) -> None:
 
 def test_usage_errors_and_missing_config(tmp_path: Path, project: Path) -> None:
     assert run(project).exit_code == 2
-    assert run(project, "--date", "14.05.2024", incoming(FIRST)).exit_code == 2
+    german = run(project, "--date", "14.05.2024", incoming(FIRST))
+    assert (
+        german.exit_code == 2 and "'14.05.2024' is not written YYYY-MM-DD, e.g. 2024-05-14" in german.stderr
+    )
+    impossible = run(project, "--date", "2024-02-30", incoming(FIRST))
+    assert impossible.exit_code == 2
+    assert "'2024-02-30' is not a date: day is out of range for month" in impossible.stderr
     assert run(project, "--lang", "fr", incoming(FIRST)).exit_code == 2
     bare = tmp_path / "bare"
     bare.mkdir()

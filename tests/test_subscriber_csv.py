@@ -168,3 +168,12 @@ def test_semicolon_separated_csv_from_excel_is_read(conn: sqlite3.Connection, tm
         ("anna@example.org", "Anna Müller", "de", ("presse", "rathaus")),
         ("bob@example.org", "Bob", "en", ()),
     ]
+
+
+def test_a_row_with_too_many_cells_in_a_semicolon_file_talks_of_semicolons(
+    conn: sqlite3.Connection, tmp_path: Path
+) -> None:
+    text = "email;name;lang;tags\nanna@example.org;Anna Müller;de;presse;rathaus\n"
+    [problem] = subscriber_csv.import_csv(conn, write_csv(tmp_path / "excel.csv", text)).problems
+    assert problem.message == "5 cells, expected at most 4"
+    assert problem.hint == 'quote cells that contain semicolons, e.g. "news; tech"'
