@@ -174,7 +174,18 @@ def test_non_ascii_unsubscribe_url_is_a_config_error(tmp_path: Path, template: m
         'title = "T"\nbase_url = "https://example.org/"\n[digest]\nunsubscribe_url = "https://example.org/abmelden-für"\n',
         encoding="utf-8",
     )
-    settings = load_settings(tmp_path / "p" / "publisher.toml")
+    with pytest.raises(PublisherError) as caught:  # the configuration says so first, at its line
+        load_settings(tmp_path / "p" / "publisher.toml")
+    [problem] = caught.value.problems
+    assert (problem.field, problem.line) == ("digest.unsubscribe_url", 4) and "percent-encode" in problem.hint
+    # Settings made in Python skip that check; the mail refuses the URL all the same.
+    (tmp_path / "p" / "publisher.toml").write_text(
+        'title = "T"\nbase_url = "https://example.org/"\n', encoding="utf-8"
+    )
+    valid = load_settings(tmp_path / "p" / "publisher.toml")
+    settings = replace(
+        valid, digest=replace(valid.digest, unsubscribe_url="https://example.org/abmelden-für")
+    )
     with pytest.raises(PublisherError, match=r"\[digest\] unsubscribe_url .* percent-encode"):
         mail.mail_settings(settings, template, DIGEST_ID, "de")
 
