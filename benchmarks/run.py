@@ -45,7 +45,7 @@ LABELS = {
     "mjml-node": "node MJML{node_mjml} CLI, whole process",
     "mjml-node-render": "node MJML{node_mjml}, per render in node",
     "import": "publisher import, {raw:,} raw texts",
-    "pelican": "Pelican {pelican}, full + tag feeds",
+    "pelican": "Pelican{pelican}, full + tag feeds",
 }
 
 
@@ -98,7 +98,7 @@ class Bench:
         return LABELS[name].format(
             renderer=self.args.floor_renderer,
             raw=self.args.raw,
-            pelican=pelican_version(self.pelican_python),
+            pelican=f" {version}" if (version := pelican_version(self.pelican_python)) else "",
             mjml_python=package_version("mjml-python"),
             node_mjml=f" {node_mjml}" if node_mjml else "",
         )
