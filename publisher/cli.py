@@ -418,7 +418,11 @@ def digest(
     if mark_sent:
         click.echo(f"Marked as sent in {_shown(settings.state_path, state.cwd)}")
     if open_browser:
-        click.launch(str(settings.out_dir / rendered.directory / "index.html"))
+        page = settings.out_dir / rendered.directory / "index.html"
+        if click.launch(str(page)) != 0:
+            click.echo(
+                f"warning: no browser could be opened -> open {_shown(page, state.cwd)} yourself", err=True
+            )
 
 
 # --- import ---

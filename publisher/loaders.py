@@ -157,7 +157,11 @@ def scan_assets(entries_dir: Path, skip: Collection[Path] = ()) -> Media:
             d for d in dirs if not d.startswith((".", "_")) and os.path.join(folder, d) not in skipped
         )
         for name in files:
-            if name.startswith((".", "_")) or name.endswith(ENTRY_SUFFIX):
+            if name.startswith((".", "_")):
+                continue
+            if name.endswith(ENTRY_SUFFIX):
+                if not os.path.isfile(os.path.join(folder, name)):  # a link to nothing: not silently dropped
+                    ignored.append(Path(folder, name).relative_to(base).as_posix())
                 continue
             if os.path.join(folder, name) in skipped:
                 continue

@@ -25,6 +25,7 @@ from publisher.config import Settings
 from publisher.errors import Problem, PublisherError, warning
 from publisher.loaders import (
     ASSET_SUFFIXES,
+    ENTRY_SUFFIX,
     EntryFile,
     Media,
     field_line,
@@ -359,14 +360,7 @@ def load_site(
         if settings.entries_dir.is_relative_to(settings.root)
         else str(settings.entries_dir)
     )
-    problems.extend(
-        warning(
-            f"{entries_prefix}/{name}",
-            "is neither an entry (.md) nor a media file, so it is not published",
-            hint=f"only media files ({', '.join(sorted(ASSET_SUFFIXES))}) are copied to out/",
-        )
-        for name in ignored
-    )
+    problems.extend(_ignored_file(f"{entries_prefix}/{name}") for name in ignored)
     ordered = newest_first(entries)
     if published is None:
         problems.extend(_tag_conflicts(ordered, line_of))
@@ -398,6 +392,20 @@ def _tag_conflicts(entries: Sequence[Entry], line_of: LineOf) -> list[Problem]:
                 )
             )
     return problems
+
+
+def _ignored_file(path: str) -> Problem:
+    if path.endswith(ENTRY_SUFFIX):
+        return warning(
+            path,
+            "is a link to nothing (or to no file), so it is not published",
+            hint="fix or remove the link",
+        )
+    return warning(
+        path,
+        "is neither an entry (.md) nor a media file, so it is not published",
+        hint=f"only media files ({', '.join(sorted(ASSET_SUFFIXES))}) are copied to out/",
+    )
 
 
 def _in_window(

@@ -165,6 +165,15 @@ def _check_project_templates(folder: Path, defaults_dir: Path) -> None:
         return
     problems = []
     for path in sorted(folder.rglob("*")):
+        if path.is_dir() and path.name.endswith(TEXT_SUFFIXES):
+            problems.append(
+                Problem(
+                    str(path),
+                    "is a folder, not a template, so the bundled template of that name would be used",
+                    hint="remove the folder, or put the template file there in its place",
+                )
+            )
+            continue
         if not path.is_file() or not path.name.endswith(TEXT_SUFFIXES):
             continue
         name = path.relative_to(folder).as_posix()

@@ -607,3 +607,13 @@ def test_a_missing_template_names_the_template_and_line_that_wants_it(make_proje
     assert (Path(problem.path), problem.line) == (root / "templates" / "entry.html.j2", 3)
     assert problem.message == "template 'basis.html.j2' not found"
     assert "extends, include or import" in problem.hint
+
+
+def test_a_folder_named_like_a_template_is_refused(make_project: MakeProject) -> None:
+    root = make_project({"a.md": entry("Eine Meldung", id="urn:uuid:a")})
+    (root / "templates" / "entry.html.j2").mkdir(parents=True)
+    with pytest.raises(PublisherError) as caught:
+        build(settings_of(root))
+    [problem] = caught.value.problems
+    assert Path(problem.path) == root / "templates" / "entry.html.j2"
+    assert problem.message.startswith("is a folder, not a template")

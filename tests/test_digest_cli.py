@@ -294,3 +294,16 @@ def test_a_digest_from_a_warm_cache_imports_no_entry_parsers(tmp_path: Path) -> 
         assert ": 20 entries (" in result.stdout
     assert runs[0].stdout.splitlines()[-1] != "[]"  # the cold run parsed the entry files
     assert runs[1].stdout.splitlines()[-1] == "[]"
+
+
+def test_open_says_so_when_no_browser_can_be_opened(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    make_cli_project(tmp_path, 2)
+    opened: list[str] = []
+    monkeypatch.setattr(click, "launch", lambda url, **_: opened.append(url) or 3)  # xdg-open's "no browser"
+    result = run(tmp_path, *AT_NOW, "--open")
+    assert result.exit_code == 0
+    assert opened == [str(digest_dir(tmp_path) / "index.html")]
+    assert (
+        "warning: no browser could be opened -> open out/digests/2024-05-20/index.html yourself"
+        in result.stderr
+    )

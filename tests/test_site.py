@@ -218,3 +218,11 @@ def test_entries_normalised_by_older_rules_are_normalised_again(
     monkeypatch.setattr(site_module, "RULES_VERSION", site_module.RULES_VERSION + 1)
     refresh(settings_of(root)).cache.close()
     assert sorted(normalised) == ["entries/a.md", "entries/a.md", "entries/b.md", "entries/b.md"]
+
+
+def test_a_link_named_like_an_entry_that_leads_nowhere_is_reported(make_project: MakeProject) -> None:
+    root = make_project({"a.md": entry("A", "2024-01-01", id="a")})
+    (root / "entries" / "weg.md").symlink_to(root / "gibt-es-nicht.md")
+    [problem] = [p for p in _problems(root, None) if p.path == "entries/weg.md"]
+    assert problem.message == "is a link to nothing (or to no file), so it is not published"
+    assert not problem.is_error
