@@ -567,3 +567,14 @@ def test_an_entry_without_a_summary_gets_no_empty_paragraph_or_blank_lines(setti
     assert all(p.text_content().strip() for p in css(doc, "p.summary"))
     assert len(css(doc, "p.summary")) == len(entries) - 1
     assert "\n\n\n" not in rendered.files["email.txt"].decode()
+
+
+def test_the_mails_and_web_version_load_nothing_from_other_sites(settings: Settings) -> None:
+    """System fonts only: naming a font MJML knows (Roboto) made it add a Google Fonts <link> and @import."""
+    rendered = render(settings, golden_entries())
+    for name in ("email.html", "index.html", "message.eml"):
+        text = rendered.files[name].decode("utf-8", "replace")
+        assert "fonts.googleapis" not in text and "@import" not in text, name
+        doc = lxml.html.fromstring(rendered.files[name]) if name != "message.eml" else None
+        if doc is not None:
+            assert doc.xpath("//link[@rel='stylesheet']") == [], name
