@@ -8,7 +8,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit, urlunsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from publisher.addresses import is_bare_address
@@ -119,10 +119,27 @@ def _absolute_url(value: Any) -> Failure | None:
     return None
 
 
+def ascii_url(url: str) -> str:
+    """The URL as mail headers and every feed reader take it: an internationalised domain in its
+    ASCII form (``exämple.org`` -> ``xn--exmple-cua.org``), other characters percent-encoded."""
+    if url.isascii():
+        return url
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    netloc = parts.netloc.replace(host, host.encode("idna").decode("ascii")) if host else parts.netloc
+    return urlunsplit(
+        (parts.scheme, netloc, quote(parts.path, safe="/%:@!$&'()*+,;=-._~"), parts.query, parts.fragment)
+    )
+
+
 def _base_url(value: Any) -> Failure | None:
     failure = _absolute_url(value)
     if failure:
         return failure
+    try:
+        ascii_url(value)
+    except UnicodeError:
+        return "has a domain that cannot be written in ASCII", "check the spelling of the domain"
     parts = urlsplit(value)
     if parts.query or parts.fragment or value.rstrip().endswith(("?", "#")):
         return (
@@ -175,6 +192,14 @@ def _not_empty(value: Any) -> Failure | None:
     return None if value.strip() else ("must not be empty", "write a value between the quotes")
 
 
+def _one_line(value: Any) -> Failure | None:
+    """A title goes into mail headers and <title>: no line breaks or other control characters."""
+    failure = _not_empty(value)
+    if failure is None and any(ord(c) < 32 or ord(c) == 127 for c in value):
+        return "contains a line break or another control character", "write it on one line"
+    return failure
+
+
 def _port(value: Any) -> Failure | None:
     if 0 < value < 65536:
         return None
@@ -207,12 +232,20 @@ def _subject(value: Any) -> Failure | None:
             f"has {', '.join(unknown)}, which is not a placeholder (it would be sent as it is)",
             f"use {', '.join(SUBJECT_PLACEHOLDERS)}",
         )
+    rest = value
+    for placeholder in SUBJECT_PLACEHOLDERS:
+        rest = rest.replace(placeholder, "")
+    if "{" in rest or "}" in rest:
+        return (
+            "has a { or } that is not part of a placeholder (it would be sent as it is)",
+            f"use {', '.join(SUBJECT_PLACEHOLDERS)}, each with one brace on either side",
+        )
     return None
 
 
 # key -> (accepted types, check); defaults come from the dataclasses.
 TOP_LEVEL: dict[str, tuple[tuple[type, ...], Check | None]] = {
-    "title": ((str,), _not_empty),
+    "title": ((str,), _one_line),
     "base_url": ((str,), _base_url),
     "description": ((str,), None),
     "language": ((str,), _one_of(*LANGUAGES)),
@@ -264,7 +297,9 @@ def _type_hint(key: str, types: tuple[type, ...], value: Any) -> str:
         return f'put the value in quotes: {key} = "…"'
     if isinstance(value, float) and float not in types:
         return f"write a whole number: {key} = {max(1, int(value))}"
-    return f"write the number without quotes: {key} = 10" if int in types else "write a number without quotes"
+    written = value.strip() if isinstance(value, str) else ""
+    example = written if written.replace(".", "", 1).isdigit() else "10"
+    return f"write the number without quotes: {key} = {example}"
 
 
 _TABLE_HEADER = re.compile(r"^\s*\[\s*([A-Za-z0-9_-]+)\s*\]")
@@ -355,23 +390,24 @@ def parse_settings(
             problems.append(
                 Problem(path, "is required", field=key, hint=f'add e.g. {key} = "…" at the top of the file')
             )
+    if "templates_dir" in values and not (root / values["templates_dir"]).is_dir():
+        # Without the folder the bundled templates are used: a typo would drop every customisation.
+        problems.append(
+            Problem(
+                path,
+                f"{values['templates_dir']!r} is not a folder",
+                line=lines.get("templates_dir"),
+                field="templates_dir",
+                hint="fix the path, create the folder, or remove the key to use the bundled templates",
+            )
+        )
     if problems:
         raise PublisherError(f"{path}: the configuration has {len(problems)} problem(s)", problems)
 
-    base_url = values["base_url"].rstrip("/") + "/"
+    base_url = ascii_url(values["base_url"]).rstrip("/") + "/"
     for key in ("entries_dir", "templates_dir", "out_dir"):
         default = {f.name: f.default for f in fields(Settings)}[key]
         values[key] = (root / values.get(key, default)).resolve()
-    if "templates_dir" in data and not values["templates_dir"].is_dir():
-        # Without the folder the bundled templates are used: a typo would drop every customisation.
-        problem = Problem(
-            path,
-            f"{data['templates_dir']!r} is not a folder",
-            line=lines.get("templates_dir"),
-            field="templates_dir",
-            hint="fix the path, create the folder, or remove the key to use the bundled templates",
-        )
-        raise PublisherError(f"{path}: the configuration has 1 problem(s)", [problem])
     return Settings(
         **{**values, "base_url": base_url},
         root=root.resolve(),

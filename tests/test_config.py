@@ -219,6 +219,9 @@ def test_wrong_type_in_a_table(table: str, key: str, value: object) -> None:
         ),
         ({"author_email": "mailto:r@example.org"}, "author_email", "bare e-mail address"),
         ({"base_url": "https://example.org/news/#top"}, "base_url", "query or fragment"),
+        ({"digest": {"subject": "{title: Woche {count"}}, "digest.subject", "not part of a placeholder"),
+        ({"digest": {"subject": "{{title}} {count}} neu"}}, "digest.subject", "not part of a placeholder"),
+        ({"title": "Zeile\nZwei"}, "title", "line break"),
     ],
 )
 def test_bad_values(data: dict, field: str, words: str) -> None:

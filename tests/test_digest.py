@@ -578,3 +578,16 @@ def test_the_mails_and_web_version_load_nothing_from_other_sites(settings: Setti
         doc = lxml.html.fromstring(rendered.files[name]) if name != "message.eml" else None
         if doc is not None:
             assert doc.xpath("//link[@rel='stylesheet']") == [], name
+
+
+def test_a_site_on_an_internationalised_domain_gets_ascii_headers(tmp_path: Path) -> None:
+    """base_url = "https://exämple.org/": the digest crashed building message.eml's Message-ID."""
+    from tests.digest_fixtures import CONFIG
+
+    settings = make_project(
+        tmp_path, config=CONFIG.replace("https://news.example.org/", "https://stadtwerke-müller.de/")
+    )
+    rendered = render(settings, golden_entries())
+    message = email.message_from_bytes(rendered.files["message.eml"], policy=email.policy.default)
+    assert "@xn--stadtwerke-mller-" in message["Message-ID"]
+    assert "https://xn--stadtwerke-mller-" in rendered.files["email.html"].decode()
