@@ -94,12 +94,14 @@ def local_url(base_url: str, from_path: str, url: str) -> str:
 
 @lru_cache(maxsize=8)
 def _links_under(base_url: str) -> re.Pattern[str]:
-    return re.compile(r'(\s(?:href|src)=")' + re.escape(base_url) + r'([^"]*)"')
+    # Only inside a tag: in text the sanitiser escapes "<", so code samples showing markup are left alone.
+    return re.compile(r'(<[A-Za-z][^<>]*?\s(?:href|src)=")' + re.escape(base_url) + r'([^"]*)"')
 
 
 def local_content(html: str, base_url: str, from_path: str) -> str:
     """Sanitised entry HTML with every ``href``/``src`` under ``base_url`` made relative to the page
-    (the sanitiser writes attributes in double quotes, and a base URL holds no ``&`` or ``"``)."""
+    (the sanitiser writes attributes in double quotes, and a base URL holds no ``&`` or ``"``); text,
+    such as a code sample showing an ``<img src="…">``, stays as the author wrote it."""
     return _links_under(base_url).sub(
         lambda m: f'{m.group(1)}{local_url(base_url, from_path, base_url + m.group(2))}"', html
     )

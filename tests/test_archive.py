@@ -196,6 +196,10 @@ def test_links_into_the_site_are_relative_on_pages_and_others_stay() -> None:
         '<p><a href="../posts/b.html">B</a> <a href="#teil">hier</a> '
         f'<img src="../media/x.png" alt="{base}media/x.png"> <a href="https://elsewhere.example/">x</a></p>'
     )
+    code = (
+        f'<pre><code>&lt;img src="{base}media/x.png"&gt; and &lt;a href="{base}posts/b.html"&gt;</code></pre>'
+    )
+    assert local_content(code, base, "posts/a.html") == code  # a code sample is text: as written
 
 
 def test_relative_links_depend_on_depth() -> None:
