@@ -282,6 +282,7 @@ def _write_outputs(
         else:
             todo.append(job)
     _rehearse(site, todo)
+    interrupted_before = output.interrupted(out)
     output.start_writing(out)
     # Forget the keys of files about to be rewritten or deleted first, so that a build that crashes
     # half-way is not mistaken for a finished one (their paths stay listed for stale-file removal).
@@ -297,7 +298,7 @@ def _write_outputs(
     deleted = _delete_stale(out, set(previous) - set(keys))
     if keys != previous or outdated:
         write_manifest(out, keys)
-    output.finish_writing(out)
+    output.finish_writing(out, interrupted_before)
     return BuildReport(tuple(sorted(written)), tuple(deleted), unchanged, len(site.entries), site.problems)
 
 

@@ -73,7 +73,14 @@ def start_writing(out_dir: Path) -> None:
     (out_dir / WRITING).touch()  # not write_atomic: a kill between its write and rename would lose the mark
 
 
-def finish_writing(out_dir: Path) -> None:
+def finish_writing(out_dir: Path, interrupted_before: bool = False) -> None:
+    """Remove the mark. After an interrupted build, sweep again first: temp files of its workers,
+    still alive when this build started, are gone now; if some still run, the mark stays, so that
+    the next build looks again."""
+    if interrupted_before and _temp_files(out_dir, only_dead=False):
+        remove_temp_files(out_dir)
+        if _temp_files(out_dir, only_dead=False):
+            return
     (out_dir / WRITING).unlink(missing_ok=True)
 
 
@@ -87,25 +94,36 @@ def remove_temp_files(out_dir: Path) -> list[str]:
     A process still running (a build next to this one) keeps its files: it will rename them.
     """
     removed = []
-    for folder, _, names in os.walk(out_dir):
-        for name in names:
-            match = _TEMP_FILE.match(name)
-            if match and not _running(int(match.group("pid"))):
-                path = Path(folder, name)
-                with contextlib.suppress(FileNotFoundError):
-                    path.unlink()
-                    removed.append(path.relative_to(out_dir).as_posix())
+    for path in _temp_files(out_dir, only_dead=True):
+        with contextlib.suppress(FileNotFoundError):
+            path.unlink()
+            removed.append(path.relative_to(out_dir).as_posix())
     return sorted(removed)
 
 
+def _temp_files(out_dir: Path, only_dead: bool) -> list[Path]:
+    found = []
+    for folder, _, names in os.walk(out_dir):
+        for name in names:
+            match = _TEMP_FILE.match(name)
+            if match and not (only_dead and _running(int(match.group("pid")))):
+                found.append(Path(folder, name))
+    return found
+
+
 def _running(pid: int) -> bool:
+    """Whether the process exists and is not a zombie (a killed build's workers can stay unreaped)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
     except PermissionError:  # another user's process
         return True
-    return True
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as handle:
+            return handle.read().rsplit(b")", 1)[1].split()[0] != b"Z"
+    except (OSError, IndexError):
+        return True  # no /proc (not Linux): the process exists
 
 
 MANIFEST = ".publisher-manifest.json"

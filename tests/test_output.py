@@ -6,6 +6,7 @@ import os
 import stat
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -96,3 +97,20 @@ def test_temp_files_of_dead_processes_are_removed_and_those_of_running_ones_kept
         path.write_bytes(b"")
     assert output.remove_temp_files(tmp_path) == [f"posts/.a.html.{dead}.3.tmp"]
     assert sorted(p.name for p in (tmp_path / "posts").iterdir()) == sorted([live.name, other.name])
+
+
+def test_temp_files_of_a_zombie_process_are_removed(tmp_path: Path) -> None:
+    """A killed build's workers can stay unreaped (<defunct>): they exist, but will never rename."""
+    pid = os.fork()
+    if pid == 0:
+        os._exit(0)
+    try:
+        for _ in range(200):  # until the child has exited (it is a zombie while not waited for)
+            if Path(f"/proc/{pid}/stat").read_bytes().rsplit(b")", 1)[1].split()[0] == b"Z":
+                break
+            time.sleep(0.01)
+        leftover = tmp_path / f".index.html.{pid}.7.tmp"
+        leftover.write_bytes(b"")
+        assert output.remove_temp_files(tmp_path) == [leftover.name]
+    finally:
+        os.waitpid(pid, 0)
