@@ -131,13 +131,26 @@ def scan_entry_files(entries_dir: Path, root: Path, skip: Collection[Path] = ())
                         found.append(
                             EntryFile(f"{folder}/{name}", relative + name, stat.st_mtime_ns, stat.st_size)
                         )
-                    elif item.is_dir() and f"{folder}/{name}" not in skipped:
+                    elif (
+                        item.is_dir()
+                        and f"{folder}/{name}" not in skipped
+                        and not _is_output_folder(f"{folder}/{name}")
+                    ):
                         stack.append((f"{folder}/{name}", f"{relative}{name}/"))
         finally:
             if handle is not None:
                 os.close(handle)
     found.sort(key=attrgetter("relative"))
     return found
+
+
+OUTPUT_MARKS = (".publisher-manifest.json", ".publisher-writing")  # see publisher.output
+
+
+def _is_output_folder(folder: str) -> bool:
+    """A folder publisher built into (``--out`` inside the entries): never entries or media, or each
+    build would publish the last one's output again, one folder deeper."""
+    return any(os.path.exists(os.path.join(folder, mark)) for mark in OUTPUT_MARKS)
 
 
 Media = tuple[list[EntryFile], list[str]]  # media files to copy, and names of files ignored
@@ -154,7 +167,11 @@ def scan_assets(entries_dir: Path, skip: Collection[Path] = ()) -> Media:
     skipped = {str(folder) for folder in skip}
     for folder, dirs, files in os.walk(base):
         dirs[:] = sorted(
-            d for d in dirs if not d.startswith((".", "_")) and os.path.join(folder, d) not in skipped
+            d
+            for d in dirs
+            if not d.startswith((".", "_"))
+            and os.path.join(folder, d) not in skipped
+            and not _is_output_folder(os.path.join(folder, d))
         )
         for name in files:
             if name.startswith((".", "_")):

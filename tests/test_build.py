@@ -837,3 +837,9 @@ def test_a_project_whose_entries_folder_is_the_project_itself_settles(make_proje
     assert run_build(root).written == ()
     assert build(settings_of(root), full=True).written == ()
     assert not (root / "out" / "out").exists()
+    # Built elsewhere too (--out), the project's own out/ is no input: only the entry and its media.
+    elsewhere = build(settings_of(root, out_dir=root.parent / "anderswo"))
+    assert not elsewhere.warnings and not any(p.startswith("out/") for p in elsewhere.written)
+    # and an --out folder inside the project is no input for the next plain build either
+    build(settings_of(root, out_dir=root / "site"))
+    assert run_build(root).written == () and not (root / "out" / "site").exists()
