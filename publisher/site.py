@@ -323,7 +323,7 @@ def load_site(
     collisions = cache.collisions()
     line_of = partial(_line_of_field, settings.root)
     slug_overrides = _resolve_slugs(collisions, cache.slugs, problems, line_of)
-    problems.extend(_duplicate_ids(collisions, line_of))
+    problems.extend(_duplicate_ids(collisions, line_of, partial(_mtime_of, settings.root)))
     wanted: list[str] | None = None  # None: every entry
     unloaded: tuple[str, ...] = ()
     if published is not None or newest is not None:
@@ -497,33 +497,42 @@ def _renormalise(settings: Settings, relative: str, slug: str) -> Entry:
     return result.entry
 
 
-def _duplicate_ids(rows: list[IndexRow], line_of: LineOf) -> list[Problem]:
-    """Problems for every id already used by an entry published before it (on the same date: by a
-    file earlier in path order). ``rows`` hold at least every row whose id is shared.
+def _mtime_of(root: Path, relative: str) -> int:
+    try:
+        return (root / relative).stat().st_mtime_ns
+    except OSError:
+        return 2**63
+
+
+def _duplicate_ids(rows: list[IndexRow], line_of: LineOf, mtime_of: Callable[[str], int]) -> list[Problem]:
+    """Problems for every id already used by an entry published before it (at the same time: by the
+    file changed longer ago, then by path order). ``rows`` hold at least every row whose id is shared.
 
     The entry published first keeps its id: readers have seen it under that id, and the usual
-    way to get a duplicate is to copy an old entry to start a new one.
+    way to get a duplicate is to copy an old entry to start a new one (before its date is changed,
+    the copy is the file written last).
     """
-    seen: dict[str, str] = {}
+    seen: dict[str, IndexRow] = {}
     problems = []
     ordered = sorted(
         (r for r in rows if r.entry_id is not None),
-        key=lambda r: (math.inf if r.published is None else r.published, r.path),
+        key=lambda r: (math.inf if r.published is None else r.published, mtime_of(r.path), r.path),
     )
     for row in ordered:
         assert row.entry_id is not None
-        if row.entry_id in seen:
-            problems.append(
-                Problem(
-                    row.path,
-                    f"id {row.entry_id!r} is already used by {seen[row.entry_id]}, published earlier",
-                    line=line_of(row.path, "id"),
-                    field="id",
-                    hint="each entry needs its own id; remove this one and run 'publisher check --fix-ids'",
-                )
+        first = seen.setdefault(row.entry_id, row)
+        if first is row:
+            continue
+        how = "saved earlier, with the same date" if first.published == row.published else "published earlier"
+        problems.append(
+            Problem(
+                row.path,
+                f"id {row.entry_id!r} is already used by {first.path}, {how}",
+                line=line_of(row.path, "id"),
+                field="id",
+                hint="each entry needs its own id; remove this one and run 'publisher check --fix-ids'",
             )
-        else:
-            seen[row.entry_id] = row.path
+        )
     return problems
 
 

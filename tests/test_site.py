@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -226,3 +227,14 @@ def test_a_link_named_like_an_entry_that_leads_nowhere_is_reported(make_project:
     [problem] = [p for p in _problems(root, None) if p.path == "entries/weg.md"]
     assert problem.message == "is a link to nothing (or to no file), so it is not published"
     assert not problem.is_error
+
+
+def test_a_copy_with_the_same_date_is_blamed_not_the_original(make_project: MakeProject) -> None:
+    """Copied to start a new entry, before its date was changed: the file saved last is the copy."""
+    original = entry("Alt", "2023-01-01", id="urn:uuid:gleich")
+    root = make_project({"z-alt.md": original})
+    os.utime(root / "entries" / "z-alt.md", ns=(SETTLED_NS, SETTLED_NS))
+    (root / "entries" / "a-kopie.md").write_text(original.replace("Alt", "Kopie"), encoding="utf-8")
+    [problem] = _problems(root, "id")
+    assert problem.path == "entries/a-kopie.md"
+    assert problem.message.endswith("is already used by entries/z-alt.md, saved earlier, with the same date")
