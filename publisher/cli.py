@@ -320,7 +320,13 @@ def init(state: CliState, directory: Path, title: str, base_url: str) -> None:
     from publisher.project import init_project
 
     target = directory if directory.is_absolute() else state.cwd / directory
-    for path in init_project(target, title, base_url, datetime.now(ZoneInfo("Europe/Berlin"))):
+    try:
+        created = init_project(target, title, base_url, datetime.now(ZoneInfo("Europe/Berlin")))
+    except PublisherError as exc:
+        if exc.problems and all(p.field in ("--title", "--base-url") for p in exc.problems):
+            raise click.UsageError(str(exc)) from None  # a bad option value: exit 2, nothing created
+        raise
+    for path in created:
         click.echo(f"created {path}")
 
 

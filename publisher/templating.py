@@ -164,6 +164,14 @@ def _check_project_templates(folder: Path, defaults_dir: Path) -> None:
     if not folder.is_dir() or folder.resolve() == defaults_dir.resolve():
         return
     problems = []
+    if (folder / BUNDLED).is_dir():
+        problems.append(
+            Problem(
+                str(folder / BUNDLED),
+                f"is never used: {BUNDLED}/NAME always means the bundled template NAME",
+                hint="move your templates out of it: a project template replaces the bundled one",
+            )
+        )
     for path in sorted(folder.rglob("*")):
         if path.is_dir() and path.name.endswith(TEXT_SUFFIXES):
             problems.append(

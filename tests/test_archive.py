@@ -621,3 +621,14 @@ def test_a_folder_named_like_a_template_is_refused(make_project: MakeProject) ->
     [problem] = caught.value.problems
     assert Path(problem.path) == root / "templates" / "entry.html.j2"
     assert problem.message.startswith("is a folder, not a template")
+
+
+def test_a_project_folder_named_bundled_is_refused(make_project: MakeProject) -> None:
+    root = make_project({"a.md": entry("Eine Meldung", id="urn:uuid:a")})
+    (root / "templates" / "bundled").mkdir(parents=True)
+    (root / "templates" / "bundled" / "base.html.j2").write_text("{% block content %}{% endblock %}\n")
+    with pytest.raises(PublisherError) as caught:
+        build(settings_of(root))
+    [problem] = caught.value.problems
+    assert Path(problem.path) == root / "templates" / "bundled"
+    assert "never used" in problem.message

@@ -267,7 +267,7 @@ def test_init_refuses_a_base_url_the_project_could_not_use(
     runner: CliRunner, tmp_path: Path, base_url: str
 ) -> None:
     result = run(runner, "-C", tmp_path, "init", "x", "--title", "T", "--base-url", base_url)
-    assert result.exit_code == 1
+    assert result.exit_code == 2  # a bad option value is a usage error
     assert "publisher init: --base-url: " in result.stderr
     assert "-> give the URL the site is served at: --base-url https://news.example.org/" in result.stderr
     assert "publisher.toml" not in result.stderr  # no file was written, so none is named
