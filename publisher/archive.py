@@ -87,8 +87,9 @@ def local_url(base_url: str, from_path: str, url: str) -> str:
     rest = url[len(base_url) :]
     if rest.startswith(f"{from_path}#"):
         return rest[len(from_path) :]  # an anchor on this very page
-    if rest == "" or rest.startswith(("#", "?")):
-        rest = f"index.html{rest}"
+    path, mark, after = rest.partition("#") if "#" in rest else rest.partition("?")
+    if path == "" or path.endswith("/"):  # a folder: its index.html, which file:// will not pick itself
+        rest = f"{path}index.html{mark}{after}"
     return relative_href(from_path, rest)
 
 

@@ -181,6 +181,8 @@ def test_links_into_the_site_are_relative_on_pages_and_others_stay() -> None:
     assert local_url(base, "posts/a.html", f"{base}posts/a.html#teil-2") == "#teil-2"
     assert local_url(base, "posts/a.html", base) == "../index.html"
     assert local_url(base, "index.html", f"{base}#oben") == "index.html#oben"
+    assert local_url(base, "posts/a.html", f"{base}tags/koeln/") == "../tags/koeln/index.html"
+    assert local_url(base, "posts/a.html", f"{base}tags/?sort=neu") == "../tags/index.html?sort=neu"
     assert (
         local_url(base, "posts/a.html", "https://other.example/archiv/x.png")
         == "https://other.example/archiv/x.png"
