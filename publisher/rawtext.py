@@ -394,12 +394,15 @@ ABBREVIATIONS = _words(
 
 
 def _abbreviation(token: str) -> bool:
-    """``Dr.``, ``z.``, ``A.`` (initial), ``14.`` (ordinal), ``u.a.``: a period that ends no sentence."""
+    """``Dr.``, ``z.``, ``A.`` (initial), ``14.`` (ordinal), ``u.a.``: a period that ends no sentence.
+
+    Only a letter is an initial: after ``€``, ``%`` or ``$`` the period ends the sentence.
+    """
     word = token.strip("(„\"“'").rstrip(".").casefold()
     return (
         word in ABBREVIATIONS
         or (word.isdigit() and len(word) <= 2)
-        or len(word) == 1
+        or (len(word) == 1 and word.isalpha())
         or ("." in word and len(word) <= 6)
     )
 

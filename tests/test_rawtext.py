@@ -319,6 +319,11 @@ def test_is_link_line(line: str, is_link: bool) -> None:
         ("Die ClusterAllianz.NRW wächst. Im Jahr 2024. Weiter geht's.",
          ["Die ClusterAllianz.NRW wächst.", "Im Jahr 2024.", "Weiter geht's."]),
         ("„Wir sind stolz.“ Mit dem Cluster", ["„Wir sind stolz.“", "Mit dem Cluster"]),
+        ("Das Projekt kostet 5 Mio. €. Die Laufzeit beträgt drei Jahre.",
+         ["Das Projekt kostet 5 Mio. €.", "Die Laufzeit beträgt drei Jahre."]),
+        ("Die Quote stieg um 25 %. Das ist ein Rekord.", ["Die Quote stieg um 25 %.", "Das ist ein Rekord."]),
+        ("Der Preis: 3 $. Mehr nicht. Am 5. Mai kam Anna B. Kurz.",
+         ["Der Preis: 3 $.", "Mehr nicht.", "Am 5. Mai kam Anna B. Kurz."]),
     ],
 )  # fmt: skip
 def test_sentences(text: str, expected: list[str]) -> None:
@@ -346,3 +351,14 @@ def test_same_text_key_ignores_quote_styles_dashes_case_and_spacing() -> None:
 )
 def test_detect_language(text: str, lang: str) -> None:
     assert rt.detect_language(text, default="en") == lang
+
+
+@pytest.mark.parametrize("text", ["5 Mio. €.", "um 25 %.", "kostet 3 $."])
+def test_a_symbol_before_the_full_stop_ends_a_sentence(text: str) -> None:
+    assert rt.ends_sentence(text)
+
+
+@given(st.sampled_from("€%$£§&+°"), st.sampled_from(["Die", "Das", "Anna"]))
+def test_only_letters_are_initials(symbol: str, word: str) -> None:
+    assert rt.sentences(f"Es kostet 5 {symbol}. {word} kam.") == [f"Es kostet 5 {symbol}.", f"{word} kam."]
+    assert rt.sentences(f"Es kam A. {word} dazu.") == [f"Es kam A. {word} dazu."]
