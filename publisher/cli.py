@@ -441,6 +441,23 @@ def _not_blank(ctx: click.Context, param: click.Parameter, values: tuple[str, ..
     return tuple(value.strip() for value in values)
 
 
+def _import_path(state: CliState, name: str) -> Path:
+    """The input file ``name``; a relative one is looked up inside the ``-C`` directory, and when it is
+    not there (a shell glob such as ``incoming/*.txt`` is expanded where publisher was started, not
+    in the -C directory) the error names that directory."""
+    path = Path(name)
+    if path.is_absolute():
+        return path
+    path = state.cwd / name
+    if state.cwd != Path.cwd().resolve() and not path.exists() and not path.is_symlink():
+        raise PublisherError(
+            f"{name}: no such file in {state.cwd} (with -C a relative path is looked up inside that "
+            f"directory; a shell glob is expanded in the directory you started in) -> give the path "
+            f"relative to {state.cwd}, or an absolute one"
+        )
+    return path
+
+
 @cli.command("import")
 @click.argument("files", nargs=-1, required=True, metavar="FILE...")
 @click.option("--dry-run", is_flag=True, help="Write nothing; show what would be imported.")
@@ -515,7 +532,7 @@ def import_command(
             if name == "-":
                 data = read_stream(click.get_binary_stream("stdin"), source)
             else:
-                data = read_source(Path(name) if Path(name).is_absolute() else state.cwd / name, source)
+                data = read_source(_import_path(state, name), source)
             entry = import_bytes(data, source, options)
             echo_problems(entry.warnings)
             if explain and not as_json:

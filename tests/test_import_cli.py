@@ -292,3 +292,27 @@ def test_help_has_an_example() -> None:
     for option in ("--dry-run", "--json", "--explain", "--date", "--lang", "--tag", "--author", "--force"):
         assert option in result.stdout
     assert "publisher import --dry-run --json" in result.stdout
+
+
+@pytest.mark.parametrize("name", ["incoming/*.txt", "elsewhere/release.txt"])
+def test_a_missing_relative_path_says_it_was_looked_up_in_the_c_directory(
+    project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, name: str
+) -> None:
+    started = tmp_path / "started-here"
+    (started / "incoming").mkdir(parents=True)
+    (started / "incoming" / "a.txt").write_text("Titel\n\nText.", encoding="utf-8")
+    monkeypatch.chdir(started)
+    result = run(project, name)
+    assert result.exit_code == 1
+    (error,) = [line for line in result.stderr.splitlines() if line.startswith("Error: ")]
+    assert error.startswith(f"Error: {name}: no such file in {project.resolve()} ")
+    assert "-C" in error and "relative to" in error
+
+
+def test_a_missing_path_without_c_keeps_the_short_message(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(project)
+    result = CliRunner().invoke(cli, ["import", "incoming/missing.txt"])
+    assert result.exit_code == 1
+    assert "Error: incoming/missing.txt: no such file -> check the path" in result.stderr
