@@ -51,17 +51,31 @@ LABELS = (
     "pressemitteilungen", "pressemeldungen", "presseinformationen", "medieninformationen",
     "medienmitteilungen", "presseerklärung", "pressestatement", "press statement", "press information",
 )  # fmt: skip
-LABEL_RE = re.compile(r"^(?:" + "|".join(LABELS) + r")\s*[:.!]?$", re.I)
+# A label may name a joint release and carry its number: "Gemeinsame Pressemitteilung Nr. 3",
+# "Pressemitteilung 17/2024", "Press release No. 7", "Presseinformation 2024-17", "Pressemitteilung #12".
+_LABEL_NUMBER = r"(?:(?:nr|no|nummer|number)\.?\s*|#\s*)?\d{1,4}(?:\s*[/-]\s*\d{1,4})?"
+LABEL_RE = re.compile(
+    r"^(?:(?:gemeinsame|joint)\s+)?(?:" + "|".join(LABELS) + rf")(?:\s+{_LABEL_NUMBER})?\s*[:.!]?$", re.I
+)
 WEEKDAYS = (
     "montag", "dienstag", "mittwoch", "donnerstag", "freitag", "samstag", "sonnabend", "sonntag",
     "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday",
 )  # fmt: skip
-# Words a dateline may carry around its date: "Pressemitteilung vom 14.05.2024, 10:30 Uhr".
+# "Mo 13.05.2024", "Di., 14.05.2024", "Tue, May 14, 2024".
+SHORT_WEEKDAYS = (
+    "mo", "di", "mi", "do", "fr", "sa", "so",
+    "mon", "tue", "tues", "wed", "thu", "thur", "thurs", "fri", "sat", "sun",
+)  # fmt: skip
+# Words a dateline may carry around its date: "Pressemitteilung vom 14.05.2024, 10:30 Uhr",
+# "Last updated: 14 May 2024", "Zuletzt aktualisiert am 14.05.2024".
 _FILLER = re.compile(
     r"\b(?:" + "|".join((*LABELS, *WEEKDAYS)) + r"|vom|am|den|dem|stand|datum|veröffentlicht|published|"
-    r"posted|updated|aktualisiert|on|of|dated|uhr|\d{1,2}[:.]\d{2})\b",
+    r"posted|updated|aktualisiert|last|zuletzt|on|of|dated|uhr|\d{1,2}[:.]\d{2})\b"
+    r"|\b(?:" + "|".join(SHORT_WEEKDAYS) + r")\b\.?",
     re.I,
 )
+# Words between a place and its date: "Hamburg, den 14. Mai 2024", "Köln, am 14. Mai 2024".
+_PLACE_DATE_WORDS = re.compile(r"(?:\s+(?:den|am|dem|vom))+\s*$", re.I)
 # A release number: "Pressemitteilung Nr. 12/2024 vom …", "Press release No. 7 of …".
 _NUMBER = re.compile(r"\b(?:nr|no|nummer|number)\.?\s*\d+(?:\s*/\s*\d{2,4})?(?!\d)", re.I)
 _PUNCT = re.compile(r"[\s,;:|/·•()\[\]–-]+")
@@ -72,7 +86,9 @@ _CITY = re.compile(r"^[A-ZÄÖÜ][\w.\- ]{1,30}$")
 _PLACE_WORD = r"[A-ZÄÖÜ][\w.'’-]*"
 _PARTICLE = "am|an|der|im|ob|bei|upon|on|sur|de|del|la|le"
 _PLACE = rf"{_PLACE_WORD}(?: (?:{_PARTICLE}))*(?: (?:{_PLACE_WORD}|\({_PLACE_WORD}\)))?"
-_PLACE_AFTER = re.compile(rf"^(?P<lead>.*?)\s*(?:,|[–—|]|\s-)\s*(?P<place>{_PLACE})\s*$")
+_PLACE_AFTER = re.compile(rf"^(?P<lead>.*?)\s*(?:,|[–—|·•/]|\s-)\s*(?P<place>{_PLACE})\s*$")
+# A place before the date with a dash: "Berlin – 14. Mai 2024" (the same place shape as after the date).
+_PLACE_BEFORE_DASH = re.compile(rf"^\s*(?P<place>{_PLACE})\s*(?:[–—]|\s-)\s*$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -163,11 +179,14 @@ class NotADate:
 def parse_dateline(line: str) -> Dateline | None:
     """The date of a line that is nothing but a dateline, else None (also for a dateline that is no date).
 
-    Accepts a label, a release number, a weekday, a time, "vom"/"am"/"of", a place name before the
-    date (followed by a comma) or after it (after a comma or dash) around one date:
+    Accepts a label, a release number, a weekday (also "Mo", "Di.", "Tue"), a time, "vom"/"am"/"of",
+    "last updated", a place name before the date (followed by a comma, ", den", ", am" or a dash) or
+    after it (after a comma, dash, "·" or "/") around one date, and a full stop after the date:
     ``14.05.2024``, ``14.05.24``, ``14. Mai 2024``, ``2024-05-14``, ``May 14, 2024``,
     ``Pressemitteilung Nr. 12/2024 vom 14.05.2024``, ``Dienstag, 14. Mai 2024``, ``Berlin, 14.05.2024``,
-    ``14. Mai 2024 – Berlin``. A sentence that merely contains a date is not one.
+    ``14. Mai 2024 – Berlin``, ``Hamburg, den 14. Mai 2024``, ``Berlin – 14. Mai 2024``,
+    ``Jena, 14.05.2024.``, ``14.05.2024 · Berlin``, ``Mo 13.05.2024``.
+    A sentence that merely contains a date is not one.
     """
     result = read_dateline(line)
     return result if isinstance(result, Dateline) else None
@@ -181,7 +200,10 @@ def read_dateline(line: str) -> Dateline | NotADate | None:
     if len(found) != 1:
         return None
     only = found[0]
-    place = _place(line[: only.start], line[only.end :])
+    after = line[only.end :].rstrip()
+    if after == ".":  # "Jena, 14.05.2024."
+        after = ""
+    place = _place(line[: only.start], after)
     if place is None:
         return None
     if only.value is None:
@@ -197,9 +219,14 @@ def _place(before: str, after: str) -> str | None:
     """The place name around a dateline's date ("" for none); None when the words around it are more."""
     rest_before = _PUNCT.sub(" ", _FILLER.sub("", _NUMBER.sub("", before))).strip()
     if rest_before:
-        if _filler_only(after) and _CITY.match(rest_before) and before.rstrip().endswith(","):
-            return rest_before
-        return None
+        if not _filler_only(after):
+            return None
+        lead = _PLACE_DATE_WORDS.sub("", before.rstrip()).rstrip()
+        if _CITY.match(rest_before) and lead.endswith(","):
+            as_written = lead[:-1].strip()  # "Frankfurt am Main", "Halle (Saale)": keep every word
+            return as_written if re.fullmatch(_PLACE, as_written) else rest_before
+        dash = _PLACE_BEFORE_DASH.match(before)
+        return dash.group("place") if dash else None
     if _filler_only(after):
         return ""
     match = _PLACE_AFTER.match(after)

@@ -164,6 +164,67 @@ def test_more_dateline_forms_give_the_date_not_the_title(
     assert_nothing_lost(f"{head}{BODY}", entry)
 
 
+@pytest.mark.parametrize(
+    "label",
+    [
+        "Pressemitteilung Nr. 17/2024",
+        "Gemeinsame Pressemitteilung",
+        "Pressemitteilung 17/2024",
+        "Press release No. 7",
+        "Medieninformation Nr. 5",
+        "Presseinformation 2024-17",
+    ],
+)
+@pytest.mark.parametrize("dateline", ["", "14.05.2024\n"])
+def test_a_label_with_a_number_or_a_word_is_removed_not_the_title(label: str, dateline: str) -> None:
+    title = "Cluster treffen sich in Berlin"
+    text = f"{label}\n{dateline}\n{title}\n\n{BODY}"
+    entry = imported(text, date=date(2024, 5, 14)) if not dateline else imported(text)
+    assert (entry.title, entry.date, unescape(entry.body_markdown)) == (title, date(2024, 5, 14), BODY)
+    assert [(r.text, r.reason) for r in entry.removed][:1] == [
+        (label, "label line before the title (names the kind of text)")
+    ]
+    assert_nothing_lost(text, entry)
+
+
+@pytest.mark.parametrize(
+    ("dateline", "place", "expected"),
+    [
+        ("Hamburg, den 14. Mai 2024", "Hamburg", date(2024, 5, 14)),
+        ("Berlin, den 14.05.2024", "Berlin", date(2024, 5, 14)),
+        ("Köln, am 14. Mai 2024", "Köln", date(2024, 5, 14)),
+        ("Berlin – 14. Mai 2024", "Berlin", date(2024, 5, 14)),
+        ("Jena, 14.05.2024.", "Jena", date(2024, 5, 14)),
+        ("14.05.2024 · Berlin", "Berlin", date(2024, 5, 14)),
+        ("14.05.2024 / Berlin", "Berlin", date(2024, 5, 14)),
+        ("Mo 13.05.2024", None, date(2024, 5, 13)),
+        ("Last updated: 14 May 2024", None, date(2024, 5, 14)),
+    ],
+)
+@pytest.mark.parametrize("where", ["before", "after"])
+def test_common_dateline_forms_give_the_date_and_the_place_is_listed(
+    dateline: str, place: str | None, expected: date, where: str
+) -> None:
+    title = "Cluster treffen sich in Berlin"
+    head = f"Pressemitteilung\n{dateline}\n\n{title}\n\n" if where == "before" else f"{title}\n{dateline}\n\n"
+    entry = imported(f"{head}{BODY}")
+    assert (entry.title, entry.date, entry.date_source) == (title, expected, "dateline")
+    assert (entry.subtitle, unescape(entry.body_markdown), entry.warnings) == ("", BODY, ())
+    places = [r.text for r in entry.removed if r.reason == PLACE_REASON]
+    assert places == ([place] if place else [])
+    assert_nothing_lost(f"{head}{BODY}", entry)
+
+
+@pytest.mark.parametrize("sentence", ["Das Projekt kostet 5 Mio. €.", "Die Quote stieg um 25 %."])
+def test_a_sentence_ending_in_a_symbol_ends_the_subtitle_candidate(sentence: str) -> None:
+    head = "Meldung\n14.05.2024\n\nCluster Süd erhält Förderung\n\n"
+    text = f"{head}{sentence} Die Laufzeit beträgt drei Jahre.\n\n{BODY}"
+    entry = imported(text)
+    assert entry.subtitle == ""
+    assert unescape(entry.body_markdown).startswith(f"{sentence} Die Laufzeit beträgt drei Jahre.")
+    assert_nothing_lost(text, entry)
+
+
 @pytest.mark.parametrize("where", ["before", "after"])
 @pytest.mark.parametrize(
     ("dateline", "why"),

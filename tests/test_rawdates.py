@@ -66,6 +66,26 @@ ENGLISH_MONTHS = (
         ("Press release No. 12/2024 of 14 May 2024", Dateline(D)),
         ("Pressemitteilung Nr. 7 vom 14.05.2024", Dateline(D)),
         ("29.02.2023", None),
+        ("Hamburg, den 14. Mai 2024", Dateline(D, "Hamburg")),
+        ("Berlin, den 14.05.2024", Dateline(D, "Berlin")),
+        ("Köln, am 14. Mai 2024", Dateline(D, "Köln")),
+        ("Berlin – 14. Mai 2024", Dateline(D, "Berlin")),
+        ("Frankfurt am Main, 14.05.2024", Dateline(D, "Frankfurt am Main")),
+        ("Halle (Saale), den 14.05.2024", Dateline(D, "Halle (Saale)")),
+        ("Frankfurt am Main - 14.05.2024", Dateline(D, "Frankfurt am Main")),
+        ("Jena, 14.05.2024.", Dateline(D, "Jena")),
+        ("14.05.2024.", Dateline(D)),
+        ("14.05.2024 · Berlin", Dateline(D, "Berlin")),
+        ("14.05.2024 / Berlin", Dateline(D, "Berlin")),
+        ("Mo 13.05.2024", Dateline(date(2024, 5, 13))),
+        ("Di., 14.05.2024", Dateline(D)),
+        ("Tue, May 14, 2024", Dateline(D)),
+        ("Last updated: 14 May 2024", Dateline(D)),
+        ("Zuletzt aktualisiert: 14.05.2024", Dateline(D)),
+        ("Neue Förderung für Berlin – 14. Mai 2024", None),
+        ("Berlin, den 14. Mai 2024 – Bonn", None),
+        ("Am 14. Mai 2024 fand sie statt.", None),
+        ("14.05.2024 / Berlin Startup Days", None),
     ],
 )
 def test_parse_dateline(line: str, expected: Dateline | None) -> None:
@@ -159,11 +179,41 @@ def test_find_dates_in_sentences_first_day_of_a_range() -> None:
         "Press Release:",
         "Pressemitteilungen",
         "Medienmitteilungen",
+        "Pressemitteilung Nr. 17/2024",
+        "Gemeinsame Pressemitteilung",
+        "Gemeinsame Pressemitteilung Nr. 3:",
+        "Joint press release",
+        "Pressemitteilung 17/2024",
+        "Press release No. 7",
+        "Medieninformation Nr. 5",
+        "Presseinformation 2024-17",
+        "Pressemitteilung #12",
     ],
 )
 def test_labels(label: str) -> None:
     assert is_label(label)
     assert not is_label(f"{label} zur Konferenz")
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Gemeinsame Ziele",
+        "Pressemitteilung 2024: Cluster wachsen",
+        "Pressemitteilung Nr. 12/2024 vom 14. Mai 2024",
+        "Pressemitteilung 14.05.2024",
+        "Nr. 17/2024",
+        "Gemeinsame Erklärung zur Konferenz",
+    ],
+)
+def test_no_label(line: str) -> None:
+    assert not is_label(line)
+
+
+@given(st.sampled_from(["Pressemitteilung", "Press release", "Medieninformation"]), st.integers(1, 9999))
+def test_a_label_with_a_release_number_is_a_label(label: str, number: int) -> None:
+    for line in (f"{label} Nr. {number}", f"{label} {number}/2024", f"{label} No. {number}"):
+        assert is_label(line), line
 
 
 def test_an_english_label_with_a_date_is_a_dateline() -> None:
