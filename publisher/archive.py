@@ -7,7 +7,6 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache, partial
-from types import TracebackType
 from typing import Literal, TypedDict
 
 from jinja2 import Environment, TemplateError, TemplateNotFound, TemplateSyntaxError
@@ -16,7 +15,7 @@ from markupsafe import Markup
 from publisher.config import Settings
 from publisher.errors import Problem, PublisherError
 from publisher.model import Entry, Tag, newest_first
-from publisher.templating import format_date, labels
+from publisher.templating import format_date, labels, template_location
 
 logger = logging.getLogger(__name__)
 
@@ -231,22 +230,12 @@ def _base(settings: Settings, page: Page) -> BaseContext:
     )
 
 
-def _template_location(tb: TracebackType | None) -> tuple[str | None, int | None]:
-    """The innermost template frame of a rendering error (Jinja rewrites frames to template lines)."""
-    where: tuple[str | None, int | None] = (None, None)
-    while tb is not None:
-        if "__jinja_exception__" in tb.tb_frame.f_globals:
-            where = (tb.tb_frame.f_code.co_filename, tb.tb_lineno)
-        tb = tb.tb_next
-    return where
-
-
 def _render(env: Environment, name: str, context: Mapping[str, object]) -> bytes:
     """Render one template; template mistakes become a PublisherError naming the file and line."""
     try:
         return env.get_template(name).render(context).encode("utf-8")
     except TemplateNotFound as exc:
-        filename, line = _template_location(exc.__traceback__)
+        filename, line = template_location(exc) or (None, None)
         problem = Problem(
             filename or name,
             f"template {exc.name!r} not found",
@@ -257,7 +246,7 @@ def _render(env: Environment, name: str, context: Mapping[str, object]) -> bytes
     except TemplateSyntaxError as exc:
         problem = Problem(exc.filename or exc.name or name, exc.message or str(exc), line=exc.lineno)
     except TemplateError as exc:
-        filename, line = _template_location(exc.__traceback__)
+        filename, line = template_location(exc) or (None, None)
         problem = Problem(filename or name, exc.message or str(exc), line=line, hint=TEMPLATE_HINT)
     except RecursionError:
         problem = Problem(
@@ -268,7 +257,7 @@ def _render(env: Environment, name: str, context: Mapping[str, object]) -> bytes
     except PublisherError:
         raise
     except Exception as exc:  # an expression in a template failed: {{ title + 1 }}, {{ 1/0 }}
-        filename, line = _template_location(exc.__traceback__)
+        filename, line = template_location(exc) or (None, None)
         if filename is None:
             raise  # not from a template: a bug in publisher, keep its traceback
         problem = Problem(filename, f"{type(exc).__name__}: {exc}", line=line, hint=TEMPLATE_HINT)

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import logging
 import re
-import traceback
 from collections.abc import Mapping
 from functools import lru_cache
 from pathlib import Path
@@ -84,23 +83,16 @@ def display_path(filename: str | None, root: Path | None = None) -> str:
     return str(path)
 
 
-def _template_frame(exc: BaseException) -> tuple[str, int] | None:
-    """The innermost template file and line in a (Jinja-rewritten) traceback."""
-    found = None
-    for frame in traceback.extract_tb(exc.__traceback__):
-        if not frame.filename.endswith(".py") and frame.lineno:
-            found = (frame.filename, frame.lineno)
-    return found
-
-
 def render_template(env: Environment, name: str, context: Mapping[str, Any], root: Path | None = None) -> str:
     """Render ``name`` with ``context``; Jinja errors become PublisherErrors naming file and line."""
     from jinja2 import TemplateError, TemplateNotFound, TemplateSyntaxError, UndefinedError
 
+    from publisher.templating import template_location  # loaded already: the environment comes from there
+
     try:
         return env.get_template(name).render(context)
     except TemplateNotFound as exc:
-        where = _template_frame(exc)
+        where = template_location(exc)
         origin = f"{display_path(where[0], root)}:{where[1]}: " if where else ""
         raise PublisherError(
             f"{origin}template {exc.name!r} not found (looked in {_search_path(env)}) -> "
@@ -113,20 +105,20 @@ def render_template(env: Environment, name: str, context: Mapping[str, Any], roo
             "(or delete your copy to use the bundled one)"
         ) from None
     except UndefinedError as exc:
-        found = _template_frame(exc)
+        found = template_location(exc)
         where = f"{display_path(found[0], root)}:{found[1]}" if found else name
         raise PublisherError(
             f"{where}: {exc.message} -> the template uses a variable the digest does not provide; "
             "see 'Templates and how to override them' in the README for the variables each template receives"
         ) from None
     except TemplateError as exc:
-        found = _template_frame(exc)
+        found = template_location(exc)
         where = f"{display_path(found[0], root)}:{found[1]}" if found else name
         raise PublisherError(f"{where}: template error: {exc}") from None
     except PublisherError:
         raise
     except Exception as exc:  # an expression in a template failed: {{ title + 1 }}, {{ 1/0 }}
-        found = _template_frame(exc)
+        found = template_location(exc)
         if found is None:
             raise  # not from a template: a bug in publisher, keep its traceback
         raise PublisherError(

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from publisher.errors import Problem
+from publisher.output import MANIFEST, WRITING
 
 if TYPE_CHECKING:
     import yaml
@@ -144,13 +145,10 @@ def scan_entry_files(entries_dir: Path, root: Path, skip: Collection[Path] = ())
     return found
 
 
-OUTPUT_MARKS = (".publisher-manifest.json", ".publisher-writing")  # see publisher.output
-
-
 def _is_output_folder(folder: str) -> bool:
     """A folder publisher built into (``--out`` inside the entries): never entries or media, or each
     build would publish the last one's output again, one folder deeper."""
-    return any(os.path.exists(os.path.join(folder, mark)) for mark in OUTPUT_MARKS)
+    return any(os.path.exists(os.path.join(folder, mark)) for mark in (MANIFEST, WRITING))
 
 
 Media = tuple[list[EntryFile], list[str]]  # media files to copy, and names of files ignored

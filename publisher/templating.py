@@ -241,6 +241,18 @@ def _environment(
     return env
 
 
+def template_location(exc: BaseException) -> tuple[str, int] | None:
+    """The innermost template file and line of an error raised while rendering (Jinja rewrites the
+    traceback's frames to template lines); None when the error did not pass through a template."""
+    found = None
+    tb = exc.__traceback__
+    while tb is not None:
+        if "__jinja_exception__" in tb.tb_frame.f_globals:
+            found = (tb.tb_frame.f_code.co_filename, tb.tb_lineno)
+        tb = tb.tb_next
+    return found
+
+
 def make_environment(settings: Settings) -> Environment:
     """The Jinja environment for a project. ``templates_dir`` wins over the bundled defaults.
 
