@@ -530,7 +530,7 @@ def import_command(
         source = "<stdin>" if name == "-" else name
         try:
             if name == "-":
-                data = read_stream(click.get_binary_stream("stdin"), source)
+                data = read_stream(sys.stdin.buffer, source)
             else:
                 data = read_source(_import_path(state, name), source)
             entry = import_bytes(data, source, options)
