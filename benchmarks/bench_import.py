@@ -19,9 +19,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from publisher.importer import ImportOptions, import_bytes  # noqa: E402
-from publisher.importfile import EntryIndex, write_entry  # noqa: E402
-from tests.import_fixtures import SAMPLES, Chooser, make_release  # noqa: E402
+from publisher.importing.files import EntryIndex, write_entry  # noqa: E402
+from publisher.importing.importer import ImportOptions, import_bytes  # noqa: E402
+from tests.importing.fixtures import SAMPLES, Chooser, make_release  # noqa: E402
 
 
 def per_sample(repeat: int = 200) -> None:

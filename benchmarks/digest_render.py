@@ -9,7 +9,7 @@ Usage::
 ``source`` writes the MJML text that mjml-python compiles for the digest's ``email.html`` when
 ``publisher -C PROJECT digest --days 36500 --now ISO`` runs (the newest ``[digest] max_entries``
 entries), and checks that compiling it the way publisher does gives that very ``email.html``.
-``time-digest`` times ``publisher.digest.render_digest`` as the CLI calls it; ``time-mjml`` times
+``time-digest`` times ``publisher.digest.render.render_digest`` as the CLI calls it; ``time-mjml`` times
 ``mjml.mjml2html`` (mjml-python) on a source file. Both call once untimed (imports, caches), then
 ``--repeat`` times, and write the mean wall and CPU seconds per call as JSON.
 """
@@ -30,8 +30,8 @@ DAYS = 36500  # the benchmark's `publisher digest --days`: every entry is in the
 
 def load_digest(project: Path, now_text: str, days: int = DAYS) -> tuple[Any, Any, Any]:
     """Settings, selection and time of ``publisher -C PROJECT digest --days DAYS --now NOW``."""
-    from publisher import digest as digests
     from publisher.config import load_settings
+    from publisher.digest import render as digests
 
     settings = load_settings(cwd=project)
     now = digests.parse_moment(now_text, settings.tz)
@@ -53,9 +53,9 @@ def digest_mjml(settings: Any, selection: Any, now: Any) -> str:
     step (same context, same template) and then proves the result: compiled and inlined the way
     publisher does it, the text must give exactly the ``email.html`` that ``render_digest`` writes.
     """
-    from publisher.digest import HTML_TEMPLATE, email_context, render_digest
-    from publisher.emailhtml import compile_mjml, inline_css, render_template
-    from publisher.templating import make_environment
+    from publisher.digest.emailhtml import compile_mjml, inline_css, render_template
+    from publisher.digest.render import HTML_TEMPLATE, email_context, render_digest
+    from publisher.render.templating import make_environment
 
     env = make_environment(settings)
     context = email_context(settings, selection, now)
@@ -118,7 +118,7 @@ def main(argv: list[str] | None = None) -> int:
         args.out.write_text(mjml, encoding="utf-8")
         return 0
     if args.mode == "time-digest":
-        from publisher.digest import render_digest
+        from publisher.digest.render import render_digest
 
         settings, selection, now = load_digest(args.path, args.now)
         result: dict[str, Any] = time_calls(lambda: render_digest(settings, selection, now), args.repeat)

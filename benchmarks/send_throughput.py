@@ -14,8 +14,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from publisher.send import send_digest
-from tests.send_fixtures import (
+from publisher.mail.send import send_digest
+from tests.mail.fixtures import (
     HTML_BODY,
     SECRET,
     TEXT_BODY,

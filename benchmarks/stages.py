@@ -59,13 +59,13 @@ def main(argv: Sequence[str] | None = None) -> None:
     args = parser.parse_args(argv)
     sys.path.insert(0, str(args.code.resolve()))
 
-    from publisher import archive, feeds
     from publisher.config import load_settings
-    from publisher.loaders import parse_entry, scan_entry_files
+    from publisher.content.loaders import parse_entry, scan_entry_files
+    from publisher.content.normalise import SiteContext, normalise
+    from publisher.content.sanitise import render_markdown, sanitise_html
     from publisher.model import Feed, FeedMeta, newest_first
-    from publisher.normalise import SiteContext, normalise
-    from publisher.sanitise import render_markdown, sanitise_html
-    from publisher.templating import make_environment
+    from publisher.render import archive, feeds
+    from publisher.render.templating import make_environment
 
     settings = load_settings(args.project / "publisher.toml")
     site = SiteContext(settings.base_url, settings.timezone, settings.language)

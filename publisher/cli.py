@@ -216,7 +216,7 @@ def build(state: CliState, out_dir: Path | None, strict: bool, full: bool) -> No
       publisher build && ls out/
       publisher build --full
     """
-    from publisher.build import build as run_build
+    from publisher.build.pipeline import build as run_build
 
     settings = state.settings()
     if out_dir is not None:
@@ -254,8 +254,8 @@ def check(state: CliState, strict: bool, fix_ids: bool) -> None:
       publisher check --strict
       publisher check --fix-ids     # then commit the changed entries
     """
-    from publisher.project import fix_ids as write_ids
-    from publisher.site import load_site
+    from publisher.build.project import fix_ids as write_ids
+    from publisher.content.load import load_site
 
     settings = state.settings()
     if fix_ids:
@@ -286,8 +286,8 @@ def entries(state: CliState, as_json: bool) -> None:
     """
     import json
 
-    from publisher.build import load_entries
-    from publisher.export import entry_as_dict
+    from publisher.build.export import entry_as_dict
+    from publisher.build.pipeline import load_entries
 
     found, problems = load_entries(state.settings())
     echo_problems(problems)
@@ -317,7 +317,7 @@ def init(state: CliState, directory: Path, title: str, base_url: str) -> None:
     from datetime import datetime
     from zoneinfo import ZoneInfo
 
-    from publisher.project import init_project
+    from publisher.build.project import init_project
 
     target = directory if directory.is_absolute() else state.cwd / directory
     try:
@@ -366,7 +366,7 @@ def digest(
       publisher digest --since 2024-05-01 --open
       publisher digest --now 2024-05-20T09:00+02:00 --mark-sent
     """
-    from publisher import digest as digests
+    from publisher.digest import render as digests
 
     if since is not None and days is not None:
         raise click.UsageError("give either --since or --days, not both")
@@ -512,8 +512,8 @@ def import_command(
     """
     import json
 
-    from publisher.importer import ImportOptions, explain_lines, import_bytes
-    from publisher.importfile import EntryIndex, entry_filename, read_source, read_stream, write_entry
+    from publisher.importing.files import EntryIndex, entry_filename, read_source, read_stream, write_entry
+    from publisher.importing.importer import ImportOptions, explain_lines, import_bytes
 
     settings = state.settings()
     options = ImportOptions(
@@ -592,7 +592,7 @@ def subscribers_add(state: CliState, email: str, name: str, lang: str, tags: str
     Example:
       publisher subscribers add anna@example.org --name "Anna Müller" --lang de --tags presse
     """
-    from publisher import subscribers
+    from publisher.mail import subscribers
 
     conn = subscribers.connect(state.settings().database_path)
     try:
@@ -616,7 +616,7 @@ def subscribers_import(state: CliState, csv_file: Path) -> None:
     Example:
       publisher subscribers import list.csv
     """
-    from publisher import subscriber_csv, subscribers
+    from publisher.mail import subscriber_csv, subscribers
 
     conn = subscribers.connect(state.settings().database_path)
     try:
@@ -643,7 +643,7 @@ def subscribers_list(state: CliState, as_json: bool) -> None:
     """
     import json
 
-    from publisher import subscribers
+    from publisher.mail import subscribers
 
     conn = subscribers.connect(state.settings().database_path)
     try:
@@ -669,7 +669,7 @@ def subscribers_remove(state: CliState, email: str) -> None:
     Example:
       publisher subscribers remove anna@example.org
     """
-    from publisher import subscribers
+    from publisher.mail import subscribers
 
     conn = subscribers.connect(state.settings().database_path)
     try:
@@ -690,7 +690,7 @@ def subscribers_unsubscribe(state: CliState, token: str) -> None:
     Example:
       publisher subscribers unsubscribe 42.Xz1v...
     """
-    from publisher import subscribers, tokens
+    from publisher.mail import subscribers, tokens
 
     secret = tokens.secret_from_env()
     conn = subscribers.connect(state.settings().database_path)
@@ -747,7 +747,7 @@ def send_command(
       publisher send --resume                # after a crash or an aborted run
       publisher send --mark-unknown-sent     # after checking the server log for the Message-IDs
     """
-    from publisher.send import SendOptions, send_digest
+    from publisher.mail.send import SendOptions, send_digest
 
     if retry_unknown and mark_unknown_sent:
         raise click.UsageError("--retry-unknown and --mark-unknown-sent exclude each other")
@@ -821,8 +821,8 @@ def serve_command(state: CliState, host: str, port: int) -> None:
     """
     from wsgiref.simple_server import WSGIRequestHandler, make_server
 
-    from publisher import tokens
-    from publisher.unsubscribe import UnsubscribeApp
+    from publisher.mail import tokens
+    from publisher.mail.webapp import UnsubscribeApp
 
     app = UnsubscribeApp.from_settings(state.settings(), tokens.secret_from_env())
 

@@ -96,7 +96,7 @@ def browser() -> Iterator[Any]:
 @pytest.fixture
 def conn(tmp_path: Path) -> Iterator[sqlite3.Connection]:
     """An open subscriber database in a temporary folder."""
-    from publisher import subscribers
+    from publisher.mail import subscribers
 
     connection = subscribers.connect(tmp_path / "publisher.db")
     yield connection

@@ -26,7 +26,7 @@ def tree(directory: Path) -> dict[str, bytes]:
     """Every published file below ``directory`` (hidden ones too), ``{relative posix path: bytes}``.
 
     The build's manifest and its "being written" mark are left out: they are bookkeeping, covered by
-    tests/test_output.py and the crash tests in tests/test_build.py.
+    tests/test_output.py and the crash tests in tests/build/test_pipeline.py.
     """
     if not directory.exists():
         return {}

@@ -16,8 +16,8 @@ from publisher.config import (
     load_settings,
     parse_settings,
 )
+from publisher.content.languages import known_language
 from publisher.errors import PublisherError
-from publisher.languages import known_language
 
 MINIMAL = {"title": "Testnachrichten", "base_url": "https://news.example.org/"}
 

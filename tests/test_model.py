@@ -8,9 +8,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from publisher.content.normalise import Normalised
 from publisher.errors import Problem, Severity
 from publisher.model import Author, Entry, Image, Removal, Tag, pickled_as_arguments
-from publisher.normalise import Normalised
 
 
 def _entry() -> Entry:

@@ -1,0 +1,1 @@
+"""The build pipeline: what to render, output jobs, freshness keys, project scaffolding."""

@@ -1,0 +1,337 @@
+"""The build pipeline: entries -> normalised model -> feeds and archive pages -> out/.
+
+The only module that knows the order. It is incremental: normalised entries are cached by file
+content, and each output file carries a key of everything it was rendered from, so a rebuild
+renders and writes only what changed. The result is byte-identical to a cold build.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from hashlib import sha256
+from itertools import chain
+from os.path import isfile, join
+from pathlib import Path
+
+from publisher import output
+from publisher.build import freshness, jobs
+from publisher.build.freshness import key, settings_fingerprint, templates_fingerprint
+from publisher.config import Settings
+from publisher.content.load import (
+    PARALLEL_THRESHOLD,
+    Progress,
+    Site,
+    asset_digests,
+    load_entries,
+    load_site,
+    long_lived,
+    refresh,
+    site_context,
+    worker_pool,
+)
+from publisher.content.loaders import scan_assets
+from publisher.errors import Problem
+from publisher.model import Author, Entry, FeedMeta, Tag
+from publisher.render import archive
+
+__all__ = ["BuildReport", "build", "load_entries", "load_site", "site_context"]
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class BuildReport:
+    written: tuple[str, ...]
+    deleted: tuple[str, ...]
+    unchanged: int
+    entries: int
+    problems: tuple[Problem, ...]
+
+    @property
+    def errors(self) -> tuple[Problem, ...]:
+        return tuple(p for p in self.problems if p.is_error)
+
+    @property
+    def warnings(self) -> tuple[Problem, ...]:
+        return tuple(p for p in self.problems if not p.is_error)
+
+
+# --- outputs -------------------------------------------------------------------------------------
+
+
+def _feed_meta(settings: Settings, title: str, home_path: str, prefix: str, language: str) -> FeedMeta:
+    # Atom requires an author on every entry unless the feed has one: fall back to the site title.
+    author = Author(settings.author or settings.title, settings.author_email)
+    return FeedMeta(
+        title=title,
+        description=settings.description,
+        base_url=settings.base_url,
+        home_url=settings.url(home_path.removesuffix("index.html")),
+        language=language,
+        author=author,
+        feed_id=f"{settings.base_url}{prefix}atom.xml",
+        path_prefix=prefix,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class _Job:
+    """Output files rendered together by one task, and the key of everything they depend on."""
+
+    key: str
+    task: jobs.Task
+
+
+def _plan(site: Site, settings_fp: str, templates_fp: str) -> Iterator[_Job]:
+    """Every output as a job keyed by exactly what it is rendered from."""
+    settings = site.settings
+    entries = tuple(site.overrides.get(e.source_path, e) for e in site.entries)
+    # An entry's bytes and its slug (which a slug collision elsewhere can change) decide what is
+    # published, except for a fallback id: that comes from the file's path, so it is in the token too.
+    with long_lived():
+        token = {e.source_path: f"{site.digests[e.source_path]} {e.slug} {e.id}" for e in entries}
+
+    def listed(chosen: Iterable[Entry]) -> str:
+        """What a list or feed of ``chosen`` depends on, as one string (cheap to hash at 100k)."""
+        return "\n".join([token[e.source_path] for e in chosen])
+
+    entry_prefix = f"entry\0{settings_fp}\0{templates_fp}\0"
+    for entry in entries:
+        page_key = sha256(f"{entry_prefix}{token[entry.source_path]}".encode()).hexdigest()
+        yield _Job(page_key, jobs.EntryPage(entry))
+
+    def feed_job(meta: FeedMeta, chosen: Sequence[Entry]) -> _Job:
+        top = tuple(chosen[: settings.feed_limit])
+        return _Job(key("feed", settings_fp, meta, listed(top)), jobs.FeedSet(meta, top))
+
+    def list_jobs(chosen: Sequence[Entry], tag: Tag | None) -> Iterator[_Job]:
+        """One job per page, so that an edit re-renders only the pages that show the entry (and a
+        new entry only the front page: numbered pages count from the oldest)."""
+        kind: archive.ListKind = "index" if tag is None else "tag"
+        path_of = archive.list_path_of(kind, tag)
+        numbered = archive.numbered_page_count(len(chosen), settings.page_size)
+        for number, part in archive.page_slices(len(chosen), settings.page_size):
+            shown = tuple(chosen[part])
+            links = archive.pager(path_of, number, numbered)
+            page_key = key("list", settings_fp, templates_fp, tag, links, listed(shown))
+            yield _Job(page_key, jobs.ListPage(kind, tag, number, numbered, shown))
+
+    yield feed_job(_feed_meta(settings, settings.title, "index.html", "", settings.language), entries)
+    yield from list_jobs(entries, None)
+
+    by_tag: dict[str, list[Entry]] = defaultdict(list)
+    tag_names: dict[str, Tag] = {}
+    for entry in entries:
+        for tag in entry.tags:
+            by_tag[tag.slug].append(entry)
+            tag_names.setdefault(tag.slug, tag)
+    for slug in sorted(by_tag):
+        tag, tagged = tag_names[slug], by_tag[slug]
+        meta = _feed_meta(
+            settings,
+            f"{settings.title}: {tag.name}",
+            f"tags/{slug}/index.html",
+            f"tags/{slug}/",
+            settings.language,
+        )
+        yield feed_job(meta, tagged)
+        yield from list_jobs(tagged, tag)
+    counts = tuple((tag_names[slug], len(by_tag[slug])) for slug in sorted(by_tag))
+    yield _Job(key("tags", settings_fp, templates_fp, counts), jobs.TagsPage(counts))
+
+    languages = sorted({e.lang for e in entries})
+    if len(languages) > 1:
+        for lang in languages:
+            chosen = [e for e in entries if e.lang == lang]
+            yield feed_job(
+                _feed_meta(settings, f"{settings.title} ({lang})", "index.html", f"{lang}/", lang), chosen
+            )
+    yield _Job(key("static", templates_fp), jobs.Stylesheet())
+    media = asset_digests(site.cache, site.assets)
+    for asset in site.assets:
+        yield _Job(
+            key("asset", asset.relative, media[asset.relative]), jobs.Asset(asset.relative, asset.path)
+        )
+
+
+def build(
+    settings: Settings, progress: Progress | None = None, full: bool = False, strict: bool = False
+) -> BuildReport:
+    """Build out/ from entries/. With errors (with ``strict``, any problem), nothing is written
+    and the report lists them all.
+
+    ``full`` ignores everything remembered from earlier builds (the cache, the outputs' keys) and
+    renders every file again; files whose bytes come out the same are still left untouched.
+    """
+    with worker_pool() as pool:
+        inputs = refresh(settings, progress, pool, fresh=full)
+        try:
+            media = scan_assets(settings.entries_dir, settings.not_entries)
+            fingerprint = freshness.inputs_fingerprint(settings, inputs.digests, media)
+            done = (
+                None
+                if full or output.interrupted(settings.out_dir)
+                else freshness.unchanged(inputs.cache, settings.out_dir, fingerprint)
+            )
+        except BaseException:
+            inputs.cache.close()
+            raise
+        if done is not None:
+            inputs.cache.close()
+            record, files = done
+            return BuildReport((), (), files, record.entries, record.problems)
+        site = load_site(settings, progress, pool=pool, inputs=inputs, media=media)
+        try:
+            if any(p.is_error for p in site.problems) or (strict and site.problems):
+                return BuildReport((), (), 0, len(site.entries), site.problems)
+            report = _write_outputs(site, progress, pool, full)
+            freshness.remember(site.cache, settings.out_dir, fingerprint, report.entries, report.problems)
+            return report
+        finally:
+            site.close()
+
+
+def _batches(todo: Sequence[_Job], workers: int) -> list[list[_Job]]:
+    """Cut the jobs into batches of similar cost: big enough to be cheap to send to a worker,
+    small enough (about 16 per worker) to keep both cores busy until the end."""
+    total = sum(jobs.weight(job.task) for job in todo)
+    target = max(8, min(256, total // (16 * workers)))
+    batches: list[list[_Job]] = [[]]
+    load = 0
+    for job in todo:
+        if load >= target:
+            batches.append([])
+            load = 0
+        batches[-1].append(job)
+        load += jobs.weight(job.task)
+    return [batch for batch in batches if batch]
+
+
+def _share(todo: Sequence[_Job]) -> tuple[list[_Job], list[_Job]]:
+    """Split the jobs into those this process renders and those sent to the workers.
+
+    Sending a job means pickling its entries here and unpickling them there, which for list pages
+    (20 entries each, every entry on about four of them) costs about as much as rendering them.
+    So this process renders list pages itself, about a third of all the work, while the workers
+    take entry pages, feeds (they read the HTML from the cache themselves) and the other lists.
+    """
+    total = sum(jobs.weight(job.task) for job in todo)
+    local: list[_Job] = []
+    remote: list[_Job] = []
+    load = 0
+    for job in todo:
+        if not isinstance(job.task, jobs.EntryPage | jobs.FeedSet) and load < total / 3:
+            local.append(job)
+            load += jobs.weight(job.task)
+        else:
+            remote.append(job)
+    return local, remote
+
+
+def _run(
+    site: Site, todo: Sequence[_Job], progress: Progress | None, pool: ProcessPoolExecutor | None
+) -> Iterator[tuple[str, bool]]:
+    """Render and write the jobs on every core (in this process when they are few or the cache
+    cannot be shared); yields ``(path, written)`` for every file."""
+    settings = site.settings
+
+    def html(paths: list[str]) -> dict[str, str]:
+        return {path: site.cache.html(path) for path in paths}
+
+    parallel = pool is not None and len(todo) >= PARALLEL_THRESHOLD and site.cache.shareable
+    local, remote = _share(todo) if parallel else (list(todo), [])
+    sent = _batches(remote, 2)
+    if sent:
+        assert pool is not None
+        cache_file = str(site.cache.path)
+        pending = [pool.submit(jobs.run_batch, settings, cache_file, [j.task for j in b]) for b in sent]
+    kept = _batches(local, 1)
+    done = 0
+    for batch, result in chain(
+        zip(kept, (jobs.run_batch(settings, html, [j.task for j in b]) for b in kept), strict=True),
+        zip(sent, (future.result() for future in pending) if sent else (), strict=True),
+    ):
+        yield from result
+        done += len(batch)
+        if progress:
+            progress("write", done, len(todo))
+
+
+def _write_outputs(
+    site: Site, progress: Progress | None, pool: ProcessPoolExecutor | None, full: bool = False
+) -> BuildReport:
+    from publisher.output import read_manifest, write_manifest
+
+    out = site.settings.out_dir
+    out_folder = str(out)
+    previous = read_manifest(out)
+    settings_fp = settings_fingerprint(site.settings)
+    templates_fp = templates_fingerprint(site.settings)
+    with long_lived():
+        planned = list(_plan(site, settings_fp, templates_fp))
+    keys: dict[str, str] = {}
+    todo: list[_Job] = []
+    unchanged = 0
+    for job in planned:
+        paths = job.task.paths
+        keys.update(dict.fromkeys(paths, job.key))
+        if not full and all(previous.get(p) == job.key and isfile(join(out_folder, p)) for p in paths):
+            unchanged += len(paths)
+        else:
+            todo.append(job)
+    _rehearse(site, todo)
+    interrupted_before = output.interrupted(out)
+    output.start_writing(out)
+    # Forget the keys of files about to be rewritten or deleted first, so that a build that crashes
+    # half-way is not mistaken for a finished one (their paths stay listed for stale-file removal).
+    outdated = {p: "" for p, k in previous.items() if keys.get(p) != k}
+    if outdated:
+        write_manifest(out, previous | outdated)
+    written: list[str] = []
+    for path, changed in _run(site, todo, progress, pool):
+        if changed:
+            written.append(path)
+        else:
+            unchanged += 1
+    deleted = _delete_stale(out, set(previous) - set(keys))
+    if keys != previous or outdated:
+        write_manifest(out, keys)
+    output.finish_writing(out, interrupted_before)
+    return BuildReport(tuple(sorted(written)), tuple(deleted), unchanged, len(site.entries), site.problems)
+
+
+def _rehearse(site: Site, todo: Sequence[_Job]) -> None:
+    """Render the first job of each kind in memory before anything is written, so that a template
+    mistake stops the build with out/ as it was rather than half-way through writing it.
+
+    A mistake that only some entries' data reach (a branch for entries with an image, say) can
+    still stop the build later; the files written by then are complete, the manifest no longer
+    vouches for them, and the next build after the fix puts out/ right.
+    """
+    first: dict[tuple[object, ...], jobs.Task] = {}
+    for job in todo:
+        task = job.task
+        if not isinstance(task, jobs.Asset):
+            kind = (type(task), getattr(task, "kind", None), getattr(task, "number", None) == 0)
+            first.setdefault(kind, task)
+    if first:
+        jobs.rehearse(site.settings, lambda paths: {p: site.cache.html(p) for p in paths}, first.values())
+
+
+def _delete_stale(out: Path, paths: Iterable[str]) -> list[str]:
+    """Remove files a previous build wrote that no entry produces any more, and emptied folders."""
+    deleted = []
+    for path in sorted(paths):
+        target = out / path
+        if target.is_file():
+            target.unlink()
+            deleted.append(path)
+            parent = target.parent
+            while parent != out and parent.is_dir() and not any(parent.iterdir()):
+                parent.rmdir()
+                parent = parent.parent
+    return deleted

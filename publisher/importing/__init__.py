@@ -1,0 +1,1 @@
+"""Raw press-release text to clean entries: decode, lines, sentences, dates, body, files."""

@@ -1,0 +1,370 @@
+"""The body of an imported press release: lines -> paragraphs, ``##`` headings and list items -> Markdown."""
+
+from __future__ import annotations
+
+import bisect
+import itertools
+import re
+from dataclasses import dataclass
+
+from publisher.importing import rawtext as rt
+
+# A word that may follow a suspended hyphen at a line end: "Geschäfts-" + "und Erlösmodelle".
+SUSPENDED_NEXT = frozenset(
+    ("und", "oder", "bzw", "bzw.", "sowie", "bis", "als", "wie", "noch", "and", "or", "to")
+)
+_HYPHEN_END = re.compile(r"(\w+)-$")
+
+
+@dataclass
+class Unit:
+    """One body element and the input lines it came from; ``offsets`` locate each line in ``text``."""
+
+    kind: str  # "paragraph", "heading" or "item"
+    lines: list[rt.RawLine]
+    text: str
+    offsets: list[int]
+    notes: list[str]
+    kept: bool = True
+    reason: str = ""
+    marker: str = "-"  # a list item's Markdown marker: "-" or "1." for numbered lists
+
+    def line_at(self, offset: int) -> rt.RawLine:
+        return self.lines[max(0, bisect.bisect_right(self.offsets, offset) - 1)]
+
+    def drop(self, reason: str) -> None:
+        self.kept, self.reason = False, reason
+
+    @property
+    def trace(self) -> list[tuple[int, str, str, str]]:
+        """(line number, target, kind, reason) for every line of this unit."""
+        if not self.kept:
+            return [(line.number, "removed", self.kind, self.reason) for line in self.lines]
+        return [
+            (line.number, "body", self.kind, note) for line, note in zip(self.lines, self.notes, strict=True)
+        ]
+
+
+def body_units(lines: list[rt.RawLine], blank_separated: bool = False) -> list[Unit]:
+    """Group the body's free lines into units: blocks break at blank or already-claimed lines.
+
+    ``blank_separated``: the text separates paragraphs by blank lines, so a single line break after a
+    sentence end is a soft wrap when the next word would not have fitted (PDF text), not a new paragraph.
+    """
+    blocks: list[list[rt.RawLine]] = []
+    for line in lines:
+        if blocks and blocks[-1][-1].number == line.number - 1:
+            blocks[-1].append(line)
+        else:
+            blocks.append([line])
+    vocabulary = _vocabulary(lines)
+    units: list[Unit] = []
+    for index, block in enumerate(blocks):
+        units.extend(_block_units(block, index < len(blocks) - 1, vocabulary, blank_separated))
+    _drop_trailing_links(units)
+    kept = [u for u in units if u.kept]
+    if kept and kept[-1].kind == "heading":  # a heading needs something after it
+        last = kept[-1]
+        last.kind, last.notes = "paragraph", ["short last line: kept as a paragraph (nothing follows it)"]
+    return units
+
+
+def _vocabulary(lines: list[rt.RawLine]) -> set[str]:
+    """Every word of the text as written on one line (hyphenated compounds whole and in parts)."""
+    words: set[str] = set()
+    for line in lines:
+        for token in re.findall(r"\w+(?:-\w+)*", line.text.casefold()):
+            words.add(token)
+            words.update(token.split("-"))
+    return words
+
+
+def _known(word: str, vocabulary: set[str]) -> bool:
+    """Is ``word`` (or a longer form such as a plural) written somewhere in the text?"""
+    return any(w.startswith(word) for w in vocabulary)
+
+
+def _bullet(block: list[rt.RawLine], i: int) -> str | None:
+    """The item text if line ``i`` is a list item; a dash mid-sentence (wrapped text) is not one."""
+    numbered = _numbered(block, i)
+    if numbered:
+        return numbered[1]
+    match = rt.BULLET_RE.match(block[i].text)
+    if not match:
+        return None
+    if match.group("dash") and i > 0:
+        prev = block[i - 1].text
+        following = block[i + 1].text if i + 1 < len(block) else ""
+        if not (
+            rt.ends_sentence(prev)
+            or prev.endswith(":")
+            or rt.BULLET_RE.match(prev)
+            or following.startswith(match.group("dash") + " ")
+            or not _soft_wrapped(block, i)
+        ):
+            return None
+    return match.group("item")
+
+
+def _numbered(block: list[rt.RawLine], i: int) -> tuple[str, str] | None:
+    """``1. Text`` / ``2) Text``: (marker, text) when the line before or after continues the count.
+
+    Markdown renumbers ordered lists from their first number, so only consecutive numbers make a
+    list (``7. Ausgabe`` after ``3. …`` stays text, with its number).
+    """
+    match = rt.NUMBERED_RE.match(block[i].text)
+    if not match:
+        return None
+    number = int(match.group("number"))
+    for j, expected in ((i - 1, number - 1), (i + 1, number + 1)):
+        other = rt.NUMBERED_RE.match(block[j].text) if 0 <= j < len(block) else None
+        if other and int(other.group("number")) == expected:
+            return f"{number}.", match.group("item")
+    return None
+
+
+def _is_heading(block: list[rt.RawLine], i: int, more_after: bool) -> bool:
+    """A short line without final punctuation, after a sentence end and before more text."""
+    text = block[i].text
+    if (
+        len(text) > 100
+        or len(text.split()) > 12
+        or text[-1] in ".,;:!…-–—"
+        or not rt.SENTENCE_START.match(text)
+    ):
+        return False
+    if (rt.ends_sentence(text) and not text.endswith("?")) or rt.is_link_line(text) or _bullet(block, i):
+        return False
+    if i > 0 and not (rt.ends_sentence(block[i - 1].text) or _bullet(block, i - 1)):
+        return False
+    if i < len(block) - 1:
+        if not rt.SENTENCE_START.match(block[i + 1].text) and _bullet(block, i + 1) is None:
+            return False
+        return not _soft_wrapped(block, i + 1)
+    return more_after
+
+
+def soft_wrapped(previous: str, line: str, width: int) -> bool:
+    """Was ``previous`` broken only because ``line``'s first word did not fit (PDF or e-mail wrapping)?
+
+    Text wrapped at ``width`` puts a word on the next line only when it would not fit, so a short
+    line followed by a short word is a deliberate break (a heading, subtitle or new paragraph).
+    """
+    first = line.split(" ", 1)[0]
+    return len(previous) + 1 + len(first) > width
+
+
+def wrapped_block(texts: list[str]) -> bool:
+    """Does the block show soft wrapping: a line broken mid-sentence where the next word did not fit?"""
+    width = max(len(t) for t in texts)
+    return any(
+        not rt.ends_sentence(a)
+        and (b[:1].islower() or soft_wrapped(a, b, width))
+        and not (
+            rt.BULLET_RE.match(b)
+            or rt.NUMBERED_RE.match(b)
+            or rt.is_link_line(a)
+            or rt.is_link_line(b)
+            or rt.trailing_section_name(a)
+        )
+        for a, b in itertools.pairwise(texts)
+    )
+
+
+def _soft_wrapped(block: list[rt.RawLine], i: int) -> bool:
+    width = max(len(line.text) for line in block)
+    return soft_wrapped(block[i - 1].text, block[i].text, width)
+
+
+def _continues(block: list[rt.RawLine], i: int, more_after: bool, blank_separated: bool) -> bool:
+    """Does line ``i`` continue the paragraph of line ``i - 1`` (soft wrap) rather than start a new one?"""
+    prev, line = block[i - 1].text, block[i].text
+    if _bullet(block, i) is not None or _is_heading(block, i, more_after):
+        return False
+    if rt.is_link_line(prev) or rt.is_link_line(line) or rt.trailing_section_name(prev):
+        return False
+    if _HYPHEN_END.search(prev) or line[:1].islower():
+        return True
+    if prev.endswith(":"):
+        return False
+    if rt.ends_sentence(prev):
+        return blank_separated and _soft_wrapped(block, i)
+    return _soft_wrapped(block, i)
+
+
+def _block_units(
+    block: list[rt.RawLine], more_after: bool, vocabulary: set[str], blank_separated: bool
+) -> list[Unit]:
+    units: list[Unit] = []
+    i = 0
+    while i < len(block):
+        line = block[i]
+        item = _bullet(block, i)
+        if item is not None:
+            numbered = _numbered(block, i)
+            marker = numbered[0] if numbered else "-"
+            group = [line]
+            i += 1
+            while i < len(block) and _bullet(block, i) is None and _item_continues(line, block[i]):
+                group.append(block[i])
+                i += 1
+            unit = _joined("item", group, vocabulary, first=item, note=f"list item ({marker} in Markdown)")
+            unit.marker = marker
+            units.append(unit)
+        elif _is_heading(block, i, more_after):
+            units.append(
+                Unit(
+                    "heading",
+                    [line],
+                    line.text,
+                    [0],
+                    ["## heading: short line without final punctuation, more text follows"],
+                )
+            )
+            i += 1
+        else:
+            group = [line]
+            i += 1
+            while i < len(block) and _continues(block, i, more_after, blank_separated):
+                group.append(block[i])
+                i += 1
+            units.append(_joined("paragraph", group, vocabulary, first=line.text, note="paragraph"))
+    return units
+
+
+def _item_continues(bullet: rt.RawLine, line: rt.RawLine) -> bool:
+    return line.text[:1].islower() or line.indent > bullet.indent
+
+
+def _joined(kind: str, lines: list[rt.RawLine], vocabulary: set[str], first: str, note: str) -> Unit:
+    """Join soft-wrapped lines; undo PDF hyphenation but keep suspended hyphens (``Geschäfts- und``)."""
+    text, offsets, notes = first, [0], [note]
+    for line in lines[1:]:
+        nxt = line.text
+        match = _HYPHEN_END.search(text)
+        word = re.match(r"\w+", nxt)
+        sep, why = " ", "joined to the line before (no sentence end)"
+        if match and word:
+            stem, head = match.group(1), word.group(0)
+            if nxt[0].islower() and nxt.split()[0].rstrip(",") in SUSPENDED_NEXT:
+                why = f"kept the suspended hyphen '{stem}- {head}'"
+            elif not nxt[0].islower():
+                sep, why = "", f"joined '{stem}-' + '{head}' keeping the hyphen (compound)"
+            elif _known(f"{stem}-{head}".casefold(), vocabulary) and not _known(
+                (stem + head).casefold(), vocabulary
+            ):
+                sep, why = "", f"joined '{stem}-' + '{head}' keeping the hyphen (written so elsewhere)"
+            else:
+                text, sep, why = text[:-1], "", f"joined '{stem}-' + '{head}' (hyphenation at the line end)"
+        offsets.append(len(text) + len(sep))
+        text += sep + nxt
+        notes.append(why)
+    return Unit(kind, lines, text, offsets, notes)
+
+
+def _link_unit(unit: Unit) -> bool:
+    return unit.kind in ("paragraph", "item") and all(rt.is_link_line(line.text) for line in unit.lines)
+
+
+def _drop_trailing_links(units: list[Unit]) -> None:
+    """``Weitere Informationen`` / ``Mehr erfahren`` at the end, followed by links only (or nothing), goes.
+
+    Several such sections in a row (``Weiterführende Informationen`` …, then ``Downloads`` …) all go,
+    the last first.
+    """
+    while _drop_last_link_section(units):
+        pass
+
+
+def _drop_last_link_section(units: list[Unit]) -> bool:
+    kept = [u for u in units if u.kept]
+    j = len(kept)
+    while j > 0 and _link_unit(kept[j - 1]):
+        j -= 1
+    links = kept[j:]
+    head = kept[j - 1] if j > 0 and rt.trailing_section_name(kept[j - 1].text) else None
+    if head is None and links and rt.trailing_section_name(links[0].text):
+        head, links = links[0], links[1:]
+    if head is None:
+        return False
+    name = rt.trailing_section_name(head.text)
+    what = "only links" if links or rt.URL_RE.search(head.text) else "nothing"
+    head.drop(f"trailing '{name}' section with {what}")
+    for unit in links:
+        unit.drop(f"link in the trailing '{name}' section")
+    return True
+
+
+def dedupe(units: list[Unit], seen: dict[str, str]) -> list[tuple[rt.RawLine, str, str]]:
+    """Drop repeated paragraphs and sentences (quote styles do not count); the first occurrence stays.
+
+    ``seen`` maps comparison keys to where they were first seen (title, subtitle). Whole units are
+    dropped in place; the removed single sentences are returned as (line, sentence, reason).
+    """
+    removed: list[tuple[rt.RawLine, str, str]] = []
+    headings: set[str] = set()
+    for unit in units:
+        key = rt.same_text_key(unit.text)
+        if not unit.kept:
+            continue
+        if unit.kind == "heading":
+            if key in headings or key in seen:
+                unit.drop(f"repeats {seen.get(key, 'an earlier heading')}")
+            headings.add(key)
+            continue
+        if key in seen:
+            unit.drop(f"repeats {seen[key]}")
+            continue
+        spans = rt.sentence_spans(unit.text)
+        repeats = [(a, b, seen.get(rt.same_text_key(unit.text[a:b]))) for a, b in spans]
+        if all(where for _, _, where in repeats):
+            unit.drop(f"every sentence repeats an earlier one (first: {repeats[0][2]})")
+            continue
+        kept = []
+        for start, end, where in repeats:
+            line, sentence = unit.line_at(start), unit.text[start:end]
+            if where:
+                removed.append((line, sentence, f"repeats {where}"))
+            else:
+                seen[rt.same_text_key(sentence)] = f"a sentence in line {line.number}"
+                kept.append(sentence)
+        seen[key] = f"the paragraph from line {unit.lines[0].number}"
+        if len(kept) < len(spans):
+            unit.text = " ".join(kept)
+    return removed
+
+
+# --- Markdown -----------------------------------------------------------------------------------
+
+_INLINE = re.compile(r"([\\`*_\[\]<~]|&(?=#?\w+;))")
+_BLOCK_START = re.compile(r"^(?:(\d{1,9})([.)])(?=\s|$)|([#>+=|-]))")
+
+
+def escape_markdown(text: str) -> str:
+    """Keep the wording literal in Markdown: ``*``, ``_``, ``<`` … and list/heading starts are escaped."""
+    parts, pos = [], 0
+    for match in rt.URL_RE.finditer(text):
+        parts.append(_INLINE.sub(r"\\\1", text[pos : match.start()]))
+        parts.append(match.group(0))
+        pos = match.end()
+    parts.append(_INLINE.sub(r"\\\1", text[pos:]))
+    escaped = "".join(parts)
+    return _BLOCK_START.sub(lambda m: f"{m[1]}\\{m[2]}" if m[1] else f"\\{m[3]}", escaped, count=1)
+
+
+def join_units_markdown(units: list[Unit]) -> str:
+    out: list[str] = []
+    previous = ""
+    for unit in units:
+        if unit.kind == "heading":
+            block = "## " + escape_markdown(unit.text)
+        elif unit.kind == "item":
+            block = f"{unit.marker} {escape_markdown(unit.text)}"
+        else:
+            block = escape_markdown(unit.text)
+        kind = unit.kind + ("-numbered" if unit.marker != "-" else "")
+        if out:
+            out.append("\n" if kind == previous and unit.kind == "item" else "\n\n")
+        out.append(block)
+        previous = kind
+    return "".join(out)

@@ -1,0 +1,1 @@
+"""Mail: the message, subscribers and consent, deliveries, SMTP, sending and the web app."""

@@ -1,0 +1,340 @@
+"""The subscriber store in SQLite (WAL): schema migrations, and add, import, list, remove, unsubscribe."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sqlite3
+import unicodedata
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from email_validator import EmailNotValidError, validate_email
+
+from publisher.config import LANGUAGES
+from publisher.errors import Problem, PublisherError
+from publisher.mail import tokens
+
+logger = logging.getLogger(__name__)
+
+ACTIVE = "active"
+UNSUBSCRIBED = "unsubscribed"
+MAX_NAME = 200
+
+# One tuple of statements per schema version; PRAGMA user_version says how many have run.
+MIGRATIONS: tuple[tuple[str, ...], ...] = (
+    (
+        """CREATE TABLE subscribers (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,  -- never reused: a removed subscriber's tokens stay dead
+            email TEXT NOT NULL,
+            email_key TEXT NOT NULL UNIQUE,
+            name TEXT NOT NULL DEFAULT '',
+            lang TEXT NOT NULL DEFAULT '',
+            tags TEXT NOT NULL DEFAULT '[]',
+            status TEXT NOT NULL DEFAULT 'active' CHECK (status IN ('active', 'unsubscribed')),
+            created TEXT NOT NULL,
+            unsubscribed_at TEXT
+        )""",
+        """CREATE TABLE deliveries (
+            id INTEGER PRIMARY KEY,
+            digest_id TEXT NOT NULL,
+            subscriber TEXT NOT NULL,
+            email TEXT NOT NULL,
+            status TEXT NOT NULL DEFAULT 'pending'
+                CHECK (status IN ('pending', 'sending', 'sent', 'failed', 'unknown')),
+            attempts INTEGER NOT NULL DEFAULT 0,
+            last_error TEXT NOT NULL DEFAULT '',
+            message_id TEXT NOT NULL DEFAULT '',
+            sent_at TEXT,
+            UNIQUE (digest_id, subscriber)
+        )""",
+        "CREATE INDEX deliveries_status ON deliveries (digest_id, status)",
+    ),
+)
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+@dataclass(frozen=True, slots=True)
+class Subscriber:
+    id: int
+    email: str
+    name: str
+    lang: str
+    tags: tuple[str, ...]
+    status: str
+    created: str
+    unsubscribed_at: str | None
+
+    @property
+    def key(self) -> str:
+        return email_key(self.email)
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "email": self.email,
+            "name": self.name,
+            "lang": self.lang,
+            "tags": list(self.tags),
+            "status": self.status,
+            "created": self.created,
+            "unsubscribed_at": self.unsubscribed_at,
+        }
+
+
+# --- the database --------------------------------------------------------------------------------
+
+
+def connect(path: Path) -> sqlite3.Connection:
+    """Open (and create or migrate) the store. Autocommit mode: writes go through ``transaction()``."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        conn = sqlite3.connect(path, isolation_level=None, timeout=10.0)
+        conn.row_factory = sqlite3.Row
+        conn.execute("PRAGMA journal_mode=WAL")
+        # FULL: a committed claim survives a power cut, which "exactly once" depends on.
+        conn.execute("PRAGMA synchronous=FULL")
+        _migrate(conn, path)
+    except sqlite3.DatabaseError as exc:
+        raise PublisherError(
+            f"{path}: cannot open the subscriber database ({exc}) -> restore it from a backup, "
+            "or point [smtp] database at another file"
+        ) from None
+    return conn
+
+
+def _migrate(conn: sqlite3.Connection, path: Path) -> None:
+    version = conn.execute("PRAGMA user_version").fetchone()[0]
+    if version > SCHEMA_VERSION:
+        raise PublisherError(
+            f"{path}: the database has schema version {version}, this publisher knows up to "
+            f"{SCHEMA_VERSION} -> upgrade publisher"
+        )
+    for number in range(version, SCHEMA_VERSION):
+        with transaction(conn):
+            for statement in MIGRATIONS[number]:
+                conn.execute(statement)
+            conn.execute(f"PRAGMA user_version = {number + 1}")
+        logger.info("%s: migrated the database to schema version %d", path, number + 1)
+
+
+@contextmanager
+def transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+    """One committed write transaction (BEGIN IMMEDIATE takes the write lock up front)."""
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield conn
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")
+
+
+def timestamp(now: datetime | None) -> str:
+    return (now or datetime.now(UTC)).isoformat(timespec="seconds")
+
+
+def row_to_subscriber(row: Mapping[str, Any] | sqlite3.Row) -> Subscriber:
+    return Subscriber(
+        id=row["id"],
+        email=row["email"],
+        name=row["name"],
+        lang=row["lang"],
+        tags=tuple(json.loads(row["tags"])),
+        status=row["status"],
+        created=row["created"],
+        unsubscribed_at=row["unsubscribed_at"],
+    )
+
+
+# --- validation ----------------------------------------------------------------------------------
+
+
+def email_key(email: str) -> str:
+    """Addresses are unique case-insensitively: this is the key they are compared by."""
+    return email.casefold()
+
+
+def normalise_email(value: str) -> str:
+    """A valid address in plain-ASCII normal form; raises ValueError with the reason.
+
+    International domains are stored in their ASCII (IDNA) form, so every address works without SMTPUTF8;
+    non-ASCII before the "@" is refused for the same reason.
+    """
+    try:
+        valid = validate_email(value.strip(), check_deliverability=False, allow_smtputf8=False)
+    except EmailNotValidError as exc:
+        raise ValueError(str(exc)) from None
+    return valid.ascii_email or valid.normalized
+
+
+def check_fields(email: str, name: str, lang: str, tags: str | Iterable[str]) -> list[tuple[str, str, str]]:
+    """Validate the fields of one subscriber; return the problems as (field, message, hint)."""
+    errors: list[tuple[str, str, str]] = []
+    if not email.strip():
+        errors.append(("email", "is empty", "every row needs an address"))
+    else:
+        try:
+            normalise_email(email)
+        except ValueError as exc:
+            errors.append(("email", f"{email.strip()!r} is not a valid address: {exc}", "fix or remove it"))
+    if len(name) > MAX_NAME:
+        errors.append(("name", f"is {len(name)} characters long, at most {MAX_NAME} fit", "shorten it"))
+    if any(unicodedata.category(c) == "Cc" for c in name):
+        errors.append(
+            (
+                "name",
+                "contains a line break or another control character",
+                "write the name on one line (in a CSV file, a quoted cell can span lines)",
+            )
+        )
+    if lang and lang not in LANGUAGES:
+        errors.append(
+            ("lang", f"{lang!r} is not supported", f"use one of {', '.join(LANGUAGES)} or leave it empty")
+        )
+    if any(unicodedata.category(c) == "Cc" for tag in parse_tags(tags) for c in tag):
+        errors.append(
+            ("tags", "must not contain control characters or line breaks", "write the tags on one line")
+        )
+    return errors
+
+
+def parse_tags(tags: str | Iterable[str]) -> tuple[str, ...]:
+    """Tags from "a, b; c" or a list: trimmed, empty ones dropped, duplicates removed, order kept."""
+    items = tags.replace(";", ",").split(",") if isinstance(tags, str) else list(tags)
+    seen: dict[str, None] = {}
+    for item in items:
+        if item.strip():
+            seen.setdefault(item.strip(), None)
+    return tuple(seen)
+
+
+def insert_subscriber(
+    conn: sqlite3.Connection, email: str, name: str, lang: str, tags: tuple[str, ...], now: str
+) -> int:
+    cursor = conn.execute(
+        "INSERT INTO subscribers (email, email_key, name, lang, tags, status, created) "
+        "VALUES (?, ?, ?, ?, ?, 'active', ?)",
+        (email, email_key(email), name, lang, json.dumps(list(tags), ensure_ascii=False), now),
+    )
+    return int(cursor.lastrowid or 0)
+
+
+def existing_subscriber(conn: sqlite3.Connection, email: str) -> Subscriber | None:
+    row = conn.execute("SELECT * FROM subscribers WHERE email_key = ?", (email_key(email),)).fetchone()
+    return row_to_subscriber(row) if row else None
+
+
+def duplicate_hint(existing: Subscriber) -> str:
+    if existing.status == UNSUBSCRIBED:
+        return (
+            f"it unsubscribed on {existing.unsubscribed_at}; only if the person asked to come back, "
+            "'publisher subscribers remove' it and add it again"
+        )
+    return "it is already subscribed; nothing to do"
+
+
+# --- operations ----------------------------------------------------------------------------------
+
+
+def add_subscriber(
+    conn: sqlite3.Connection,
+    email: str,
+    name: str = "",
+    lang: str = "",
+    tags: str | Iterable[str] = (),
+    now: datetime | None = None,
+) -> Subscriber:
+    """Add one active subscriber; raise PublisherError for an invalid or duplicate address."""
+    name = name.strip()
+    errors = check_fields(email, name, lang, tags)
+    if errors:
+        problems = [
+            Problem(
+                "subscribers add", message, field=f"--{field}" if field != "email" else "EMAIL", hint=hint
+            )
+            for field, message, hint in errors
+        ]
+        raise PublisherError(f"cannot add {email.strip()!r}", problems)
+    address = normalise_email(email)
+    with transaction(conn):
+        existing = existing_subscriber(conn, address)
+        if existing is not None:
+            raise PublisherError(
+                f"{existing.email} is already in the list ({existing.status}) -> " + duplicate_hint(existing)
+            )
+        new_id = insert_subscriber(conn, address, name, lang, parse_tags(tags), timestamp(now))
+    logger.info("added subscriber %s", address)
+    return get_subscriber(conn, new_id)
+
+
+def get_subscriber(conn: sqlite3.Connection, subscriber_id: int) -> Subscriber:
+    row = conn.execute("SELECT * FROM subscribers WHERE id = ?", (subscriber_id,)).fetchone()
+    if row is None:
+        raise PublisherError(f"no subscriber with id {subscriber_id}")
+    return row_to_subscriber(row)
+
+
+def find_subscriber(conn: sqlite3.Connection, email: str) -> Subscriber | None:
+    return existing_subscriber(conn, email.strip())
+
+
+def list_subscribers(conn: sqlite3.Connection, status: str | None = None) -> list[Subscriber]:
+    """All subscribers (or those with one status), ordered by address for stable output."""
+    if status is None:
+        rows = conn.execute("SELECT * FROM subscribers ORDER BY email_key").fetchall()
+    else:
+        rows = conn.execute(
+            "SELECT * FROM subscribers WHERE status = ? ORDER BY email_key", (status,)
+        ).fetchall()
+    return [row_to_subscriber(r) for r in rows]
+
+
+def remove_subscriber(conn: sqlite3.Connection, email: str) -> Subscriber:
+    """Delete a subscriber. The delivery log keeps its rows, so nobody gets a digest twice after re-adding."""
+    with transaction(conn):
+        existing = existing_subscriber(conn, email.strip())
+        if existing is None:
+            raise PublisherError(
+                f"{email.strip()!r} is not in the list -> 'publisher subscribers list' shows who is"
+            )
+        conn.execute("DELETE FROM subscribers WHERE id = ?", (existing.id,))
+    logger.info("removed subscriber %s", existing.email)
+    return existing
+
+
+def unsubscribe(conn: sqlite3.Connection, subscriber_id: int, now: datetime | None = None) -> Subscriber:
+    """Mark a subscriber unsubscribed (idempotent: the first unsubscribe time is kept)."""
+    with transaction(conn):
+        conn.execute(
+            "UPDATE subscribers SET status = 'unsubscribed', unsubscribed_at = ? "
+            "WHERE id = ? AND status = 'active'",
+            (timestamp(now), subscriber_id),
+        )
+    return get_subscriber(conn, subscriber_id)
+
+
+def subscriber_for_token(conn: sqlite3.Connection, secret: bytes, token: str) -> Subscriber | None:
+    """The subscriber a token was made for, or None if it is forged, malformed or stale (subscriber gone)."""
+    subscriber_id = tokens.token_subject(token)
+    if subscriber_id is None:
+        return None
+    row = conn.execute("SELECT * FROM subscribers WHERE id = ?", (subscriber_id,)).fetchone()
+    if row is None:
+        return None
+    subscriber = row_to_subscriber(row)
+    return subscriber if tokens.verify_token(secret, token, subscriber.id, subscriber.key) else None
+
+
+def unsubscribe_by_token(
+    conn: sqlite3.Connection, secret: bytes, token: str, now: datetime | None = None
+) -> Subscriber | None:
+    """Unsubscribe whoever the token belongs to; a forged or stale token changes nothing and gives None."""
+    subscriber = subscriber_for_token(conn, secret, token)
+    if subscriber is None:
+        logger.info("rejected an unsubscribe token that is forged, malformed or stale")
+        return None
+    return unsubscribe(conn, subscriber.id, now)

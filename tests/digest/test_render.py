@@ -1,0 +1,593 @@
+"""The digest library: which entries, what the rendered files say, goldens, size, state."""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import json
+import os
+import re
+import shutil
+import subprocess
+from dataclasses import replace
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import lxml.html
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from publisher.config import Settings
+from publisher.digest import render as digest
+from publisher.digest.render import (
+    SIZE_LIMIT,
+    RenderedDigest,
+    digest_window,
+    mark_sent,
+    parse_moment,
+    render_digest,
+    select_entries,
+    write_digest,
+)
+from publisher.digest.state import DigestState, SentDigest, load_state
+from publisher.errors import PublisherError
+from publisher.mail.message import Recipient, personalise
+from publisher.model import Entry
+from tests.digest.fixtures import BERLIN, NOW, make_entry, make_project, many_entries, photo
+
+GOLDEN = Path(__file__).parent / "golden" / "digest"
+TRICKY = "Preise < 5 € & „Rabatte“ für \"Kunden\" – 'heute'"
+SCRIPT_TEXT = "Vorsicht: <script>alert(1)</script> & mehr"
+SCRIPT_HTML = "<p>Vorsicht: &lt;script&gt;alert(1)&lt;/script&gt; &amp; mehr</p><p>Zweiter Absatz.</p>"
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return make_project(tmp_path / "site")
+
+
+def golden_entries() -> tuple[Entry, ...]:
+    """The fixed input of the golden files: every shape an entry can take, newest first."""
+    return (
+        make_entry(1, title=TRICKY, image=photo(1), published=datetime(2024, 5, 19, 18, 30, tzinfo=BERLIN)),
+        make_entry(
+            2, lang="en", title="Cycle path opens", published=datetime(2024, 5, 16, 8, 0, tzinfo=BERLIN)
+        ),
+        make_entry(
+            3,
+            summary="",
+            content_html=SCRIPT_HTML,
+            image=photo(3, url=""),
+            published=datetime(2024, 5, 14, 10, 0, tzinfo=BERLIN),
+        ),
+        make_entry(
+            4,
+            image=photo(4, width=None, height=None, credit=""),
+            published=datetime(2024, 5, 13, 12, 0, tzinfo=BERLIN),
+        ),
+    )
+
+
+def render(settings: Settings, entries: tuple[Entry, ...], now: datetime = NOW, state=None) -> RenderedDigest:
+    state = state or DigestState()
+    window = digest_window(state, now, window_days=settings.digest.window_days)
+    selection = select_entries(entries, state, window, settings.digest.max_entries)
+    return render_digest(settings, selection, now)
+
+
+def css(doc: lxml.html.HtmlElement, selector: str) -> list[lxml.html.HtmlElement]:
+    """Elements matching a descendant selector made of ``tag`` and ``tag.class`` steps."""
+    steps = []
+    for step in selector.split():
+        tag, _, cls = step.partition(".")
+        steps.append(f'{tag}[contains(concat(" ", normalize-space(@class), " "), " {cls} ")]' if cls else tag)
+    return doc.xpath("//" + "//".join(steps))
+
+
+def text_of(html: bytes) -> str:
+    return " ".join(lxml.html.fromstring(html).text_content().split())
+
+
+# --- the window ---------------------------------------------------------------------------------
+
+
+def test_first_digest_covers_window_days_and_nothing_from_the_future() -> None:
+    entries = (
+        make_entry(1, published=NOW + timedelta(minutes=1)),  # scheduled: not yet
+        make_entry(2, published=NOW),
+        make_entry(3, published=NOW - timedelta(days=7) + timedelta(seconds=1)),
+        make_entry(4, published=NOW - timedelta(days=7)),  # exactly at the start: belongs to the last one
+        make_entry(5, published=NOW - timedelta(days=30)),
+    )
+    window = digest_window(DigestState(), NOW, window_days=7)
+    assert (window.start, window.end) == (NOW - timedelta(days=7), NOW)
+    chosen = select_entries(entries, DigestState(), window, 20).entries
+    assert [e.slug for e in chosen] == ["meldung-02", "meldung-03"]
+
+
+def test_next_digest_starts_after_the_last_sent_one_and_never_repeats_an_id() -> None:
+    last_end = NOW - timedelta(days=2)
+    state = DigestState(
+        sent=(
+            SentDigest("2024-05-18-abcdef12", last_end, last_end, ("tag:news.example.org,2024:meldung-05",)),
+        )
+    )
+    entries = (
+        make_entry(1, published=NOW - timedelta(days=1)),
+        make_entry(2, published=last_end),  # published exactly at the end of the last window: was in it
+        make_entry(3, published=last_end - timedelta(hours=1)),
+        make_entry(5, published=NOW - timedelta(hours=5)),  # already sent (its date was edited later)
+    )
+    window = digest_window(state, NOW, window_days=7)
+    assert window.start == last_end
+    assert [e.slug for e in select_entries(entries, state, window, 20).entries] == ["meldung-01"]
+    explicit = digest_window(state, NOW, window_days=7, since=NOW - timedelta(days=10))
+    assert explicit.start_inclusive
+    assert [e.slug for e in select_entries(entries, state, explicit, 20).entries] == [
+        "meldung-01",
+        "meldung-02",
+        "meldung-03",
+    ]
+
+
+def test_explicit_windows_since_and_days() -> None:
+    since = datetime(2024, 5, 14, tzinfo=BERLIN)
+    window = digest_window(DigestState(), NOW, window_days=7, since=since)
+    assert window.contains(since) and not window.contains(since - timedelta(seconds=1))
+    assert digest_window(DigestState(), NOW, window_days=7, days=2).start == NOW - timedelta(days=2)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"since": NOW + timedelta(days=1)}, "is after the digest time"),
+        ({"since": NOW - timedelta(days=1), "days": 3}, "either --since or --days"),
+    ],
+)
+def test_bad_windows_are_errors(kwargs: dict, message: str) -> None:
+    with pytest.raises(PublisherError, match=message):
+        digest_window(DigestState(), NOW, window_days=7, **kwargs)
+
+
+def test_a_now_before_the_last_sent_digest_is_an_error() -> None:
+    state = DigestState(sent=(SentDigest("x", NOW, NOW, ()),))
+    with pytest.raises(PublisherError, match="already covers entries up to"):
+        digest_window(state, NOW - timedelta(days=1), window_days=7)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("2024-05-20", datetime(2024, 5, 20, tzinfo=BERLIN)),
+        ("2024-05-20T09:00+02:00", NOW),
+        ("2024-05-20T07:00Z", NOW),
+        ("2024-05-20 09:00", NOW),
+    ],
+)
+def test_parse_moment(text: str, expected: datetime) -> None:
+    assert parse_moment(text, BERLIN) == expected
+    assert parse_moment(text, BERLIN).tzinfo is not None
+
+
+@pytest.mark.parametrize("text", ["gestern", "2024-13-01", "20.05.2024", ""])
+def test_parse_moment_rejects_what_is_not_a_date(text: str) -> None:
+    with pytest.raises(ValueError, match="is not a date"):
+        parse_moment(text, BERLIN)
+
+
+@pytest.mark.parametrize(
+    "text", ["9999-12-31T23:59-05:00", "0001-01-01T00:00+05:00", "1899-12-31", "9001-01-01"]
+)
+def test_parse_moment_refuses_times_at_the_calendar_edges(text: str) -> None:
+    """Converting them to the site's zone, or a window of days before them, left the calendar."""
+    with pytest.raises(ValueError, match="is out of range: give a date between the years 1900 and 9000"):
+        parse_moment(text, BERLIN)
+
+
+@given(
+    st.datetimes(min_value=datetime(1900, 1, 2), max_value=datetime(8999, 12, 30)), st.integers(1, 182_500)
+)
+def test_any_moment_in_range_makes_a_window_of_any_allowed_length(moment: datetime, days: int) -> None:
+    now = parse_moment(moment.isoformat(), BERLIN)
+    window = digest_window(DigestState(), now, window_days=7, days=days)
+    assert window.start < window.end == now
+
+
+def test_max_entries_keeps_the_newest_and_says_what_was_left_out(tmp_path: Path) -> None:
+    settings = make_project(tmp_path, config=config_with(max_entries=3))
+    rendered = render(settings, many_entries(5))
+    assert [i.rsplit(":", 1)[1] for i in rendered.entry_ids] == ["meldung-01", "meldung-02", "meldung-03"]
+    (left,) = [w for w in rendered.warnings if w.field == "digest.max_entries"]
+    assert "2 older entries left out" in left.message and "meldung-05" in left.message
+    assert "Weitere Meldungen finden Sie online" in rendered.files["email.txt"].decode()
+
+
+def config_with(**digest_keys: object) -> str:
+    """publisher.toml text with extra [digest] keys (the fixture's [digest] table is replaced)."""
+    from tests.digest.fixtures import CONFIG
+
+    extra = "".join(f"{key} = {json.dumps(value)}\n" for key, value in digest_keys.items())
+    return CONFIG.replace("[digest]\n", f"[digest]\n{extra}")
+
+
+# --- what the digest says -----------------------------------------------------------------------
+
+
+def test_golden_files(settings: Settings) -> None:
+    """The rendered files, byte for byte. Regenerate with UPDATE_GOLDEN=1 and review the diff."""
+    rendered = render(settings, golden_entries())
+    names = sorted(rendered.files)
+    assert names == ["digest.json", "email.html", "email.txt", "index.html", "message.eml"]
+    if os.environ.get("UPDATE_GOLDEN") == "1":
+        GOLDEN.mkdir(parents=True, exist_ok=True)
+        for name in names:
+            (GOLDEN / name).write_bytes(rendered.files[name])
+    for name in names:
+        path = GOLDEN / name
+        assert path.exists(), f"{path} missing: run UPDATE_GOLDEN=1 pytest tests/digest/test_render.py"
+        assert rendered.files[name] == path.read_bytes(), (
+            f"{name} differs from {path}; if intended: UPDATE_GOLDEN=1"
+        )
+
+
+def test_rendering_twice_gives_identical_bytes(settings: Settings) -> None:
+    first, second = render(settings, golden_entries()), render(settings, golden_entries())
+    assert first.files == second.files
+    assert first.digest_id == second.digest_id
+    assert re.fullmatch(r"2024-05-20-[0-9a-f]{8}", first.digest_id)
+
+
+def test_the_manifest_names_the_digest(settings: Settings) -> None:
+    rendered = render(settings, golden_entries())
+    manifest = json.loads(rendered.files["digest.json"])
+    assert manifest == {
+        "digest_id": rendered.digest_id,
+        "date": "2024-05-20",
+        "now": "2024-05-20T09:00:00+02:00",
+        "window_start": "2024-05-13T09:00:00+02:00",
+        "window_end": "2024-05-20T09:00:00+02:00",
+        "subject": "Stadtwerke Neustadt: 4 neue Meldungen (20. Mai 2024)",
+        "lang": "de",
+        "entry_ids": [e.id for e in golden_entries()],
+        "files": ["email.html", "email.txt", "index.html", "message.eml"],
+    }
+
+
+def test_entries_titles_dates_images_and_labels(settings: Settings) -> None:
+    rendered = render(settings, golden_entries())
+    html = rendered.files["email.html"].decode()
+    doc = lxml.html.fromstring(html)
+    titles = [a.text_content() for a in css(doc, "h2.title a")]
+    assert titles == [
+        TRICKY,
+        "Cycle path opens",
+        "Meldung 3: Neues aus den Stadtwerken",
+        "Meldung 4: Neues aus den Stadtwerken",
+    ]
+    assert [a.get("href") for a in css(doc, "h2.title a")] == [e.url for e in golden_entries()]
+    assert [p.text_content() for p in css(doc, "p.date")] == [
+        "19. Mai 2024",
+        "May 16, 2024",
+        "14. Mai 2024",
+        "13. Mai 2024",
+    ]
+    images = css(doc, "img.photo")
+    # Entry 3's image has no URL: left out. Entry 4's has no size: full width, height from the image.
+    assert [(i.get("src"), i.get("width"), i.get("height"), i.get("alt")) for i in images] == [
+        ("https://news.example.org/media/foto-01.jpg", "552", "368", "Foto zur Meldung 1"),
+        ("https://news.example.org/media/foto-04.jpg", "552", None, "Foto zur Meldung 4"),
+    ]
+    assert [c.text_content() for c in css(doc, "p.credit")] == ["Foto: Stadtwerke/Müller"]
+    assert [a.text_content() for a in css(doc, "p.more a")] == ["Weiterlesen"] * 4
+    assert "Ausgabe vom 20. Mai 2024" in text_of(rendered.files["email.html"])
+    assert "Die Neuigkeiten der Woche aus Ihren Stadtwerken." in text_of(rendered.files["email.html"])
+
+
+def test_header_footer_preheader_and_dark_mode(settings: Settings) -> None:
+    rendered = render(settings, golden_entries())
+    html = rendered.files["email.html"].decode()
+    doc = lxml.html.fromstring(html)
+    links = {a.text_content(): a.get("href") for a in doc.iter("a")}
+    assert links["Im Browser ansehen"] == "https://news.example.org/digests/2024-05-20/index.html"
+    assert links["Abmelden"] == "https://news.example.org/unsubscribe"
+    assert (links["RSS"], links["Atom"], links["JSON Feed"]) == (
+        "https://news.example.org/rss.xml",
+        "https://news.example.org/atom.xml",
+        "https://news.example.org/feed.json",
+    )
+    (address,) = [p for p in doc.iter("p") if "Wasserturm" in p.text_content()]
+    assert list(address.itertext()) == ["Stadtwerke Neustadt GmbH", "Am Wasserturm 1", "12345 Neustadt"]
+    # mj-preview: the hidden preheader with the titles, before the visible content
+    preheader = doc.xpath("/html/body/div")[0]
+    assert "display:none" in preheader.get("style").replace(" ", "")
+    assert preheader.text_content().startswith(TRICKY + " · Cycle path opens")
+    assert "@media (prefers-color-scheme: dark)" in html
+    assert '<meta name="color-scheme" content="light dark">' in html
+    assert doc.get("lang") == "de"
+
+
+def test_css_is_inlined_for_clients_that_strip_style(settings: Settings) -> None:
+    doc = lxml.html.fromstring(render(settings, golden_entries()).files["email.html"])
+    for style in doc.iter("style"):
+        style.drop_tree()
+    title_link = css(doc, "h2.title a")[0]
+    assert "color: #1d2125" in title_link.get("style")
+    assert "font-size: 20px" in css(doc, "h2.title")[0].get("style")
+
+
+def test_web_version_and_email_keep_the_placeholders_out(settings: Settings) -> None:
+    rendered = render(settings, golden_entries())
+    for name in ("email.html", "index.html", "email.txt"):
+        assert "%%" not in rendered.files[name].decode(), name
+    web = lxml.html.fromstring(rendered.files["index.html"])
+    assert "Im Browser ansehen" not in web.text_content()  # it *is* the browser version
+    assert {a.text_content(): a.get("href") for a in web.iter("a")}[
+        "Abmelden"
+    ] == "https://news.example.org/unsubscribe"
+    assert "Hallo" not in rendered.files["email.txt"].decode()
+
+
+def test_unsubscribe_url_from_config_and_english_labels(tmp_path: Path) -> None:
+    config = config_with(unsubscribe_url="https://lists.example.org/out?list=news&x=1").replace(
+        'language = "de"', 'language = "en"'
+    )
+    rendered = render(make_project(tmp_path, config=config), golden_entries())
+    doc = lxml.html.fromstring(rendered.files["email.html"])
+    links = {a.text_content(): a.get("href") for a in doc.iter("a")}
+    assert links["Unsubscribe"] == "https://lists.example.org/out?list=news&x=1"
+    assert (
+        "View in browser" in links and [a.text_content() for a in css(doc, "p.more a")] == ["Read more"] * 4
+    )
+    # labels follow the site language, dates the entry's language
+    assert [p.text_content() for p in css(doc, "p.date")][:2] == ["19. Mai 2024", "May 16, 2024"]
+    assert rendered.subject == "Stadtwerke Neustadt: 4 new entries (May 20, 2024)"
+    assert "Unsubscribe: https://lists.example.org/out?list=news&x=1" in rendered.files["email.txt"].decode()
+
+
+def test_subject_from_config_with_placeholders(tmp_path: Path) -> None:
+    settings = make_project(
+        tmp_path, config=config_with(subject="{title} – Wochenüberblick {date} ({count})")
+    )
+    assert (
+        render(settings, golden_entries()).subject == "Stadtwerke Neustadt – Wochenüberblick 20. Mai 2024 (4)"
+    )
+
+
+def test_a_subject_of_only_spaces_is_the_default_subject(tmp_path: Path) -> None:
+    settings = make_project(tmp_path, config=config_with(subject="   "))
+    assert (
+        render(settings, golden_entries()).subject == "Stadtwerke Neustadt: 4 neue Meldungen (20. Mai 2024)"
+    )
+
+
+# --- escaping -----------------------------------------------------------------------------------
+
+
+def test_special_characters_are_escaped_exactly_once_in_html(settings: Settings) -> None:
+    rendered = render(settings, golden_entries())
+    for name in ("email.html", "index.html"):
+        raw = rendered.files[name].decode()
+        assert "Preise &lt; 5 € &amp; „Rabatte“" in raw
+        assert not re.search(r"&amp;(amp|lt|gt|quot|#\d+);", raw), "double-escaped entity"
+        doc = lxml.html.fromstring(raw)
+        assert css(doc, "h2.title a")[0].text_content() == TRICKY
+        assert css(doc, "title")[0].text_content() == rendered.subject
+        summary = css(doc, "p.summary")[2].text_content()
+        assert summary == SCRIPT_TEXT  # text from the sanitised HTML, shown as text
+
+
+def test_sanitised_html_stays_sanitised(settings: Settings) -> None:
+    rendered = render(settings, golden_entries())
+    message = email.message_from_bytes(rendered.files["message.eml"], policy=email.policy.default)
+    html_part = message.get_body(("html",)).get_content()
+    for html in (rendered.files["email.html"].decode(), rendered.files["index.html"].decode(), html_part):
+        assert "<script" not in html.lower()
+        assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+
+
+def test_placeholders_in_entries_are_refused(settings: Settings) -> None:
+    entries = (make_entry(1, summary="Schreiben Sie uns: %%RECIPIENT%% ist reserviert."),)
+    with pytest.raises(PublisherError, match="%%RECIPIENT%% appears in an entry"):
+        render(settings, entries)
+
+
+def test_plain_text_is_not_escaped(settings: Settings) -> None:
+    text = render(settings, golden_entries()).files["email.txt"].decode()
+    assert TRICKY in text
+    assert SCRIPT_TEXT in text
+    assert "&amp;" not in text and "&lt;" not in text and "&#" not in text
+    assert "19. Mai 2024\n(Foto: Stadtwerke/Müller)" in text
+    assert "Weiterlesen: https://news.example.org/posts/meldung-01.html" in text
+    assert all(len(line) <= 78 for line in text.splitlines() if "://" not in line)
+
+
+# --- size -----------------------------------------------------------------------------------------
+
+
+def test_twenty_entries_stay_under_the_gmail_limit(settings: Settings) -> None:
+    rendered = render(settings, many_entries(20))
+    assert len(rendered.entry_ids) == 20
+    assert rendered.html_size < SIZE_LIMIT
+    assert max(len(rendered.files[n]) for n in ("email.html", "index.html")) < SIZE_LIMIT
+    assert not [w for w in rendered.warnings if "Gmail" in w.message]
+
+
+def test_a_digest_over_the_limit_gets_a_warning(tmp_path: Path) -> None:
+    settings = make_project(tmp_path, config=config_with(max_entries=60))
+    entries = tuple(make_entry(n, published=NOW - timedelta(minutes=n), image=photo(n)) for n in range(1, 61))
+    rendered = render(settings, entries)
+    assert rendered.html_size > SIZE_LIMIT
+    (size,) = [w for w in rendered.warnings if "Gmail" in w.message]
+    assert not size.is_error and "max_entries" in size.hint
+    assert size.path == "out/digests/2024-05-20/email.html"
+
+
+# --- sender and config problems -----------------------------------------------------------------
+
+
+def test_sender_falls_back_to_digest_sender_name_and_author_email(tmp_path: Path) -> None:
+    from tests.digest.fixtures import CONFIG
+
+    settings = make_project(tmp_path, config=CONFIG.split("[smtp]")[0])
+    message = email.message_from_bytes(
+        render(settings, golden_entries()).files["message.eml"], policy=email.policy.default
+    )
+    assert str(message["From"]) == "Stadtwerke Neustadt GmbH <presse@example.org>"
+
+
+def test_missing_sender_address_and_postal_address_are_warnings(tmp_path: Path) -> None:
+    config = 'title = "Neustadt"\nbase_url = "https://news.example.org/"\n'
+    rendered = render(make_project(tmp_path, config=config), golden_entries())
+    fields = {w.field: w for w in rendered.warnings}
+    assert "noreply@news.example.org" in fields["smtp.from_address"].message
+    assert "postal address" in fields["digest.sender_address"].message
+    message = email.message_from_bytes(rendered.files["message.eml"], policy=email.policy.default)
+    assert message["From"].addresses[0].addr_spec == "noreply@news.example.org"
+
+
+def test_an_invalid_sender_address_is_an_error(tmp_path: Path) -> None:
+    from tests.digest.fixtures import CONFIG
+
+    settings = make_project(
+        tmp_path,
+        config=CONFIG.replace('from_address = "news@example.org"', 'from_address = "news at example"'),
+    )
+    with pytest.raises(PublisherError, match=r"smtp.from_address: 'news at example' is not an email address"):
+        render(settings, golden_entries())
+
+
+# --- writing and the state ----------------------------------------------------------------------
+
+
+def test_write_digest_writes_every_file(settings: Settings) -> None:
+    rendered = render(settings, golden_entries())
+    paths = write_digest(settings, rendered)
+    directory = settings.out_dir / "digests" / "2024-05-20"
+    assert paths == [
+        directory / n for n in ("email.html", "email.txt", "index.html", "message.eml", "digest.json")
+    ]
+    assert {p.name: p.read_bytes() for p in paths} == rendered.files
+    assert sorted(p.name for p in directory.iterdir()) == sorted(rendered.files)  # no temp files left
+
+
+def test_mark_sent_then_only_newer_entries(settings: Settings) -> None:
+    first = render(settings, golden_entries())
+    mark_sent(settings, first)
+    state = load_state(settings.state_path)
+    assert [(d.digest_id, d.window_end, d.entry_ids) for d in state.sent] == [
+        (first.digest_id, NOW, first.entry_ids)
+    ]
+    later = NOW + timedelta(days=7)
+    newer = (make_entry(10, published=NOW + timedelta(days=1)), *golden_entries())
+    second = render(settings, newer, now=later, state=state)
+    assert second.entry_ids == (newer[0].id,)
+    assert second.window.start == NOW
+    assert mark_sent(settings, first) == state  # idempotent per digest id
+
+
+def test_a_crash_while_writing_the_state_leaves_the_old_state(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    mark_sent(settings, render(settings, golden_entries()))
+    before = settings.state_path.read_bytes()
+    later = render(
+        settings,
+        (make_entry(10, published=NOW + timedelta(days=1)),),
+        now=NOW + timedelta(days=2),
+        state=load_state(settings.state_path),
+    )
+    real_replace = os.replace
+
+    def failing_replace(src: str, dst: str) -> None:
+        if Path(dst) == settings.state_path:
+            raise OSError(28, "No space left on device")
+        real_replace(src, dst)
+
+    monkeypatch.setattr(os, "replace", failing_replace)
+    with pytest.raises(PublisherError, match="NOT marked as sent"):
+        mark_sent(settings, later)
+    assert settings.state_path.read_bytes() == before
+    left = sorted(p.name for p in settings.state_path.parent.iterdir() if p != settings.cache_dir)
+    assert left == ["state.json"]  # no temporary file next to it (cache/ holds compiled templates)
+
+
+def test_a_corrupt_state_file_is_an_error(settings: Settings) -> None:
+    settings.state_path.parent.mkdir(parents=True)
+    settings.state_path.write_text('{"version": 1, "sent": [{"digest_id": "x"}]}')
+    with pytest.raises(PublisherError, match="state file is corrupt"):
+        digest.load_digest_state(settings)
+
+
+# --- deliverability -----------------------------------------------------------------------------
+
+
+SAMPLE = Recipient(
+    address="anna.schmidt@example.com",
+    name="Anna Schmidt",
+    greeting="Hallo Anna,",
+    unsubscribe_url="https://news.example.org/unsubscribe?token=3f9a7c21d4&list=news",
+    unsubscribe_mailto="unsubscribe+3f9a7c21d4@example.org",
+)
+
+
+@pytest.mark.spamassassin
+@pytest.mark.skipif(shutil.which("spamassassin") is None, reason="Debian's spamassassin is not installed")
+def test_spamassassin_scores_the_message_below_one_point(settings: Settings, tmp_path: Path) -> None:
+    message = personalise(render(settings, many_entries(20)).files["message.eml"], SAMPLE)
+    assert b"%%" not in message
+    home = tmp_path / "sa-home"
+    home.mkdir()
+    result = subprocess.run(
+        ["spamassassin", "--local", "--test-mode"],
+        input=message,
+        capture_output=True,
+        timeout=120,
+        check=False,
+        env={**os.environ, "HOME": str(home)},
+    )
+    report = result.stdout.decode("utf-8", "replace")
+    status = re.search(r"^X-Spam-Status: (\w+), score=(-?[\d.]+)", report, re.M)
+    assert status, result.stderr.decode()[-2000:]
+    score = float(status.group(2))
+    (Path(__file__).parents[1] / "artifacts").mkdir(exist_ok=True)
+    (Path(__file__).parents[1] / "artifacts" / "digest-spamassassin.txt").write_text(report)
+    assert score < 1.0, report.split("Content analysis details:")[-1][:3000]
+
+
+def test_an_entry_without_a_summary_gets_no_empty_paragraph_or_blank_lines(settings: Settings) -> None:
+    """An entry of only an image or a table has no text to summarise."""
+    only_image = '<p><img src="https://news.example.org/bild.png" alt="Bild"></p>'
+    entries = tuple(
+        replace(e, summary="", content_html=only_image) if n == 0 else e
+        for n, e in enumerate(golden_entries())
+    )
+    rendered = render(settings, entries)
+    doc = lxml.html.fromstring(rendered.files["email.html"].decode())
+    assert all(p.text_content().strip() for p in css(doc, "p.summary"))
+    assert len(css(doc, "p.summary")) == len(entries) - 1
+    assert "\n\n\n" not in rendered.files["email.txt"].decode()
+
+
+def test_the_mails_and_web_version_load_nothing_from_other_sites(settings: Settings) -> None:
+    """System fonts only: naming a font MJML knows (Roboto) made it add a Google Fonts <link> and @import."""
+    rendered = render(settings, golden_entries())
+    for name in ("email.html", "index.html", "message.eml"):
+        text = rendered.files[name].decode("utf-8", "replace")
+        assert "fonts.googleapis" not in text and "@import" not in text, name
+        doc = lxml.html.fromstring(rendered.files[name]) if name != "message.eml" else None
+        if doc is not None:
+            assert doc.xpath("//link[@rel='stylesheet']") == [], name
+
+
+def test_a_site_on_an_internationalised_domain_gets_ascii_headers(tmp_path: Path) -> None:
+    """base_url = "https://exämple.org/": the digest crashed building message.eml's Message-ID."""
+    from tests.digest.fixtures import CONFIG
+
+    settings = make_project(
+        tmp_path, config=CONFIG.replace("https://news.example.org/", "https://stadtwerke-müller.de/")
+    )
+    rendered = render(settings, golden_entries())
+    message = email.message_from_bytes(rendered.files["message.eml"], policy=email.policy.default)
+    assert "@xn--stadtwerke-mller-" in message["Message-ID"]
+    assert "https://xn--stadtwerke-mller-" in rendered.files["email.html"].decode()
