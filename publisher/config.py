@@ -11,7 +11,7 @@ from typing import Any
 from urllib.parse import quote, urlsplit, urlunsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from publisher.content.addresses import is_bare_address
+from publisher.addresses import is_bare_address
 from publisher.errors import Problem, PublisherError
 
 CONFIG_NAME = "publisher.toml"

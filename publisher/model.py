@@ -25,7 +25,7 @@ def pickled_as_arguments(cls: type[T]) -> type[T]:
     def __reduce__(self: Any) -> tuple[type[T], tuple[Any, ...]]:
         return (cls, values(self))
 
-    cls.__reduce__ = __reduce__  # type: ignore[method-assign,assignment]
+    cls.__reduce__ = __reduce__  # type: ignore[method-assign]
     return cls
 
 

@@ -9,7 +9,7 @@ from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
-from publisher.content.addresses import is_bare_address
+from publisher.addresses import is_bare_address
 from publisher.content.ids import fallback_id
 from publisher.content.languages import known_language
 from publisher.content.loaders import SourceEntry

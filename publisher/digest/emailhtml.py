@@ -101,22 +101,22 @@ def render_template(env: Environment, name: str, context: Mapping[str, Any], roo
             "create it in your templates/ directory or fix the name"
         ) from None
     except TemplateSyntaxError as exc:
-        where = display_path(exc.filename, root)
+        syntax_at = display_path(exc.filename, root)
         raise PublisherError(
-            f"{where}:{exc.lineno}: template syntax error: {exc.message} -> fix the template "
+            f"{syntax_at}:{exc.lineno}: template syntax error: {exc.message} -> fix the template "
             "(or delete your copy to use the bundled one)"
         ) from None
     except UndefinedError as exc:
         found = template_location(exc)
-        where = f"{display_path(found[0], root)}:{found[1]}" if found else name
+        undefined_at = f"{display_path(found[0], root)}:{found[1]}" if found else name
         raise PublisherError(
-            f"{where}: {exc.message} -> the template uses a variable the digest does not provide; "
+            f"{undefined_at}: {exc.message} -> the template uses a variable the digest does not provide; "
             "see 'Templates and how to override them' in the README for the variables each template receives"
         ) from None
     except TemplateError as exc:
         found = template_location(exc)
-        where = f"{display_path(found[0], root)}:{found[1]}" if found else name
-        raise PublisherError(f"{where}: template error: {exc}") from None
+        error_at = f"{display_path(found[0], root)}:{found[1]}" if found else name
+        raise PublisherError(f"{error_at}: template error: {exc}") from None
     except PublisherError:
         raise
     except Exception as exc:  # an expression in a template failed: {{ title + 1 }}, {{ 1/0 }}

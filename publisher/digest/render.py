@@ -13,8 +13,8 @@ from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
-from publisher.digest.state import DigestState, SentDigest
 from publisher.errors import Problem, PublisherError, warning
+from publisher.mail.state import DigestState, SentDigest
 from publisher.model import Entry
 
 if TYPE_CHECKING:
@@ -412,7 +412,7 @@ def write_digest(settings: Settings, rendered: RenderedDigest) -> list[Path]:
 
 def mark_sent(settings: Settings, rendered: RenderedDigest) -> DigestState:
     """Record the digest as sent in the state file (atomically; idempotent per digest id)."""
-    from publisher.digest.state import record_sent
+    from publisher.mail.state import record_sent
 
     path = settings.state_path
     try:
@@ -428,6 +428,6 @@ def mark_sent(settings: Settings, rendered: RenderedDigest) -> DigestState:
 
 def load_digest_state(settings: Settings) -> DigestState:
     """The sent-digest history; a corrupt state file raises PublisherError (never a silent reset)."""
-    from publisher.digest.state import load_state
+    from publisher.mail.state import load_state
 
     return load_state(settings.state_path)

@@ -291,8 +291,8 @@ def _image_blocks(draft: _Draft, title: rt.RawLine) -> ImportedImage | None:
         if credit is None or not draft.free(line):
             continue
         alt = _neighbour(draft, by_number, line.number - 1)
-        dup = alt and _neighbour(draft, by_number, alt.number - 1)
-        if dup and rt.same_text_key(dup.text) != rt.same_text_key(alt.text):
+        dup = _neighbour(draft, by_number, alt.number - 1) if alt else None
+        if dup and alt and rt.same_text_key(dup.text) != rt.same_text_key(alt.text):
             dup = None
         if alt and not _alt_like(draft, by_number, dup or alt, alt):
             alt = dup = None

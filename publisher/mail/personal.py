@@ -120,7 +120,7 @@ def parse_template(data: bytes, source: str) -> MailTemplate:
             raise PublisherError(f"{source}: has no text/{subtype} part -> {hint}")
         try:
             # Line ends are normalised here; the serialiser writes CRLF again.
-            bodies[subtype] = part.get_content().replace("\r\n", "\n")  # type: ignore[attr-defined]
+            bodies[subtype] = part.get_content().replace("\r\n", "\n")
         except (LookupError, UnicodeError) as exc:
             raise PublisherError(
                 f"{source}: the text/{subtype} part cannot be decoded ({exc}) -> {hint}"

@@ -14,11 +14,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from publisher.config import Settings
-from publisher.digest.state import SentDigest, load_state, record_sent
 from publisher.errors import PublisherError
-from publisher.mail import deliveries, outbox, smtp, subscribers, tokens
-from publisher.mail import personal as mail
+from publisher.mail import deliveries, outbox, personal, smtp, subscribers, tokens
 from publisher.mail.deliveries import Delivery
+from publisher.mail.state import SentDigest, load_state, record_sent
 from publisher.mail.subscribers import Subscriber
 
 logger = logging.getLogger(__name__)
@@ -97,15 +96,15 @@ class _Run:
     settings: Settings
     conn: sqlite3.Connection
     digest: outbox.RenderedDigest
-    template: mail.MailTemplate
-    mail: mail.MailSettings
+    template: personal.MailTemplate
+    mail_settings: personal.MailSettings
     secret: bytes
     options: SendOptions
 
-    def message(self, subscriber: Subscriber) -> mail.OutgoingMail:
+    def message(self, subscriber: Subscriber) -> personal.OutgoingMail:
         token = tokens.make_token(self.secret, subscriber.id, subscriber.key)
-        recipient = mail.Recipient(subscriber.email, subscriber.name, subscriber.lang, token)
-        return mail.personalise(self.template, self.mail, recipient)
+        recipient = personal.Recipient(subscriber.email, subscriber.name, subscriber.lang, token)
+        return personal.personalise(self.template, self.mail_settings, recipient)
 
 
 @contextmanager
@@ -209,7 +208,7 @@ class _Sender:
             return Outcome(subscriber.email, "skipped", error="unsubscribed while the run was going on")
         job.attempts += 1
         try:
-            self.transport.send(self.run.mail.envelope_from, subscriber.email, message.data)
+            self.transport.send(self.run.mail_settings.envelope_from, subscriber.email, message.data)
         except smtp.SmtpFailure as failure:
             return self._failed(job, message.message_id, failure)
         except BaseException:
@@ -243,7 +242,7 @@ def _plan(run: _Run, jobs: list[_Job]) -> list[Outcome]:
     plan = []
     for job in jobs:
         s = job.subscriber
-        greeting = mail.greeting_line(s.lang or run.mail.default_lang, s.name)
+        greeting = personal.greeting_line(s.lang or run.mail_settings.default_lang, s.name)
         plan.append(Outcome(s.email, "planned", run.message(s).message_id, greeting=greeting))
     return plan
 
@@ -258,7 +257,7 @@ def send_digest(
     """Deliver the latest (or the given) rendered digest. Raises PublisherError when it cannot start."""
     folder = options.digest_dir or outbox.latest_digest(settings.out_dir)
     digest = outbox.load_digest(folder)
-    template = mail.parse_template(digest.message, str(digest.message_path))
+    template = personal.parse_template(digest.message, str(digest.message_path))
     if _already_recorded(settings, digest.digest_id) and not options.force:
         raise PublisherError(
             f"{settings.state_path}: digest {digest.digest_id} ({digest.date}) is already marked as sent -> "
@@ -266,7 +265,7 @@ def send_digest(
             "it are still skipped)"
         )
     secret = tokens.secret_from_env(environ)
-    mail_settings = mail.mail_settings(settings, template, digest.digest_id, digest.lang)
+    mail_settings = personal.mail_settings(settings, template, digest.digest_id, digest.lang)
     transport_options = None if options.dry_run else smtp.options_from_settings(settings.smtp, environ)
     conn = subscribers.connect(settings.database_path)
     try:

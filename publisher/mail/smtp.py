@@ -117,8 +117,12 @@ def _dot_stuffed(data: bytes) -> bytes:
     return data + b".\r\n"
 
 
+def _text(reply: bytes | str) -> str:
+    return reply.decode("utf-8", "replace") if isinstance(reply, bytes) else reply
+
+
 def _classify(code: int, reply: bytes | str, what: str) -> SmtpFailure:
-    text = reply.decode("utf-8", "replace") if isinstance(reply, bytes) else reply
+    text = _text(reply)
     kind = Kind.PERMANENT if 500 <= code < 600 else Kind.TEMPORARY
     return SmtpFailure(kind, f"{what}: {code} {' '.join(text.split())}", code)
 
@@ -200,7 +204,7 @@ class SmtpConnection:
         except smtplib.SMTPAuthenticationError as exc:
             raise PublisherError(
                 f"{options.where}: the server rejected the login for user {options.username!r} "
-                f"({exc.smtp_code} {self._redact(exc.smtp_error.decode('utf-8', 'replace'))}) -> check "
+                f"({exc.smtp_code} {self._redact(_text(exc.smtp_error))}) -> check "
                 f"[smtp] username and the password in {PASSWORD_ENV}"
             ) from None
         except smtplib.SMTPNotSupportedError:

@@ -11,8 +11,8 @@ from mjml import mjml2html
 from publisher.config import Settings
 from publisher.digest.emailhtml import check_mjml_source, compile_mjml, render_template
 from publisher.digest.render import digest_window, render_digest, select_entries
-from publisher.digest.state import DigestState
 from publisher.errors import PublisherError
+from publisher.mail.state import DigestState
 from publisher.render.templating import default_templates_dir, make_environment
 from tests.digest.fixtures import NOW, make_entry, make_project, photo
 

@@ -30,9 +30,9 @@ from publisher.digest.render import (
     select_entries,
     write_digest,
 )
-from publisher.digest.state import DigestState, SentDigest, load_state
 from publisher.errors import PublisherError
 from publisher.mail.message import Recipient, personalise
+from publisher.mail.state import DigestState, SentDigest, load_state
 from publisher.model import Entry
 from tests.digest.fixtures import BERLIN, NOW, make_entry, make_project, many_entries, photo
 

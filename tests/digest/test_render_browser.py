@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from publisher.digest.render import digest_window, render_digest, select_entries, write_digest
-from publisher.digest.state import DigestState
+from publisher.mail.state import DigestState
 from tests.digest.fixtures import NOW, make_entry, make_project, many_entries, photo
 
 pytestmark = pytest.mark.browser

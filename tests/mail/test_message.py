@@ -16,7 +16,6 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from publisher.digest.render import digest_window, render_digest, select_entries
-from publisher.digest.state import DigestState
 from publisher.mail.message import (
     GREETING,
     PLACEHOLDERS,
@@ -30,6 +29,7 @@ from publisher.mail.message import (
     qp_encode,
     qp_escape,
 )
+from publisher.mail.state import DigestState
 from tests.digest.fixtures import BERLIN, NOW, make_entry, make_project, photo
 
 HEADERS = [

@@ -16,11 +16,11 @@ from wsgiref.simple_server import WSGIRequestHandler, make_server
 import pytest
 
 from publisher.config import Settings
-from publisher.digest.state import load_state
 from publisher.errors import PublisherError
 from publisher.mail import deliveries, subscribers
 from publisher.mail import personal as mail
 from publisher.mail.send import Outcome, SendOptions, SendReport, send_digest, send_lock
+from publisher.mail.state import load_state
 from publisher.mail.webapp import UnsubscribeApp
 from tests.mail.fixtures import (
     DIGEST_ID,

@@ -15,8 +15,8 @@ import pytest
 from click.testing import CliRunner, Result
 
 from publisher.cli import cli
-from publisher.digest.state import load_state
 from publisher.mail import deliveries, subscribers, tokens
+from publisher.mail.state import load_state
 from tests.mail.fixtures import (
     DIGEST_ID,
     PASSWORD,
