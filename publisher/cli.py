@@ -357,9 +357,10 @@ def digest(
 ) -> None:
     """Render the email digest of the entries new since the last digest.
 
-    Writes out/digests/<date>/ (email.html, email.txt, message.eml, index.html, digest.json).
-    Without --since/--days the digest holds the entries published after the last digest marked
-    as sent (the first one: the last [digest] window_days days). Examples:
+    Writes out/digests/<date>/ (email.html, email.txt, message.eml, index.html, template.json,
+    digest.json). Without --since/--days the digest holds the entries that appeared on the site
+    after the last digest marked as sent, dated within [digest] lookback_days (the first one: the
+    last [digest] window_days days). While a digest is still being sent, none is rendered. Examples:
 
     \b
       publisher digest
@@ -369,6 +370,7 @@ def digest(
     from publisher.digest import folder as digest_folder
     from publisher.digest import render as digests
     from publisher.digest import selection as choose
+    from publisher.lock import project_lock
 
     if since is not None and days is not None:
         raise click.UsageError("give either --since or --days, not both")
@@ -392,9 +394,22 @@ def digest(
             param_hint="--since",
         )
 
+    click.get_current_context().with_resource(project_lock(settings.root, "digest"))
+    busy = digest_folder.unfinished_digest(settings)
+    if busy is not None:
+        click.echo(digest_folder.unfinished_message(settings, busy))
+        return
     sent = digest_folder.load_digest_state(settings)
-    window = choose.digest_window(sent, now, window_days=settings.digest.window_days, since=start, days=days)
+    window = choose.digest_window(
+        sent,
+        now,
+        window_days=settings.digest.window_days,
+        lookback_days=settings.digest.lookback_days,
+        since=start,
+        days=days,
+    )
     selection, problems = choose.load_selection(settings, sent, window)
+    echo_problems(choose.selection_warnings(settings, selection))
     errors = [p for p in problems if p.is_error]
     if errors:
         echo_problems(errors)
@@ -710,7 +725,7 @@ def subscribers_unsubscribe(state: CliState, token: str) -> None:
 
 @cli.command("send")
 @click.option("--dry-run", is_flag=True, help="Show who would get what; send nothing, change nothing.")
-@click.option("--resume", is_flag=True, help="Continue an interrupted run: everyone not yet sent.")
+@click.option("--resume", is_flag=True, help="Also try again those the server refused for good before.")
 @click.option("--force", is_flag=True, help="Send although the state file marks this digest as sent.")
 @click.option(
     "--retry-unknown", is_flag=True, help="Also resend deliveries whose outcome is unknown (may duplicate)."
@@ -721,10 +736,39 @@ def subscribers_unsubscribe(state: CliState, token: str) -> None:
     help="Record unknown deliveries as sent (after checking the server log).",
 )
 @click.option(
+    "--list-unknown",
+    is_flag=True,
+    help="List the deliveries that wait for a decision or a retry (with their Message-IDs); send nothing.",
+)
+@click.option(
+    "--arrived",
+    multiple=True,
+    metavar="ADDRESS",
+    help="This unknown delivery arrived (found in the server log): record it as sent. Repeatable.",
+)
+@click.option(
+    "--retry",
+    multiple=True,
+    metavar="ADDRESS",
+    help="This unknown delivery did not arrive: send it again. Repeatable.",
+)
+@click.option(
+    "--give-up",
+    multiple=True,
+    metavar="ADDRESS",
+    help="Stop trying this unknown or deferred delivery: record it as failed. Repeatable.",
+)
+@click.option(
+    "--to",
+    "to_address",
+    metavar="ADDRESS",
+    help='A test send of the latest digest to ADDRESS only: "[Test]" subject, nothing recorded.',
+)
+@click.option(
     "--digest",
     "digest_dir",
     type=ProjectPath(file_okay=False, exists=True, path_type=Path),
-    help="The digest folder to send (default: the newest out/digests/<date>/).",
+    help="The digest folder to send (default: an unfinished one, else the newest out/digests/<date>/).",
 )
 @click.pass_obj
 @handle_errors
@@ -735,33 +779,57 @@ def send_command(
     force: bool,
     retry_unknown: bool,
     mark_unknown_sent: bool,
+    list_unknown: bool,
+    arrived: tuple[str, ...],
+    retry: tuple[str, ...],
+    give_up: tuple[str, ...],
+    to_address: str | None,
     digest_dir: Path | None,
 ) -> None:
-    """Send the latest rendered digest to every active subscriber, exactly once.
+    """Send the digest to every active subscriber, exactly once.
 
-    Needs PUBLISHER_SECRET (unsubscribe links) and, if [smtp] username is set, PUBLISHER_SMTP_PASSWORD.
-    Prints a summary on stdout; exit code 1 if any delivery failed or has an unknown outcome.
+    An unfinished digest (an interrupted run, deferred or unknown deliveries) is finished first;
+    else the newest rendered digest is sent, unless it is sent already (then there is nothing to
+    do: exit 0). Needs PUBLISHER_SECRET (unsubscribe links) and, if [smtp] username is set,
+    PUBLISHER_SMTP_PASSWORD. Prints a summary on stdout; exit code 1 if any delivery failed, is
+    deferred or has an unknown outcome (the summary says what to do).
 
     \b
     Examples:
-      publisher send --dry-run
+      publisher send --to me@example.org     # a test send to yourself first
       publisher send
-      publisher send --resume                # after a crash or an aborted run
-      publisher send --mark-unknown-sent     # after checking the server log for the Message-IDs
+      publisher send --list-unknown          # after an interrupted run: who may have it?
+      publisher send --arrived anna@example.org --retry bob@example.org
     """
-    from publisher.mail.send import SendOptions, send_digest
+    from publisher.mail.send import SendOptions, send_digest, unresolved_deliveries
 
     if retry_unknown and mark_unknown_sent:
         raise click.UsageError("--retry-unknown and --mark-unknown-sent exclude each other")
+    decisions = arrived or retry or give_up or retry_unknown or mark_unknown_sent
+    if to_address is not None and (decisions or dry_run or list_unknown):
+        raise click.UsageError("--to sends one test copy; it takes no other sending option")
+    if list_unknown and (decisions or dry_run):
+        raise click.UsageError("--list-unknown only lists; run the decisions without it")
+    settings = state.settings()
+    folder = (state.cwd / digest_dir).resolve() if digest_dir else None
+    if list_unknown:
+        digest_id, waiting = unresolved_deliveries(settings, folder)
+        for delivery in waiting:
+            click.echo(f"{delivery.status}\t{delivery.email}\t{delivery.message_id}\t{delivery.last_error}")
+        click.echo(f"{len(waiting)} delivery(ies) of digest {digest_id or '-'} wait", err=True)
+        return
     options = SendOptions(
-        digest_dir=(state.cwd / digest_dir).resolve() if digest_dir else None,
+        digest_dir=folder,
         dry_run=dry_run,
         resume=resume,
         force=force,
         retry_unknown=retry_unknown,
         mark_unknown_sent=mark_unknown_sent,
+        arrived=arrived,
+        retry=retry,
+        give_up=give_up,
+        to=to_address or "",
     )
-    settings = state.settings()
     bar: Any = None
 
     def progress(done: int, total: int, outcome: Any) -> None:
@@ -785,27 +853,84 @@ def send_command(
 
 
 def _echo_send_report(report: Any) -> None:
+    if report.nothing_to_do:
+        click.echo(f"nothing to send: {report.nothing_to_do}")
+        return
+    if report.test_to:
+        (outcome,) = report.outcomes
+        if outcome.status == "sent":
+            click.echo(
+                f"test copy of digest {report.digest_id} sent to {report.test_to} ({outcome.message_id})"
+            )
+        else:
+            click.echo(f"test copy to {report.test_to} not sent: {outcome.error}", err=True)
+            sys.exit(1)
+        return
     if report.dry_run:
         for outcome in report.outcomes:
             click.echo(f"would send\t{outcome.email}\t{outcome.greeting}\t{outcome.message_id}")
     for outcome in report.failed:
         click.echo(f"failed: {outcome.email}: {outcome.error}", err=True)
+    for delivery in report.deferred:
+        click.echo(f"deferred: {delivery.email}: {delivery.last_error}", err=True)
     for delivery in report.unknown:
         click.echo(f"unknown: {delivery.email} {delivery.message_id}: {delivery.last_error}", err=True)
-    if report.unknown:
-        click.echo(
-            "Unknown means the server may have the message. Search its log for the Message-ID, then run "
-            "'publisher send --mark-unknown-sent' (it arrived) or 'publisher send --retry-unknown' "
-            "(it did not).",
-            err=True,
-        )
+    for line in report.advice():
+        click.echo(line, err=True)
     verb, count = ("would send", len(report.outcomes)) if report.dry_run else ("sent", report.sent)
     click.echo(
-        f"{verb} {count}, failed {len(report.failed)}, skipped {report.skipped}, "
-        f"unknown {len(report.unknown)} (digest {report.digest_id}, {report.folder})"
+        f"{verb} {count}, failed {len(report.failed)}, skipped {report.skipped}, unknown "
+        f"{len(report.unknown)}, deferred {len(report.deferred)} (digest {report.digest_id}, {report.folder})"
     )
     if report.marked_sent:
         click.echo("the digest is marked as sent; 'publisher digest' moves on to new entries", err=True)
+
+
+@cli.command("publish")
+@click.option("--now", "now_text", metavar="ISO", help="The run's point in time (default: now).")
+@click.option("--no-send", is_flag=True, help="Build and render the digest only; send nothing.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON summary on stdout.")
+@click.pass_obj
+@handle_errors
+def publish_command(state: CliState, now_text: str | None, no_send: bool, as_json: bool) -> None:
+    """Build, render the digest of what is new, and send it: the one command for cron and CI.
+
+    A digest an earlier run left unfinished is finished first. Exit code 0 when everything is done
+    or there was nothing new; 1 when entries have errors or deliveries failed, are deferred or
+    unknown (the summary says what to do); 2 for a usage error. Examples:
+
+    \b
+      publisher publish
+      publisher publish --no-send           # build and render only
+      publisher publish --json | jq .sent
+    """
+    import json
+
+    from publisher.digest.selection import parse_moment
+    from publisher.publish import PublishOptions, publish
+
+    settings = state.settings()
+    try:
+        now = parse_moment(now_text, settings.tz) if now_text is not None else None
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--now") from None
+    progress = _progress(state)
+    try:
+        report = publish(settings, PublishOptions(now=now, send=not no_send), progress)
+    finally:
+        progress.close()
+    if as_json:
+        click.echo(json.dumps(report.as_json(), ensure_ascii=False, indent=2))
+    else:
+        echo_problems(report.build.problems)
+        for run in report.digests:
+            echo_problems(run.problems)
+        for line in report.advice():
+            click.echo(line, err=True)
+        for line in report.lines():
+            click.echo(line)
+    if report.exit_code:
+        sys.exit(report.exit_code)
 
 
 @cli.command("serve")

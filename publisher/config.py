@@ -30,6 +30,7 @@ class DigestSettings:
     sender_address: str = ""
     unsubscribe_url: str = ""
     state_file: str = ".publisher/state.json"
+    lookback_days: int = 30  # a new entry dated further back is not mailed
 
 
 @dataclass(frozen=True, slots=True)
@@ -260,6 +261,7 @@ TOP_LEVEL: dict[str, tuple[tuple[type, ...], Check | None]] = {
 }
 DIGEST_KEYS: dict[str, tuple[tuple[type, ...], Check | None]] = {
     "window_days": ((int,), _between(1, 182_500)),
+    "lookback_days": ((int,), _between(1, 182_500)),
     "max_entries": ((int,), _at_least(1)),
     "subject": ((str,), _subject),
     "intro": ((str,), None),

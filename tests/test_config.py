@@ -37,6 +37,7 @@ out_dir = "public"
 
 [digest]
 window_days = 14
+lookback_days = 21
 max_entries = 3
 subject = "Die Woche"
 intro = "Hallo"
@@ -106,7 +107,7 @@ def test_every_key_is_read(tmp_path: Path) -> None:
     )
     assert s.digest == DigestSettings(
         14, 3, "Die Woche", "Hallo", "Netzwerk", "Musterstraße 1, Köln",
-        "https://news.example.org/abmelden", "state/digest.json",
+        "https://news.example.org/abmelden", "state/digest.json", 21,
     )  # fmt: skip
     assert s.state_path == root / "state" / "digest.json"
     assert s.smtp == SmtpSettings(

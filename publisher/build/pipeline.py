@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
+from datetime import datetime
 from hashlib import sha256
 from itertools import chain
 from os.path import isfile, join
@@ -23,6 +24,7 @@ from publisher.build.freshness import key, settings_fingerprint, templates_finge
 from publisher.config import Settings
 from publisher.content.load import (
     PARALLEL_THRESHOLD,
+    Inputs,
     Progress,
     Site,
     asset_digests,
@@ -34,7 +36,9 @@ from publisher.content.load import (
     worker_pool,
 )
 from publisher.content.loaders import scan_assets
+from publisher.digest.appearances import record_appearances
 from publisher.errors import Problem
+from publisher.lock import project_lock
 from publisher.model import Author, Entry, FeedMeta, Tag
 from publisher.render import archive
 
@@ -158,16 +162,30 @@ def _plan(site: Site, settings_fp: str, templates_fp: str) -> Iterator[_Job]:
         )
 
 
+AfterBuild = Callable[[Site | None, Inputs], None]
+
+
 def build(
-    settings: Settings, progress: Progress | None = None, full: bool = False, strict: bool = False
+    settings: Settings,
+    progress: Progress | None = None,
+    full: bool = False,
+    strict: bool = False,
+    *,
+    now: datetime | None = None,
+    then: AfterBuild | None = None,
 ) -> BuildReport:
     """Build out/ from entries/. With errors (with ``strict``, any problem), nothing is written
     and the report lists them all.
 
     ``full`` ignores everything remembered from earlier builds (the cache, the outputs' keys) and
     renders every file again; files whose bytes come out the same are still left untouched.
+
+    A build records when each entry first appeared (at ``now``, default the current time; see
+    ``digest.appearances``). ``then`` runs after a build without errors, while the entries are
+    still at hand: with the loaded site, or with None when nothing changed since the last build
+    (no entry was loaded); the inputs' cache is open and up to date in both cases.
     """
-    with worker_pool() as pool:
+    with project_lock(settings.root, "build"), worker_pool() as pool:
         inputs = refresh(settings, progress, pool, fresh=full)
         try:
             media = scan_assets(settings.entries_dir, settings.not_entries)
@@ -177,6 +195,8 @@ def build(
                 if full or output.interrupted(settings.out_dir)
                 else freshness.unchanged(inputs.cache, settings.out_dir, fingerprint)
             )
+            if done is not None and then is not None:
+                then(None, inputs)
         except BaseException:
             inputs.cache.close()
             raise
@@ -189,7 +209,11 @@ def build(
             if any(p.is_error for p in site.problems) or (strict and site.problems):
                 return BuildReport((), (), 0, len(site.entries), site.problems)
             report = _write_outputs(site, progress, pool, full)
+            moment = now or datetime.now(settings.tz).replace(microsecond=0)
+            record_appearances(settings, (e.id for e in site.entries), moment)
             freshness.remember(site.cache, settings.out_dir, fingerprint, report.entries, report.problems)
+            if then is not None:
+                then(site, inputs)
             return report
         finally:
             site.close()

@@ -320,6 +320,19 @@ class BuildCache:
             bounds.append(until)
         yield from self.db.execute(query + " ORDER BY published DESC, entry_id DESC", bounds)
 
+    def index_of(self, ids: Iterable[str]) -> list[tuple[str, float, str]]:
+        """``(path, published, id)`` of the publishable entries with these ids, in path order."""
+        wanted = sorted(set(ids))
+        rows: list[tuple[str, float, str]] = []
+        for start in range(0, len(wanted), 500):  # SQLite's limit on bound parameters is higher
+            chunk = wanted[start : start + 500]
+            rows += self.db.execute(
+                "SELECT path, published, entry_id FROM entries WHERE published IS NOT NULL "
+                f"AND entry_id IN ({', '.join('?' * len(chunk))})",
+                chunk,
+            )
+        return sorted(rows)
+
     def flagged(self) -> list[str]:
         """Paths of the files whose results must be loaded for their problems or removals."""
         return [row[0] for row in self.db.execute("SELECT path FROM entries WHERE flagged = 1")]

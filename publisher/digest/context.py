@@ -53,8 +53,9 @@ class FeedLink:
 class DigestContext:
     """The variables of ``digest.mjml.j2`` and ``digest.txt.j2`` (and their partials).
 
-    ``greeting`` is "" (no greeting line) or the placeholder ``%%GREETING%%``; ``web_url`` is "" on the
-    web version itself (no "view in browser" link there); ``sender_address`` holds the address lines.
+    ``greeting`` is the greeting line: "Hallo," in email.html and message.eml, "" (none) on the web
+    version, a slot in the template of each subscriber's copy; ``web_url`` is "" on the web version
+    itself (no "view in browser" link there); ``sender_address`` holds the address lines.
     """
 
     lang: str
@@ -101,19 +102,6 @@ def digest_item(entry: Entry) -> DigestItem:
     )
 
 
-def subject_line(settings: Settings, count: int, now: datetime, labels: dict[str, str]) -> str:
-    """``[digest] subject`` with {title}, {count} and {date} filled in, or the default subject."""
-    from publisher.render.templating import format_date
-
-    date = format_date(now, settings.language)
-    template = settings.digest.subject.strip() or "{title}: {count} {what} ({date})"
-    what = labels["new_entry"] if count == 1 else labels["new_entries"]
-    values = {"{title}": settings.title, "{count}": str(count), "{date}": date, "{what}": what}
-    for key, value in values.items():
-        template = template.replace(key, value)
-    return " ".join(template.split())
-
-
 def build_context(
     settings: Settings,
     entries: Sequence[Entry],
@@ -121,9 +109,12 @@ def build_context(
     *,
     left_out: int = 0,
     web_url: str = "",
+    greeting: str = "",
+    unsubscribe_url: str = "",
 ) -> DigestContext:
-    """The context of the plain email version (no placeholders); the CLI-independent heart of the digest."""
-    from publisher.render.templating import labels
+    """The context of the email version; the CLI-independent heart of the digest. ``greeting`` is
+    the greeting line ("" for none); ``unsubscribe_url`` defaults to the configured unsubscribe page."""
+    from publisher.mail.message import subject_line
 
     lang = settings.language
     items = tuple(digest_item(e) for e in entries)
@@ -131,14 +122,14 @@ def build_context(
         lang=lang,
         site_title=settings.title,
         site_url=settings.base_url,
-        subject=subject_line(settings, len(items), now, labels(lang)),
+        subject=subject_line(settings, len(items), now),
         preheader=shorten(" · ".join(i.title for i in items), PREHEADER_LIMIT),
         intro=settings.digest.intro.strip(),
         now=now,
         entries=items,
         left_out=left_out,
-        greeting="",
-        unsubscribe_url=settings.digest.unsubscribe_url or settings.url("unsubscribe"),
+        greeting=greeting,
+        unsubscribe_url=unsubscribe_url or settings.digest.unsubscribe_url or settings.url("unsubscribe"),
         web_url=web_url,
         feeds=(
             FeedLink("RSS", settings.url("rss.xml")),

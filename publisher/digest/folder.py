@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from publisher.errors import PublisherError
+from publisher.mail import database, deliveries
 from publisher.mail.outbox import DIGESTS_DIR, MANIFEST, RenderedDigest
 from publisher.mail.state import DigestState, SentDigest, load_state, record_sent
 
@@ -63,3 +64,25 @@ def mark_sent(settings: Settings, rendered: RenderedDigest) -> DigestState:
 def load_digest_state(settings: Settings) -> DigestState:
     """The sent-digest history; a corrupt state file raises PublisherError (never a silent reset)."""
     return load_state(settings.state_path)
+
+
+def unfinished_digest(settings: Settings) -> str | None:
+    """A digest whose sending started but is not finished (someone has not got it yet, or it is
+    unknown whether they have): no new digest may be rendered before it is, or its entries would
+    reach those who got it a second time. None without a subscriber database."""
+    if not settings.database_path.exists():
+        return None
+    sent = {d.digest_id for d in load_state(settings.state_path).sent}
+    conn = database.connect(settings.database_path)
+    try:
+        return next((d for d in deliveries.in_flight(conn) if d not in sent), None)
+    finally:
+        conn.close()
+
+
+def unfinished_message(settings: Settings, digest_id: str) -> str:
+    """The line that says why no new digest is rendered, and what finishes the one in flight."""
+    return (
+        f"digest {digest_id} is still being sent: 'publisher send' finishes it (nobody gets it twice); "
+        "no new digest is rendered until then"
+    )

@@ -1,4 +1,5 @@
-"""Render the digest's files (email HTML and text, the web version, message.eml) from the chosen entries."""
+"""Render the digest's files (email HTML and text, the web version, message.eml, the template of each
+subscriber's copy) from the chosen entries."""
 
 from __future__ import annotations
 
@@ -11,7 +12,9 @@ from urllib.parse import urlsplit
 
 from publisher.digest.selection import Selection
 from publisher.errors import Problem, PublisherError, warning
-from publisher.mail.outbox import MANIFEST, RenderedDigest
+from publisher.mail import message
+from publisher.mail.message import Sender
+from publisher.mail.outbox import MANIFEST, TEMPLATE, RenderedDigest
 
 if TYPE_CHECKING:
     from jinja2 import Environment
@@ -24,38 +27,13 @@ logger = logging.getLogger(__name__)
 HTML_TEMPLATE = "digest.mjml.j2"
 TEXT_TEMPLATE = "digest.txt.j2"
 SIZE_LIMIT = 102 * 1024  # Gmail clips a message whose HTML is larger ("[Message clipped]")
-FILES = ("email.html", "email.txt", "index.html", "message.eml")
+FILES = ("email.html", "email.txt", "index.html", "message.eml", TEMPLATE)
 # How many left-out entries a warning names before it says "and N more".
 LISTED = 5
 
 
 def _config_path(settings: Settings) -> str:
     return str(settings.config_path or settings.root / "publisher.toml")
-
-
-def sender(settings: Settings) -> tuple[str, str, list[Problem]]:
-    """From name and address: [smtp] from_name/from_address, else [digest] sender_name and author_email."""
-    name = settings.smtp.from_name or settings.digest.sender_name or settings.title
-    address = settings.smtp.from_address or settings.author_email
-    problems: list[Problem] = []
-    if not address:
-        host = urlsplit(settings.base_url).hostname or "localhost"
-        address = f"noreply@{host}"
-        problems.append(
-            warning(
-                _config_path(settings),
-                f"no sender address, so message.eml is From {address}",
-                field="smtp.from_address",
-                hint="set [smtp] from_address (or author_email)",
-            )
-        )
-    elif "@" not in address or any(c.isspace() for c in address):
-        key = "smtp.from_address" if settings.smtp.from_address else "author_email"
-        raise PublisherError(
-            f"{_config_path(settings)}: {key}: {address!r} is not an email address "
-            "-> write it as news@example.org"
-        )
-    return name, address, problems
 
 
 def _warnings(settings: Settings, selection: Selection, html_size: int, html_path: str) -> list[Problem]:
@@ -96,12 +74,19 @@ def _warnings(settings: Settings, selection: Selection, html_size: int, html_pat
 
 
 def email_context(
-    settings: Settings, selection: Selection, now: datetime, folder: str | None = None
+    settings: Settings,
+    selection: Selection,
+    now: datetime,
+    folder: str | None = None,
+    mail_sender: Sender | None = None,
 ) -> DigestContext:
-    """The context ``email.html`` is rendered with; the other files vary it (no web link on the
-    web version, placeholders in the message). ``folder``: see ``render_digest``."""
+    """The context ``email.html`` (and message.eml) is rendered with: a neutral greeting and an
+    unsubscribe link that needs no personal token. The other files vary it (no web link and no
+    greeting on the web version, slots in the template). ``folder``: see ``render_digest``."""
     from publisher.digest.context import build_context
 
+    if mail_sender is None:
+        mail_sender, _ = message.sender(settings)
     now = now.astimezone(settings.tz)
     return build_context(
         settings,
@@ -109,6 +94,8 @@ def email_context(
         now,
         left_out=len(selection.left_out),
         web_url=settings.url(f"digests/{folder or now.date().isoformat()}/index.html"),
+        greeting=message.greeting_line(settings.language, ""),
+        unsubscribe_url=mail_sender.general_unsubscribe,
     )
 
 
@@ -125,7 +112,6 @@ def render_digest(
     ``folder`` is its folder's name under ``out/digests/`` (by default the date), which the "view in
     browser" link names; ``free_folder`` tells when the date's folder is taken."""
     from publisher.digest.emailhtml import render_email_html, render_template
-    from publisher.mail.message import GREETING, PLACEHOLDERS, UNSUBSCRIBE_URL, MessageSpec, build_message
 
     if env is None:
         from publisher.render.templating import make_environment
@@ -135,51 +121,37 @@ def render_digest(
     date = now.date().isoformat()
     folder = folder or date
     root = settings.root
-    context = email_context(settings, selection, now, folder)
-    personal = replace(context, greeting=GREETING, unsubscribe_url=UNSUBSCRIBE_URL)
+    mail_sender, problems = message.sender(settings)
+    context = email_context(settings, selection, now, folder, mail_sender)
     html = render_email_html(env, HTML_TEMPLATE, context.as_dict(), root)
-    # The web version is shown by a browser, which reads <style>: no inlining needed.
-    web_context = replace(context, web_url="").as_dict()
-    web_html = render_email_html(env, HTML_TEMPLATE, web_context, root, inline=False)
-    message_html = render_email_html(env, HTML_TEMPLATE, personal.as_dict(), root)
     text = render_template(env, TEXT_TEMPLATE, context.as_dict(), root)
-    message_text = render_template(env, TEXT_TEMPLATE, personal.as_dict(), root)
-    for name, body in ((HTML_TEMPLATE, message_html), (TEXT_TEMPLATE, message_text)):
-        if UNSUBSCRIBE_URL not in body:
+    # The web version is shown by a browser, which reads <style>: no inlining needed.
+    web_context = replace(context, web_url="", greeting="").as_dict()
+    web_html = render_email_html(env, HTML_TEMPLATE, web_context, root, inline=False)
+    # Each subscriber's copy: the same, with slots for the greeting and the personal link.
+    greeting_slot, unsubscribe_slot = message.slots_for(text, html)
+    personal = replace(context, greeting=greeting_slot, unsubscribe_url=unsubscribe_slot).as_dict()
+    personal_html = render_email_html(env, HTML_TEMPLATE, personal, root)
+    personal_text = render_template(env, TEXT_TEMPLATE, personal, root)
+    for name, body in ((HTML_TEMPLATE, personal_html), (TEXT_TEMPLATE, personal_text)):
+        if unsubscribe_slot not in body:
             raise PublisherError(
                 f"{name}: the template has no unsubscribe link -> link {{{{ unsubscribe_url }}}} "
                 "(every digest must let its readers unsubscribe)"
             )
-    # A placeholder in an entry or in the settings would be filled per recipient by the sender.
-    for placeholder in PLACEHOLDERS:
-        if placeholder in html or placeholder in text:
-            raise PublisherError(
-                f"{placeholder} appears in an entry or in the [digest] settings; it is reserved for "
-                "personalising message.eml -> reword that text"
-            )
-
-    from_name, from_address, problems = sender(settings)
-    message = build_message(
-        MessageSpec(
-            subject=context.subject,
-            from_name=from_name,
-            from_address=from_address,
-            date=now,
-            text=message_text,
-            html=message_html,
-            domain=urlsplit(settings.base_url).hostname or "localhost",
-        )
-    )
+    template = message.Template(personal_text, personal_html, greeting_slot, unsubscribe_slot)
+    domain = urlsplit(settings.base_url).hostname or "localhost"
     files = {
         "email.html": html.encode("utf-8"),
         "email.txt": text.encode("utf-8"),
         "index.html": web_html.encode("utf-8"),
-        "message.eml": message,
+        "message.eml": message.neutral_message(mail_sender, context.subject, now, text, html, domain),
+        TEMPLATE: template.to_json(),
     }
     content_hash = hashlib.sha256(b"\0".join(files[name] for name in FILES)).hexdigest()
     digest_id = f"{date}-{content_hash[:8]}"
     entry_ids = tuple(e.id for e in selection.entries)
-    html_size = len(message_html.encode("utf-8"))
+    html_size = len(html.encode("utf-8"))
     problems += _warnings(
         settings, selection, html_size, f"{settings.out_dir.name}/digests/{folder}/email.html"
     )

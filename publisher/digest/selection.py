@@ -2,31 +2,60 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from publisher.errors import Problem, PublisherError
+from publisher.errors import Problem, PublisherError, warning
 from publisher.mail.state import DigestState
 from publisher.model import Entry
 
 if TYPE_CHECKING:
     from publisher.config import Settings
+    from publisher.content.load import Inputs
 
 
 @dataclass(frozen=True, slots=True)
 class DigestWindow:
-    """Entries published in (start, end] belong to the digest; [start, end] for an explicit --since."""
+    """Which entries belong to a digest.
+
+    By date (the first digest, and an explicit ``--since``/``--days``): entries published in
+    (start, end], [start, end] for ``--since``. After a sent digest (``lookback`` set): entries that
+    became public in (start, end] -- they first appeared on the site then, or their date came then
+    (scheduled entries) -- published by ``end``, and dated no earlier than ``lookback``.
+    """
 
     start: datetime
     end: datetime
     start_inclusive: bool = False
+    lookback: datetime | None = None
+
+    @property
+    def by_appearance(self) -> bool:
+        return self.lookback is not None
 
     def contains(self, moment: datetime) -> bool:
+        """Whether an entry published at ``moment`` may be in the digest (by its date alone)."""
+        if self.lookback is not None:
+            return self.lookback <= moment <= self.end
         after_start = moment >= self.start if self.start_inclusive else moment > self.start
         return after_start and moment <= self.end
+
+    @property
+    def dates(self) -> tuple[datetime, datetime]:
+        """The first and last publication time an entry in the digest may have."""
+        return (self.lookback or self.start, self.end)
+
+
+@dataclass(frozen=True, slots=True)
+class TooOld:
+    """An entry that became public after the last digest but is dated before its lookback: not mailed."""
+
+    path: str
+    entry_id: str
+    published: datetime
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,6 +63,7 @@ class Selection:
     window: DigestWindow
     entries: tuple[Entry, ...]
     left_out: tuple[str, ...] = ()  # ids of entries in the window beyond max_entries, newest first
+    too_old: tuple[TooOld, ...] = ()
 
 
 MOMENT_RANGE = (1900, 9000)  # years --now and --since may name
@@ -79,10 +109,12 @@ def digest_window(
     now: datetime,
     *,
     window_days: int,
+    lookback_days: int = 30,
     since: datetime | None = None,
     days: int | None = None,
 ) -> DigestWindow:
-    """The explicit window (``since`` or ``days``), else after the last sent digest, else ``window_days``."""
+    """The explicit window (``since`` or ``days``), else what became public since the last sent digest
+    (dated within ``lookback_days``), else the first digest's ``window_days``."""
     if since is not None and days is not None:
         raise PublisherError("give either --since or --days, not both")
     if since is not None:
@@ -103,45 +135,103 @@ def digest_window(
             f"{last.window_end.isoformat()}, after the digest time {now.isoformat()} -> "
             "use a later --now, or --since/--days to render an earlier window"
         )
-    return DigestWindow(last.window_end, now)
+    return DigestWindow(last.window_end, now, lookback=_days_before(now, lookback_days))
 
 
 def select_entries(
-    entries: Iterable[Entry], state: DigestState, window: DigestWindow, max_entries: int
+    entries: Iterable[Entry],
+    state: DigestState,
+    window: DigestWindow,
+    max_entries: int,
+    appeared: Mapping[str, datetime] | None = None,
 ) -> Selection:
-    """Entries in the window whose ids were never sent, newest first, capped at ``max_entries``."""
+    """Entries of the window whose ids were never sent, newest first, capped at ``max_entries``.
+
+    ``appeared`` (entry id -> when it first appeared on the site) matters for a window by
+    appearance; an entry missing from it appears now (at the window's end).
+    """
     sent = state.sent_entry_ids
-    chosen = sorted(
-        (e for e in entries if window.contains(e.published) and e.id not in sent),
-        key=lambda e: e.sort_key,
-        reverse=True,
+    too_old: list[TooOld] = []
+    if window.lookback is None:
+        fitting = [e for e in entries if window.contains(e.published) and e.id not in sent]
+    else:
+        first = appeared or {}
+        fitting = []
+        for e in entries:
+            public = max(first.get(e.id, window.end), e.published)
+            if e.id in sent or not window.start < public <= window.end or e.published > window.end:
+                continue
+            if e.published < window.lookback:
+                too_old.append(TooOld(e.source_path, e.id, e.published))
+            else:
+                fitting.append(e)
+    chosen = sorted(fitting, key=lambda e: e.sort_key, reverse=True)
+    return Selection(
+        window,
+        tuple(chosen[:max_entries]),
+        tuple(e.id for e in chosen[max_entries:]),
+        tuple(sorted(too_old, key=lambda t: t.path)),
     )
-    return Selection(window, tuple(chosen[:max_entries]), tuple(e.id for e in chosen[max_entries:]))
+
+
+def selection_warnings(settings: Settings, selection: Selection) -> list[Problem]:
+    """Entries new on the site that the digest leaves out because of their date, by name."""
+    window = selection.window
+    return [
+        warning(
+            old.path,
+            f"is new on the site since the last digest ({window.start.isoformat()}) but dated "
+            f"{old.published.date().isoformat()}, more than {settings.digest.lookback_days} days before "
+            "the digest: it is not mailed",
+            field="date",
+            hint="give it a recent date to mail it, or raise [digest] lookback_days",
+        )
+        for old in selection.too_old
+    ]
 
 
 def load_selection(
-    settings: Settings, state: DigestState, window: DigestWindow
+    settings: Settings, state: DigestState, window: DigestWindow, inputs: Inputs | None = None
 ) -> tuple[Selection, tuple[Problem, ...]]:
     """The digest's entries and every problem in the project.
 
-    Only entries published in the window are loaded, and content HTML only for the chosen ones
-    (it is the summary fallback), so a digest of a 100,000-entry project stays quick.
+    Only entries published in the window's dates are loaded, and content HTML only for the chosen
+    ones (it is the summary fallback), so a digest of a 100,000-entry project stays quick.
+    ``inputs``: the cache, brought up to date by a build just now (see ``content.load.refresh``).
     """
     from publisher.content.load import load_site
+    from publisher.digest.appearances import load_appearances
 
     limit = settings.digest.max_entries
+    appeared = load_appearances(settings) if window.by_appearance else None
     site = load_site(
         settings,
         published=window.contains,
-        newest=limit,
+        # By date, the newest entries of the window are the digest; by appearance, any may be.
+        newest=None if window.by_appearance else limit,
         exclude_ids=state.sent_entry_ids,
-        between=(window.start, window.end),
+        between=window.dates,
+        inputs=inputs,
     )
     try:
-        light = select_entries(site.entries, state, window, limit)
+        light = select_entries(site.entries, state, window, limit, appeared.first if appeared else None)
         full = tuple(site.full(e) for e in light.entries)
-        # Everything in the window beyond the newest ``limit`` is in ``site.unloaded`` (some of it
-        # may have been loaded too, for its problems): that is the complete left-out list.
-        return replace(light, entries=full, left_out=site.unloaded), site.problems
+        if appeared is None:
+            # Everything in the window beyond the newest ``limit`` is in ``site.unloaded`` (some of it
+            # may have been loaded too, for its problems): that is the complete left-out list.
+            return replace(light, entries=full, left_out=site.unloaded), site.problems
+        # Entries new on the site but dated before the loaded dates: named, not mailed.
+        loaded = {e.id for e in site.entries}
+        others = appeared.since(window.start) - loaded - state.sent_entry_ids
+        lookback = window.dates[0]
+        too_old = [
+            TooOld(path, entry_id, when)
+            for path, moment, entry_id in site.cache.index_of(others)
+            if (when := datetime.fromtimestamp(moment, settings.tz)) < lookback
+        ]
+        too_old += light.too_old
+        return replace(light, entries=full, too_old=tuple(sorted(too_old, key=lambda t: t.path))), (
+            site.problems
+        )
     finally:
         site.close()

@@ -9,8 +9,9 @@ from dataclasses import dataclass, fields
 from datetime import UTC, datetime
 from enum import StrEnum
 
+from publisher.errors import PublisherError
 from publisher.mail.database import transaction
-from publisher.mail.subscribers import Subscriber, row_to_subscriber
+from publisher.mail.subscribers import Subscriber, email_key, row_to_subscriber
 
 logger = logging.getLogger(__name__)
 
@@ -21,12 +22,13 @@ class Status(StrEnum):
     PENDING = "pending"  # not attempted yet, or refused for now (the server certainly did not take it)
     SENDING = "sending"  # claimed: the SMTP transaction is under way (or a run died during it)
     SENT = "sent"
-    FAILED = "failed"  # refused for good
+    FAILED = "failed"  # refused for good: the server answered 5xx to this recipient (or the operator gave up)
     UNKNOWN = "unknown"  # the server may have it: the operator decides
+    DEFERRED = "deferred"  # not delivered in its run, for reasons that may pass: the next send tries again
 
 
 # A digest is finished when none of its rows is in one of these states.
-UNRESOLVED = (Status.PENDING, Status.SENDING, Status.UNKNOWN)
+UNRESOLVED = (Status.PENDING, Status.SENDING, Status.UNKNOWN, Status.DEFERRED)
 MAX_ERROR = 500
 
 # The statements each schema version adds to this table (see ``database.migrations``).
@@ -45,6 +47,27 @@ MIGRATIONS: dict[int, tuple[str, ...]] = {
             sent_at TEXT,
             UNIQUE (digest_id, subscriber)
         )""",
+        "CREATE INDEX deliveries_status ON deliveries (digest_id, status)",
+    ),
+    # "deferred": SQLite cannot change a CHECK constraint, so the table is copied into a new one.
+    2: (
+        """CREATE TABLE deliveries_2 (
+            id INTEGER PRIMARY KEY,
+            digest_id TEXT NOT NULL,
+            subscriber TEXT NOT NULL,
+            email TEXT NOT NULL,
+            status TEXT NOT NULL DEFAULT 'pending'
+                CHECK (status IN ('pending', 'sending', 'sent', 'failed', 'unknown', 'deferred')),
+            attempts INTEGER NOT NULL DEFAULT 0,
+            last_error TEXT NOT NULL DEFAULT '',
+            message_id TEXT NOT NULL DEFAULT '',
+            sent_at TEXT,
+            UNIQUE (digest_id, subscriber)
+        )""",
+        "INSERT INTO deliveries_2 SELECT id, digest_id, subscriber, email, status, attempts, last_error, "
+        "message_id, sent_at FROM deliveries",
+        "DROP TABLE deliveries",
+        "ALTER TABLE deliveries_2 RENAME TO deliveries",
         "CREATE INDEX deliveries_status ON deliveries (digest_id, status)",
     ),
 }
@@ -210,10 +233,60 @@ def mark_unknown(conn: sqlite3.Connection, delivery_id: int, error: str) -> None
     _finish(conn, delivery_id, Status.UNKNOWN, error, None)
 
 
+def mark_deferred(conn: sqlite3.Connection, delivery_id: int, error: str) -> None:
+    """Not delivered, but not for good either: the next ``publisher send`` tries again."""
+    _finish(conn, delivery_id, Status.DEFERRED, error, None)
+
+
 def drop_pending(conn: sqlite3.Connection, delivery_id: int) -> None:
     """Forget a never-attempted row (its subscriber left before we got to it)."""
     with transaction(conn):
         conn.execute("DELETE FROM deliveries WHERE id = ? AND status = 'pending'", (delivery_id,))
+
+
+def in_flight(conn: sqlite3.Connection) -> list[str]:
+    """Digests with deliveries that are not final yet (pending, in a transaction, unknown or
+    deferred), the one whose rows came first first."""
+    marks, values = _placeholders(UNRESOLVED)
+    rows = conn.execute(
+        f"SELECT digest_id FROM deliveries WHERE status IN ({marks}) GROUP BY digest_id ORDER BY MIN(id)",
+        values,
+    ).fetchall()
+    return [str(row[0]) for row in rows]
+
+
+def resolve(
+    conn: sqlite3.Connection,
+    digest_id: str,
+    addresses: Iterable[str],
+    status: Status,
+    allowed: Iterable[Status],
+    note: str,
+    now: datetime | None = None,
+) -> list[Delivery]:
+    """The operator's decision for named addresses: their rows (in one of the ``allowed`` states)
+    become ``status``. Every address must name such a row; otherwise nothing changes and the error
+    lists the rows that could be meant."""
+    allowed = tuple(allowed)
+    candidates = {d.subscriber: d for d in list_deliveries(conn, digest_id, allowed)}
+    wanted = {email_key(a.strip()): a.strip() for a in addresses}
+    missing = [address for key, address in wanted.items() if key not in candidates]
+    if missing:
+        listed = ", ".join(d.email for d in candidates.values()) or "none"
+        raise PublisherError(
+            f"digest {digest_id}: {', '.join(missing)}: no delivery that is "
+            f"{' or '.join(allowed)} (those are: {listed}) -> 'publisher send --list-unknown' lists them"
+        )
+    found = [candidates[key] for key in wanted]
+    stamp = (now or datetime.now(UTC)).isoformat(timespec="seconds") if status is Status.SENT else None
+    with transaction(conn):
+        for delivery in found:
+            conn.execute(
+                "UPDATE deliveries SET status = ?, last_error = ?, sent_at = COALESCE(?, sent_at) "
+                "WHERE id = ?",
+                (str(status), note, stamp, delivery.id),
+            )
+    return found
 
 
 def unknown_to_sent(conn: sqlite3.Connection, digest_id: str, now: datetime | None = None) -> list[Delivery]:

@@ -1,4 +1,5 @@
-"""The encodings of a mail: quoted-printable bodies with slots for per-recipient values, and header lines."""
+"""The encodings of a mail: quoted-printable bodies with slots for per-recipient values, and header lines
+that carry names and other text literally."""
 
 from __future__ import annotations
 
@@ -7,6 +8,8 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from email import policy
+from email.header import Header
+from email.headerregistry import Address
 from functools import lru_cache
 
 QP_LINE = 76  # RFC 2045: at most 76 characters per encoded line, the soft-break "=" included
@@ -147,3 +150,44 @@ def raw_header(name: str, value: str) -> str:
     ):
         raise ValueError(f"{name}: not a plain ASCII header value: {value!r}")
     return f"{name}: {folded}\n"
+
+
+# Line breaks, tabs and other control characters (C0, DEL, C1, and the Unicode line separators).
+_NOT_ONE_LINE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def one_line(text: str) -> str:
+    """Text as one header line: control characters become spaces, runs of white space one space."""
+    return " ".join(_NOT_ONE_LINE.sub(" ", text).split())
+
+
+def _encoded_words(name: str, text: str) -> str:
+    """``text`` as RFC 2047 encoded words (folded), whatever it holds: a reader decodes them into
+    exactly this text, even when it looks like encoded words itself."""
+    return Header(text, "utf-8", header_name=name).encode(linesep="\n")
+
+
+def text_header(name: str, value: str) -> str:
+    """A header of free text (Subject), written so that every reader shows ``value`` as it is.
+
+    The email package would decode text that looks like an encoded word (``=?utf-8?b?...?=``) and
+    could then write what it decoded, line breaks included, into the message: a Bcc or a second
+    Subject. Such text is encoded itself, so it stays the literal text it was.
+    """
+    value = one_line(value)
+    if "=?" in value:
+        return f"{name}: {_encoded_words(name, value)}\n"
+    return fold_header(name, value)
+
+
+def address_header(name: str, display_name: str, address: str) -> str:
+    """``Name <address>``, the name as literal text (see ``text_header``). ``address`` must be a plain
+    address (ASCII, no spaces or angle brackets); raises ValueError otherwise."""
+    if not address.isascii() or any(c.isspace() or c in '<>"(),;:\\' for c in address):
+        raise ValueError(f"{name}: {address!r} is not an address that can go into a mail header")
+    display_name = one_line(display_name)
+    if "=?" not in display_name:
+        return fold_header(name, Address(display_name=display_name, addr_spec=address))
+    head = f"{name}: {_encoded_words(name, display_name)}"
+    separator = "\n " if len(head.rsplit("\n", 1)[-1]) + len(address) + 3 > QP_LINE else " "
+    return f"{head}{separator}<{address}>\n"

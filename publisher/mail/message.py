@@ -1,69 +1,144 @@
-"""The digest mail, built in one place: the digest's ``message.eml`` and each subscriber's copy of it.
+"""The digest mail, built in one place: message.eml as anyone can send it, and each subscriber's copy.
 
-The contract between ``publisher digest`` and ``publisher send``
------------------------------------------------------------------
-``out/digests/<yyyy-mm-dd>/message.eml`` is a complete RFC 5322 message with LF line endings
-(as mail files on disk have them; what ``publisher send`` transmits has CRLF):
+Both come out of ``compose``: the same headers in the same order, the same two quoted-printable parts
+(text/plain, then text/html). What differs is who they are for:
 
-* Top-level headers, in this order and no others::
+* ``message.eml`` (``neutral_message``, written by ``publisher digest``) is complete as it is: a neutral
+  greeting ("Hallo,"), To: the sender's own address (a tool that sends it to a list puts its own
+  recipients in the envelope), and an unsubscribe link that works without knowing the reader: the
+  configured ``[digest] unsubscribe_url``, else a mailto: address. Its Date is the digest's time.
+* Each subscriber's copy (``personal_message``, written by ``publisher send``) greets the subscriber by
+  name and carries their own signed unsubscribe link (RFC 8058 one-click). It is made from the digest's
+  ``template.json`` (``Template``): the same bodies, with slots where greeting and link go. Every
+  header that comes from the configuration (From, Reply-To, Subject, the unsubscribe addresses) is
+  taken from the configuration in force when it is sent, and its Date is the time it is sent.
 
-      From: <[smtp] from_name or [digest] sender_name> <[smtp] from_address or author_email>
-      To: %%RECIPIENT%%
-      Subject: <the digest subject, RFC 2047-encoded when not ASCII>
-      Date: <the digest's `now`, RFC 5322 format>
-      Message-ID: <yyyymmdd.<content hash>@<host of base_url>>
-      MIME-Version: 1.0
-      List-Unsubscribe: <%%UNSUBSCRIBE_URL%%>, <mailto:%%UNSUBSCRIBE_MAILTO%%>
-      List-Unsubscribe-Post: List-Unsubscribe=One-Click
-      Content-Type: multipart/alternative; boundary="=_publisher_<content hash>"
-
-* Exactly two parts, in this order: ``text/plain; charset="utf-8"`` then ``text/html; charset="utf-8"``,
-  both ``Content-Transfer-Encoding: quoted-printable``.
-* Both bodies contain ``%%GREETING%%`` (the whole greeting line, e.g. ``Hallo Anna,`` -- HTML-escaped
-  in the HTML part) and ``%%UNSUBSCRIBE_URL%%`` (the href / URL of the personal unsubscribe link).
-  The headers contain ``%%RECIPIENT%%``, ``%%UNSUBSCRIBE_URL%%`` and ``%%UNSUBSCRIBE_MAILTO%%``.
-* Every placeholder appears verbatim and unbroken in the raw bytes (the quoted-printable encoder never
-  splits one across a soft line break), each body placeholder on a physical line of its own.
-* The Message-ID and the boundary are derived from a SHA-256 hash of the content, so rendering the same
-  digest twice gives the same bytes.
-
-``publisher send`` reads the message back (``parse_template``), encodes each body once, and writes one
-message per subscriber (``personalise``): the template's headers in their order, with To, Message-ID and
-List-Unsubscribe made for the recipient, and the bodies with the greeting and the unsubscribe link filled.
+Names and other header text are literal text, always (``encoding.text_header``).
 """
 
 from __future__ import annotations
 
-import email.policy
 import hashlib
 import html
+import json
 import re
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from email import message_from_bytes
-from email.headerregistry import Address
 from email.utils import format_datetime, parseaddr
-from functools import lru_cache
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 from publisher.config import Settings
-from publisher.errors import PublisherError
+from publisher.errors import Problem, PublisherError, warning
 from publisher.mail import encoding
-from publisher.render.templating import labels
+from publisher.render.templating import format_date, labels
 
-RECIPIENT = "%%RECIPIENT%%"
-GREETING = "%%GREETING%%"
-UNSUBSCRIBE_URL = "%%UNSUBSCRIBE_URL%%"
-UNSUBSCRIBE_MAILTO = "%%UNSUBSCRIBE_MAILTO%%"
-PLACEHOLDERS = (RECIPIENT, GREETING, UNSUBSCRIBE_URL, UNSUBSCRIBE_MAILTO)
-BODY_PLACEHOLDERS = (GREETING, UNSUBSCRIBE_URL)
+TEMPLATE_VERSION = 1
+
+
+# --- what a mail is made of -----------------------------------------------------------------------
+
+
+def subject_line(settings: Settings, count: int, now: datetime) -> str:
+    """``[digest] subject`` with {title}, {count} and {date} filled in, or the default subject."""
+    words = labels(settings.language)
+    date = format_date(now, settings.language)
+    template = settings.digest.subject.strip() or "{title}: {count} {what} ({date})"
+    what = words["new_entry"] if count == 1 else words["new_entries"]
+    values = {"{title}": settings.title, "{count}": str(count), "{date}": date, "{what}": what}
+    for key, value in values.items():
+        template = template.replace(key, value)
+    return encoding.one_line(template)
+
+
+def greeting_line(lang: str, name: str) -> str:
+    """'Hallo Anna,' / 'Hello Anna,' / 'Hallo,' when there is no name."""
+    word = labels(lang)["greeting"]
+    name = encoding.one_line(name)
+    return f"{word} {name}," if name else f"{word},"
+
+
+def _config_path(settings: Settings) -> str:
+    return str(settings.config_path or settings.root / "publisher.toml")
+
+
+@dataclass(frozen=True, slots=True)
+class Sender:
+    """Who a digest mail is from and how its readers leave, as the configuration says now."""
+
+    name: str
+    address: str
+    reply_to: str  # "" or an address, with or without a name
+    unsubscribe_base: str  # a subscriber's link is this plus ?token=…
+    unsubscribe_mailto: str  # the address (and ?subject=…) of the mailto: way out, without "mailto:"
+    unsubscribe_url: str  # [digest] unsubscribe_url as configured ("" if not)
+
+    @property
+    def domain(self) -> str:
+        """The sender's domain in ASCII, for per-recipient Message-IDs."""
+        domain = self.address.rpartition("@")[2] or "localhost"
+        try:
+            return domain.encode("idna").decode("ascii")
+        except UnicodeError:
+            return "localhost"
+
+    @property
+    def general_unsubscribe(self) -> str:
+        """A way out that needs no personal token: the configured unsubscribe page, else mailto:."""
+        return self.unsubscribe_url or f"mailto:{self.unsubscribe_mailto}"
+
+
+def sender(settings: Settings, *, sending: bool = False) -> tuple[Sender, list[Problem]]:
+    """From name and address ([smtp] from_name/from_address, else [digest] sender_name and
+    author_email) and the unsubscribe addresses. Without any sender address the digest still renders
+    (From noreply@<site host>, with a warning); ``sending`` refuses then."""
+    config = _config_path(settings)
+    name = settings.smtp.from_name or settings.digest.sender_name or settings.title
+    address = settings.smtp.from_address or settings.author_email
+    problems: list[Problem] = []
+    if not address:
+        if sending:
+            raise PublisherError(
+                f"{config}: [smtp] from_address is not set (nor author_email), so the mails would have "
+                'no sender -> set from_address = "news@example.org" under [smtp]'
+            )
+        host = urlsplit(settings.base_url).hostname or "localhost"
+        address = f"noreply@{host}"
+        problems.append(
+            warning(
+                config,
+                f"no sender address, so message.eml is From {address}",
+                field="smtp.from_address",
+                hint="set [smtp] from_address (or author_email)",
+            )
+        )
+    elif "@" not in address or not address.isascii() or any(c.isspace() or c in '<>",' for c in address):
+        key = "smtp.from_address" if settings.smtp.from_address else "author_email"
+        raise PublisherError(
+            f"{config}: {key}: {address!r} is not an email address -> write it as news@example.org "
+            "(an international domain in its xn-- form)"
+        )
+    mailto = (settings.smtp.unsubscribe_mailto or f"{address}?subject=unsubscribe").removeprefix("mailto:")
+    base = settings.digest.unsubscribe_url or settings.url("unsubscribe")
+    for key, value in (("[digest] unsubscribe_url", base), ("[smtp] unsubscribe_mailto", mailto)):
+        if not all(33 <= ord(c) < 127 for c in value):
+            raise PublisherError(
+                f"{config}: {key} {value!r} must be plain ASCII without spaces (it goes into the "
+                "List-Unsubscribe header) -> percent-encode it, e.g. %C3%BC for ü"
+            )
+    return Sender(
+        name=encoding.one_line(name),
+        address=address,
+        reply_to=settings.smtp.reply_to.strip(),
+        unsubscribe_base=base,
+        unsubscribe_mailto=mailto,
+        unsubscribe_url=settings.digest.unsubscribe_url,
+    ), problems
 
 
 # --- writing a message ----------------------------------------------------------------------------
 
 
-def assemble(headers: Iterable[str], boundary: str, text_qp: str, html_qp: str) -> str:
+def assemble(headers: list[str], boundary: str, text_qp: str, html_qp: str) -> str:
     """A multipart/alternative message: the header lines (the Content-Type naming ``boundary`` among
     them), then a text/plain and a text/html part, both quoted-printable. LF line ends.
 
@@ -83,213 +158,147 @@ def content_type(boundary: str) -> str:
     return encoding.fold_header("Content-Type", f'multipart/alternative; boundary="{boundary}"')
 
 
+@dataclass(frozen=True, slots=True)
+class Addressing:
+    """The headers that differ between copies of one digest."""
+
+    to_name: str
+    to_address: str
+    subject: str
+    date: datetime
+    message_id: str
+    list_unsubscribe: str  # the header's value
+    one_click: bool  # RFC 8058: the first URI unsubscribes on a POST
+
+
+def compose(sender: Sender, addressing: Addressing, text_qp: str, html_qp: str, boundary: str) -> str:
+    """The whole message (LF line ends); the bodies are encoded already."""
+    headers = [
+        encoding.address_header("From", sender.name, sender.address),
+        encoding.address_header("To", addressing.to_name, addressing.to_address),
+        encoding.text_header("Subject", addressing.subject),
+        encoding.fold_header("Date", format_datetime(addressing.date)),
+        encoding.raw_header("Message-ID", addressing.message_id),
+        "MIME-Version: 1.0\n",
+        encoding.raw_header("List-Unsubscribe", addressing.list_unsubscribe),
+    ]
+    if addressing.one_click:
+        headers.append("List-Unsubscribe-Post: List-Unsubscribe=One-Click\n")
+    if sender.reply_to:
+        reply_name, reply_address = parseaddr(sender.reply_to)
+        headers.append(encoding.address_header("Reply-To", reply_name, reply_address or sender.reply_to))
+    headers.append(content_type(boundary))
+    return assemble(headers, boundary, text_qp, html_qp)
+
+
 # --- message.eml ----------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class MessageSpec:
-    """Everything ``message.eml`` is made of; the bodies already contain their placeholders."""
+def neutral_message(
+    sender: Sender, subject: str, date: datetime, text: str, body_html: str, domain: str
+) -> bytes:
+    """``message.eml``: the digest as one complete message anyone can send as it is. The bodies are
+    rendered for no one in particular already (neutral greeting, ``sender.general_unsubscribe``).
 
-    subject: str
-    from_name: str
-    from_address: str
-    date: datetime
-    text: str
-    html: str
-    domain: str
-
-    def content_hash(self) -> str:
-        digest = hashlib.sha256()
-        for value in (
-            self.subject,
-            self.from_name,
-            self.from_address,
-            self.date.isoformat(),
-            self.text,
-            self.html,
-            self.domain,
-        ):
-            digest.update(value.encode("utf-8"))
-            digest.update(b"\0")
-        return digest.hexdigest()
-
-
-def message_id(spec: MessageSpec, content_hash: str | None = None) -> str:
-    """``<yyyymmdd.<content hash>@<domain>>``; pass ``content_hash`` when it is already known."""
-    content_hash = content_hash or spec.content_hash()
-    return f"<{spec.date:%Y%m%d}.{content_hash[:24]}@{spec.domain}>"
-
-
-# The headers that are the same in every digest, in their places among the others.
-_FIXED_HEADERS = {
-    "To": RECIPIENT,
-    "MIME-Version": "1.0",
-    "List-Unsubscribe": f"<{UNSUBSCRIBE_URL}>, <mailto:{UNSUBSCRIBE_MAILTO}>",
-    "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
-}
-_HEADER_ORDER = (
-    "From",
-    "To",
-    "Subject",
-    "Date",
-    "Message-ID",
-    "MIME-Version",
-    "List-Unsubscribe",
-    "List-Unsubscribe-Post",
-    "Content-Type",
-)
-
-
-@lru_cache(maxsize=1)
-def _fixed_headers() -> dict[str, str]:
-    return {name: encoding.fold_header(name, value) for name, value in _FIXED_HEADERS.items()}
-
-
-def build_message(spec: MessageSpec) -> bytes:
-    """``message.eml`` as bytes (see the module docstring for the exact shape)."""
-    content_hash = spec.content_hash()  # hashes both bodies: once
-    boundary = f"=_publisher_{content_hash[:32]}"
-    headers = _fixed_headers() | {
-        "From": encoding.fold_header(
-            "From", Address(display_name=spec.from_name, addr_spec=spec.from_address)
-        ),
-        "Subject": encoding.fold_header("Subject", spec.subject),
-        "Date": encoding.fold_header("Date", format_datetime(spec.date)),
-        "Message-ID": encoding.fold_header("Message-ID", message_id(spec, content_hash)),
-        # "=_" cannot occur in a quoted-printable body ("=" is always "=3D" there): a safe boundary.
-        "Content-Type": content_type(boundary),
-    }
+    The Message-ID and the boundary come from a hash of the content, so the same digest gives the
+    same bytes."""
+    content = hashlib.sha256()
+    for value in (subject, sender.name, sender.address, date.isoformat(), text, body_html, domain):
+        content.update(value.encode("utf-8") + b"\0")
+    content_hash = content.hexdigest()
+    general = sender.general_unsubscribe
+    list_unsubscribe = f"<{general}>"
+    if sender.unsubscribe_url:
+        list_unsubscribe += f",\n <mailto:{sender.unsubscribe_mailto}>"
+    addressing = Addressing(
+        to_name=sender.name,
+        to_address=sender.address,
+        subject=subject,
+        date=date,
+        message_id=f"<{date:%Y%m%d}.{content_hash[:24]}@{domain}>",
+        list_unsubscribe=list_unsubscribe,
+        one_click=False,  # the page cannot tell who the reader is: no one-click
+    )
     # Each body ends with a line break of its own: the one before the next boundary belongs to it.
-    text = encoding.qp_encode(spec.text, PLACEHOLDERS) + "\n"
-    body_html = encoding.qp_encode(spec.html, PLACEHOLDERS) + "\n"
-    return assemble((headers[name] for name in _HEADER_ORDER), boundary, text, body_html).encode("ascii")
+    text_qp = encoding.qp_encode(text) + "\n"
+    html_qp = encoding.qp_encode(body_html) + "\n"
+    boundary = f"=_publisher_{content_hash[:32]}"
+    return compose(sender, addressing, text_qp, html_qp, boundary).encode("ascii")
 
 
-# --- each subscriber's message --------------------------------------------------------------------
+# --- each subscriber's copy -----------------------------------------------------------------------
 
-# Headers written per recipient, in the template's place for them (appended if the template lacks one).
-PERSONAL_HEADERS = ("To", "Message-ID", "List-Unsubscribe", "List-Unsubscribe-Post")
-PERSONAL = frozenset(name.lower() for name in PERSONAL_HEADERS)
-# The MIME structure is written anew, so these are not copied.
-STRUCTURE_HEADERS = frozenset({"content-type", "content-transfer-encoding"})
-REQUIRED_HEADERS = ("Subject", "From", "Date")
+
+def slots_for(*bodies: str) -> tuple[str, str]:
+    """The greeting and unsubscribe slots of one digest's template: named after a hash of its neutral
+    bodies, so no entry can contain them (an entry that quotes ``%%GREETING%%`` stays as it is)."""
+    nonce = hashlib.sha256("\0".join(bodies).encode("utf-8")).hexdigest()[:16]
+    return f"%%GREETING-{nonce}%%", f"%%UNSUBSCRIBE-{nonce}%%"
 
 
 @dataclass(frozen=True, slots=True)
-class MailTemplate:
-    """The parts of message.eml: headers to copy, and the two decoded bodies with their placeholders.
+class Template:
+    """``template.json``: the two bodies every subscriber's copy is made of, with the slots where
+    the greeting line and the personal unsubscribe link go (HTML-escaped in the HTML part)."""
 
-    ``header_lines`` and the compiled bodies are the same, encoded once (see ``make_template``).
-    """
-
-    headers: tuple[tuple[str, str], ...]
     text: str
     html: str
-    from_address: str
-    header_lines: tuple[tuple[str, str], ...]
-    text_body: encoding.CompiledBody
-    html_body: encoding.CompiledBody
+    greeting: str
+    unsubscribe: str
 
+    def to_json(self) -> bytes:
+        data = {
+            "version": TEMPLATE_VERSION,
+            "greeting": self.greeting,
+            "unsubscribe": self.unsubscribe,
+            "text": self.text,
+            "html": self.html,
+        }
+        return (json.dumps(data, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
 
-def make_template(
-    headers: tuple[tuple[str, str], ...], text: str, html: str, from_address: str
-) -> MailTemplate:
-    """Encode what every recipient shares once: the copied headers and the bodies around the placeholders."""
-    lines = tuple(
-        (name, "" if name.lower() in PERSONAL else encoding.fold_header(name, value))
-        for name, value in headers
-    )
-    return MailTemplate(
-        headers=headers,
-        text=text,
-        html=html,
-        from_address=from_address,
-        header_lines=lines,
-        text_body=encoding.compile_body(text, BODY_PLACEHOLDERS),
-        html_body=encoding.compile_body(html, BODY_PLACEHOLDERS),
-    )
-
-
-def parse_template(data: bytes, source: str) -> MailTemplate:
-    """Split message.eml into headers and its text/plain and text/html bodies; check the digest contract."""
-    hint = "re-render it with 'publisher digest'"
-    message = message_from_bytes(data, policy=email.policy.default)
-    if message.get_content_type() != "multipart/alternative":
-        raise PublisherError(
-            f"{source}: is {message.get_content_type()}, expected multipart/alternative (text + HTML) "
-            f"-> {hint}"
-        )
-    bodies = {}
-    for subtype in ("plain", "html"):
-        part = message.get_body(preferencelist=(subtype,))
-        if part is None:
-            raise PublisherError(f"{source}: has no text/{subtype} part -> {hint}")
+    @classmethod
+    def parse(cls, data: bytes, source: str) -> Template:
+        """Read ``template.json`` back; anything else is an error that names the file."""
+        hint = "re-render the digest with 'publisher digest'"
         try:
-            # Line ends are normalised here; a sent copy has CRLF again.
-            bodies[subtype] = part.get_content().replace("\r\n", "\n")
-        except (LookupError, UnicodeError) as exc:
+            values = json.loads(data.decode("utf-8"))
+        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise PublisherError(f"{source}: not valid UTF-8 JSON ({exc}) -> {hint}") from None
+        fields = ("greeting", "unsubscribe", "text", "html")
+        if (
+            not isinstance(values, dict)
+            or values.get("version") != TEMPLATE_VERSION
+            or not all(isinstance(values.get(f), str) and values[f] for f in fields)
+        ):
             raise PublisherError(
-                f"{source}: the text/{subtype} part cannot be decoded ({exc}) -> {hint}"
-            ) from None
-        if UNSUBSCRIBE_URL not in bodies[subtype]:
-            raise PublisherError(
-                f"{source}: the text/{subtype} part has no {UNSUBSCRIBE_URL} placeholder, so subscribers "
-                f"could not unsubscribe -> {hint}"
+                f"{source}: not a template of this publisher (version {TEMPLATE_VERSION} with "
+                f"{', '.join(fields)}) -> {hint}"
             )
-    missing = [name for name in REQUIRED_HEADERS if message[name] is None]
-    if missing:
-        raise PublisherError(f"{source}: missing header(s) {', '.join(missing)} -> {hint}")
-    headers = tuple(
-        (name, str(value)) for name, value in message.items() if name.lower() not in STRUCTURE_HEADERS
-    )
-    return make_template(headers, bodies["plain"], bodies["html"], parseaddr(str(message["From"]))[1])
+        template = cls(values["text"], values["html"], values["greeting"], values["unsubscribe"])
+        for part, body in (("text", template.text), ("html", template.html)):
+            if template.unsubscribe not in body:
+                raise PublisherError(
+                    f"{source}: the {part} body has no unsubscribe slot, so subscribers could not "
+                    f"unsubscribe -> {hint}"
+                )
+        return template
 
 
 @dataclass(frozen=True, slots=True)
-class MailSettings:
-    """What personalising needs, resolved once per run."""
+class Compiled:
+    """A template with both bodies encoded once; ``personal_message`` fills in each recipient."""
 
-    digest_id: str
-    envelope_from: str
-    unsubscribe_url: str
-    unsubscribe_mailto: str
-    default_lang: str
-    reply_to: str = ""
-
-    @property
-    def domain(self) -> str:
-        domain = self.envelope_from.rpartition("@")[2] or "localhost"
-        try:
-            return domain.encode("idna").decode("ascii")
-        except UnicodeError:
-            return "localhost"
+    template: Template
+    text: encoding.CompiledBody
+    html: encoding.CompiledBody
 
 
-def mail_settings(settings: Settings, template: MailTemplate, digest_id: str, lang: str) -> MailSettings:
-    """Resolve sender, unsubscribe URL and mailto from ``[smtp]``/``[digest]`` and the template's From."""
-    envelope_from = settings.smtp.from_address or template.from_address
-    if "@" not in envelope_from:
-        raise PublisherError(
-            f"{settings.config_path or 'publisher.toml'}: [smtp] from_address is not set and message.eml "
-            'has no From address -> set from_address = "news@example.org" under [smtp]'
-        )
-    mailto = (settings.smtp.unsubscribe_mailto or f"{envelope_from}?subject=unsubscribe").removeprefix(
-        "mailto:"
-    )
-    url = settings.digest.unsubscribe_url or settings.url("unsubscribe")
-    for key, value in (("[digest] unsubscribe_url", url), ("[smtp] unsubscribe_mailto", mailto)):
-        if not all(33 <= ord(c) < 127 for c in value):
-            raise PublisherError(
-                f"{settings.config_path or 'publisher.toml'}: {key} {value!r} must be plain ASCII without "
-                "spaces (it goes into the List-Unsubscribe header) -> percent-encode it, e.g. %C3%BC for ü"
-            )
-    return MailSettings(
-        digest_id=digest_id,
-        envelope_from=envelope_from,
-        unsubscribe_url=url,
-        unsubscribe_mailto=mailto,
-        default_lang=lang or settings.language,
-        reply_to=settings.smtp.reply_to,
+def compile_template(template: Template) -> Compiled:
+    slots = (template.greeting, template.unsubscribe)
+    return Compiled(
+        template,
+        encoding.compile_body(template.text, slots),
+        encoding.compile_body(template.html, slots),
     )
 
 
@@ -298,7 +307,7 @@ class Recipient:
     email: str
     name: str
     lang: str
-    token: str
+    token: str  # "" for a test send to someone who is not a subscriber
 
 
 @dataclass(frozen=True, slots=True)
@@ -310,17 +319,11 @@ class OutgoingMail:
     data: bytes
 
 
-def greeting_line(lang: str, name: str) -> str:
-    """'Hallo Anna,' / 'Hello Anna,' / 'Hallo,' when there is no name."""
-    word = labels(lang)["greeting"]
-    return f"{word} {name}," if name.strip() else f"{word},"
-
-
-def message_id_for(digest_id: str, address: str, domain: str) -> str:
+def message_id_for(digest_id: str, address: str, domain: str, kind: str = "") -> str:
     """Deterministic per recipient, so a resent message is recognisable and server logs can be searched."""
     digest_part = re.sub(r"[^A-Za-z0-9_-]+", "-", digest_id).strip("-")[:64] or "digest"
     address_hash = hashlib.sha256(address.casefold().encode("utf-8")).hexdigest()[:20]
-    return f"<{digest_part}.{address_hash}@{domain}>"
+    return f"<{kind}{digest_part}.{address_hash}@{domain}>"
 
 
 def unsubscribe_link(base: str, token: str) -> str:
@@ -328,36 +331,42 @@ def unsubscribe_link(base: str, token: str) -> str:
     return f"{base}{separator}token={quote(token, safe='')}"
 
 
-def personalise(template: MailTemplate, settings: MailSettings, recipient: Recipient) -> OutgoingMail:
-    """The finished message for one subscriber; pure, byte-identical for the same inputs."""
-    lang = recipient.lang or settings.default_lang
-    greeting = greeting_line(lang, recipient.name)
-    link = unsubscribe_link(settings.unsubscribe_url, recipient.token)
-    message_id = message_id_for(settings.digest_id, recipient.email, settings.domain)
-    personal = {
-        "to": encoding.fold_header("To", Address(display_name=recipient.name, addr_spec=recipient.email)),
-        "message-id": encoding.raw_header("Message-ID", message_id),
-        # Raw, folded between the two URIs: encoding a long URL as RFC 2047 words would break it.
-        "list-unsubscribe": encoding.raw_header(
-            "List-Unsubscribe", f"<{link}>,\n <mailto:{settings.unsubscribe_mailto}>"
-        ),
-        "list-unsubscribe-post": encoding.raw_header("List-Unsubscribe-Post", "List-Unsubscribe=One-Click"),
-    }
-    lines: list[str] = []
-    for name, line in template.header_lines:
-        lines.append(personal.pop(name.lower(), "") if name.lower() in PERSONAL else line)
-    lines += [personal[name.lower()] for name in PERSONAL_HEADERS if name.lower() in personal]
-    present = {name.lower() for name, _ in template.header_lines}
-    if settings.reply_to and "reply-to" not in present:
-        lines.append(encoding.fold_header("Reply-To", settings.reply_to))
-    if "mime-version" not in present:
-        lines.append("MIME-Version: 1.0\n")
+def personal_message(
+    compiled: Compiled,
+    sender: Sender,
+    recipient: Recipient,
+    *,
+    digest_id: str,
+    subject: str,
+    date: datetime,
+    lang: str,
+    test: bool = False,
+) -> OutgoingMail:
+    """The copy one recipient gets; pure, byte-identical for the same inputs. Without a token (a test
+    send to an address that is not subscribed) the link is the general one, as in message.eml."""
+    greeting = greeting_line(recipient.lang or lang, recipient.name)
+    if recipient.token:
+        link = unsubscribe_link(sender.unsubscribe_base, recipient.token)
+        list_unsubscribe = f"<{link}>,\n <mailto:{sender.unsubscribe_mailto}>"
+    else:
+        link = sender.general_unsubscribe
+        list_unsubscribe = f"<{link}>"
+    message_id = message_id_for(digest_id, recipient.email, sender.domain, "test." if test else "")
+    addressing = Addressing(
+        to_name=recipient.name,
+        to_address=recipient.email,
+        subject=f"[Test] {subject}" if test else subject,
+        date=date,
+        message_id=message_id,
+        list_unsubscribe=list_unsubscribe,
+        one_click=bool(recipient.token),
+    )
+    template = compiled.template
+    text = encoding.fill_body(compiled.text, {template.greeting: greeting, template.unsubscribe: link})
+    body_html = encoding.fill_body(
+        compiled.html, {template.greeting: html.escape(greeting), template.unsubscribe: html.escape(link)}
+    )
     # "=_" never occurs in quoted-printable, so this boundary is safe; it is fixed, so output is stable.
     boundary = "=_" + hashlib.sha256(message_id.encode()).hexdigest()[:32]
-    lines.append(content_type(boundary))
-    text = encoding.fill_body(template.text_body, {GREETING: greeting, UNSUBSCRIBE_URL: link})
-    body_html = encoding.fill_body(
-        template.html_body, {GREETING: html.escape(greeting), UNSUBSCRIBE_URL: html.escape(link)}
-    )
-    data = assemble(lines, boundary, text, body_html).replace("\n", "\r\n").encode("ascii")
-    return OutgoingMail(recipient=recipient.email, message_id=message_id, data=data)
+    data = compose(sender, addressing, text + "\n", body_html + "\n", boundary)
+    return OutgoingMail(recipient.email, message_id, data.replace("\n", "\r\n").encode("ascii"))

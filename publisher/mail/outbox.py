@@ -11,10 +11,12 @@ from pathlib import Path
 from typing import Any
 
 from publisher.errors import Problem, PublisherError
+from publisher.mail.message import Template
 
 DIGESTS_DIR = "digests"
 MANIFEST = "digest.json"
 MESSAGE = "message.eml"
+TEMPLATE = "template.json"  # what each subscriber's copy is made of (see message.Template)
 DATE_DIR = re.compile(r"\d{4}-\d{2}-\d{2}(?:-\d+)?")  # a second digest of a day: <date>-2, see free_folder
 REQUIRED_STRINGS = ("digest_id", "date", "subject", "lang")
 REQUIRED_TIMES = ("now", "window_start", "window_end")
@@ -23,7 +25,7 @@ REQUIRED_TIMES = ("now", "window_start", "window_end")
 @dataclass(frozen=True, slots=True)
 class RenderedDigest:
     """One digest as ``publisher digest`` renders it and ``publisher send`` reads it back: the metadata
-    its ``digest.json`` holds, and its files by name (read back: only ``message.eml``)."""
+    its ``digest.json`` holds, and its files by name (read back: only ``template.json``)."""
 
     digest_id: str
     date: str
@@ -46,12 +48,12 @@ class RenderedDigest:
         return f"{DIGESTS_DIR}/{self.folder or self.date}"
 
     @property
-    def message(self) -> bytes:
-        return self.files[MESSAGE]
+    def template_path(self) -> Path:
+        return (self.path or Path(self.directory)) / TEMPLATE
 
-    @property
-    def message_path(self) -> Path:
-        return (self.path or Path(self.directory)) / MESSAGE
+    def template(self) -> Template:
+        """The per-recipient template, checked."""
+        return Template.parse(self.files[TEMPLATE], str(self.template_path))
 
     def manifest(self) -> bytes:
         """The ``digest.json`` that describes it."""
@@ -97,6 +99,18 @@ def latest_digest(out_dir: Path) -> Path:
     return folders[-1]
 
 
+def find_digest(out_dir: Path, digest_id: str) -> Path | None:
+    """The folder of the digest with this id, if it is still there."""
+    for folder in reversed(digest_folders(out_dir)):
+        try:
+            data = json.loads((folder / MANIFEST).read_bytes())
+        except (OSError, ValueError):
+            continue
+        if isinstance(data, dict) and data.get("digest_id") == digest_id:
+            return folder
+    return None
+
+
 def _time(path: str, data: dict[str, Any], key: str, problems: list[Problem]) -> datetime:
     try:
         value = datetime.fromisoformat(data[key])
@@ -110,11 +124,11 @@ def _time(path: str, data: dict[str, Any], key: str, problems: list[Problem]) ->
 
 def load_digest(folder: Path) -> RenderedDigest:
     """Read and check a digest folder; every missing or malformed field is reported at once."""
-    meta_path, message_path = folder / MANIFEST, folder / MESSAGE
+    meta_path, template_path = folder / MANIFEST, folder / TEMPLATE
     hint = "re-render it with 'publisher digest'"
     try:
         data = json.loads(meta_path.read_bytes().decode("utf-8"))
-        message = message_path.read_bytes()
+        template = template_path.read_bytes()
     except FileNotFoundError as exc:
         raise PublisherError(
             f"{exc.filename}: missing -> {hint}, or pick another folder with --digest"
@@ -145,7 +159,7 @@ def load_digest(folder: Path) -> RenderedDigest:
         lang=data["lang"],
         entry_ids=lists["entry_ids"],
         file_names=lists["files"],
-        files={MESSAGE: message},
+        files={TEMPLATE: template},
         folder=folder.name,
         path=folder.resolve(),
         now=times["now"],

@@ -1,9 +1,9 @@
-"""Send a rendered digest to every active subscriber exactly once: claim, transmit, record, report."""
+"""Send a rendered digest to every active subscriber exactly once: choose the digest, claim, transmit,
+record, report; finish a digest an earlier run left unfinished; test sends; the operator's decisions."""
 
 from __future__ import annotations
 
 import fcntl
-import heapq
 import logging
 import sqlite3
 import time
@@ -15,101 +15,96 @@ from pathlib import Path
 
 from publisher.config import Settings
 from publisher.errors import PublisherError
+from publisher.lock import project_lock
 from publisher.mail import database, deliveries, message, outbox, smtp, subscribers, tokens
 from publisher.mail.deliveries import Delivery, Status
 from publisher.mail.state import SentDigest, load_state, record_sent
 from publisher.mail.subscribers import Subscriber
+from publisher.mail.transmit import Job, Outcome, Progress, Result, Transmitter
+
+__all__ = ["Outcome", "Progress", "Result", "SendOptions", "SendReport", "send_digest", "send_lock"]
 
 logger = logging.getLogger(__name__)
+Clock = Callable[[], datetime]
 
 
 @dataclass(frozen=True, slots=True)
 class SendOptions:
     digest_dir: Path | None = None
     dry_run: bool = False
-    resume: bool = False
-    force: bool = False
+    resume: bool = False  # also try again those the server refused for good earlier
+    force: bool = False  # send although the state file marks the digest as sent
     retry_unknown: bool = False
     mark_unknown_sent: bool = False
-
-    @property
-    def continuing(self) -> bool:
-        return self.resume or self.retry_unknown or self.mark_unknown_sent
-
-
-@dataclass(frozen=True, slots=True)
-class Outcome:
-    """The final result for one subscriber in this run."""
-
-    email: str
-    status: str  # sent / failed / unknown / skipped / planned
-    message_id: str = ""
-    error: str = ""
-    greeting: str = ""
+    arrived: tuple[str, ...] = ()  # unknown deliveries the operator found in the server's log
+    retry: tuple[str, ...] = ()  # unknown deliveries to send again
+    give_up: tuple[str, ...] = ()  # unknown or deferred deliveries to record as failed
+    to: str = ""  # a test send to this address only
 
 
 @dataclass(frozen=True, slots=True)
 class SendReport:
     digest_id: str
-    folder: Path
-    outcomes: tuple[Outcome, ...]
-    already_sent: int  # sent by an earlier run: skipped now
-    left: int  # never attempted because the subscriber left before the run: skipped
-    unknown: tuple[Delivery, ...]  # unresolved after this run (including earlier ones)
-    marked_sent: bool  # the digest is now recorded as sent in the state file
+    folder: Path | None
+    outcomes: tuple[Outcome, ...] = ()
+    already_sent: int = 0  # sent by an earlier run: skipped now
+    left: int = 0  # never attempted because the subscriber left before the run: skipped
+    unknown: tuple[Delivery, ...] = ()  # unresolved after this run (including earlier ones)
+    deferred: tuple[Delivery, ...] = ()  # waiting for the next send (including earlier ones)
+    marked_sent: bool = False  # the digest is now recorded as sent in the state file
     dry_run: bool = False
+    nothing_to_do: str = ""  # why there was nothing to send ("" if there was)
+    stopped: str = ""  # why the run ended before everyone was tried ("" if it did not)
+    test_to: str = ""  # a test send: the one address
 
-    def _count(self, status: str) -> int:
-        return sum(1 for o in self.outcomes if o.status == status)
+    def _of(self, result: Result) -> tuple[Outcome, ...]:
+        return tuple(o for o in self.outcomes if o.status is result)
 
     @property
     def sent(self) -> int:
-        return self._count("sent")
+        return len(self._of(Result.SENT))
 
     @property
     def failed(self) -> tuple[Outcome, ...]:
-        return tuple(o for o in self.outcomes if o.status == "failed")
+        return self._of(Result.FAILED)
 
     @property
     def skipped(self) -> int:
-        return self.already_sent + self.left + self._count("skipped")
+        return self.already_sent + self.left + len(self._of(Result.SKIPPED))
 
     @property
     def ok(self) -> bool:
-        return not self.failed and not self.unknown
+        """Nothing needs the operator: no failure, nobody deferred or unknown, no early stop."""
+        return not (self.failed or self.unknown or self.deferred or self.stopped)
 
-
-Progress = Callable[[int, int, Outcome | None], None]
-
-
-@dataclass
-class _Job:
-    delivery: Delivery
-    subscriber: Subscriber
-    attempts: int = 0  # in this run
-
-
-@dataclass(frozen=True, slots=True)
-class _Run:
-    """Everything one run works with, resolved and checked before anything is sent."""
-
-    settings: Settings
-    conn: sqlite3.Connection
-    digest: outbox.RenderedDigest
-    template: message.MailTemplate
-    mail_settings: message.MailSettings
-    secret: bytes
-    options: SendOptions
-
-    def mail_for(self, subscriber: Subscriber) -> message.OutgoingMail:
-        token = tokens.make_token(self.secret, subscriber.id, subscriber.key)
-        recipient = message.Recipient(subscriber.email, subscriber.name, subscriber.lang, token)
-        return message.personalise(self.template, self.mail_settings, recipient)
+    def advice(self) -> list[str]:
+        """What to do about what is not ok, one line each."""
+        lines = []
+        if self.stopped:
+            lines.append(self.stopped)
+        if self.deferred:
+            lines.append(
+                f"{len(self.deferred)} deferred: the server did not take them yet; 'publisher send' (or the "
+                "next 'publisher publish') tries them again, nobody gets it twice"
+            )
+        if self.unknown:
+            lines.append(
+                f"{len(self.unknown)} unknown: the server may have them. Search its log for the Message-IDs "
+                "('publisher send --list-unknown'), then 'publisher send --arrived ADDRESS' for those that "
+                "arrived and 'publisher send --retry ADDRESS' for those that did not"
+            )
+        if self.failed:
+            lines.append(
+                f"{len(self.failed)} failed: the server refused these addresses for good; check them, and "
+                "remove or correct them with 'publisher subscribers'"
+            )
+        return lines
 
 
 @contextmanager
 def send_lock(database_path: Path) -> Iterator[None]:
-    """One sender per database; the OS releases the lock even if the process is killed."""
+    """One sender per database (projects may share one); the OS releases the lock even if the
+    process is killed."""
     path = database_path.with_name(database_path.name + "-send-lock")
     with path.open("a") as handle:
         try:
@@ -121,130 +116,65 @@ def send_lock(database_path: Path) -> Iterator[None]:
         yield
 
 
-def _already_recorded(settings: Settings, digest_id: str) -> bool:
-    return any(d.digest_id == digest_id for d in load_state(settings.state_path).sent)
+def _sent_ids(settings: Settings) -> set[str]:
+    return {d.digest_id for d in load_state(settings.state_path).sent}
 
 
-def _check_start(conn: sqlite3.Connection, digest_id: str, options: SendOptions) -> None:
-    if options.continuing or not deliveries.has_started(conn, digest_id):
-        return
-    counts = deliveries.counts(conn, digest_id)
-    summary = ", ".join(f"{n} {status}" for status, n in counts.items() if n)
-    raise PublisherError(
-        f"digest {digest_id} was already sent in an earlier run ({summary}) -> 'publisher send --resume' "
-        "sends to everyone not yet sent (nobody gets it twice)"
-    )
+def _in_flight(settings: Settings, conn: sqlite3.Connection) -> str | None:
+    """The digest an earlier run left unfinished (not yet marked as sent), if any."""
+    sent = _sent_ids(settings)
+    return next((d for d in deliveries.in_flight(conn) if d not in sent), None)
 
 
-class _Sender:
-    """The delivery loop: one connection, pacing, retries in a queue ordered by due time."""
-
-    def __init__(
-        self,
-        run: _Run,
-        transport: smtp.SmtpConnection,
-        progress: Progress | None,
-        sleep: Callable[[float], None] = time.sleep,
-    ) -> None:
-        self.run, self.conn, self.smtp = run, run.conn, run.settings.smtp
-        self.transport, self.progress, self.sleep = transport, progress, sleep
-        self.claimable = (*_claimable(run.options), Status.PENDING)
-        self.limiter = smtp.RateLimiter(self.smtp.rate_per_second, sleep=sleep)
-        self.outcomes: list[Outcome] = []
-
-    def deliver_all(self, jobs: list[_Job]) -> list[Outcome]:
-        total = len(jobs)
-        if self.progress:
-            self.progress(0, total, None)
-        fresh = iter(jobs)
-        retries: list[tuple[float, int, _Job]] = []
-        sequence = 0
-        next_job = next(fresh, None)
-        while next_job is not None or retries:
-            if retries and (next_job is None or retries[0][0] <= time.monotonic()):
-                due, _, job = heapq.heappop(retries)
-                self.sleep(max(0.0, due - time.monotonic()))
-            else:
-                assert next_job is not None
-                job, next_job = next_job, next(fresh, None)
-            outcome = self._attempt(job)
-            if outcome is None:
-                delay = smtp.backoff_delay(self.smtp.retry_backoff, job.attempts)
-                sequence += 1
-                heapq.heappush(retries, (time.monotonic() + delay, sequence, job))
-                continue
-            self.outcomes.append(outcome)
-            if self.progress:
-                self.progress(len(self.outcomes), total, outcome)
-        return self.outcomes
-
-    def connect(self) -> None:
-        """(Re)connect; connection trouble is retried with backoff, then the run stops (rows stay pending)."""
-        attempts = self.smtp.max_attempts
-        for attempt in range(1, attempts + 1):
-            try:
-                self.transport.open()
-                return
-            except smtp.SmtpFailure as failure:
-                logger.warning("%s (attempt %d of %d)", failure, attempt, attempts)
-                if attempt == attempts:
-                    sent = sum(1 for o in self.outcomes if o.status == "sent")
-                    raise PublisherError(
-                        f"{failure} -> check [smtp] host and port in publisher.toml and that the server "
-                        f"is running; {sent} sent in this run, the rest wait: continue with "
-                        "'publisher send --resume'"
-                    ) from None
-                self.sleep(smtp.backoff_delay(self.smtp.retry_backoff, attempt))
-
-    def _attempt(self, job: _Job) -> Outcome | None:
-        """One try for one subscriber: an Outcome when final, None to retry later."""
-        subscriber = job.subscriber
-        mail = self.run.mail_for(subscriber)
-        if not self.transport.connected:
-            self.connect()
-        self.limiter.wait()
-        if not deliveries.claim(self.conn, job.delivery.id, mail.message_id, self.claimable):
-            deliveries.drop_pending(self.conn, job.delivery.id)
-            return Outcome(subscriber.email, "skipped", error="unsubscribed while the run was going on")
-        job.attempts += 1
-        try:
-            self.transport.send(self.run.mail_settings.envelope_from, subscriber.email, mail.data)
-        except smtp.SmtpFailure as failure:
-            return self._failed(job, mail.message_id, failure)
-        except BaseException:
-            # Interrupted mid-transaction (Ctrl-C): we cannot know what the server got.
-            deliveries.mark_unknown(self.conn, job.delivery.id, "interrupted during the SMTP transaction")
-            raise
-        deliveries.mark_sent(self.conn, job.delivery.id)
-        logger.debug("sent %s to %s", mail.message_id, subscriber.email)
-        return Outcome(subscriber.email, "sent", mail.message_id)
-
-    def _failed(self, job: _Job, message_id: str, failure: smtp.SmtpFailure) -> Outcome | None:
-        email, delivery_id = job.subscriber.email, job.delivery.id
-        error = str(failure)
-        if failure.kind is smtp.Kind.AMBIGUOUS:
-            deliveries.mark_unknown(self.conn, delivery_id, error)
-            logger.warning("%s: %s -> unknown, not retried", email, error)
-            return Outcome(email, "unknown", message_id, error)
-        if failure.kind is smtp.Kind.TEMPORARY and job.attempts < self.smtp.max_attempts:
-            deliveries.release(self.conn, delivery_id, error)
-            logger.info("%s: %s (attempt %d), will retry", email, error, job.attempts)
-            return None
-        if failure.kind is smtp.Kind.TEMPORARY:
-            error = f"gave up after {job.attempts} attempts: {error}"
-        deliveries.mark_failed(self.conn, delivery_id, error)
-        logger.warning("%s: failed: %s", email, error)
-        return Outcome(email, "failed", message_id, error)
+def _choose(settings: Settings, options: SendOptions, conn: sqlite3.Connection) -> Path | None:
+    """The digest to send: the given one, an unfinished one, else the newest; None if there is none."""
+    if options.digest_dir is not None:
+        return options.digest_dir
+    unfinished = None if options.to else _in_flight(settings, conn)
+    if unfinished is not None:
+        folder = outbox.find_digest(settings.out_dir, unfinished)
+        if folder is None:
+            raise PublisherError(
+                f"{settings.out_dir / outbox.DIGESTS_DIR}: digest {unfinished} is not finished, but its "
+                "folder is gone -> restore it from a backup, or see who is left with 'publisher send "
+                "--list-unknown' and decide with --arrived/--give-up"
+            )
+        return folder
+    folders = outbox.digest_folders(settings.out_dir)
+    return folders[-1] if folders else None
 
 
-def _plan(run: _Run, jobs: list[_Job]) -> list[Outcome]:
-    """Dry run: build every message (so template problems show now), send nothing."""
-    plan = []
-    for job in jobs:
-        s = job.subscriber
-        greeting = message.greeting_line(s.lang or run.mail_settings.default_lang, s.name)
-        plan.append(Outcome(s.email, "planned", run.mail_for(s).message_id, greeting=greeting))
-    return plan
+@dataclass(frozen=True, slots=True)
+class _Run:
+    """Everything one run works with, resolved and checked before anything is sent."""
+
+    settings: Settings
+    conn: sqlite3.Connection
+    digest: outbox.RenderedDigest
+    compiled: message.Compiled
+    sender: message.Sender
+    subject: str
+    secret: bytes
+    options: SendOptions
+    clock: Clock
+
+    def mail_for(self, subscriber: Subscriber, test: bool = False) -> message.OutgoingMail:
+        token = tokens.make_token(self.secret, subscriber.id, subscriber.key) if self.secret else ""
+        recipient = message.Recipient(subscriber.email, subscriber.name, subscriber.lang, token)
+        return message.personal_message(
+            self.compiled,
+            self.sender,
+            recipient,
+            digest_id=self.digest.digest_id,
+            subject=self.subject,
+            date=self.clock(),
+            lang=self.digest.lang,
+            test=test,
+        )
+
+
+def _now(settings: Settings) -> Clock:
+    return lambda: datetime.now(settings.tz).replace(microsecond=0)
 
 
 def send_digest(
@@ -253,40 +183,115 @@ def send_digest(
     progress: Progress | None = None,
     environ: Mapping[str, str] | None = None,
     sleep: Callable[[float], None] = time.sleep,
+    clock: Clock | None = None,
 ) -> SendReport:
-    """Deliver the latest (or the given) rendered digest. Raises PublisherError when it cannot start."""
-    folder = options.digest_dir or outbox.latest_digest(settings.out_dir)
+    """Deliver the digest that is due: one an earlier run left unfinished, else the newest (or the
+    given one). Nothing to send is no error (``SendReport.nothing_to_do``). Raises PublisherError
+    when it cannot start, or when the server cannot be reached."""
+    with project_lock(settings.root, "send"):
+        conn = database.connect(settings.database_path)
+        try:
+            return _send(settings, options, conn, progress, environ, sleep, clock or _now(settings))
+        finally:
+            conn.close()
+
+
+def _send(
+    settings: Settings,
+    options: SendOptions,
+    conn: sqlite3.Connection,
+    progress: Progress | None,
+    environ: Mapping[str, str] | None,
+    sleep: Callable[[float], None],
+    clock: Clock,
+) -> SendReport:
+    folder = _choose(settings, options, conn)
+    if folder is None:
+        return SendReport("", None, nothing_to_do="no digest has been rendered yet ('publisher digest')")
     digest = outbox.load_digest(folder)
-    template = message.parse_template(digest.message, str(digest.message_path))
-    if _already_recorded(settings, digest.digest_id) and not options.force:
-        raise PublisherError(
-            f"{settings.state_path}: digest {digest.digest_id} ({digest.date}) is already marked as sent -> "
-            "render a new one with 'publisher digest', or use --force to send it again (subscribers who got "
-            "it are still skipped)"
+    compiled = message.compile_template(digest.template())
+    if digest.digest_id in _sent_ids(settings) and not (options.force or options.to):
+        return SendReport(
+            digest.digest_id,
+            digest.path,
+            nothing_to_do=f"digest {digest.digest_id} ({digest.date}) is sent; 'publisher digest' renders "
+            "the next one when there are new entries",
         )
-    secret = tokens.secret_from_env(environ)
-    mail_settings = message.mail_settings(settings, template, digest.digest_id, digest.lang)
+    sender, _ = message.sender(settings, sending=True)
+    subject = message.subject_line(settings, len(digest.entry_ids), digest.now)
+    test_subscriber = _test_subscriber(conn, options.to) if options.to else None
+    needs_secret = not options.to or (test_subscriber is not None and test_subscriber.id > 0)
+    secret = tokens.secret_from_env(environ) if needs_secret else b""
     transport_options = None if options.dry_run else smtp.options_from_settings(settings.smtp, environ)
-    conn = database.connect(settings.database_path)
-    try:
-        if not subscribers.list_subscribers(conn, subscribers.ACTIVE):
-            raise PublisherError(
-                f"{settings.database_path}: there are no active subscribers -> add some with "
-                "'publisher subscribers add EMAIL' or 'publisher subscribers import FILE.csv'"
-            )
-        run = _Run(settings, conn, digest, template, mail_settings, secret, options)
-        if options.dry_run:
-            return _dry_run(run)
+    run = _Run(settings, conn, digest, compiled, sender, subject, secret, options, clock)
+    if test_subscriber is not None:
         assert transport_options is not None
-        with send_lock(settings.database_path):
-            _check_start(conn, digest.digest_id, options)
-            return _deliver(run, smtp.SmtpConnection(transport_options), progress, sleep)
+        return _test_send(run, test_subscriber, smtp.SmtpConnection(transport_options))
+    if not subscribers.list_subscribers(conn, subscribers.ACTIVE):
+        raise PublisherError(
+            f"{settings.database_path}: there are no active subscribers -> add some with "
+            "'publisher subscribers add EMAIL' or 'publisher subscribers import FILE.csv'"
+        )
+    if options.dry_run:
+        return _dry_run(run)
+    assert transport_options is not None
+    with send_lock(settings.database_path):
+        return _deliver(run, smtp.SmtpConnection(transport_options), progress, sleep)
+
+
+def _test_subscriber(conn: sqlite3.Connection, address: str) -> Subscriber:
+    """The subscriber with this address (their own copy), or a stand-in with no name and no token."""
+    try:
+        normalised = subscribers.normalise_email(address)
+    except ValueError as exc:
+        raise PublisherError(f"--to {address!r} is not a valid address: {exc}") from None
+    found = subscribers.existing_subscriber(conn, normalised)
+    if found is not None and found.status == subscribers.ACTIVE:
+        return found
+    return Subscriber(0, normalised, "", "", (), subscribers.ACTIVE, "", None)
+
+
+def _test_send(run: _Run, subscriber: Subscriber, transport: smtp.SmtpConnection) -> SendReport:
+    """One copy to one address, subject "[Test] …": no delivery-log entry, nothing marked as sent."""
+    mail = run.mail_for(subscriber, test=True)
+    transmitter = Transmitter(
+        run.conn, run.settings.smtp, transport, run.sender.address, lambda s: mail, (Status.PENDING,)
+    )
+    try:
+        transmitter.connect()
+        transport.send(run.sender.address, subscriber.email, mail.data)
+        outcome = Outcome(subscriber.email, Result.SENT, mail.message_id)
+    except smtp.SmtpFailure as failure:
+        outcome = Outcome(subscriber.email, Result.FAILED, mail.message_id, str(failure))
     finally:
-        conn.close()
+        transport.close()
+    return SendReport(run.digest.digest_id, run.digest.path, (outcome,), test_to=subscriber.email)
+
+
+def _resolve(run: _Run) -> None:
+    """The operator's decisions about earlier deliveries, before anything is sent."""
+    conn, digest_id, options = run.conn, run.digest.digest_id, run.options
+    decisions = (
+        (options.arrived, Status.SENT, (Status.UNKNOWN,), "marked sent by the operator (--arrived)"),
+        (options.give_up, Status.FAILED, deliveries.UNRESOLVED, "given up by the operator (--give-up)"),
+        (options.retry, Status.PENDING, (Status.UNKNOWN,), "sent again on the operator's request (--retry)"),
+    )
+    for addresses, status, allowed, note in decisions:
+        if addresses:
+            for delivery in deliveries.resolve(conn, digest_id, addresses, status, allowed, note):
+                logger.warning("%s: %s (%s)", delivery.email, note, delivery.message_id)
+    everyone = [d.email for d in deliveries.list_deliveries(conn, digest_id, [Status.UNKNOWN])]
+    if everyone and options.mark_unknown_sent:
+        note = "marked sent by the operator (--mark-unknown-sent)"
+        deliveries.resolve(conn, digest_id, everyone, Status.SENT, (Status.UNKNOWN,), note)
+    elif everyone and options.retry_unknown:
+        note = "sent again on the operator's request (--retry-unknown)"
+        deliveries.resolve(conn, digest_id, everyone, Status.PENDING, (Status.UNKNOWN,), note)
 
 
 def _claimable(options: SendOptions) -> tuple[Status, ...]:
-    return (Status.PENDING, Status.FAILED) + ((Status.UNKNOWN,) if options.retry_unknown else ())
+    """Pending and deferred rows; with --resume also those refused for good before."""
+    return (Status.PENDING, Status.DEFERRED) + ((Status.FAILED,) if options.resume else ())
 
 
 def _dry_run(run: _Run) -> SendReport:
@@ -294,19 +299,17 @@ def _dry_run(run: _Run) -> SendReport:
     done = {d.subscriber for d in deliveries.list_deliveries(run.conn, digest_id, [Status.SENT])}
     unknown = tuple(deliveries.list_deliveries(run.conn, digest_id, [Status.SENDING, Status.UNKNOWN]))
     skip = done | (set() if run.options.retry_unknown else {d.subscriber for d in unknown})
-    jobs = [
-        _Job(Delivery(0, digest_id, s.key, s.email, Status.PENDING, 0, "", "", None), s)
-        for s in subscribers.list_subscribers(run.conn, subscribers.ACTIVE)
-        if s.key not in skip
-    ]
+    plan = []
+    for s in subscribers.list_subscribers(run.conn, subscribers.ACTIVE):
+        if s.key not in skip:
+            greeting = message.greeting_line(s.lang or run.digest.lang, s.name)
+            plan.append(Outcome(s.email, Result.PLANNED, run.mail_for(s).message_id, greeting=greeting))
     return SendReport(
         digest_id=digest_id,
-        folder=run.digest.path or Path(run.digest.folder),
-        outcomes=tuple(_plan(run, jobs)),
+        folder=run.digest.path,
+        outcomes=tuple(plan),
         already_sent=len(done),
-        left=0,
         unknown=() if run.options.retry_unknown else unknown,
-        marked_sent=False,
         dry_run=True,
     )
 
@@ -316,17 +319,18 @@ def _deliver(
 ) -> SendReport:
     conn, digest = run.conn, run.digest
     deliveries.claims_to_unknown(conn, digest.digest_id)
-    if run.options.mark_unknown_sent:
-        for delivery in deliveries.unknown_to_sent(conn, digest.digest_id):
-            logger.warning("%s: marked as sent by the operator (%s)", delivery.email, delivery.message_id)
+    _resolve(run)
     left = deliveries.prepare(conn, digest.digest_id)
     already_sent = deliveries.counts(conn, digest.digest_id)[Status.SENT]
-    jobs = [_Job(d, s) for d, s in deliveries.work_list(conn, digest.digest_id, _claimable(run.options))]
-    sender = _Sender(run, transport, progress, sleep)
+    claimable = _claimable(run.options)
+    jobs = [Job(d, s) for d, s in deliveries.work_list(conn, digest.digest_id, claimable)]
+    transmitter = Transmitter(
+        conn, run.settings.smtp, transport, run.sender.address, run.mail_for, claimable, progress, sleep
+    )
     try:
         if jobs:
-            sender.connect()
-        outcomes = sender.deliver_all(jobs)
+            transmitter.connect()
+        outcomes = transmitter.deliver_all(jobs)
     finally:
         transport.close()
     marked = deliveries.unresolved(conn, digest.digest_id) == 0
@@ -335,10 +339,28 @@ def _deliver(
         record_sent(run.settings.state_path, sent)
     return SendReport(
         digest_id=digest.digest_id,
-        folder=digest.path or Path(digest.folder),
+        folder=digest.path,
         outcomes=tuple(outcomes),
         already_sent=already_sent,
         left=left,
         unknown=tuple(deliveries.list_deliveries(conn, digest.digest_id, [Status.UNKNOWN])),
+        deferred=tuple(deliveries.list_deliveries(conn, digest.digest_id, [Status.DEFERRED, Status.PENDING])),
         marked_sent=marked,
+        stopped=transmitter.stopped,
     )
+
+
+def unresolved_deliveries(settings: Settings, digest_dir: Path | None = None) -> tuple[str, list[Delivery]]:
+    """The digest that is due and its deliveries that wait for a decision or a retry (unknown,
+    deferred, still pending), for ``publisher send --list-unknown``."""
+    with project_lock(settings.root, "send"):
+        conn = database.connect(settings.database_path)
+        try:
+            folder = _choose(settings, SendOptions(digest_dir=digest_dir), conn)
+            if folder is None:
+                return "", []
+            digest_id = outbox.load_digest(folder).digest_id
+            waiting = [Status.UNKNOWN, Status.SENDING, Status.DEFERRED, Status.PENDING]
+            return digest_id, deliveries.list_deliveries(conn, digest_id, waiting)
+        finally:
+            conn.close()

@@ -30,12 +30,20 @@ class Kind(enum.Enum):
 
 
 class SmtpFailure(Exception):
-    """One message was not (certainly) delivered; ``kind`` says what the caller may do about it."""
+    """One message was not (certainly) delivered; ``kind`` says what the caller may do about it, and
+    ``phase`` which command the server refused ("MAIL FROM", "RCPT TO", "DATA", "end of DATA"; ""
+    for trouble with the connection)."""
 
-    def __init__(self, kind: Kind, message: str, code: int | None = None) -> None:
+    def __init__(self, kind: Kind, message: str, code: int | None = None, phase: str = "") -> None:
         self.kind = kind
         self.code = code
+        self.phase = phase
         super().__init__(message)
+
+    @property
+    def about_recipient(self) -> bool:
+        """A permanent refusal of this recipient (5xx to RCPT): the only answer final for one address."""
+        return self.kind is Kind.PERMANENT and self.phase == "RCPT TO"
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,12 +129,6 @@ def _text(reply: bytes | str) -> str:
     return reply.decode("utf-8", "replace") if isinstance(reply, bytes) else reply
 
 
-def _classify(code: int, reply: bytes | str, what: str) -> SmtpFailure:
-    text = _text(reply)
-    kind = Kind.PERMANENT if 500 <= code < 600 else Kind.TEMPORARY
-    return SmtpFailure(kind, f"{what}: {code} {' '.join(text.split())}", code)
-
-
 class SmtpConnection:
     """One SMTP session that is reused for every message and reopened when the server drops it."""
 
@@ -140,7 +142,8 @@ class SmtpConnection:
         self.conn: smtplib.SMTP | None = None
 
     def _redact(self, text: str) -> str:
-        """Server replies and OS errors are echoed to the user; make sure no form of the password is."""
+        """Server replies and OS errors are shown to the user and stored in the delivery log; make sure
+        no form of the password is."""
         password = self.options.password
         if not password:
             return text
@@ -153,6 +156,12 @@ class SmtpConnection:
         for form in sorted(forms, key=len, reverse=True):
             text = text.replace(form, "***")
         return text
+
+    def _classify(self, code: int, reply: bytes | str, what: str) -> SmtpFailure:
+        """The failure for a refusal; the server's words are redacted like every reply we pass on."""
+        text = " ".join(self._redact(_text(reply)).split())
+        kind = Kind.PERMANENT if 500 <= code < 600 else Kind.TEMPORARY
+        return SmtpFailure(kind, f"{what}: {code} {text}", code, what)
 
     @property
     def connected(self) -> bool:
@@ -263,19 +272,19 @@ class SmtpConnection:
         try:
             code, reply = conn.mail(sender)
             if code != 250:
-                raise _classify(code, reply, "MAIL FROM")
+                raise self._classify(code, reply, "MAIL FROM")
             code, reply = conn.rcpt(recipient)
             if code not in (250, 251):
-                raise _classify(code, reply, "RCPT TO")
+                raise self._classify(code, reply, "RCPT TO")
             code, reply = conn.docmd("DATA")
             if code != 354:
-                raise _classify(code, reply, "DATA")
+                raise self._classify(code, reply, "DATA")
             conn.send(_dot_stuffed(data))
             # From here on the server has the complete message: a lost reply means "maybe delivered".
             body_sent = True
             code, reply = conn.getreply()
             if code != 250:
-                raise _classify(code, reply, "end of DATA")
+                raise self._classify(code, reply, "end of DATA")
         except SmtpFailure as failure:
             if failure.code == 421:
                 self._drop()

@@ -19,7 +19,7 @@ from tests.digest.fixtures import NOW, make_cli_project, write_entry_file
 
 REPO = Path(__file__).resolve().parents[2]
 AT_NOW = ["--now", NOW.isoformat()]
-FILES = ["digest.json", "email.html", "email.txt", "index.html", "message.eml"]
+FILES = ["digest.json", "email.html", "email.txt", "index.html", "message.eml", "template.json"]
 
 
 def run(root: Path, *args: str) -> Result:
@@ -61,7 +61,7 @@ def test_two_runs_give_identical_files(tmp_path: Path) -> None:
     run(tmp_path, *AT_NOW)
     first = snapshot(tmp_path)
     run(tmp_path, *AT_NOW)
-    assert snapshot(tmp_path) == first and len(first) == 5
+    assert snapshot(tmp_path) == first and len(first) == 6
 
 
 def test_an_empty_window_says_so_and_writes_nothing(tmp_path: Path) -> None:

@@ -25,7 +25,8 @@ def test_write_digest_writes_every_file(settings: Settings) -> None:
     paths = write_digest(settings, rendered)
     directory = settings.out_dir / "digests" / "2024-05-20"
     assert paths == [
-        directory / n for n in ("email.html", "email.txt", "index.html", "message.eml", "digest.json")
+        directory / n
+        for n in ("email.html", "email.txt", "index.html", "message.eml", "template.json", "digest.json")
     ]
     assert {p.name: p.read_bytes() for p in paths} == rendered.files
     assert sorted(p.name for p in directory.iterdir()) == sorted(rendered.files)  # no temp files left

@@ -17,9 +17,10 @@ import lxml.html
 import pytest
 
 from publisher.config import Settings
+from publisher.digest.folder import write_digest
 from publisher.digest.render import SIZE_LIMIT
 from publisher.errors import PublisherError
-from publisher.mail import message
+from publisher.mail.outbox import RenderedDigest
 from tests.digest.fixtures import (
     NOW,
     SCRIPT_TEXT,
@@ -80,7 +81,7 @@ def test_golden_files(settings: Settings) -> None:
     """The rendered files, byte for byte. Regenerate with UPDATE_GOLDEN=1 and review the diff."""
     rendered = render(settings, golden_entries())
     names = sorted(rendered.files)
-    assert names == ["digest.json", "email.html", "email.txt", "index.html", "message.eml"]
+    assert names == ["digest.json", "email.html", "email.txt", "index.html", "message.eml", "template.json"]
     if os.environ.get("UPDATE_GOLDEN") == "1":
         GOLDEN.mkdir(parents=True, exist_ok=True)
         for name in names:
@@ -112,7 +113,7 @@ def test_the_manifest_names_the_digest(settings: Settings) -> None:
         "subject": "Stadtwerke Neustadt: 4 neue Meldungen (20. Mai 2024)",
         "lang": "de",
         "entry_ids": [e.id for e in golden_entries()],
-        "files": ["email.html", "email.txt", "index.html", "message.eml"],
+        "files": ["email.html", "email.txt", "index.html", "message.eml", "template.json"],
     }
 
 
@@ -152,7 +153,8 @@ def test_header_footer_preheader_and_dark_mode(settings: Settings) -> None:
     doc = lxml.html.fromstring(html)
     links = {a.text_content(): a.get("href") for a in doc.iter("a")}
     assert links["Im Browser ansehen"] == "https://news.example.org/digests/2024-05-20/index.html"
-    assert links["Abmelden"] == "https://news.example.org/unsubscribe"
+    # email.html is the mail anyone can send: a way out that needs no personal token
+    assert links["Abmelden"] == "mailto:news@example.org?subject=unsubscribe"
     assert (links["RSS"], links["Atom"], links["JSON Feed"]) == (
         "https://news.example.org/rss.xml",
         "https://news.example.org/atom.xml",
@@ -186,8 +188,9 @@ def test_web_version_and_email_keep_the_placeholders_out(settings: Settings) -> 
     assert "Im Browser ansehen" not in web.text_content()  # it *is* the browser version
     assert {a.text_content(): a.get("href") for a in web.iter("a")}[
         "Abmelden"
-    ] == "https://news.example.org/unsubscribe"
-    assert "Hallo" not in rendered.files["email.txt"].decode()
+    ] == "mailto:news@example.org?subject=unsubscribe"
+    assert "Hallo" not in web.text_content()  # no greeting on a web page
+    assert rendered.files["email.txt"].decode().startswith("Hallo,\n")  # the neutral greeting
 
 
 def test_unsubscribe_url_from_config_and_english_labels(tmp_path: Path) -> None:
@@ -248,10 +251,13 @@ def test_sanitised_html_stays_sanitised(settings: Settings) -> None:
         assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
 
 
-def test_placeholders_in_entries_are_refused(settings: Settings) -> None:
-    entries = (make_entry(1, summary="Schreiben Sie uns: %%RECIPIENT%% ist reserviert."),)
-    with pytest.raises(PublisherError, match="%%RECIPIENT%% appears in an entry"):
-        render(settings, entries)
+def test_an_entry_quoting_a_placeholder_is_rendered_as_written(settings: Settings) -> None:
+    """It was refused ("%%RECIPIENT%% appears in an entry … reword that text"), naming no entry."""
+    entries = (make_entry(1, summary="Schreiben Sie uns: %%RECIPIENT%% und %%GREETING%% sind Beispiele."),)
+    rendered = render(settings, entries)
+    for name in ("email.txt", "email.html", "message.eml", "template.json"):
+        assert b"%%RECIPIENT%%" in rendered.files[name], name
+    assert "%%RECIPIENT%% und %%GREETING%% sind Beispiele." in rendered.files["email.txt"].decode()
 
 
 def test_plain_text_is_not_escaped(settings: Settings) -> None:
@@ -322,25 +328,30 @@ def test_an_invalid_sender_address_is_an_error(tmp_path: Path) -> None:
 # --- deliverability -----------------------------------------------------------------------------
 
 
-def sent_copy(settings: Settings, eml: bytes) -> bytes:
-    """What ``publisher send`` transmits to one subscriber for this message.eml."""
-    template = message.parse_template(eml, "message.eml")
-    mail_settings = message.mail_settings(settings, template, "2024-05-20-3f9a7c21", "de")
-    token = "7.abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQ"
-    recipient = message.Recipient("anna.schmidt@example.com", "Anna Schmidt", "de", token)
-    return message.personalise(template, mail_settings, recipient).data
+def sent_copy(tmp_path: Path, rendered: RenderedDigest) -> bytes:
+    """What ``publisher send`` transmits for this digest, as a real SMTP server received it."""
+    from publisher.mail import database, subscribers
+    from publisher.mail.send import SendOptions, send_digest
+    from tests.mail.fixtures import SECRET, smtp_server
+
+    with smtp_server() as (controller, handler):
+        smtp = f'host = "127.0.0.1"\nport = {controller.port}\nsecurity = "none"\nretry_backoff = 0.01\n'
+        settings = make_project(tmp_path / "sender", extra=smtp)
+        write_digest(settings, rendered)
+        conn = database.connect(settings.database_path)
+        subscribers.add_subscriber(conn, "anna.schmidt@example.com", name="Anna Schmidt", lang="de")
+        conn.close()
+        report = send_digest(settings, SendOptions(), environ={"PUBLISHER_SECRET": SECRET})
+        assert report.sent == 1
+        return handler.messages[0][2]
 
 
-@pytest.mark.spamassassin
-@pytest.mark.skipif(shutil.which("spamassassin") is None, reason="Debian's spamassassin is not installed")
-def test_spamassassin_scores_the_message_below_one_point(settings: Settings, tmp_path: Path) -> None:
-    sent = sent_copy(settings, render(settings, many_entries(20)).files["message.eml"])
-    assert b"%%" not in sent
-    home = tmp_path / "sa-home"
-    home.mkdir()
+def spamassassin_score(message: bytes, home: Path, name: str) -> float:
+    """SpamAssassin's score with network tests off (``spamassassin -L -t``); the report is kept."""
+    home.mkdir(exist_ok=True)
     result = subprocess.run(
         ["spamassassin", "--local", "--test-mode"],
-        input=sent,
+        input=message,
         capture_output=True,
         timeout=120,
         check=False,
@@ -349,10 +360,24 @@ def test_spamassassin_scores_the_message_below_one_point(settings: Settings, tmp
     report = result.stdout.decode("utf-8", "replace")
     status = re.search(r"^X-Spam-Status: (\w+), score=(-?[\d.]+)", report, re.M)
     assert status, result.stderr.decode()[-2000:]
-    score = float(status.group(2))
     (Path(__file__).parents[1] / "artifacts").mkdir(exist_ok=True)
-    (Path(__file__).parents[1] / "artifacts" / "digest-spamassassin.txt").write_text(report)
+    (Path(__file__).parents[1] / "artifacts" / f"digest-spamassassin-{name}.txt").write_text(report)
+    score = float(status.group(2))
     assert score < 1.0, report.split("Content analysis details:")[-1][:3000]
+    return score
+
+
+@pytest.mark.spamassassin
+@pytest.mark.skipif(shutil.which("spamassassin") is None, reason="Debian's spamassassin is not installed")
+def test_spamassassin_scores_message_eml_and_the_sent_copy_below_one_point(
+    settings: Settings, tmp_path: Path
+) -> None:
+    rendered = render(settings, many_entries(20))
+    eml = rendered.files["message.eml"]
+    sent = sent_copy(tmp_path, rendered)
+    assert b"%%" not in eml and b"%%" not in sent
+    spamassassin_score(eml, tmp_path / "sa-home", "message-eml")
+    spamassassin_score(sent, tmp_path / "sa-home", "sent")
 
 
 def test_an_entry_without_a_summary_gets_no_empty_paragraph_or_blank_lines(settings: Settings) -> None:

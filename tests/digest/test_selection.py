@@ -28,7 +28,7 @@ def test_first_digest_covers_window_days_and_nothing_from_the_future() -> None:
     assert [e.slug for e in chosen] == ["meldung-02", "meldung-03"]
 
 
-def test_next_digest_starts_after_the_last_sent_one_and_never_repeats_an_id() -> None:
+def test_next_digest_holds_what_appeared_since_the_last_sent_one_and_never_repeats_an_id() -> None:
     last_end = NOW - timedelta(days=2)
     state = DigestState(
         sent=(
@@ -40,17 +40,63 @@ def test_next_digest_starts_after_the_last_sent_one_and_never_repeats_an_id() ->
         make_entry(2, published=last_end),  # published exactly at the end of the last window: was in it
         make_entry(3, published=last_end - timedelta(hours=1)),
         make_entry(5, published=NOW - timedelta(hours=5)),  # already sent (its date was edited later)
+        make_entry(6, published=last_end - timedelta(hours=3)),  # dated before, but new on the site
     )
+    appeared = {
+        entries[0].id: NOW - timedelta(hours=20),
+        entries[1].id: last_end - timedelta(hours=1),
+        entries[2].id: last_end - timedelta(hours=1),
+        entries[3].id: last_end - timedelta(days=3),
+        entries[4].id: last_end + timedelta(hours=1),
+    }
     window = digest_window(state, NOW, window_days=7)
-    assert window.start == last_end
-    assert [e.slug for e in select_entries(entries, state, window, 20).entries] == ["meldung-01"]
+    assert (window.start, window.lookback) == (last_end, NOW - timedelta(days=30))
+    chosen = select_entries(entries, state, window, 20, appeared).entries
+    assert [e.slug for e in chosen] == ["meldung-01", "meldung-06"]
     explicit = digest_window(state, NOW, window_days=7, since=NOW - timedelta(days=10))
-    assert explicit.start_inclusive
-    assert [e.slug for e in select_entries(entries, state, explicit, 20).entries] == [
+    assert explicit.start_inclusive and not explicit.by_appearance
+    assert [e.slug for e in select_entries(entries, state, explicit, 20, appeared).entries] == [
         "meldung-01",
         "meldung-02",
         "meldung-03",
+        "meldung-06",
     ]
+
+
+def test_an_entry_dated_before_the_last_digest_is_mailed_when_it_appears_after_it() -> None:
+    """After a digest sent at 10:01, an entry dated 09:30 that appeared later was never mailed."""
+    sent_at = datetime(2026, 12, 7, 10, 1, tzinfo=BERLIN)
+    state = DigestState(sent=(SentDigest("d1", sent_at, sent_at, ()),))
+    late = make_entry(1, published=datetime(2026, 12, 7, 9, 30, tzinfo=BERLIN))
+    midnight = make_entry(2, published=datetime(2026, 12, 7, tzinfo=BERLIN))
+    now = sent_at + timedelta(days=7)
+    window = digest_window(state, now, window_days=7)
+    appeared = {late.id: sent_at + timedelta(hours=2)}  # midnight: never built, so it appears now
+    chosen = select_entries((late, midnight), state, window, 20, appeared)
+    assert [e.slug for e in chosen.entries] == ["meldung-01", "meldung-02"] and chosen.too_old == ()
+
+
+def test_a_scheduled_entry_counts_from_its_date() -> None:
+    """On the site before the last digest, dated after it: new when its date comes."""
+    last = NOW - timedelta(days=7)
+    state = DigestState(sent=(SentDigest("d1", last, last, ()),))
+    scheduled = make_entry(1, published=NOW - timedelta(days=1))
+    future = make_entry(2, published=NOW + timedelta(hours=1))
+    appeared = dict.fromkeys((scheduled.id, future.id), last - timedelta(days=1))
+    window = digest_window(state, NOW, window_days=7)
+    chosen = select_entries((scheduled, future), state, window, 20, appeared).entries
+    assert [e.slug for e in chosen] == ["meldung-01"]
+
+
+def test_a_new_entry_dated_before_the_lookback_is_named_not_mailed() -> None:
+    last = NOW - timedelta(days=7)
+    state = DigestState(sent=(SentDigest("d1", last, last, ()),))
+    old = make_entry(1, published=NOW - timedelta(days=31))
+    recent = make_entry(2, published=NOW - timedelta(days=29))
+    window = digest_window(state, NOW, window_days=7, lookback_days=30)
+    chosen = select_entries((old, recent), state, window, 20, {})
+    assert [e.slug for e in chosen.entries] == ["meldung-02"]
+    assert [(t.entry_id, t.published) for t in chosen.too_old] == [(old.id, old.published)]
 
 
 def test_explicit_windows_since_and_days() -> None:

@@ -21,6 +21,7 @@ from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
 
 from publisher.config import Settings, load_settings
 from publisher.mail import database, subscribers
+from publisher.mail.message import Template
 
 DIGEST_ID = "urn:uuid:6f1c2d3e-0000-4000-8000-000000000514"
 SECRET = "test-secret-0123456789abcdef"
@@ -63,21 +64,12 @@ def write_digest(
     text_body: str = TEXT_BODY,
     html_body: str = HTML_BODY,
 ) -> Path:
-    """A digest folder exactly as the digest contract describes it (message.eml + digest.json)."""
+    """A digest folder as ``publisher send`` reads it: template.json (the bodies with the greeting
+    and unsubscribe slots) and digest.json."""
     folder = out_dir / "digests" / date
     folder.mkdir(parents=True, exist_ok=True)
-    message = EmailMessage()
-    message["Subject"] = subject
-    message["From"] = "Beispiel Nachrichten <news@example.org>"
-    message["To"] = "%%RECIPIENT%%"
-    message["Date"] = "Tue, 14 May 2024 09:00:00 +0200"
-    message["Message-ID"] = f"<digest-{date}@example.org>"
-    message["List-Unsubscribe"] = "<%%UNSUBSCRIBE_URL%%>, <mailto:%%UNSUBSCRIBE_MAILTO%%>"
-    message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
-    message.set_content(text_body, charset="utf-8", cte="quoted-printable")
-    message.add_alternative(html_body, subtype="html", charset="utf-8", cte="quoted-printable")
-    message.set_boundary("=_digest_fixture")
-    (folder / "message.eml").write_bytes(message.as_bytes(policy=email.policy.SMTP))
+    template = Template(text_body, html_body, "%%GREETING%%", "%%UNSUBSCRIBE_URL%%")
+    (folder / "template.json").write_bytes(template.to_json())
     meta = {
         "digest_id": digest_id,
         "date": date,
@@ -87,7 +79,7 @@ def write_digest(
         "subject": subject,
         "lang": lang,
         "entry_ids": list(entry_ids),
-        "files": ["digest.html", "digest.txt", "message.eml"],
+        "files": ["template.json"],
     }
     (folder / "digest.json").write_text(json.dumps(meta, indent=2, ensure_ascii=False), encoding="utf-8")
     return folder

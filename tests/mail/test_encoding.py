@@ -96,7 +96,7 @@ def test_raw_header_refuses_injection_and_non_ascii() -> None:
         encoding.raw_header("List-Unsubscribe", "<https://x.org/ü>")
 
 
-PLACEHOLDERS = mail.PLACEHOLDERS
+PLACEHOLDERS = ("%%RECIPIENT%%", "%%GREETING%%", "%%UNSUBSCRIBE_URL%%", "%%UNSUBSCRIBE_MAILTO%%")
 RECIPIENT, GREETING, UNSUBSCRIBE_URL, UNSUBSCRIBE_MAILTO = PLACEHOLDERS
 
 

@@ -1,4 +1,4 @@
-"""The digest mail: message.eml (the contract with `publisher send`) and the copy each subscriber gets."""
+"""The digest mail: message.eml as anyone can send it, and the copy each subscriber gets."""
 
 from __future__ import annotations
 
@@ -17,54 +17,16 @@ from publisher.digest.render import render_digest
 from publisher.digest.selection import digest_window, select_entries
 from publisher.errors import PublisherError
 from publisher.mail import message as mail
-from publisher.mail.message import (
-    GREETING,
-    PLACEHOLDERS,
-    UNSUBSCRIBE_URL,
-    MessageSpec,
-    build_message,
-)
 from publisher.mail.state import DigestState
-from tests.digest.fixtures import BERLIN, NOW, make_entry, make_project, photo
-from tests.mail.fixtures import DIGEST_ID, write_digest, write_project
+from tests.digest.fixtures import BERLIN, CONFIG, NOW, make_entry, make_project, photo
+from tests.mail.fixtures import DIGEST_ID, HTML_BODY, TEXT_BODY, write_project
 
-HEADERS = [
-    "From",
-    "To",
-    "Subject",
-    "Date",
-    "Message-ID",
-    "MIME-Version",
-    "List-Unsubscribe",
-    "List-Unsubscribe-Post",
-    "Content-Type",
-]
 TOKEN = "7.abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQ"
-ANNA = mail.Recipient("anna@example.com", "Anna & „Freunde“", "de", TOKEN)
-ANNA_SETTINGS = mail.MailSettings(
-    digest_id="2024-05-20-3f9a7c21",
-    envelope_from="news@example.org",
-    unsubscribe_url="https://news.example.org/unsubscribe?list=a",
-    unsubscribe_mailto="unsubscribe+3d3d@news.example.org",
-    default_lang="de",
+SENT_AT = datetime(2024, 5, 21, 7, 30, 5, tzinfo=BERLIN)
+INJECTED = (
+    "=?utf-8?b?eA0KQmNjOiB2aWN0aW1AZXZpbC5leGFtcGxlDQpTdWJqZWN0OiBZb3VyIGFjY291bnQgaXMgbG9ja2VkDQoNCkNsaWNr"
+    "IGh0dHBzOi8vZXZpbC5leGFtcGxlLw==?="
 )
-ANNA_LINK = f"https://news.example.org/unsubscribe?list=a&token={TOKEN}"
-
-
-def sent_copy(eml: bytes, recipient: mail.Recipient = ANNA) -> bytes:
-    """What ``publisher send`` transmits to ``recipient`` for this message.eml."""
-    template = mail.parse_template(eml, "message.eml")
-    return mail.personalise(template, ANNA_SETTINGS, recipient).data
-
-
-@pytest.fixture
-def eml(tmp_path: Path) -> bytes:
-    settings = make_project(tmp_path)
-    window = digest_window(DigestState(), NOW, window_days=7)
-    entries = (make_entry(1, image=photo(1), title="Grüße & „Zitate“ <b>"), make_entry(2, lang="en"))
-    return render_digest(settings, select_entries(entries, DigestState(), window, 20), NOW).files[
-        "message.eml"
-    ]
 
 
 def parse(data: bytes) -> EmailMessage:
@@ -73,108 +35,113 @@ def parse(data: bytes) -> EmailMessage:
     return message
 
 
-def test_headers_are_exactly_the_contract(eml: bytes) -> None:
+def bodies(message: EmailMessage) -> tuple[str, str]:
+    text, html = (p.get_content().replace("\r\n", "\n") for p in message.iter_parts())
+    return text, html
+
+
+def render_files(settings: Settings, **entry: object) -> dict[str, bytes]:
+    window = digest_window(DigestState(), NOW, window_days=7)
+    entries = (make_entry(1, image=photo(1), title="Grüße & „Zitate“ <b>", **entry), make_entry(2, lang="en"))
+    return dict(render_digest(settings, select_entries(entries, DigestState(), window, 20), NOW).files)
+
+
+@pytest.fixture
+def eml(tmp_path: Path) -> bytes:
+    return render_files(make_project(tmp_path))["message.eml"]
+
+
+# --- message.eml ----------------------------------------------------------------------------------
+
+
+def test_message_eml_is_a_complete_message_anyone_can_send(eml: bytes) -> None:
+    """It held %%RECIPIENT%%, %%GREETING%% … (SpamAssassin: UNRESOLVED_TEMPLATE) although it is offered
+    to users who send with another tool."""
+    assert b"%%" not in eml
     message = parse(eml)
-    assert message.keys() == HEADERS
+    assert message.keys() == [
+        "From",
+        "To",
+        "Subject",
+        "Date",
+        "Message-ID",
+        "MIME-Version",
+        "List-Unsubscribe",
+        "Content-Type",
+    ]
     assert message.defects == []
     assert str(message["From"]) == "Stadtwerke Neustadt <news@example.org>"
+    assert str(message["To"]) == "Stadtwerke Neustadt <news@example.org>"
     assert message["Subject"] == "Stadtwerke Neustadt: 2 neue Meldungen (20. Mai 2024)"
     assert message["Date"].datetime == NOW
     assert re.fullmatch(r"<20240520\.[0-9a-f]{24}@news\.example\.org>", message["Message-ID"])
-    assert message["MIME-Version"] == "1.0"
-    raw_headers = eml.split(b"\n\n", 1)[0].decode("ascii")
-    assert "\nTo: %%RECIPIENT%%\n" in raw_headers
-    assert "\nList-Unsubscribe: <%%UNSUBSCRIBE_URL%%>, <mailto:%%UNSUBSCRIBE_MAILTO%%>\n" in raw_headers
-    assert "\nList-Unsubscribe-Post: List-Unsubscribe=One-Click\n" in raw_headers
-
-
-def test_two_utf8_parts_text_then_html_with_the_placeholders(eml: bytes) -> None:
-    message = parse(eml)
-    assert message.get_content_type() == "multipart/alternative"
+    assert message["List-Unsubscribe"] == "<mailto:news@example.org?subject=unsubscribe>"
     parts = list(message.iter_parts())
     assert [p.get_content_type() for p in parts] == ["text/plain", "text/html"]
-    for part in parts:
-        assert part.get_content_charset() == "utf-8"
-        assert part["Content-Transfer-Encoding"] == "quoted-printable"
-        assert part.defects == []
-        body = part.get_content()
-        assert body.count(GREETING) == 1 and UNSUBSCRIBE_URL in body
-    text, html = (p.get_content() for p in parts)
-    assert text.startswith(f"{GREETING}\n\n")
-    assert "Grüße & „Zitate“ <b>" in text
-    assert "Grüße &amp; „Zitate“ &lt;b&gt;" in html
-    assert f'<a href="{UNSUBSCRIBE_URL}"' in html
+    assert all(p.get_content_charset() == "utf-8" and not p.defects for p in parts)
+    text, html = bodies(message)
+    assert text.startswith("Hallo,\n\n")
+    assert re.search(r'<p class="greeting"[^>]*>Hallo,</p>', html)
+    assert "Abmelden: mailto:news@example.org?subject=unsubscribe" in text
+    assert 'href="mailto:news@example.org?subject=unsubscribe"' in html
+    assert "Grüße & „Zitate“ <b>" in text and "Grüße &amp; „Zitate“ &lt;b&gt;" in html
 
 
-def test_the_raw_bytes_are_ascii_with_short_lines_and_whole_placeholders(eml: bytes) -> None:
-    eml.decode("ascii")
-    assert max(len(line) for line in eml.split(b"\n")) <= 78
-    for placeholder in PLACEHOLDERS:
-        assert placeholder.encode() in eml
-    body = eml.split(b"\n\n", 1)[1]
-    for line in body.split(b"\n"):
-        if b"%%" in line:  # a body placeholder stands on a physical line of its own
-            assert line.rstrip(b"=") in (GREETING.encode(), UNSUBSCRIBE_URL.encode()), line
-
-
-def test_the_sent_copy_fills_headers_and_both_bodies(eml: bytes) -> None:
-    message = parse(sent_copy(eml))
-    assert message.defects == []
-    assert message["To"].addresses[0].display_name == "Anna & „Freunde“"
-    assert message["To"].addresses[0].addr_spec == "anna@example.com"
-    assert message["List-Unsubscribe"] == f"<{ANNA_LINK}>, <mailto:unsubscribe+3d3d@news.example.org>"
-    text, html = (p.get_content().replace("\r\n", "\n") for p in message.iter_parts())
-    assert "%%" not in text and "%%" not in html
-    assert text.startswith("Hallo Anna & „Freunde“,\n")
-    assert f"Abmelden: {ANNA_LINK}\n" in text
-    assert "Hallo Anna &amp; „Freunde“," in html
-    assert f'href="{ANNA_LINK.replace("&", "&amp;")}"' in html
-
-
-def test_the_sent_copy_refuses_values_that_break_headers(eml: bytes) -> None:
-    from dataclasses import replace
-
-    template = mail.parse_template(eml, "message.eml")
-    broken = replace(ANNA_SETTINGS, unsubscribe_url="https://news.example.org/abmelden/jürgen")
-    with pytest.raises(ValueError, match="not a plain ASCII header"):
-        mail.personalise(template, broken, ANNA)
-    with pytest.raises(ValueError, match="CR or LF"):
-        mail.personalise(template, ANNA_SETTINGS, replace(ANNA, email="anna@example.com\nBcc: x@example.org"))
-
-
-def test_same_input_same_bytes_and_the_hash_covers_the_content() -> None:
-    spec = MessageSpec(
-        "Betreff", "Absender", "news@example.org", NOW, "Text\n", "<p>HTML</p>\n", "example.org"
+def test_message_eml_links_the_configured_unsubscribe_page(tmp_path: Path) -> None:
+    config = CONFIG.replace("[digest]\n", '[digest]\nunsubscribe_url = "https://lists.example.org/out?l=1"\n')
+    message = parse(render_files(make_project(tmp_path, config=config))["message.eml"])
+    assert message["List-Unsubscribe"] == (
+        "<https://lists.example.org/out?l=1>, <mailto:news@example.org?subject=unsubscribe>"
     )
-    assert build_message(spec) == build_message(spec)
-    from dataclasses import replace
-
-    other = build_message(replace(spec, text="Text!\n"))
-    ids = [re.search(rb"Message-ID: (\S+)", m).group(1) for m in (build_message(spec), other)]
-    boundaries = [re.search(rb'boundary="([^"]+)"', m).group(1) for m in (build_message(spec), other)]
-    assert ids[0] != ids[1] and boundaries[0] != boundaries[1]
+    assert "List-Unsubscribe-Post" not in message  # the page cannot tell who the reader is
+    text, html = bodies(message)
+    assert "https://lists.example.org/out?l=1" in text and 'href="https://lists.example.org/out?l=1"' in html
 
 
-def test_date_header_is_the_digest_time_in_its_zone() -> None:
-    when = datetime(2024, 1, 15, 7, 5, tzinfo=BERLIN)
-    message = parse(build_message(MessageSpec("S", "A", "a@example.org", when, "t", "h", "example.org")))
-    assert message["Date"] == "Mon, 15 Jan 2024 07:05:00 +0100"
+def test_message_eml_is_ascii_with_short_lines_and_the_same_bytes_twice(tmp_path: Path) -> None:
+    settings = make_project(tmp_path)
+    first, second = render_files(settings)["message.eml"], render_files(settings)["message.eml"]
+    assert first == second
+    first.decode("ascii")
+    assert max(len(line) for line in first.split(b"\n")) <= 78
+    other = render_files(settings, summary="Anders.")["message.eml"]
+    ids = [re.search(rb"Message-ID: (\S+)", m).group(1) for m in (first, other)]  # type: ignore[union-attr]
+    assert ids[0] != ids[1]
 
 
-# --- the copies publisher send writes ------------------------------------------------------------
+def test_the_template_has_slots_no_entry_can_hold(tmp_path: Path) -> None:
+    """An entry quoting %%GREETING%% stopped the digest ("reserved for personalising message.eml")."""
+    settings = make_project(tmp_path)
+    files = render_files(settings, summary="So schreiben Sie: %%GREETING%% und %%UNSUBSCRIBE_URL%%.")
+    template = mail.Template.parse(files["template.json"], "template.json")
+    assert template.greeting.startswith("%%GREETING-") and template.unsubscribe.startswith("%%UNSUBSCRIBE-")
+    for body in (template.text, template.html):
+        assert body.count(template.greeting) == 1 and template.unsubscribe in body
+        assert "%%GREETING%% und %%UNSUBSCRIBE_URL%%" in body
+    sent = parse(copy_for(settings, template, mail.Recipient("anna@example.org", "Anna", "de", TOKEN)).data)
+    text, html = bodies(sent)
+    assert "So schreiben Sie: %%GREETING%% und %%UNSUBSCRIBE_URL%%." in text
+    assert text.startswith("Hallo Anna,\n") and "%%GREETING-" not in text + html
+    assert "%%GREETING%% und %%UNSUBSCRIBE_URL%%" in html
 
 
-CONTRACT_ORDER = [
-    "Subject",
-    "From",
-    "To",
-    "Date",
-    "Message-ID",
-    "List-Unsubscribe",
-    "List-Unsubscribe-Post",
-    "MIME-Version",
-    "Content-Type",
-]
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (b"{not json", "not valid UTF-8 JSON"),
+        (b'{"version": 1, "text": "x"}', "not a template of this publisher"),
+        (
+            b'{"version": 1, "greeting": "%%G%%", "unsubscribe": "%%U%%", "text": "%%U%%", "html": "no"}',
+            "html body has no unsubscribe slot",
+        ),
+    ],
+)
+def test_a_broken_template_is_refused_naming_the_file(data: bytes, message: str) -> None:
+    with pytest.raises(PublisherError, match=f"template.json: .*{message}.* -> re-render"):
+        mail.Template.parse(data, "out/digests/2024-05-14/template.json")
+
+
+# --- each subscriber's copy ----------------------------------------------------------------------
 
 
 @pytest.fixture
@@ -183,56 +150,68 @@ def settings(tmp_path: Path) -> Settings:
 
 
 @pytest.fixture
-def template(settings: Settings) -> mail.MailTemplate:
-    folder = write_digest(settings.out_dir)
-    return mail.parse_template((folder / "message.eml").read_bytes(), "message.eml")
+def template() -> mail.Template:
+    return mail.Template(TEXT_BODY, HTML_BODY, "%%GREETING%%", "%%UNSUBSCRIBE_URL%%")
 
 
-@pytest.fixture
-def mail_settings(settings: Settings, template: mail.MailTemplate) -> mail.MailSettings:
-    return mail.mail_settings(settings, template, DIGEST_ID, "de")
+def copy_for(
+    settings: Settings, template: mail.Template, recipient: mail.Recipient, test: bool = False
+) -> mail.OutgoingMail:
+    sender, _ = mail.sender(settings, sending=True)
+    return mail.personal_message(
+        mail.compile_template(template),
+        sender,
+        recipient,
+        digest_id=DIGEST_ID,
+        subject=mail.subject_line(settings, 2, NOW),
+        date=SENT_AT,
+        lang="de",
+        test=test,
+    )
 
 
-def build_for(template: mail.MailTemplate, ms: mail.MailSettings, **recipient: str) -> EmailMessage:
+def build_for(settings: Settings, template: mail.Template, **recipient: str) -> EmailMessage:
     values = {"email": "anna@example.org", "name": "Anna", "lang": "de", "token": TOKEN, **recipient}
-    return parse(mail.personalise(template, ms, mail.Recipient(**values)).data)
+    return parse(copy_for(settings, template, mail.Recipient(**values)).data)
 
 
-def test_template_keeps_contract_headers_and_decoded_bodies(template: mail.MailTemplate) -> None:
-    names = [name for name, _ in template.headers]
-    assert names == [*CONTRACT_ORDER[:-1]]
-    assert dict(template.headers)["Subject"] == "Wochenrückblick: „Neues“ aus München"
-    assert template.text.startswith("%%GREETING%%\n")
-    assert 'href="%%UNSUBSCRIBE_URL%%"' in template.html
-    assert template.from_address == "news@example.org"
-
-
-def test_personalised_headers(template: mail.MailTemplate, mail_settings: mail.MailSettings) -> None:
-    message = build_for(template, mail_settings, name="Jürgen Müller")
-    assert list(message.keys()) == CONTRACT_ORDER  # the digest's header order is kept
+def test_personal_headers_come_from_the_configuration_and_the_send_time(
+    settings: Settings, template: mail.Template
+) -> None:
+    message = build_for(settings, template, name="Jürgen Müller")
+    assert list(message.keys()) == [
+        "From",
+        "To",
+        "Subject",
+        "Date",
+        "Message-ID",
+        "MIME-Version",
+        "List-Unsubscribe",
+        "List-Unsubscribe-Post",
+        "Content-Type",
+    ]
     assert str(message["To"]) == "Jürgen Müller <anna@example.org>"
-    assert str(message["Subject"]) == "Wochenrückblick: „Neues“ aus München"
+    assert str(message["Subject"]) == "Beispiel Nachrichten: 2 neue Meldungen (20. Mai 2024)"
     assert str(message["From"]) == "Beispiel Nachrichten <news@example.org>"
-    assert str(message["Date"]) == "Tue, 14 May 2024 09:00:00 +0200"
+    assert str(message["Date"]) == "Tue, 21 May 2024 07:30:05 +0200"
     link = f"https://news.example.org/unsubscribe?token={TOKEN}"
     assert str(message["List-Unsubscribe"]) == f"<{link}>, <mailto:news@example.org?subject=unsubscribe>"
     assert str(message["List-Unsubscribe-Post"]) == "List-Unsubscribe=One-Click"
     assert message["Message-ID"] == mail.message_id_for(DIGEST_ID, "anna@example.org", "example.org")
-    assert message.get_content_type() == "multipart/alternative"
+    assert message.get_content_type() == "multipart/alternative" and not message.defects
     assert [p.get_content_type() for p in message.iter_parts()] == ["text/plain", "text/html"]
     assert all(p.get_content_charset() == "utf-8" for p in message.iter_parts())
 
 
-def test_list_unsubscribe_header_is_not_encoded(
-    template: mail.MailTemplate, mail_settings: mail.MailSettings
-) -> None:
-    raw = mail.personalise(template, mail_settings, mail.Recipient("anna@example.org", "", "de", TOKEN)).data
+def test_list_unsubscribe_header_is_not_encoded(settings: Settings, template: mail.Template) -> None:
+    raw = copy_for(settings, template, mail.Recipient("anna@example.org", "", "de", TOKEN)).data
     assert (
         f"List-Unsubscribe: <https://news.example.org/unsubscribe?token={TOKEN}>,\r\n <mailto:".encode()
         in raw
     )
     assert b"=?utf-8?" not in raw.split(b"List-Unsubscribe:")[1].split(b"\r\nList-Unsubscribe-Post")[0]
     assert all(len(line) <= 998 for line in raw.split(b"\r\n"))
+    assert b"\n" not in raw.replace(b"\r\n", b"")
 
 
 @pytest.mark.parametrize(
@@ -245,10 +224,9 @@ def test_list_unsubscribe_header_is_not_encoded(
     ],
 )
 def test_greeting_in_both_parts(
-    template: mail.MailTemplate, mail_settings: mail.MailSettings, lang: str, name: str, greeting: str
+    settings: Settings, template: mail.Template, lang: str, name: str, greeting: str
 ) -> None:
-    message = build_for(template, mail_settings, lang=lang, name=name)
-    text, html = (p.get_content().replace("\r\n", "\n") for p in message.iter_parts())
+    text, html = bodies(build_for(settings, template, lang=lang, name=name))
     assert text.startswith(greeting + "\n")
     assert f"<p>{greeting}</p>" in html
     assert "%%" not in text and "%%" not in html
@@ -257,17 +235,11 @@ def test_greeting_in_both_parts(
     assert "„Neues Rathaus“ eröffnet – Straße gesperrt" in text
 
 
-def test_values_in_the_html_part_are_escaped(template: mail.MailTemplate, settings: Settings) -> None:
-    ms = mail.mail_settings(
-        replace(
-            settings, digest=replace(settings.digest, unsubscribe_url="https://x.example/u?list=1&a=<b>")
-        ),
-        template,
-        DIGEST_ID,
-        "de",
+def test_values_in_the_html_part_are_escaped(settings: Settings, template: mail.Template) -> None:
+    odd = replace(
+        settings, digest=replace(settings.digest, unsubscribe_url="https://x.example/u?list=1&a=<b>")
     )
-    message = build_for(template, ms, name='<script>alert("x")</script> & Co')
-    text, html = (p.get_content().replace("\r\n", "\n") for p in message.iter_parts())
+    text, html = bodies(build_for(odd, template, name='<script>alert("x")</script> & Co'))
     assert "<script>" not in html
     assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; Co," in html
     assert 'href="https://x.example/u?list=1&amp;a=&lt;b&gt;&amp;token=' in html
@@ -275,12 +247,12 @@ def test_values_in_the_html_part_are_escaped(template: mail.MailTemplate, settin
 
 
 def test_output_is_deterministic_and_differs_per_recipient(
-    template: mail.MailTemplate, mail_settings: mail.MailSettings
+    settings: Settings, template: mail.Template
 ) -> None:
     anna = mail.Recipient("anna@example.org", "Anna", "de", TOKEN)
-    first = mail.personalise(template, mail_settings, anna)
-    assert mail.personalise(template, mail_settings, anna) == first
-    bob = mail.personalise(template, mail_settings, replace(anna, email="bob@example.org"))
+    first = copy_for(settings, template, anna)
+    assert copy_for(settings, template, anna) == first
+    bob = copy_for(settings, template, replace(anna, email="bob@example.org"))
     assert bob.message_id != first.message_id
     assert first.message_id.endswith("@example.org>")
     assert "6f1c2d3e" in first.message_id  # derived from the digest id
@@ -292,32 +264,31 @@ def test_message_id_ignores_address_case() -> None:
     )
 
 
-def test_config_keys_for_sender_and_mailto(tmp_path: Path, template: mail.MailTemplate) -> None:
+def test_config_keys_for_sender_mailto_and_reply_to(tmp_path: Path, template: mail.Template) -> None:
     settings = write_project(
         tmp_path / "p",
         2525,
         from_address="digest@lists.example.org",
         unsubscribe_mailto="leave@lists.example.org?subject=leave",
-        reply_to="redaktion@example.org",
+        reply_to="Redaktion <redaktion@example.org>",
     )
-    ms = mail.mail_settings(settings, template, DIGEST_ID, "en")
-    assert (ms.envelope_from, ms.domain, ms.default_lang) == (
-        "digest@lists.example.org",
-        "lists.example.org",
-        "en",
-    )
-    message = build_for(template, ms)
+    sender, _ = mail.sender(settings, sending=True)
+    assert (sender.address, sender.domain) == ("digest@lists.example.org", "lists.example.org")
+    message = build_for(settings, template)
     assert str(message["List-Unsubscribe"]).endswith("<mailto:leave@lists.example.org?subject=leave>")
-    assert str(message["Reply-To"]) == "redaktion@example.org"
+    assert str(message["Reply-To"]) == "Redaktion <redaktion@example.org>"
     assert message["Message-ID"].endswith("@lists.example.org>")
 
 
-def test_sender_falls_back_to_the_template_from(tmp_path: Path, template: mail.MailTemplate) -> None:
+def test_sending_without_a_sender_address_is_refused(tmp_path: Path) -> None:
     settings = write_project(tmp_path / "p", 2525, from_address="")
-    assert mail.mail_settings(settings, template, DIGEST_ID, "de").envelope_from == "news@example.org"
+    with pytest.raises(PublisherError, match=r"\[smtp\] from_address is not set .* -> set from_address"):
+        mail.sender(settings, sending=True)
+    sender, [problem] = mail.sender(settings)  # the digest renders, From noreply@, with a warning
+    assert sender.address == "noreply@news.example.org" and problem.field == "smtp.from_address"
 
 
-def test_non_ascii_unsubscribe_url_is_a_config_error(tmp_path: Path, template: mail.MailTemplate) -> None:
+def test_non_ascii_unsubscribe_url_is_a_config_error(tmp_path: Path) -> None:
     (tmp_path / "p").mkdir()
     (tmp_path / "p" / "publisher.toml").write_text(
         'title = "T"\nbase_url = "https://example.org/"\n[digest]\nunsubscribe_url = "https://example.org/abmelden-für"\n',
@@ -336,46 +307,61 @@ def test_non_ascii_unsubscribe_url_is_a_config_error(tmp_path: Path, template: m
         valid, digest=replace(valid.digest, unsubscribe_url="https://example.org/abmelden-für")
     )
     with pytest.raises(PublisherError, match=r"\[digest\] unsubscribe_url .* percent-encode"):
-        mail.mail_settings(settings, template, DIGEST_ID, "de")
+        mail.sender(settings)
 
 
-def _eml(message: EmailMessage) -> bytes:
-    return message.as_bytes(policy=email.policy.SMTP)
+def test_a_test_copy_says_so_and_needs_no_token(settings: Settings, template: mail.Template) -> None:
+    data = copy_for(settings, template, mail.Recipient("me@example.org", "", "", ""), test=True).data
+    message = parse(data)
+    assert str(message["Subject"]).startswith("[Test] Beispiel Nachrichten:")
+    assert message["Message-ID"].startswith("<test.")
+    assert str(message["List-Unsubscribe"]) == "<mailto:news@example.org?subject=unsubscribe>"
+    assert "List-Unsubscribe-Post" not in message
+    text, _ = bodies(message)
+    assert text.startswith("Hallo,\n") and "mailto:news@example.org?subject=unsubscribe" in text
 
 
-def test_template_that_is_not_multipart_alternative_is_refused() -> None:
-    message = EmailMessage()
-    message["Subject"], message["From"], message["Date"] = "s", "a@b.org", "Tue, 14 May 2024 09:00:00 +0200"
-    message.set_content("%%UNSUBSCRIBE_URL%%")
-    with pytest.raises(PublisherError, match=r"message\.eml: is text/plain, expected multipart/alternative"):
-        mail.parse_template(_eml(message), "message.eml")
+# --- names and other header text are literal text ------------------------------------------------
 
 
-def test_template_without_unsubscribe_placeholder_is_refused() -> None:
-    message = EmailMessage()
-    message["Subject"], message["From"], message["Date"] = "s", "a@b.org", "Tue, 14 May 2024 09:00:00 +0200"
-    message.set_content("%%UNSUBSCRIBE_URL%%")
-    message.add_alternative("<p>no link</p>", subtype="html")
-    with pytest.raises(PublisherError, match="text/html part has no %%UNSUBSCRIBE_URL%%"):
-        mail.parse_template(_eml(message), "message.eml")
+def test_an_encoded_word_as_a_name_stays_literal_text(settings: Settings, template: mail.Template) -> None:
+    """A subscriber named like an RFC 2047 encoded word got a Bcc: header, a forged Subject and body."""
+    data = copy_for(settings, template, mail.Recipient("v@example.org", INJECTED, "de", TOKEN)).data
+    head = data.split(b"\r\n\r\n", 1)[0]
+    assert b"Bcc" not in head and b"locked" not in data and b"evil" not in data
+    message = parse(data)
+    assert message["Bcc"] is None and message.defects == []
+    assert str(message["Subject"]) == "Beispiel Nachrichten: 2 neue Meldungen (20. Mai 2024)"
+    assert [a.addr_spec for a in message["To"].addresses] == ["v@example.org"]
+    # Python's parser puts a space between the encoded words of a long name; the text is the same.
+    assert message["To"].addresses[0].display_name.replace(" ", "") == INJECTED
+    text, _ = bodies(message)
+    assert text.startswith(f"Hallo {INJECTED},\n")
 
 
-def test_missing_personal_headers_are_added() -> None:
-    message = EmailMessage()
-    message["Subject"], message["From"], message["Date"] = "s", "a@b.org", "Tue, 14 May 2024 09:00:00 +0200"
-    message.set_content("%%GREETING%% %%UNSUBSCRIBE_URL%%")
-    message.add_alternative("<a href='%%UNSUBSCRIBE_URL%%'>x</a>", subtype="html")
-    template = mail.parse_template(_eml(message), "message.eml")
-    ms = mail.MailSettings(DIGEST_ID, "a@b.org", "https://b.org/u", "a@b.org?subject=unsubscribe", "en")
-    built = build_for(template, ms)
-    assert list(built.keys())[:3] == ["Subject", "From", "Date"]
-    assert {"To", "Message-ID", "List-Unsubscribe", "List-Unsubscribe-Post"} <= set(built.keys())
+def test_encoded_words_in_subject_and_sender_name_stay_literal(tmp_path: Path) -> None:
+    """`[digest] subject` and `sender_name` written as encoded words put a raw CR and a Bcc: line
+    into message.eml."""
+    bcc = "=?utf-8?q?x=0D=0ABcc:_victim@evil.example?="
+    config = (
+        CONFIG.replace("[digest]\n", f'[digest]\nsubject = "{bcc} {{count}}"\n')
+        .replace('sender_name = "Stadtwerke Neustadt GmbH"', f'sender_name = "{bcc}"')
+        .replace('from_name = "Stadtwerke Neustadt"\n', "")
+    )
+    eml = render_files(make_project(tmp_path, config=config))["message.eml"]
+    head = eml.split(b"\n\n", 1)[0]
+    assert b"\r" not in eml and b"Bcc" not in head and b"victim" not in head
+    message = parse(eml)
+    assert message["Bcc"] is None and message.defects == []
+    assert str(message["Subject"]) == f"{bcc} 2"
+    assert message["From"].addresses[0].display_name == bcc
+    assert message["From"].addresses[0].addr_spec == "news@example.org"
 
 
-def test_template_without_subject_is_refused() -> None:
-    message = EmailMessage()
-    message["From"], message["Date"] = "a@b.org", "Tue, 14 May 2024 09:00:00 +0200"
-    message.set_content("%%UNSUBSCRIBE_URL%%")
-    message.add_alternative("<a href='%%UNSUBSCRIBE_URL%%'>x</a>", subtype="html")
-    with pytest.raises(PublisherError, match=r"missing header.*Subject"):
-        mail.parse_template(_eml(message), "message.eml")
+@pytest.mark.parametrize("name", ["Anna\r\nBcc: victim@evil.example", "Anna\u2028Bcc: x", "Anna\x00"])
+def test_line_breaks_in_names_never_start_a_header(
+    settings: Settings, template: mail.Template, name: str
+) -> None:
+    data = copy_for(settings, template, mail.Recipient("v@example.org", name, "de", TOKEN)).data
+    assert b"\r\nBcc" not in data and b"\x00" not in data
+    assert parse(data)["Bcc"] is None

@@ -20,8 +20,8 @@ def test_latest_is_the_newest_dated_folder_with_metadata(tmp_path: Path) -> None
     digest = outbox.load_digest(newest)
     assert (digest.digest_id, digest.date, digest.lang) == (DIGEST_ID, "2024-05-14", "de")
     assert digest.window_end.isoformat() == "2024-05-14T09:00:00+02:00"
-    assert digest.file_names == ("digest.html", "digest.txt", "message.eml")
-    assert digest.message.startswith(b"Subject: ")
+    assert digest.file_names == ("template.json",)
+    assert digest.template().unsubscribe == "%%UNSUBSCRIBE_URL%%"
 
 
 def test_no_digest_says_what_to_run(tmp_path: Path) -> None:
@@ -31,8 +31,8 @@ def test_no_digest_says_what_to_run(tmp_path: Path) -> None:
 
 def test_missing_message_is_named(tmp_path: Path) -> None:
     folder = write_digest(tmp_path)
-    (folder / "message.eml").unlink()
-    with pytest.raises(PublisherError, match=r"message\.eml: missing -> re-render it"):
+    (folder / "template.json").unlink()
+    with pytest.raises(PublisherError, match=r"template\.json: missing -> re-render it"):
         outbox.load_digest(folder)
 
 

@@ -1,0 +1,108 @@
+"""When each entry first appeared on the site: the record ``publisher build`` (and ``publish``) keeps
+beside the digest state, so that the next digest holds what is new on the site, whatever date it carries.
+
+``appeared.json`` lists, per run that published new entries, the run's time and the entry ids it
+published first (sorted), oldest run first::
+
+    {"version": 1, "runs": [{"at": "2024-05-20T09:00:00+02:00", "ids": ["tag:…", …]}, …]}
+
+It is written atomically and only when a run publishes an id it does not hold yet. It lives outside
+the output folder, so out/ stays byte-identical for the same inputs, and a ``build --full`` or a new
+out/ does not make old entries new again.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from publisher.errors import PublisherError
+from publisher.output import write_atomic
+
+if TYPE_CHECKING:
+    from publisher.config import Settings
+
+logger = logging.getLogger(__name__)
+
+VERSION = 1
+FILE_NAME = "appeared.json"
+
+
+@dataclass(frozen=True, slots=True)
+class Appearances:
+    """Entry id -> the time of the run that published it first."""
+
+    first: Mapping[str, datetime] = field(default_factory=dict)
+    runs: tuple[tuple[datetime, tuple[str, ...]], ...] = ()
+
+    def since(self, moment: datetime) -> frozenset[str]:
+        """Ids that first appeared after ``moment``."""
+        return frozenset(i for at, ids in self.runs if at > moment for i in ids)
+
+
+def appearances_path(settings: Settings) -> Path:
+    return settings.state_path.with_name(FILE_NAME)
+
+
+def _corrupt(path: Path, why: str) -> PublisherError:
+    return PublisherError(
+        f"{path}: the record of when entries appeared is corrupt ({why}) -> restore it from a backup, or "
+        "delete it: then every entry the next build publishes counts as new (entries a sent digest "
+        "held are never mailed again)"
+    )
+
+
+def load_appearances(settings: Settings) -> Appearances:
+    """The record; a missing file is an empty record, a corrupt one an error."""
+    path = appearances_path(settings)
+    try:
+        raw = path.read_bytes()
+    except (FileNotFoundError, NotADirectoryError):
+        return Appearances()
+    try:
+        data = json.loads(raw.decode("utf-8"))
+        if data.get("version") != VERSION:
+            raise _corrupt(path, f"unknown version {data.get('version')!r}")
+        runs = []
+        for run in data["runs"]:
+            at = datetime.fromisoformat(run["at"])
+            if at.tzinfo is None:
+                raise ValueError(f"time without offset: {run['at']}")
+            runs.append((at, tuple(str(i) for i in run["ids"])))
+    except PublisherError:
+        raise
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
+        raise _corrupt(path, f"{type(exc).__name__}: {exc}") from None
+    first: dict[str, datetime] = {}
+    for at, ids in runs:
+        for entry_id in ids:
+            first.setdefault(entry_id, at)
+    return Appearances(first, tuple(runs))
+
+
+def record_appearances(settings: Settings, ids: Iterable[str], now: datetime) -> tuple[str, ...]:
+    """Add the ids not in the record yet, as first published at ``now``; returns them (sorted)."""
+    record = load_appearances(settings)
+    new = tuple(sorted(set(ids) - record.first.keys()))
+    if not new:
+        return ()
+    runs = [*record.runs, (now, new)]
+    data = {"version": VERSION, "runs": [{"at": at.isoformat(), "ids": list(ids)} for at, ids in runs]}
+    path = appearances_path(settings)
+    try:
+        write_atomic(path, (json.dumps(data, indent=1, ensure_ascii=False) + "\n").encode("utf-8"))
+    except OSError as exc:
+        # A read-only checkout still builds. A digest counts unrecorded entries as new when it runs.
+        logger.warning(
+            "%s: could not record which entries appeared (%s); the next digest counts them as new "
+            "then -> make the folder writable where digests are made",
+            path,
+            exc.strerror or exc,
+        )
+        return ()
+    return new
