@@ -149,6 +149,8 @@ class Faults:
     # addresses whose message makes the handler raise: aiosmtpd then answers 500 at the end of DATA
     # and, unlike for a refusal the handler returns, keeps the transaction open (MAIL next gets 503)
     crash_at_data: set[str] = field(default_factory=set)
+    refuse_sender: str = ""  # a reply to every MAIL FROM instead of 250, e.g. "550 5.7.1 not allowed"
+    data_reply: str = ""  # the reply after every message's DATA instead of 250 (the message is not kept)
     held: threading.Event = field(default_factory=threading.Event)
     release: threading.Event = field(default_factory=threading.Event)
 
@@ -185,6 +187,9 @@ class RecordingHandler:
             assert server.transport is not None
             server.transport.close()
             return "421 4.3.0 closing (test: dropped connection)"
+        if self.faults.refuse_sender:
+            self.rejections.append((address.lower(), int(self.faults.refuse_sender[:3])))
+            return self.faults.refuse_sender
         envelope.mail_from = address
         envelope.mail_options.extend(options)
         return "250 OK"
@@ -207,6 +212,8 @@ class RecordingHandler:
     async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
         if {str(a).lower() for a in envelope.rcpt_tos} & self.faults.crash_at_data:
             raise RuntimeError("test: the handler fails on this message")
+        if self.faults.data_reply:
+            return self.faults.data_reply
         with self.lock:
             self.data_commands += 1
             number = self.data_commands
