@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from publisher.config import Settings
-from publisher.content.cache import BuildCache, IndexRow
+from publisher.content.cache import BuildCache, CacheRow, FileState, IndexRow
 from publisher.content.loaders import (
     ASSET_SUFFIXES,
     ENTRY_SUFFIX,
@@ -54,7 +54,7 @@ class Site:
 
     settings: Settings
     entries: tuple[Entry, ...]  # newest first, light
-    digests: dict[str, str]  # source path -> content key
+    fingerprints: dict[str, str]  # source path -> SHA-256 of the file
     problems: tuple[Problem, ...]
     cache: BuildCache
     overrides: dict[str, Entry]  # entries re-normalised in this run (slug collisions), full
@@ -83,32 +83,30 @@ def _trusted_mtime(mtime_ns: int) -> int:
     return mtime_ns if time.time_ns() - mtime_ns > RACY_NS else 0
 
 
-def _normalise_file(path: Path, relative: str, site: SiteContext) -> tuple[object, ...]:
+def _normalise_file(path: Path, relative: str, site: SiteContext) -> CacheRow:
     """Read, parse and normalise one file; the row the cache stores (runs in worker processes)."""
     stat = path.stat()
     data = path.read_bytes()
-    digest = hashlib.sha256(data).hexdigest()
     source, problems = parse_entry(data, relative)
     result = normalise(source, site) if source else Normalised(None, tuple(problems))
-    html = result.entry.content_html if result.entry else ""
-    light = _light(result)
     entry = result.entry
-    return (
-        relative,
-        _trusted_mtime(stat.st_mtime_ns),
-        stat.st_size,
-        digest,
-        pickle.dumps(light, pickle.HIGHEST_PROTOCOL),
-        html,
-        entry.published.timestamp() if entry else None,
-        entry.id if entry else None,
-        entry.slug if entry else None,
-        int(entry is None or bool(result.problems) or bool(entry.removed)),
-        int(bool(source and source.metadata.get("slug"))),
+    return CacheRow(
+        path=relative,
+        mtime_ns=_trusted_mtime(stat.st_mtime_ns),
+        size=stat.st_size,
+        fingerprint=hashlib.sha256(data).hexdigest(),
+        light=pickle.dumps(_light(result), pickle.HIGHEST_PROTOCOL),
+        html=entry.content_html if entry else "",
+        published=entry.published.timestamp() if entry else None,
+        entry_id=entry.id if entry else None,
+        slug=entry.slug if entry else None,
+        flagged=int(entry is None or bool(result.problems) or bool(entry.removed)),
+        explicit_slug=int(bool(source and source.metadata.get("slug"))),
     )
 
 
-def _file_digest(path: str) -> str:
+def _file_fingerprint(path: str) -> str:
+    """The SHA-256 of a file's bytes."""
     with open(path, "rb") as handle:
         return hashlib.sha256(handle.read()).hexdigest()
 
@@ -119,7 +117,7 @@ def _light(result: Normalised) -> Normalised:
     return replace(result, entry=replace(result.entry, content_html=""))
 
 
-def _normalise_chunk(items: list[tuple[str, str]], site: SiteContext) -> list[tuple[object, ...]]:
+def _normalise_chunk(items: list[tuple[str, str]], site: SiteContext) -> list[CacheRow]:
     return [_normalise_file(Path(path), relative, site) for path, relative in items]
 
 
@@ -138,7 +136,7 @@ def _refresh_cache(
 ) -> dict[str, str] | None:
     """Bring the cache up to date with entries/; return ``{relative path: SHA-256 of its bytes}``
     of every entry file, in path order, or None when nothing changed since the cache was last
-    brought up to date (``BuildCache.digests`` has them then)."""
+    brought up to date (``BuildCache.fingerprints`` has them then)."""
     if not settings.entries_dir.is_dir():
         raise PublisherError(
             f"{settings.entries_dir}: the entries folder does not exist -> create it, or set entries_dir "
@@ -155,69 +153,71 @@ def _refresh_cache(
     known = cache.stats()
     stale: list[tuple[str, str]] = []
     touched: list[tuple[str, int, int]] = []
-    digests: dict[str, str] = {}
+    fingerprints: dict[str, str] = {}
     for file in files:
         relative = file.relative
         cached = known.get(relative)
-        if cached and cached[0] == file.mtime_ns and cached[1] == file.size:
-            digests[relative] = cached[2]
+        if cached and cached.mtime_ns == file.mtime_ns and cached.size == file.size:
+            fingerprints[relative] = cached.fingerprint
             continue
-        if cached and cached[1] == file.size and _file_digest(file.path) == cached[2]:
+        if cached and cached.size == file.size and _file_fingerprint(file.path) == cached.fingerprint:
             touched.append((relative, _trusted_mtime(file.mtime_ns), file.size))
-            digests[relative] = cached[2]
+            fingerprints[relative] = cached.fingerprint
             continue
         stale.append((file.path, relative))
-        digests[relative] = ""  # known once it is normalised (keeps the path order)
-    cache.forget(set(known) - set(digests))
+        fingerprints[relative] = ""  # known once it is normalised (keeps the path order)
+    cache.forget(set(known) - set(fingerprints))
     cache.touch(touched)
     total = len(stale)
     if total:
         for done, rows in enumerate(_run_normalise(stale, site, pool), start=1):
             cache.store(rows)
             for row in rows:
-                digests[str(row[0])] = str(row[3])
+                fingerprints[row.path] = row.fingerprint
             if progress:
                 progress("normalise", min(done * CHUNK_SIZE, total), total)
     if listing is not None:
         cache.remember_listing(listing)
-    return digests
+    return fingerprints
 
 
-def asset_digests(cache: BuildCache, assets: Sequence[EntryFile]) -> dict[str, str]:
+def asset_fingerprints(cache: BuildCache, assets: Sequence[EntryFile]) -> dict[str, str]:
     """``{path in out/: SHA-256}`` of each media file, read again only when its mtime or size
     changed: an output's key then depends on the file's bytes, not on when a checkout wrote it, so
     two checkouts of the same project build byte-identical manifests."""
     known = cache.media()
-    digests: dict[str, str] = {}
-    changed: list[tuple[str, int, int, str]] = []
+    fingerprints: dict[str, str] = {}
+    changed: dict[str, FileState] = {}
     for asset in assets:
         cached = known.get(asset.relative)
-        if cached and cached[0] == asset.mtime_ns and cached[1] == asset.size:
-            digests[asset.relative] = cached[2]
+        if cached and cached.mtime_ns == asset.mtime_ns and cached.size == asset.size:
+            fingerprints[asset.relative] = cached.fingerprint
             continue
-        digests[asset.relative] = _file_digest(asset.path)
-        changed.append((asset.relative, _trusted_mtime(asset.mtime_ns), asset.size, digests[asset.relative]))
-    gone = set(known) - set(digests)
+        fingerprint = _file_fingerprint(asset.path)
+        fingerprints[asset.relative] = fingerprint
+        changed[asset.relative] = FileState(_trusted_mtime(asset.mtime_ns), asset.size, fingerprint)
+    gone = set(known) - set(fingerprints)
     if changed or gone:
         cache.remember_media(changed, gone)
-    return digests
+    return fingerprints
 
 
 class Inputs:
-    """The open cache, up to date with entries/, and the digest of every entry file (path order)."""
+    """The open cache, up to date with entries/, and the fingerprint of every entry file (path order)."""
 
-    __slots__ = ("_digests", "cache")
+    __slots__ = ("_fingerprints", "cache")
 
-    def __init__(self, cache: BuildCache, digests: dict[str, str] | None = None) -> None:
+    def __init__(self, cache: BuildCache, fingerprints: dict[str, str] | None = None) -> None:
         self.cache = cache
-        self._digests = digests
+        self._fingerprints = fingerprints
 
     @property
-    def digests(self) -> dict[str, str]:
-        """Read from the cache when ``refresh`` found nothing changed (a digest never needs them)."""
-        if self._digests is None:
-            self._digests = self.cache.digests()
-        return self._digests
+    def fingerprints(self) -> dict[str, str]:
+        """``{entry file: SHA-256 of its bytes}``, read from the cache when ``refresh`` found
+        nothing changed (the email digest never needs them)."""
+        if self._fingerprints is None:
+            self._fingerprints = self.cache.fingerprints()
+        return self._fingerprints
 
 
 def refresh(
@@ -280,7 +280,7 @@ def worker_pool() -> Iterator[ProcessPoolExecutor | None]:
 
 def _run_normalise(
     stale: list[tuple[str, str]], site: SiteContext, pool: ProcessPoolExecutor | None
-) -> Iterator[list[tuple]]:
+) -> Iterator[list[CacheRow]]:
     chunks = [stale[i : i + CHUNK_SIZE] for i in range(0, len(stale), CHUNK_SIZE)]
     if pool is None or len(stale) < PARALLEL_THRESHOLD:
         for chunk in chunks:
@@ -334,16 +334,16 @@ def load_site(
         if published is not None:
             wanted = sorted({path for path, _ in in_window}.union(cache.flagged()))
     entries: list[Entry] = []
-    digests: dict[str, str] = {}
+    fingerprints: dict[str, str] = {}
     with long_lived():
-        for path, digest, result in cache.light_results(wanted):
+        for path, fingerprint, result in cache.light_results(wanted):
             assert isinstance(result, Normalised)
             problems.extend(result.problems)
             if result.entry is not None:
                 entries.append(result.entry)
-                digests[path] = digest
+                fingerprints[path] = fingerprint
                 problems.extend(removal_warnings(result.entry))
-    loaded = set(digests)
+    loaded = set(fingerprints)
     overrides = {
         path: _renormalise(settings, path, slug) for path, slug in slug_overrides.items() if path in loaded
     }
@@ -365,7 +365,7 @@ def load_site(
     if published is None:
         problems.extend(_tag_conflicts(ordered, line_of))
     problems.sort(key=lambda p: (p.path, p.line or 0, p.field or "", p.message))
-    return Site(settings, ordered, digests, tuple(problems), cache, overrides, tuple(assets), unloaded)
+    return Site(settings, ordered, fingerprints, tuple(problems), cache, overrides, tuple(assets), unloaded)
 
 
 def _tag_conflicts(entries: Sequence[Entry], line_of: LineOf) -> list[Problem]:

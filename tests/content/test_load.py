@@ -26,7 +26,7 @@ BERLIN_OFFSET = "+01:00"
 def _refresh_digests(root: Path) -> dict[str, str]:
     inputs = refresh(settings_of(root))
     try:
-        return dict(inputs.digests)
+        return dict(inputs.fingerprints)
     finally:
         inputs.cache.close()
 
