@@ -21,24 +21,12 @@ from publisher import output
 from publisher.build import freshness, jobs
 from publisher.build.freshness import key, settings_fingerprint, templates_fingerprint
 from publisher.config import Settings
-from publisher.content.load import (
-    PARALLEL_THRESHOLD,
-    Progress,
-    Site,
-    asset_fingerprints,
-    load_entries,
-    load_site,
-    long_lived,
-    refresh,
-    site_context,
-    worker_pool,
-)
+from publisher.content.load import Progress, Site, asset_fingerprints, load_site, long_lived, refresh
 from publisher.content.loaders import scan_assets
+from publisher.content.workers import PARALLEL_THRESHOLD, worker_pool
 from publisher.errors import Problem
 from publisher.model import Author, Entry, FeedMeta, Tag
 from publisher.render import archive
-
-__all__ = ["BuildReport", "build", "load_entries", "load_site", "site_context"]
 
 logger = logging.getLogger(__name__)
 

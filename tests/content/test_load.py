@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import os
 import sqlite3
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
 
 from publisher.content import cache as cache_module
-from publisher.content import load as site_module
+from publisher.content import workers
 from publisher.content.cache import BuildCache
-from publisher.content.load import load_site, refresh
+from publisher.content.load import Window, load_site, load_window, refresh
 from publisher.content.loaders import SourceEntry
 from publisher.content.normalise import Normalised
 from publisher.digest.render import DigestWindow
@@ -135,9 +136,7 @@ def test_a_window_given_as_times_loads_what_the_check_alone_loads(
     window = DigestWindow(start, start + timedelta(days=2), start_inclusive=start_inclusive)
 
     def load(between: tuple[datetime, datetime] | None) -> tuple[list[str], tuple[str, ...]]:
-        site = load_site(
-            settings, published=window.contains, newest=newest, exclude_ids=excluded, between=between
-        )
+        site = load_window(settings, Window(window.contains, newest, excluded, between))
         try:
             return [e.id for e in site.entries], site.unloaded
         finally:
@@ -199,26 +198,64 @@ def test_tags_whose_names_differ_but_share_a_page_are_reported(make_project: Mak
 
 
 def test_entries_normalised_by_older_rules_are_normalised_again(
-    make_project: MakeProject, monkeypatch: pytest.MonkeyPatch
+    make_project: MakeProject, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     """The cache keeps normalised entries; after normalise changes (a new check, another slug),
     entries it normalised before must not be reused, or an old result would stay published."""
     root = make_project({"a.md": entry("Eins", id="a"), "b.md": entry("Zwei", "2024-06-01", id="b")})
     settle(root)
     normalised: list[str] = []
-    real = site_module.normalise
+    real = workers.normalise
 
     def spy(source: SourceEntry, *args: object, **kwargs: object) -> Normalised:
         normalised.append(source.path)
         return real(source, *args, **kwargs)
 
-    monkeypatch.setattr(site_module, "normalise", spy)
+    monkeypatch.setattr(workers, "normalise", spy)
     refresh(settings_of(root)).cache.close()
     refresh(settings_of(root)).cache.close()
     assert sorted(normalised) == ["entries/a.md", "entries/b.md"]  # once: then from the cache
-    monkeypatch.setattr(site_module, "RULES_VERSION", site_module.RULES_VERSION + 1)
+    # The rules change: one of their modules has other source than before.
+    copies = _copies(workers.RULE_SOURCES, tmp_path / "rules")
+    [rules] = [copy for copy in copies if copy.name == "normalise.py"]
+    rules.write_text(rules.read_text(encoding="utf-8").replace("is missing", "fehlt"), encoding="utf-8")
+    monkeypatch.setattr(workers, "RULE_SOURCES", tuple(copies))
     refresh(settings_of(root)).cache.close()
     assert sorted(normalised) == ["entries/a.md", "entries/a.md", "entries/b.md", "entries/b.md"]
+
+
+def _copies(sources: Sequence[Path], folder: Path) -> list[Path]:
+    """Copies of source files, each in a folder of its own (two may share a name)."""
+    copies = []
+    for number, source in enumerate(sources):
+        copy = folder / str(number) / source.name
+        copy.parent.mkdir(parents=True)
+        copy.write_bytes(source.read_bytes())
+        copies.append(copy)
+    return copies
+
+
+def test_the_rules_fingerprint_changes_with_the_source_of_any_rule_module(tmp_path: Path) -> None:
+    """The cache's key comes from the rule modules' source, so that no change to the rules can
+    leave entries normalised by the old ones in the cache (there is no number to forget to raise)."""
+    assert {p.relative_to(Path(workers.__file__).parent.parent).as_posix() for p in workers.RULE_SOURCES} >= {
+        "content/normalise.py",
+        "content/fields.py",
+        "content/dates.py",
+        "content/sanitise.py",
+        "content/slugs.py",
+        "content/loaders.py",
+        "content/workers.py",
+        "model.py",
+    }
+    copies = _copies(workers.RULE_SOURCES, tmp_path)
+    original = workers.rules_fingerprint()
+    assert workers.rules_fingerprint(copies) == original  # the same source wherever it is installed
+    for copy in copies:
+        before = copy.read_bytes()
+        copy.write_bytes(before.replace(b"\n", b"\n ", 1))
+        assert workers.rules_fingerprint(copies) != original, copy.name
+        copy.write_bytes(before)
 
 
 def test_a_link_named_like_an_entry_that_leads_nowhere_is_reported(make_project: MakeProject) -> None:
