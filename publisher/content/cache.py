@@ -111,7 +111,7 @@ class BuildCache:
                 raise sqlite3.DatabaseError(f"quick_check: {check[0] if check else 'no answer'}")
         db.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
         if _value(db.execute("SELECT value FROM meta WHERE key = 'context'")) != self.context:
-            # Another version or site context: start over (the tables may have another shape).
+            # Another version, other rules or settings: start over (the tables may have another shape).
             db.executescript(
                 "DROP TABLE IF EXISTS entries; DROP TABLE IF EXISTS light; DROP TABLE IF EXISTS html; "
                 "DROP TABLE IF EXISTS builds; DROP TABLE IF EXISTS media;"

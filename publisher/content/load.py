@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from functools import partial
-from operator import itemgetter
+from operator import attrgetter
 from typing import TYPE_CHECKING
 
 from publisher.config import Settings
@@ -105,7 +105,7 @@ def refresh(
 def _listing_key(files: list[EntryFile]) -> str | None:
     """A key of the entry files' paths, mtimes and sizes; None when one of them changed so recently
     that it could change again without a new mtime (see ``RACY_NS``), or lies in the future."""
-    newest = max(map(itemgetter(2), files), default=0)
+    newest = max(map(attrgetter("mtime_ns"), files), default=0)
     if time.time_ns() - newest <= RACY_NS:
         return None
     listing = "".join([f"{f.relative}\0{f.mtime_ns}\0{f.size}\n" for f in files])
@@ -141,7 +141,7 @@ def _refresh_cache(
         if cached and cached.mtime_ns == file.mtime_ns and cached.size == file.size:
             fingerprints[relative] = cached.fingerprint
             continue
-        if cached and cached.size == file.size and file_fingerprint(file.path) == cached.fingerprint:
+        if cached and cached.size == file.size and _file_fingerprint(file.path) == cached.fingerprint:
             touched.append((relative, trusted_mtime(file.mtime_ns), file.size))
             fingerprints[relative] = cached.fingerprint
             continue
@@ -174,7 +174,7 @@ def asset_fingerprints(cache: BuildCache, assets: Sequence[EntryFile]) -> dict[s
         if cached and cached.mtime_ns == asset.mtime_ns and cached.size == asset.size:
             fingerprints[asset.relative] = cached.fingerprint
             continue
-        fingerprint = file_fingerprint(asset.path)
+        fingerprint = _file_fingerprint(asset.path)
         fingerprints[asset.relative] = fingerprint
         changed[asset.relative] = FileState(trusted_mtime(asset.mtime_ns), asset.size, fingerprint)
     gone = set(known) - set(fingerprints)
@@ -183,7 +183,7 @@ def asset_fingerprints(cache: BuildCache, assets: Sequence[EntryFile]) -> dict[s
     return fingerprints
 
 
-def file_fingerprint(path: str) -> str:
+def _file_fingerprint(path: str) -> str:
     """The SHA-256 of a file's bytes."""
     with open(path, "rb") as handle:
         return hashlib.sha256(handle.read()).hexdigest()
@@ -290,16 +290,17 @@ class _Loaded:
         assets: tuple[EntryFile, ...] = (),
         unloaded: tuple[str, ...] = (),
     ) -> Site:
+        """The Site of these entries (``ordered``: newest first), its problems sorted by place."""
         self.problems.sort(key=lambda p: (p.path, p.line or 0, p.field or "", p.message))
         return Site(
-            settings,
-            tuple(ordered),
-            self.fingerprints,
-            tuple(self.problems),
-            self.cache,
-            self.overrides,
-            assets,
-            unloaded,
+            settings=settings,
+            entries=tuple(ordered),
+            fingerprints=self.fingerprints,
+            problems=tuple(self.problems),
+            cache=self.cache,
+            overrides=self.overrides,
+            assets=assets,
+            unloaded=unloaded,
         )
 
 

@@ -184,7 +184,7 @@ def _parse_id(entry: _Parsed, value: Any) -> None:
         )
 
 
-def _parse_body(entry: _Parsed) -> None:
+def _render_body(entry: _Parsed) -> None:
     """The Markdown below the front matter, as safe HTML whose relative links resolve against the
     entry's page."""
     body, removed_chars = strip_control_chars(entry.source.body)
@@ -272,18 +272,19 @@ def normalise(source: SourceEntry, context: NormaliseContext, slug_override: str
     entry = _Parsed(fields, context, source, slug_override, frozenset(meta))
     for name, parse in ADDRESS_FIELDS.items():
         parse(entry, meta.get(name))
-    _parse_body(entry)
+    _render_body(entry)
     for name, parse in CONTENT_FIELDS.items():
         parse(entry, meta.get(name))
     return _outcome(entry)
 
 
 def _outcome(entry: _Parsed) -> Normalised:
+    """The entry, if it is no draft and has no errors, and every problem found."""
     problems = entry.fields.problems
     if entry.draft:
         # Left out of everything: what is still missing must not stop the build, only be shown.
-        shown = tuple(_draft_warning(p) if p.is_error else p for p in problems)
-        return Normalised(None, shown, draft=True, has_explicit_id=entry.has_explicit_id)
+        warned = tuple(_draft_warning(p) if p.is_error else p for p in problems)
+        return Normalised(None, warned, draft=True, has_explicit_id=entry.has_explicit_id)
     if any(p.is_error for p in problems) or entry.published is None:
         return Normalised(None, tuple(problems), has_explicit_id=entry.has_explicit_id)
     published = entry.published
