@@ -41,6 +41,7 @@ class Fields:
         self.problems.append(warning(self.source.path, message, line=line, field=field, hint=hint))
 
     def text(self, field: str, value: Any, required: bool = False) -> str:
+        """The value as one line of text; "" (with an error if ``required`` or not text) without one."""
         if value is None:
             if required:
                 self.error(field, "is missing", hint=f"add '{field}: …' to the front matter")
@@ -66,6 +67,7 @@ class Fields:
 
 
 def authors_of(fields: Fields, value: Any) -> tuple[Author, ...]:
+    """A name, a list of names, or ``{name, email, url}`` tables, as authors (unusable ones left out)."""
     if value is None:
         return ()
     items = [value] if isinstance(value, str | dict) else value
@@ -171,6 +173,8 @@ def _tag_key(name: str) -> str:
 
 
 def image_of(fields: Fields, value: Any, base_url: str, page_url: str) -> Image | None:
+    """A URL or a ``{url, alt, caption, credit, width, height}`` table; relative URLs resolve
+    against the entry's page."""
     if value is None:
         return None
     if isinstance(value, str):

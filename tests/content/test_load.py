@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import sqlite3
-from collections.abc import Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -19,6 +18,7 @@ from publisher.content.normalise import Normalised
 from publisher.digest.render import DigestWindow
 from publisher.errors import Problem
 from tests.conftest import MakeProject
+from tests.content.fixtures import copies_of
 from tests.helpers import SETTLED_NS, entry, settings_of, settle
 
 BERLIN_OFFSET = "+01:00"
@@ -216,46 +216,12 @@ def test_entries_normalised_by_older_rules_are_normalised_again(
     refresh(settings_of(root)).cache.close()
     assert sorted(normalised) == ["entries/a.md", "entries/b.md"]  # once: then from the cache
     # The rules change: one of their modules has other source than before.
-    copies = _copies(workers.RULE_SOURCES, tmp_path / "rules")
+    copies = copies_of(workers.RULE_SOURCES, tmp_path / "rules")
     [rules] = [copy for copy in copies if copy.name == "normalise.py"]
     rules.write_text(rules.read_text(encoding="utf-8").replace("is missing", "fehlt"), encoding="utf-8")
     monkeypatch.setattr(workers, "RULE_SOURCES", tuple(copies))
     refresh(settings_of(root)).cache.close()
     assert sorted(normalised) == ["entries/a.md", "entries/a.md", "entries/b.md", "entries/b.md"]
-
-
-def _copies(sources: Sequence[Path], folder: Path) -> list[Path]:
-    """Copies of source files, each in a folder of its own (two may share a name)."""
-    copies = []
-    for number, source in enumerate(sources):
-        copy = folder / str(number) / source.name
-        copy.parent.mkdir(parents=True)
-        copy.write_bytes(source.read_bytes())
-        copies.append(copy)
-    return copies
-
-
-def test_the_rules_fingerprint_changes_with_the_source_of_any_rule_module(tmp_path: Path) -> None:
-    """The cache's key comes from the rule modules' source, so that no change to the rules can
-    leave entries normalised by the old ones in the cache (there is no number to forget to raise)."""
-    assert {p.relative_to(Path(workers.__file__).parent.parent).as_posix() for p in workers.RULE_SOURCES} >= {
-        "content/normalise.py",
-        "content/fields.py",
-        "content/dates.py",
-        "content/sanitise.py",
-        "content/slugs.py",
-        "content/loaders.py",
-        "content/workers.py",
-        "model.py",
-    }
-    copies = _copies(workers.RULE_SOURCES, tmp_path)
-    original = workers.rules_fingerprint()
-    assert workers.rules_fingerprint(copies) == original  # the same source wherever it is installed
-    for copy in copies:
-        before = copy.read_bytes()
-        copy.write_bytes(before.replace(b"\n", b"\n ", 1))
-        assert workers.rules_fingerprint(copies) != original, copy.name
-        copy.write_bytes(before)
 
 
 def test_a_link_named_like_an_entry_that_leads_nowhere_is_reported(make_project: MakeProject) -> None:
