@@ -75,7 +75,7 @@ def parse_moment(text: str, tz: ZoneInfo) -> datetime:
 
     Raises ValueError with a message fit for the user.
     """
-    from publisher.content.normalise import parse_when
+    from publisher.content.dates import parse_when
 
     try:
         moment = parse_when(text, tz)
@@ -99,7 +99,7 @@ def default_now(settings: Settings) -> datetime:
 
 
 def _days_before(now: datetime, days: int) -> datetime:
-    from publisher.content.normalise import whole_minute_offset
+    from publisher.content.dates import whole_minute_offset
 
     return whole_minute_offset(now - timedelta(days=days))
 
@@ -199,18 +199,20 @@ def load_selection(
     ones (it is the summary fallback), so a digest of a 100,000-entry project stays quick.
     ``inputs``: the cache, brought up to date by a build just now (see ``content.load.refresh``).
     """
-    from publisher.content.load import load_site
+    from publisher.content.load import Window, load_window
     from publisher.digest.appearances import load_appearances
 
     limit = settings.digest.max_entries
     appeared = load_appearances(settings) if window.by_appearance else None
-    site = load_site(
+    site = load_window(
         settings,
-        published=window.contains,
-        # By date, the newest entries of the window are the digest; by appearance, any may be.
-        newest=None if window.by_appearance else limit,
-        exclude_ids=state.sent_entry_ids,
-        between=window.dates,
+        Window(
+            window.contains,
+            # By date, the newest entries of the window are the digest; by appearance, any may be.
+            newest=None if window.by_appearance else limit,
+            exclude_ids=state.sent_entry_ids,
+            between=window.dates,
+        ),
         inputs=inputs,
     )
     try:

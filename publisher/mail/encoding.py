@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from email import policy
 from email.header import Header
 from email.headerregistry import Address
+from email.utils import formataddr
 from functools import lru_cache
 
 QP_LINE = 76  # RFC 2045: at most 76 characters per encoded line, the soft-break "=" included
@@ -186,6 +187,10 @@ def address_header(name: str, display_name: str, address: str) -> str:
     if not address.isascii() or any(c.isspace() or c in '<>"(),;:\\' for c in address):
         raise ValueError(f"{name}: {address!r} is not an address that can go into a mail header")
     display_name = one_line(display_name)
+    if display_name.isascii() and "=?" not in display_name:
+        line = f"{name}: {formataddr((display_name, address))}\n"
+        if len(line) <= 78:  # the common case, without the email package's parser (per recipient)
+            return line
     if "=?" not in display_name:
         return fold_header(name, Address(display_name=display_name, addr_spec=address))
     head = f"{name}: {_encoded_words(name, display_name)}"

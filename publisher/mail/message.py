@@ -25,6 +25,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 from email.utils import format_datetime, parseaddr
+from functools import lru_cache
 from urllib.parse import quote, urlsplit
 
 from publisher.config import Settings
@@ -155,7 +156,7 @@ def assemble(headers: list[str], boundary: str, text_qp: str, html_qp: str) -> s
 
 
 def content_type(boundary: str) -> str:
-    return encoding.fold_header("Content-Type", f'multipart/alternative; boundary="{boundary}"')
+    return f'Content-Type: multipart/alternative;\n boundary="{boundary}"\n'
 
 
 @dataclass(frozen=True, slots=True)
@@ -171,22 +172,36 @@ class Addressing:
     one_click: bool  # RFC 8058: the first URI unsubscribes on a POST
 
 
+@lru_cache(maxsize=8)
+def _shared_headers(sender: Sender, subject: str) -> tuple[str, str, str]:
+    """From, Subject and Reply-To ("" for none) as header lines: the same in every copy of a run."""
+    reply_to = ""
+    if sender.reply_to:
+        reply_name, reply_address = parseaddr(sender.reply_to)
+        reply_to = encoding.address_header("Reply-To", reply_name, reply_address or sender.reply_to)
+    return (
+        encoding.address_header("From", sender.name, sender.address),
+        encoding.text_header("Subject", subject),
+        reply_to,
+    )
+
+
 def compose(sender: Sender, addressing: Addressing, text_qp: str, html_qp: str, boundary: str) -> str:
     """The whole message (LF line ends); the bodies are encoded already."""
+    from_line, subject_line_, reply_to = _shared_headers(sender, addressing.subject)
     headers = [
-        encoding.address_header("From", sender.name, sender.address),
+        from_line,
         encoding.address_header("To", addressing.to_name, addressing.to_address),
-        encoding.text_header("Subject", addressing.subject),
-        encoding.fold_header("Date", format_datetime(addressing.date)),
+        subject_line_,
+        f"Date: {format_datetime(addressing.date)}\n",
         encoding.raw_header("Message-ID", addressing.message_id),
         "MIME-Version: 1.0\n",
         encoding.raw_header("List-Unsubscribe", addressing.list_unsubscribe),
     ]
     if addressing.one_click:
         headers.append("List-Unsubscribe-Post: List-Unsubscribe=One-Click\n")
-    if sender.reply_to:
-        reply_name, reply_address = parseaddr(sender.reply_to)
-        headers.append(encoding.address_header("Reply-To", reply_name, reply_address or sender.reply_to))
+    if reply_to:
+        headers.append(reply_to)
     headers.append(content_type(boundary))
     return assemble(headers, boundary, text_qp, html_qp)
 

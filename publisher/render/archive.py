@@ -18,7 +18,7 @@ from publisher.render.templating import format_date, labels, template_location
 
 STYLESHEET = "style.css"
 TAGS_INDEX = "tags/index.html"
-TEMPLATE_HINT = "see 'Variables each template receives' in the README"
+TEMPLATE_HINT = "see 'Variables each template receives' in docs/templates.md"
 # (file name, MIME type, visible name) of every feed format, in the order they are offered.
 FEED_FORMATS: tuple[tuple[str, str, str], ...] = (
     ("rss.xml", "application/rss+xml", "RSS"),
