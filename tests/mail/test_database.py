@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from publisher.errors import PublisherError
-from publisher.mail import database, subscribers
+from publisher.mail import database, deliveries, subscribers
 
 
 def test_new_database_has_schema_version_and_wal(tmp_path: Path) -> None:
@@ -46,3 +46,29 @@ def test_a_file_that_is_not_a_database_is_a_clear_error(tmp_path: Path) -> None:
     path.write_bytes(b"this is not sqlite, just text " * 100)
     with pytest.raises(PublisherError, match=r"publisher\.db: cannot open the subscriber database"):
         database.connect(path)
+
+
+def test_a_database_of_the_first_schema_learns_the_deferred_state_and_keeps_its_rows(tmp_path: Path) -> None:
+    path = tmp_path / "publisher.db"
+    raw = sqlite3.connect(path)
+    for statement in (*subscribers.MIGRATIONS[1], *deliveries.MIGRATIONS[1]):
+        raw.execute(statement)
+    raw.execute(
+        "INSERT INTO deliveries (digest_id, subscriber, email, status, attempts, message_id) "
+        "VALUES ('d1', 'anna@example.org', 'anna@example.org', 'unknown', 1, '<m@x>')"
+    )
+    raw.execute("PRAGMA user_version = 1")
+    raw.commit()
+    raw.close()
+    conn = database.connect(path)
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == len(database.migrations()) == 2
+    [row] = deliveries.list_deliveries(conn, "d1")
+    assert (row.email, row.status, row.attempts, row.message_id) == (
+        "anna@example.org",
+        "unknown",
+        1,
+        "<m@x>",
+    )
+    deliveries.mark_deferred(conn, row.id, "451 later")
+    assert deliveries.counts(conn, "d1")[deliveries.Status.DEFERRED] == 1
+    conn.close()
