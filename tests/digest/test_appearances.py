@@ -34,7 +34,9 @@ def test_a_corrupt_record_is_an_error_that_says_what_to_do(tmp_path: Path, text:
     settings = make_project(tmp_path)
     appearances_path(settings).parent.mkdir(parents=True, exist_ok=True)
     appearances_path(settings).write_text(text, encoding="utf-8")
-    with pytest.raises(PublisherError, match=r"appeared\.json: the record of when entries appeared is corrupt"):
+    with pytest.raises(
+        PublisherError, match=r"appeared\.json: the record of when entries appeared is corrupt"
+    ):
         load_appearances(settings)
 
 
