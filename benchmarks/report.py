@@ -18,6 +18,7 @@ JUDGED_FROM = 10_000  # below this size, process start-up dominates: ratios are 
 GB = 1024.0
 DIGEST_PROCESS = 0.5  # s: the whole `publisher digest` process
 DIGEST_RENDER = 0.010  # s: publisher's digest render inside the process
+PUBLISH_DIGEST_STEP = 0.050  # s: what the digest step adds to the build inside `publisher publish`
 NODE_MJML_FACTOR = 10.0  # node MJML / mjml-python, compiling the same MJML (per render, in process)
 # Shown, not judged: node MJML's command line / the whole `publisher digest` process. 10x would need a
 # Python process of 40-70 ms here, below Python's start-up plus importing click, Jinja2 and mjml-python
@@ -95,6 +96,7 @@ def targets(sizes: Mapping[int, Mapping[str, Row]]) -> list[Target]:
         # The digest holds the newest 20 entries at every size: its targets are judged at every size.
         most(size, "digest process (newest 20)", "digest", DIGEST_PROCESS)
         most(size, "digest render in process", "render", DIGEST_RENDER)
+        most(size, "digest step in publish", "publish", PUBLISH_DIGEST_STEP)
         ratio(
             size,
             "node MJML / mjml-python per render",

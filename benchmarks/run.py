@@ -31,8 +31,21 @@ import report
 from measure import Row
 
 BENCH = Path(__file__).resolve().parent
+PUBLISH_NOW = "2025-01-02T10:00:00+01:00"  # an hour after the last digest (generate.DIGEST_NOW)
 REPO = BENCH.parent
-MEASUREMENTS = ("floor", "cold", "noop", "edit", "add", "digest", "render", "mjml", "import", "pelican")
+MEASUREMENTS = (
+    "floor",
+    "cold",
+    "noop",
+    "edit",
+    "add",
+    "digest",
+    "publish",
+    "render",
+    "mjml",
+    "import",
+    "pelican",
+)
 LABELS = {
     "floor": "floor ({renderer}, feedgen, 2 feeds)",
     "cold": "publisher build, cold",
@@ -40,6 +53,7 @@ LABELS = {
     "edit": "rebuild, newest entry edited",
     "add": "rebuild, one entry added",
     "digest": "publisher digest, newest 20",
+    "publish": "digest step in publish, 1 new entry",
     "render": "digest render in process, per call",
     "mjml-python": "mjml-python {mjml_python}, per render",
     "mjml-node": "node MJML{node_mjml} CLI, whole process",
@@ -224,6 +238,8 @@ class Bench:
                 rows["digest"] = self.repeat(Row("digest", self.label("digest")), digest, project, logs)
             else:
                 rows["digest"] = Row("digest", self.label("digest"), "n/a", "no `publisher digest` yet")
+        if "publish" in self.only:
+            rows["publish"] = self.publish_row(project, base / "publish", logs)
         if self.only & {"render", "mjml"}:
             rows |= self.mjml_rows(project, base / "mjml", logs)
         if "pelican" in self.only:
@@ -249,6 +265,41 @@ class Bench:
             self.untimed(build, project)
 
         return self.repeat(row, build, project, logs, before=before, after=after)
+
+    def publish_row(self, project: Path, folder: Path, logs: Path) -> Row:
+        """What the digest step adds to a build inside ``publisher publish``: each run adds one
+        entry (dated before the last digest, new on the site) and times the digest step of
+        ``publish --no-send`` in process (``publish_step.py``); the entry goes again afterwards."""
+        row = Row("publish", self.label("publish"))
+        if not self.has_command("publish"):
+            row.status, row.note = "n/a", "no `publisher publish` yet"
+            return row
+        folder.mkdir(parents=True, exist_ok=True)
+        build = self.publisher(project, "build")
+        # Where a weekly run starts: the site built (its entries recorded), the last digest sent.
+        self.untimed(build, project)
+        self.untimed(self.publisher(project, "digest", "--now", generate.DIGEST_NOW, "--mark-sent"), project)
+        result = folder / "result.json"
+        command = [sys.executable, str(BENCH / "publish_step.py"), str(project), "--now", PUBLISH_NOW]
+        command += ["--result", str(result)]
+        undo: list[Callable[[], None]] = []
+
+        def before(run: int) -> None:
+            undo.append(generate.add_entry(project, 100 + run, self.args.seed))
+
+        def after(run: int) -> None:
+            undo.pop()()
+            self.untimed(build, project)
+
+        self.repeat(row, command, project, logs, before=before, after=after, per_call=result)
+        if row.status == "ok" and result.exists():
+            data = json.loads(result.read_text(encoding="utf-8"))
+            row.note = (
+                f"the build around it {report.format_seconds(data['build_s'])} "
+                f"({data['built_entries']:,} entries); the digest holds {data['entries']} entr"
+                + ("y" if data["entries"] == 1 else "ies")
+            )
+        return row
 
     def verify(self, project: Path) -> str:
         """Compare out/ after the incremental build with a cold build of the same input."""
