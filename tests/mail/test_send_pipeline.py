@@ -127,7 +127,12 @@ def test_an_entry_dated_before_a_sent_digest_but_published_after_it_is_mailed(tm
             root, 2, published=sent_at - timedelta(minutes=31), title="Meldung 2: spät importiert"
         )
         assert run(root, "build").exit_code == 0  # the entry appears on the site now, after the digest
-        digest = run(root, "digest", "--now", (now + timedelta(minutes=1)).isoformat())
+        digest = run(
+            root,
+            "digest",
+            "--now",
+            (datetime.now(UTC).replace(microsecond=0) + timedelta(minutes=1)).isoformat(),
+        )
         assert digest.exit_code == 0 and digest.stdout.startswith("Digest "), digest.stdout
         assert run(root, "send").exit_code == 0
     assert received_titles(handler) == {
