@@ -57,9 +57,26 @@ def _corrupt(path: Path, why: str) -> PublisherError:
     )
 
 
+# The record as this process last read or wrote it, by file: a publish run reads it in the build and
+# again in the digest step; at 100,000 entries that is 4 MB of JSON.
+_known: dict[Path, tuple[tuple[int, int, int], Appearances]] = {}
+
+
+def _file_key(path: Path) -> tuple[int, int, int] | None:
+    try:
+        stat = path.stat()
+    except OSError:
+        return None
+    return (stat.st_ino, stat.st_size, stat.st_mtime_ns)
+
+
 def load_appearances(settings: Settings) -> Appearances:
     """The record; a missing file is an empty record, a corrupt one an error."""
     path = appearances_path(settings)
+    key = _file_key(path)
+    known = _known.get(path)
+    if key is not None and known is not None and known[0] == key:
+        return known[1]
     try:
         raw = path.read_bytes()
     except (FileNotFoundError, NotADirectoryError):
@@ -78,11 +95,18 @@ def load_appearances(settings: Settings) -> Appearances:
         raise
     except (ValueError, KeyError, TypeError, AttributeError) as exc:
         raise _corrupt(path, f"{type(exc).__name__}: {exc}") from None
+    record = _record(tuple(runs))
+    if key is not None:
+        _known[path] = (key, record)
+    return record
+
+
+def _record(runs: tuple[tuple[datetime, tuple[str, ...]], ...]) -> Appearances:
     first: dict[str, datetime] = {}
     for at, ids in runs:
         for entry_id in ids:
             first.setdefault(entry_id, at)
-    return Appearances(first, tuple(runs))
+    return Appearances(first, runs)
 
 
 def record_appearances(settings: Settings, ids: Iterable[str], now: datetime) -> tuple[str, ...]:
@@ -105,4 +129,6 @@ def record_appearances(settings: Settings, ids: Iterable[str], now: datetime) ->
             exc.strerror or exc,
         )
         return ()
+    if (key := _file_key(path)) is not None:
+        _known[path] = (key, Appearances({**record.first, **dict.fromkeys(new, now)}, tuple(runs)))
     return new

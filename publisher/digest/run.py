@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import datetime
+from itertools import takewhile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -111,7 +112,16 @@ def _select(
     if scan is None or scan.site is None:
         return selection.load_selection(settings, state, window, scan.inputs if scan else None)
     site = scan.site
-    appeared = load_appearances(settings).first if window.by_appearance else None
-    light = selection.select_entries(site.entries, state, window, settings.digest.max_entries, appeared)
+    record = load_appearances(settings) if window.by_appearance else None
+    # The site's entries are newest first: those dated inside the window's dates are a short head
+    # of the list. Only entries new on the site but dated further back need a look beyond it.
+    low = window.dates[0]
+    candidates = list(takewhile(lambda e: e.published >= low, site.entries))
+    if record is not None:
+        others = record.since(window.start) - {e.id for e in candidates}
+        if others:
+            candidates += [e for e in site.entries[len(candidates) :] if e.id in others]
+    appeared = record.first if record is not None else None
+    light = selection.select_entries(candidates, state, window, settings.digest.max_entries, appeared)
     full = tuple(site.full(e) for e in light.entries)
     return selection.Selection(window, full, light.left_out, light.too_old), site.problems
