@@ -29,8 +29,11 @@ _EXPORTS = {
     "ImportOptions": ("publisher.importing.importer", "ImportOptions"),
     "import_bytes": ("publisher.importing.importer", "import_bytes"),
     "render_digest": ("publisher.digest.render", "render_digest"),
+    "run_digest": ("publisher.digest.run", "run_digest"),
     "SendOptions": ("publisher.mail.send", "SendOptions"),
     "send_digest": ("publisher.mail.send", "send_digest"),
+    "PublishOptions": ("publisher.publish", "PublishOptions"),
+    "publish": ("publisher.publish", "publish"),
 }
 
 __all__ = [  # noqa: RUF022 (grouped as in _EXPORTS)
@@ -46,8 +49,11 @@ __all__ = [  # noqa: RUF022 (grouped as in _EXPORTS)
     "ImportOptions",
     "import_bytes",
     "render_digest",
+    "run_digest",
     "SendOptions",
     "send_digest",
+    "PublishOptions",
+    "publish",
 ]
 
 if TYPE_CHECKING:
@@ -56,10 +62,12 @@ if TYPE_CHECKING:
     from publisher.config import Settings, load_settings
     from publisher.content.load import load_site
     from publisher.digest.render import render_digest
+    from publisher.digest.run import run_digest
     from publisher.errors import Problem, PublisherError
     from publisher.importing.importer import ImportOptions, import_bytes
     from publisher.mail.send import SendOptions, send_digest
     from publisher.model import Entry
+    from publisher.publish import PublishOptions, publish
 
 
 def __getattr__(name: str) -> Any:
