@@ -640,8 +640,11 @@ def subscribers_list(state: CliState, as_json: bool) -> None:
     if as_json:
         click.echo(json.dumps([s.as_dict() for s in found], indent=2, ensure_ascii=False))
         return
+    from publisher.tabular import safe_cell
+
     for s in found:
-        click.echo("\t".join([s.email, s.name, s.lang or "-", s.status, ",".join(s.tags)]))
+        cells = [safe_cell(s.email), safe_cell(s.name), s.lang or "-", s.status, safe_cell(",".join(s.tags))]
+        click.echo("\t".join(cells))
     click.echo(f"{len(found)} subscriber(s)", err=True)
 
 

@@ -159,8 +159,17 @@ def insert_subscriber(
     return int(cursor.lastrowid or 0)
 
 
+def lookup_key(email: str) -> str:
+    """The key an address given on the command line is looked up by: normalised like a stored address
+    (``anna@münchen.de`` is stored as ``anna@xn--mnchen-3ya.de``), or as written if it is not valid."""
+    try:
+        return email_key(normalise_email(email))
+    except ValueError:
+        return email_key(email.strip())
+
+
 def existing_subscriber(conn: sqlite3.Connection, email: str) -> Subscriber | None:
-    row = conn.execute("SELECT * FROM subscribers WHERE email_key = ?", (email_key(email),)).fetchone()
+    row = conn.execute("SELECT * FROM subscribers WHERE email_key = ?", (lookup_key(email),)).fetchone()
     return row_to_subscriber(row) if row else None
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import itertools
 import os
 import re
 from collections.abc import Mapping
@@ -17,11 +18,47 @@ MIN_SECRET_LENGTH = 16
 TOKEN_PATTERN = re.compile(r"([1-9][0-9]{0,17})\.([A-Za-z0-9_-]{43})")
 
 
+MIN_DISTINCT = 6
+
+
+def _is_run(value: str) -> bool:
+    """Mostly steps of one to the next character ("1234567890123456", "abcdefgh…", "9876…")."""
+    steps = [ord(b) - ord(a) for a, b in itertools.pairwise(value)]
+    counting = sum(1 for step in steps if step in (1, -1, 9, -9))  # 9/-9: "…890" and "098…" wrap round
+    return counting >= 0.75 * len(steps)
+
+
+def _is_repetition(value: str) -> bool:
+    """One short piece repeated: "abcabcabcabcabca", "passwortpasswort"."""
+    return any(
+        (value[:period] * (len(value) // period + 1))[: len(value)] == value
+        for period in range(1, len(value) // 2 + 1)
+    )
+
+
+def weak_secret(value: str) -> str | None:
+    """Why a secret is too weak to sign links with, or None. Not a strength meter: it refuses what is
+    obviously not random (short, blank, one character, a counting run, a repeated word)."""
+    if not value:
+        return "is not set"
+    if not value.strip():
+        return "is only white space"
+    if len(value.strip()) < MIN_SECRET_LENGTH:
+        return f"is shorter than {MIN_SECRET_LENGTH} characters"
+    if len(set(value)) < MIN_DISTINCT:
+        return f"has fewer than {MIN_DISTINCT} different characters"
+    if _is_run(value):
+        return "is a run of consecutive characters"
+    if _is_repetition(value):
+        return "repeats one short piece"
+    return None
+
+
 def secret_from_env(environ: Mapping[str, str] | None = None) -> bytes:
-    """The HMAC key from PUBLISHER_SECRET; a missing or short secret is an error, never a default."""
+    """The HMAC key from PUBLISHER_SECRET; a missing or obviously weak secret is an error, never a default."""
     value = (os.environ if environ is None else environ).get(SECRET_ENV, "")
-    if len(value) < MIN_SECRET_LENGTH:
-        state = "is not set" if not value else f"is shorter than {MIN_SECRET_LENGTH} characters"
+    state = weak_secret(value)
+    if state is not None:
         raise PublisherError(
             f"the environment variable {SECRET_ENV} {state}; it signs the unsubscribe links -> set it to a "
             "long random value, e.g. export PUBLISHER_SECRET=\"$(python -c 'import secrets; "
