@@ -289,14 +289,15 @@ def check(state: CliState, strict: bool, fix_ids: bool) -> ExitCode:
     if fix_ids:
         for path in write_ids(settings):
             click.echo(f"id written: {path}")
+    from publisher.config import legal_problems
+
     site = load_site(settings, _progress(state))
     site.close()
-    echo_problems(site.problems, strict)
-    errors = sum(p.is_error for p in site.problems)
-    click.echo(
-        f"{len(site.entries)} entries checked: {errors} error(s), {len(site.problems) - errors} warning(s)"
-    )
-    return _exit_for(site.problems, strict)
+    problems = [*site.problems, *legal_problems(settings)]
+    echo_problems(problems, strict)
+    errors = sum(p.is_error for p in problems)
+    click.echo(f"{len(site.entries)} entries checked: {errors} error(s), {len(problems) - errors} warning(s)")
+    return _exit_for(problems, strict)
 
 
 @cli.command()
