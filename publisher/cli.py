@@ -630,7 +630,7 @@ def subscribers_list(state: CliState, as_json: bool) -> None:
     \b
     Examples:
       publisher subscribers list
-      publisher subscribers list --json | jq '.[] | select(.status == "active") | .email'
+      publisher subscribers list --json | jq '.[] | select(.status == "confirmed") | .email'
     """
     import json
 

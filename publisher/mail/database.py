@@ -105,10 +105,17 @@ class StoreConnection(sqlite3.Connection):
 
 def migrations() -> tuple[tuple[str, ...], ...]:
     """The statements of every schema version, oldest first: per version the subscribers table's
-    steps, then the deliveries table's."""
-    from publisher.mail import deliveries, subscribers  # they import ``transaction`` from here
+    steps, then those of the deliveries, consent_events, suppressions and rate_events tables."""
+    # they import ``transaction`` from here
+    from publisher.mail import consent, deliveries, ratelimit, subscribers, suppression
 
-    tables = (subscribers.MIGRATIONS, deliveries.MIGRATIONS)
+    tables = (
+        subscribers.MIGRATIONS,
+        deliveries.MIGRATIONS,
+        consent.MIGRATIONS,
+        suppression.MIGRATIONS,
+        ratelimit.MIGRATIONS,
+    )
     last = max(version for table in tables for version in table)
     return tuple(
         tuple(statement for table in tables for statement in table.get(version, ()))

@@ -90,3 +90,31 @@ def verify_token(secret: bytes, token: str, subscriber_id: int, key: str) -> boo
     """True only if the token was made with this secret for exactly this subscriber (constant time)."""
     expected = make_token(secret, subscriber_id, key)
     return hmac.compare_digest(expected.encode("ascii"), token.strip().encode("utf-8", "replace"))
+
+
+# --- confirmation tokens: bound to one signup, expiring ---------------------------------------------
+
+# "<signup event id>.<expiry, Unix seconds>.<43 characters of base64url MAC>"
+CONFIRM_PATTERN = re.compile(r"([1-9][0-9]{0,17})\.([0-9]{1,12})\.([A-Za-z0-9_-]{43})")
+
+
+def _confirm_mac(secret: bytes, event_id: int, expires: int, key: str) -> str:
+    message = f"confirm\0{event_id}\0{expires}\0{key}".encode()
+    digest = hmac.new(secret, message, hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
+
+
+def make_confirm_token(secret: bytes, event_id: int, expires: int, key: str) -> str:
+    """The token of one confirmation link: the signup it confirms, until when, for which address."""
+    return f"{event_id}.{expires}.{_confirm_mac(secret, event_id, expires, key)}"
+
+
+def confirm_token_parts(token: str) -> tuple[int, int] | None:
+    """(signup event id, expiry) of a well-formed token (not yet verified), or None."""
+    match = CONFIRM_PATTERN.fullmatch(token.strip())
+    return (int(match.group(1)), int(match.group(2))) if match else None
+
+
+def verify_confirm_token(secret: bytes, token: str, event_id: int, expires: int, key: str) -> bool:
+    expected = make_confirm_token(secret, event_id, expires, key)
+    return hmac.compare_digest(expected.encode("ascii"), token.strip().encode("utf-8", "replace"))

@@ -66,8 +66,8 @@ def test_add_list_remove(tmp_path: Path) -> None:
     assert run(root, "subscribers", "add", "bob@example.org").exit_code == 0
     listed = run(root, "subscribers", "list")
     assert listed.stdout.splitlines() == [
-        "anna@example.org\tAnna Müller\tde\tactive\ta,b",
-        "bob@example.org\t\t-\tactive\t",
+        "anna@example.org\tAnna Müller\tde\tconfirmed\ta,b",
+        "bob@example.org\t\t-\tconfirmed\t",
     ]
     assert listed.stderr == "2 subscriber(s)\n"
     as_json = run(root, "subscribers", "list", "--json")
@@ -77,7 +77,7 @@ def test_add_list_remove(tmp_path: Path) -> None:
     )
     removed = run(root, "subscribers", "remove", "ANNA@example.org")
     assert (removed.exit_code, removed.stdout) == (0, "removed anna@example.org\n")
-    assert run(root, "subscribers", "list").stdout == "bob@example.org\t\t-\tactive\t\n"
+    assert run(root, "subscribers", "list").stdout == "bob@example.org\t\t-\tconfirmed\t\n"
 
 
 def test_duplicate_and_invalid_addresses_exit_1(tmp_path: Path) -> None:

@@ -95,7 +95,7 @@ def test_get_shows_a_confirmation_form_and_changes_nothing(site: tuple[Unsubscri
     assert "Möchten Sie den Newsletter für anna@example.org abbestellen?" in response.text
     assert f'<form method="post" action="?token={token}">' in response.text
     assert '<button type="submit">Abbestellen</button>' in response.text
-    assert status_of(db_path, "anna@example.org") == "active"
+    assert status_of(db_path, "anna@example.org") == "confirmed"
 
 
 def test_one_click_post_unsubscribes(site: tuple[UnsubscribeApp, Path]) -> None:
@@ -105,7 +105,7 @@ def test_one_click_post_unsubscribes(site: tuple[UnsubscribeApp, Path]) -> None:
     assert response.status == "200 OK"
     assert "anna@example.org ist abgemeldet" in response.text
     assert status_of(db_path, "anna@example.org") == "unsubscribed"
-    assert status_of(db_path, "o'brien&co@example.org") == "active"
+    assert status_of(db_path, "o'brien&co@example.org") == "confirmed"
     again = call(app, "POST", query=urlencode({"token": token}), body=b"List-Unsubscribe=One-Click")
     assert again.status == "200 OK"  # idempotent
     later = call(app, query=urlencode({"token": token}))
@@ -147,8 +147,8 @@ def test_forged_or_missing_tokens_change_nothing(site: tuple[UnsubscribeApp, Pat
     assert response.status == "400 Bad Request"
     assert "Es wurde nichts geändert" in response.text
     assert "<script>" not in response.text
-    assert status_of(db_path, "anna@example.org") == "active"
-    assert status_of(db_path, "o'brien&co@example.org") == "active"
+    assert status_of(db_path, "anna@example.org") == "confirmed"
+    assert status_of(db_path, "o'brien&co@example.org") == "confirmed"
 
 
 def test_a_token_signed_with_another_secret_changes_nothing(site: tuple[UnsubscribeApp, Path]) -> None:
@@ -162,7 +162,7 @@ def test_a_token_signed_with_another_secret_changes_nothing(site: tuple[Unsubscr
         call(app, "POST", query=f"token={other}", body=b"List-Unsubscribe=One-Click").status
         == "400 Bad Request"
     )
-    assert status_of(db_path, "anna@example.org") == "active"
+    assert status_of(db_path, "anna@example.org") == "confirmed"
 
 
 def test_head_other_paths_and_methods(site: tuple[UnsubscribeApp, Path]) -> None:
@@ -173,7 +173,7 @@ def test_head_other_paths_and_methods(site: tuple[UnsubscribeApp, Path]) -> None
     assert call(app, path="/admin").status == "404 Not Found"
     put = call(app, "PUT", query=f"token={token}")
     assert put.status == "405 Method Not Allowed" and put.headers["Allow"] == "GET, HEAD, POST"
-    assert status_of(db_path, "anna@example.org") == "active"
+    assert status_of(db_path, "anna@example.org") == "confirmed"
 
 
 def test_app_from_env_for_wsgi_servers(tmp_path: Path) -> None:
