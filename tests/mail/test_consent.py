@@ -253,7 +253,7 @@ def test_forget_erases_suppresses_and_blocks_add_and_import(conn: sqlite3.Connec
     assert "anna@example.org" not in dump.lower() and "Anna Müller" not in dump
     assert conn.execute("SELECT status, email, message_id FROM deliveries").fetchone()[:] == ("sent", "", "")
     assert suppression.is_suppressed(conn, "anna@example.org")
-    with pytest.raises(PublisherError, match="suppression list -> .*web form"):
+    with pytest.raises(PublisherError, match=r"suppression list -> .*web form"):
         subscribers.add_subscriber(conn, "Anna@Example.org")
     report = subscriber_csv.import_csv(
         conn,
