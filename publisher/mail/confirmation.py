@@ -10,9 +10,9 @@ import hashlib
 import html
 import logging
 import sqlite3
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.policy import SMTP
@@ -22,6 +22,7 @@ from urllib.parse import quote, urlsplit
 from publisher.config import Settings
 from publisher.errors import PublisherError
 from publisher.mail import signup, smtp
+from publisher.mail.subscribers import Subscriber
 from publisher.render.templating import format_datetime as format_moment
 
 logger = logging.getLogger(__name__)
@@ -177,3 +178,54 @@ def send_confirmation(
         raise
     signup.mail_sent(conn, pending, mail.text_sha256)
     return mail
+
+
+@dataclass(frozen=True, slots=True)
+class Requests:
+    """What ``subscribers import --confirm`` did: confirmation mails sent, held back, failed."""
+
+    sent: tuple[str, ...]
+    held_back: tuple[str, ...]  # one went out within the interval already
+    failed: tuple[tuple[str, str], ...]  # address, why
+
+
+def ask_to_confirm(
+    settings: Settings,
+    conn: sqlite3.Connection,
+    pending: Iterable[Subscriber],
+    secret: bytes,
+    source: str,
+    now: datetime,
+    environ: Mapping[str, str] | None = None,
+) -> Requests:
+    """Send a confirmation mail to each pending subscriber (imported without consent): each is a signup
+    from ``source``, with the site's consent text in the subscriber's language, confirmed by its link."""
+    policy = signup.Policy(
+        settings.subscribe.confirm_days, timedelta(hours=settings.subscribe.confirm_interval_hours)
+    )
+    sent: list[str] = []
+    held: list[str] = []
+    failed: list[tuple[str, str]] = []
+    for subscriber in pending:
+        lang = subscriber.lang or settings.language
+        text = settings.subscribe.consent_text(lang, settings.title)
+        request = signup.SignupRequest(
+            email=subscriber.email,
+            name=subscriber.name,
+            lang=subscriber.lang,
+            topics=subscriber.topics,
+            consent_text=text,
+            consent_version=settings.subscribe.version(lang, settings.title),
+            source=source,
+        )
+        reserved = signup.request_signup(conn, request, policy, now)
+        if reserved is None:
+            held.append(subscriber.email)
+            continue
+        try:
+            send_confirmation(settings, conn, reserved, secret, now, environ)
+        except (PublisherError, smtp.SmtpFailure) as exc:
+            failed.append((subscriber.email, str(exc)))
+            continue
+        sent.append(subscriber.email)
+    return Requests(tuple(sent), tuple(held), tuple(failed))

@@ -69,7 +69,7 @@ def test_add_list_remove(tmp_path: Path) -> None:
         "anna@example.org\tAnna Müller\tde\tconfirmed\ta,b",
         "bob@example.org\t\t-\tconfirmed\t",
     ]
-    assert listed.stderr == "2 subscriber(s)\n"
+    assert listed.stderr == "2 subscriber(s), 0 suppressed\n"
     as_json = run(root, "subscribers", "list", "--json")
     assert (
         '"name": "Anna Müller"' in as_json.stdout
@@ -100,7 +100,7 @@ def test_import_reports_bad_lines_on_stderr(tmp_path: Path) -> None:
     )
     result = run(root, "subscribers", "import", "list.csv")
     assert result.exit_code == 1
-    assert result.stdout == "imported 2, skipped 2 row(s) with problems\n"
+    assert result.stdout == "imported 2 (0 confirmed, 2 pending), skipped 2 row(s) with problems\n"
     assert "list.csv:3: email: 'kaputt' is not a valid address" in result.stderr
     assert "list.csv:5: warning: email: anna@example.org is a duplicate of line 2" in result.stderr
     assert len(run(root, "subscribers", "list").stdout.splitlines()) == 2
