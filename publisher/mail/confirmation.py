@@ -66,6 +66,7 @@ class ConfirmationMail:
 
     @property
     def text_sha256(self) -> str:
+        """SHA-256 of the text part as the person got it (decoded, with LF line ends)."""
         return hashlib.sha256(self.text.encode("utf-8")).hexdigest()
 
 
