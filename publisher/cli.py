@@ -315,7 +315,7 @@ def entries(state: CliState, as_json: bool) -> ExitCode:
     import json
 
     from publisher.build.export import entry_as_dict
-    from publisher.build.pipeline import load_entries
+    from publisher.content.load import load_entries
 
     found, problems = load_entries(state.settings())
     echo_problems(problems)

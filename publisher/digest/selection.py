@@ -45,7 +45,7 @@ def parse_moment(text: str, tz: ZoneInfo) -> datetime:
 
     Raises ValueError with a message fit for the user.
     """
-    from publisher.content.normalise import parse_when
+    from publisher.content.dates import parse_when
 
     try:
         moment = parse_when(text, tz)
@@ -69,7 +69,7 @@ def default_now(settings: Settings) -> datetime:
 
 
 def _days_before(now: datetime, days: int) -> datetime:
-    from publisher.content.normalise import whole_minute_offset
+    from publisher.content.dates import whole_minute_offset
 
     return whole_minute_offset(now - timedelta(days=days))
 
@@ -127,15 +127,17 @@ def load_selection(
     Only entries published in the window are loaded, and content HTML only for the chosen ones
     (it is the summary fallback), so a digest of a 100,000-entry project stays quick.
     """
-    from publisher.content.load import load_site
+    from publisher.content.load import Window, load_window
 
     limit = settings.digest.max_entries
-    site = load_site(
+    site = load_window(
         settings,
-        published=window.contains,
-        newest=limit,
-        exclude_ids=state.sent_entry_ids,
-        between=(window.start, window.end),
+        Window(
+            window.contains,
+            newest=limit,
+            exclude_ids=state.sent_entry_ids,
+            between=(window.start, window.end),
+        ),
     )
     try:
         light = select_entries(site.entries, state, window, limit)
