@@ -915,30 +915,50 @@ def _echo_send_report(report: Any) -> None:
 @cli.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
 @click.option("--port", default=8025, show_default=True, type=click.IntRange(0, 65535), help="TCP port.")
+@click.option("--threads", default=8, show_default=True, type=click.IntRange(1, 256), help="Worker threads.")
+@click.option(
+    "--timeout",
+    default=30,
+    show_default=True,
+    type=click.IntRange(1, 3600),
+    help="Seconds a connection may stay idle (a client that sends half a request) before it is closed.",
+)
 @click.pass_obj
-def serve_command(state: CliState, host: str, port: int) -> None:
-    """Run the unsubscribe web app with wsgiref (for local use; see docs for a production WSGI server).
+def serve_command(state: CliState, host: str, port: int, threads: int, timeout: int) -> None:
+    """Run the web app (signup, confirmation, preferences, unsubscribe) on waitress, a threaded WSGI server.
+
+    Slow clients do not hold up others: waitress reads each request completely before a worker thread
+    handles it, and closes connections idle for longer than --timeout. Put a reverse proxy with https in
+    front of it (see docs/operations.md). Request lines are not logged: they hold tokens.
 
     \b
     Example:
-      PUBLISHER_SECRET=... publisher serve --port 8025
-      # then open http://127.0.0.1:8025/unsubscribe?token=...
+      PUBLISHER_SECRET=... publisher serve --port 8000
+      # then open http://127.0.0.1:8000/subscribe
     """
-    from wsgiref.simple_server import WSGIRequestHandler, make_server
+    from waitress.server import create_server
 
     from publisher.mail import tokens
-    from publisher.mail.webapp import UnsubscribeApp
+    from publisher.mail.web.http import MAX_BODY
+    from publisher.mail.webapp import WebApp
 
-    app = UnsubscribeApp.from_settings(state.settings(), tokens.secret_from_env())
-
-    class QuietHandler(WSGIRequestHandler):
-        def log_message(self, format: str, *args: Any) -> None:
-            # The request line holds the token; log method and status only.
-            logging.getLogger("publisher.serve").info("%s %s", self.command, args[1] if len(args) > 1 else "")
-
-    with make_server(host, port, app, handler_class=QuietHandler) as server:
-        click.echo(f"Serving the unsubscribe app on http://{host}:{server.server_port}/unsubscribe", err=True)
-        try:
-            server.serve_forever()
-        except KeyboardInterrupt:
-            click.echo("stopped", err=True)
+    app = WebApp.from_settings(state.settings(), tokens.secret_from_env())
+    server = create_server(
+        app,
+        host=host,
+        port=port,
+        threads=threads,
+        channel_timeout=timeout,
+        cleanup_interval=max(1, min(timeout, 30)),
+        max_request_body_size=MAX_BODY,
+        ident="publisher",
+        clear_untrusted_proxy_headers=True,
+    )
+    bound = getattr(server, "effective_port", port)
+    click.echo(f"Serving the web app on http://{host}:{bound}/subscribe", err=True)
+    try:
+        server.run()
+    except KeyboardInterrupt:
+        click.echo("stopped", err=True)
+    finally:
+        server.close()

@@ -271,7 +271,7 @@ def test_serve_runs_the_unsubscribe_app(tmp_path: Path) -> None:
     try:
         assert process.stderr is not None
         banner = process.stderr.readline()
-        match = re.search(r"http://127\.0\.0\.1:(\d+)/unsubscribe", banner)
+        match = re.search(r"http://127\.0\.0\.1:(\d+)/subscribe", banner)
         assert match, banner
         url = f"http://127.0.0.1:{match.group(1)}/unsubscribe?token={token}"
         with urllib.request.urlopen(url) as response:

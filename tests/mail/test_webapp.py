@@ -93,7 +93,8 @@ def test_get_shows_a_confirmation_form_and_changes_nothing(site: tuple[Unsubscri
     assert "default-src 'none'" in response.headers["Content-Security-Policy"]
     assert '<html lang="de">' in response.text
     assert "Möchten Sie den Newsletter für anna@example.org abbestellen?" in response.text
-    assert f'<form method="post" action="?token={token}">' in response.text
+    assert '<form class="app-form" method="post" action="">' in response.text
+    assert f'<input type="hidden" name="token" value="{token}">' in response.text
     assert '<button type="submit">Abbestellen</button>' in response.text
     assert status_of(db_path, "anna@example.org") == "confirmed"
 
@@ -127,7 +128,7 @@ def test_values_are_escaped_and_the_page_is_in_the_subscribers_language(
     token = token_for(db_path, "o'brien&co@example.org")
     response = call(app, query=urlencode({"token": token}))
     assert '<html lang="en">' in response.text
-    assert "Do you want to stop the newsletter for o&#x27;brien&amp;co@example.org?" in response.text
+    assert "Do you want to stop the newsletter for o&#39;brien&amp;co@example.org?" in response.text
     assert "o'brien&co" not in response.text
 
 
@@ -179,6 +180,6 @@ def test_head_other_paths_and_methods(site: tuple[UnsubscribeApp, Path]) -> None
 def test_app_from_env_for_wsgi_servers(tmp_path: Path) -> None:
     settings = write_project(tmp_path, 25)
     app = app_from_env({"PUBLISHER_CONFIG": str(settings.config_path), "PUBLISHER_SECRET": SECRET.decode()})
-    assert app.database_path == settings.database_path
+    assert app.state.settings.database_path == settings.database_path
     with pytest.raises(PublisherError, match="PUBLISHER_SECRET is not set"):
         app_from_env({"PUBLISHER_CONFIG": str(settings.config_path)})
