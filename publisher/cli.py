@@ -936,25 +936,13 @@ def serve_command(state: CliState, host: str, port: int, threads: int, timeout: 
       PUBLISHER_SECRET=... publisher serve --port 8000
       # then open http://127.0.0.1:8000/subscribe
     """
-    from waitress.server import create_server
-
     from publisher.mail import tokens
-    from publisher.mail.web.http import MAX_BODY
+    from publisher.mail.web.server import make_server
     from publisher.mail.webapp import WebApp
 
     app = WebApp.from_settings(state.settings(), tokens.secret_from_env())
-    server = create_server(
-        app,
-        host=host,
-        port=port,
-        threads=threads,
-        channel_timeout=timeout,
-        cleanup_interval=max(1, min(timeout, 30)),
-        max_request_body_size=MAX_BODY,
-        ident="publisher",
-        clear_untrusted_proxy_headers=True,
-    )
-    bound = getattr(server, "effective_port", port)
+    server = make_server(app, host, port, threads, timeout)
+    bound = server.effective_port
     click.echo(f"Serving the web app on http://{host}:{bound}/subscribe", err=True)
     try:
         server.run()

@@ -29,7 +29,12 @@ class Response:
 
 
 def call(
-    app: Any, method: str = "GET", path: str = "/unsubscribe", query: str = "", body: bytes = b""
+    app: Any,
+    method: str = "GET",
+    path: str = "/unsubscribe",
+    query: str = "",
+    body: bytes = b"",
+    extra: dict[str, str] | None = None,
 ) -> Response:
     environ: dict[str, Any] = {
         "REQUEST_METHOD": method,
@@ -37,6 +42,7 @@ def call(
         "PATH_INFO": path,
         "QUERY_STRING": query,
         "wsgi.input": io.BytesIO(body),
+        **(extra or {}),
     }
     if body:
         environ["CONTENT_LENGTH"] = str(len(body))
