@@ -152,12 +152,17 @@ def _migrate(conn: sqlite3.Connection, path: Path) -> None:
             f"{path}: the database has schema version {version}, this publisher knows up to "
             f"{len(steps)} -> upgrade publisher"
         )
-    for number in range(version, len(steps)):
+    while version < len(steps):
         with transaction(conn):
-            for statement in steps[number]:
+            # Read again under the write lock: another connection may have migrated meanwhile.
+            version = conn.execute("PRAGMA user_version").fetchone()[0]
+            if version >= len(steps):
+                break
+            for statement in steps[version]:
                 conn.execute(statement)
-            conn.execute(f"PRAGMA user_version = {number + 1}")
-        logger.info("%s: migrated the database to schema version %d", path, number + 1)
+            conn.execute(f"PRAGMA user_version = {version + 1}")
+        version += 1
+        logger.info("%s: migrated the database to schema version %d", path, version)
 
 
 @contextmanager
