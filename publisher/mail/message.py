@@ -47,7 +47,7 @@ from email.utils import format_datetime, parseaddr
 from functools import lru_cache
 from urllib.parse import quote
 
-from publisher.config import Settings
+from publisher.config import DigestSettings, Settings
 from publisher.errors import PublisherError
 from publisher.mail import encoding
 from publisher.render.templating import labels
@@ -56,8 +56,9 @@ RECIPIENT = "%%RECIPIENT%%"
 GREETING = "%%GREETING%%"
 UNSUBSCRIBE_URL = "%%UNSUBSCRIBE_URL%%"
 UNSUBSCRIBE_MAILTO = "%%UNSUBSCRIBE_MAILTO%%"
-PLACEHOLDERS = (RECIPIENT, GREETING, UNSUBSCRIBE_URL, UNSUBSCRIBE_MAILTO)
-BODY_PLACEHOLDERS = (GREETING, UNSUBSCRIBE_URL)
+PREFERENCES_URL = "%%PREFERENCES_URL%%"  # the subscriber's preferences page (same token as unsubscribing)
+PLACEHOLDERS = (RECIPIENT, GREETING, UNSUBSCRIBE_URL, UNSUBSCRIBE_MAILTO, PREFERENCES_URL)
+BODY_PLACEHOLDERS = (GREETING, UNSUBSCRIBE_URL, PREFERENCES_URL)
 
 
 # --- writing a message ----------------------------------------------------------------------------
@@ -255,6 +256,8 @@ class MailSettings:
     unsubscribe_mailto: str
     default_lang: str
     reply_to: str = ""
+    preferences_url: str = ""  # the preferences page; ?token=… is appended per subscriber
+    greetings: DigestSettings | None = None  # [digest] greeting_<lang> and greeting_<lang>_no_name
 
     @property
     def domain(self) -> str:
@@ -290,6 +293,8 @@ def mail_settings(settings: Settings, template: MailTemplate, digest_id: str, la
         unsubscribe_mailto=mailto,
         default_lang=lang or settings.language,
         reply_to=settings.smtp.reply_to,
+        preferences_url=settings.app_url("preferences"),
+        greetings=settings.digest,
     )
 
 
@@ -310,8 +315,11 @@ class OutgoingMail:
     data: bytes
 
 
-def greeting_line(lang: str, name: str) -> str:
-    """'Hallo Anna,' / 'Hello Anna,' / 'Hallo,' when there is no name."""
+def greeting_line(lang: str, name: str, greetings: DigestSettings | None = None) -> str:
+    """The greeting from ``[digest] greeting_<lang>`` ("Guten Tag {name},"), or the neutral line without a
+    name; without settings 'Hallo Anna,' / 'Hello Anna,' / 'Hallo,'."""
+    if greetings is not None:
+        return greetings.greeting(lang, name)
     word = labels(lang)["greeting"]
     return f"{word} {name}," if name.strip() else f"{word},"
 
@@ -331,8 +339,11 @@ def unsubscribe_link(base: str, token: str) -> str:
 def personalise(template: MailTemplate, settings: MailSettings, recipient: Recipient) -> OutgoingMail:
     """The finished message for one subscriber; pure, byte-identical for the same inputs."""
     lang = recipient.lang or settings.default_lang
-    greeting = greeting_line(lang, recipient.name)
+    greeting = greeting_line(lang, recipient.name, settings.greetings)
     link = unsubscribe_link(settings.unsubscribe_url, recipient.token)
+    preferences = (
+        unsubscribe_link(settings.preferences_url, recipient.token) if settings.preferences_url else ""
+    )
     message_id = message_id_for(settings.digest_id, recipient.email, settings.domain)
     personal = {
         "to": encoding.fold_header("To", Address(display_name=recipient.name, addr_spec=recipient.email)),
@@ -355,9 +366,16 @@ def personalise(template: MailTemplate, settings: MailSettings, recipient: Recip
     # "=_" never occurs in quoted-printable, so this boundary is safe; it is fixed, so output is stable.
     boundary = "=_" + hashlib.sha256(message_id.encode()).hexdigest()[:32]
     lines.append(content_type(boundary))
-    text = encoding.fill_body(template.text_body, {GREETING: greeting, UNSUBSCRIBE_URL: link})
+    text = encoding.fill_body(
+        template.text_body, {GREETING: greeting, UNSUBSCRIBE_URL: link, PREFERENCES_URL: preferences}
+    )
     body_html = encoding.fill_body(
-        template.html_body, {GREETING: html.escape(greeting), UNSUBSCRIBE_URL: html.escape(link)}
+        template.html_body,
+        {
+            GREETING: html.escape(greeting),
+            UNSUBSCRIBE_URL: html.escape(link),
+            PREFERENCES_URL: html.escape(preferences),
+        },
     )
     data = assemble(lines, boundary, text, body_html).replace("\n", "\r\n").encode("ascii")
     return OutgoingMail(recipient=recipient.email, message_id=message_id, data=data)

@@ -242,7 +242,9 @@ def _plan(run: _Run, jobs: list[_Job]) -> list[Outcome]:
     plan = []
     for job in jobs:
         s = job.subscriber
-        greeting = message.greeting_line(s.lang or run.mail_settings.default_lang, s.name)
+        greeting = message.greeting_line(
+            s.lang or run.mail_settings.default_lang, s.name, run.mail_settings.greetings
+        )
         plan.append(Outcome(s.email, "planned", run.mail_for(s).message_id, greeting=greeting))
     return plan
 

@@ -20,6 +20,7 @@ from publisher.mail import message as mail
 from publisher.mail.message import (
     GREETING,
     PLACEHOLDERS,
+    PREFERENCES_URL,
     UNSUBSCRIBE_URL,
     MessageSpec,
     build_message,
@@ -114,7 +115,11 @@ def test_the_raw_bytes_are_ascii_with_short_lines_and_whole_placeholders(eml: by
     body = eml.split(b"\n\n", 1)[1]
     for line in body.split(b"\n"):
         if b"%%" in line:  # a body placeholder stands on a physical line of its own
-            assert line.rstrip(b"=") in (GREETING.encode(), UNSUBSCRIBE_URL.encode()), line
+            assert line.rstrip(b"=") in (
+                GREETING.encode(),
+                UNSUBSCRIBE_URL.encode(),
+                PREFERENCES_URL.encode(),
+            ), line
 
 
 def test_the_sent_copy_fills_headers_and_both_bodies(eml: bytes) -> None:
