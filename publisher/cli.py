@@ -854,6 +854,7 @@ def send_command(
       publisher send --resume                # after a crash or an aborted run
       publisher send --mark-unknown-sent     # after checking the server log for the Message-IDs
     """
+    from publisher.digest.variants import for_sending
     from publisher.mail.send import SendOptions, send_digest
 
     if retry_unknown and mark_unknown_sent:
@@ -880,7 +881,7 @@ def send_command(
             bar.update(1)
 
     try:
-        report = send_digest(settings, options, progress=progress)
+        report = send_digest(settings, options, progress=progress, variants=for_sending(settings))
     finally:
         if bar is not None:
             bar.__exit__(None, None, None)
@@ -891,7 +892,10 @@ def send_command(
 def _echo_send_report(report: Any) -> None:
     if report.dry_run:
         for outcome in report.outcomes:
-            click.echo(f"would send\t{outcome.email}\t{outcome.greeting}\t{outcome.message_id}")
+            if outcome.status == "planned":
+                click.echo(f"would send\t{outcome.email}\t{outcome.greeting}\t{outcome.message_id}")
+            else:
+                click.echo(f"no mail\t{outcome.email}\t{outcome.error}")
     for outcome in report.failed:
         click.echo(f"failed: {outcome.email}: {outcome.error}", err=True)
     for delivery in report.unknown:
@@ -903,7 +907,8 @@ def _echo_send_report(report: Any) -> None:
             "(it did not).",
             err=True,
         )
-    verb, count = ("would send", len(report.outcomes)) if report.dry_run else ("sent", report.sent)
+    planned = sum(1 for o in report.outcomes if o.status == "planned")
+    verb, count = ("would send", planned) if report.dry_run else ("sent", report.sent)
     click.echo(
         f"{verb} {count}, failed {len(report.failed)}, skipped {report.skipped}, "
         f"unknown {len(report.unknown)} (digest {report.digest_id}, {report.folder})"
