@@ -30,9 +30,9 @@ REPO = Path(__file__).resolve().parents[2]
 
 
 @contextmanager
-def serving(settings: Settings, timeout: int = 30, threads: int = 8) -> Iterator[str]:
+def serving(settings: Settings, timeout: int = 30, threads: int = 8, port: int = 0) -> Iterator[str]:
     """The app on waitress in a thread, as `publisher serve` runs it; yields the base URL."""
-    server = make_server(WebApp(settings, SECRET), "127.0.0.1", 0, threads=threads, timeout=timeout)
+    server = make_server(WebApp(settings, SECRET), "127.0.0.1", port, threads=threads, timeout=timeout)
     stop = threading.Event()
 
     def run() -> None:
