@@ -928,8 +928,16 @@ def _echo_send_report(report: Any) -> None:
     type=click.IntRange(1, 3600),
     help="Seconds a connection may stay idle (a client that sends half a request) before it is closed.",
 )
+@click.option(
+    "--trusted-proxy",
+    default="",
+    metavar="ADDR",
+    help="The reverse proxy's address: its X-Forwarded-For header names the visitor.",
+)
 @click.pass_obj
-def serve_command(state: CliState, host: str, port: int, threads: int, timeout: int) -> None:
+def serve_command(
+    state: CliState, host: str, port: int, threads: int, timeout: int, trusted_proxy: str
+) -> None:
     """Run the web app (signup, confirmation, preferences, unsubscribe) on waitress, a threaded WSGI server.
 
     Slow clients do not hold up others: waitress reads each request completely before a worker thread
@@ -940,13 +948,14 @@ def serve_command(state: CliState, host: str, port: int, threads: int, timeout: 
     Example:
       PUBLISHER_SECRET=... publisher serve --port 8000
       # then open http://127.0.0.1:8000/subscribe
+      publisher serve --port 8000 --trusted-proxy 127.0.0.1    # behind nginx on the same machine
     """
     from publisher.mail import tokens
     from publisher.mail.web.server import make_server
     from publisher.mail.webapp import WebApp
 
     app = WebApp.from_settings(state.settings(), tokens.secret_from_env())
-    server = make_server(app, host, port, threads, timeout)
+    server = make_server(app, host, port, threads, timeout, trusted_proxy)
     bound = server.effective_port
     click.echo(f"Serving the web app on http://{host}:{bound}/subscribe", err=True)
     try:

@@ -30,9 +30,14 @@ REPO = Path(__file__).resolve().parents[2]
 
 
 @contextmanager
-def serving(settings: Settings, timeout: int = 30, threads: int = 8, port: int = 0) -> Iterator[str]:
+def serving(
+    settings: Settings, timeout: int = 30, threads: int = 8, port: int = 0, trusted_proxy: str = ""
+) -> Iterator[str]:
     """The app on waitress in a thread, as `publisher serve` runs it; yields the base URL."""
-    server = make_server(WebApp(settings, SECRET), "127.0.0.1", port, threads=threads, timeout=timeout)
+    app = WebApp(settings, SECRET)
+    server = make_server(
+        app, "127.0.0.1", port, threads=threads, timeout=timeout, trusted_proxy=trusted_proxy
+    )
     stop = threading.Event()
 
     def run() -> None:
@@ -60,9 +65,9 @@ def project(tmp_path: Path, smtp_port: int, **subscribe: Any) -> Settings:
     return load_settings(root / "publisher.toml")
 
 
-def request(url: str, data: bytes | None = None) -> int:
+def request(url: str, data: bytes | None = None, headers: dict[str, str] | None = None) -> int:
     try:
-        with urllib.request.urlopen(urllib.request.Request(url, data=data), timeout=30) as response:
+        with urllib.request.urlopen(urllib.request.Request(url, data, headers or {}), timeout=30) as response:
             response.read()
             return int(response.status)
     except urllib.error.HTTPError as exc:
@@ -78,6 +83,22 @@ def test_twenty_signups_of_one_address_send_one_confirmation(tmp_path: Path) -> 
             statuses = list(pool.map(lambda _: request(base + "subscribe", form), range(20)))
         assert statuses == [200] * 20
         assert [m["To"] for m in handler.received()] == ["anna@example.org"]
+
+
+def test_behind_a_trusted_proxy_the_per_ip_limit_counts_visitors(tmp_path: Path) -> None:
+    with smtp_server() as (controller, _):
+        settings = project(tmp_path, controller.port)
+        form = [urlencode({"email": f"p{n}@example.org", "consent": "yes"}).encode() for n in range(12)]
+        visitors = [{"X-Forwarded-For": f"198.51.100.{n}"} for n in range(12)]
+        with serving(settings, trusted_proxy="127.0.0.1") as base:
+            assert [request(base + "subscribe", f, v) for f, v in zip(form, visitors, strict=True)] == [
+                200
+            ] * 12
+        # Without a trusted proxy the header is ignored: everyone is 127.0.0.1, and the 11th is refused.
+        forged = [urlencode({"email": f"q{n}@example.org", "consent": "yes"}).encode() for n in range(11)]
+        with serving(settings) as base:
+            statuses = [request(base + "subscribe", f, v) for f, v in zip(forged, visitors, strict=False)]
+        assert statuses == [200] * 10 + [429]
 
 
 def test_two_hundred_parallel_one_click_unsubscribes_are_all_answered(tmp_path: Path) -> None:

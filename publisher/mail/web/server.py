@@ -14,8 +14,18 @@ from waitress.server import create_server
 from publisher.mail.web.http import MAX_BODY
 
 
-def make_server(app: Any, host: str, port: int, threads: int = 8, timeout: int = 30) -> Any:
-    """A bound, not yet running server (``.run()`` serves, ``.close()`` stops; ``.effective_port``)."""
+def make_server(
+    app: Any, host: str, port: int, threads: int = 8, timeout: int = 30, trusted_proxy: str = ""
+) -> Any:
+    """A bound, not yet running server (``.run()`` serves, ``.close()`` stops; ``.effective_port``).
+
+    ``trusted_proxy``: the address of the reverse proxy whose ``X-Forwarded-For`` names the visitor (the
+    per-IP limit and the consent record need the visitor's address, not the proxy's)."""
+    proxy: dict[str, Any] = (
+        {"trusted_proxy": trusted_proxy, "trusted_proxy_headers": {"x-forwarded-for"}}
+        if trusted_proxy
+        else {}
+    )
     return create_server(
         app,
         host=host,
@@ -29,4 +39,5 @@ def make_server(app: Any, host: str, port: int, threads: int = 8, timeout: int =
         ident="publisher",
         clear_untrusted_proxy_headers=True,
         expose_tracebacks=False,
+        **proxy,
     )
