@@ -7,7 +7,15 @@ import itertools
 import re
 from dataclasses import dataclass
 
-from publisher.importing import rawtext as rt
+from publisher.importing.lines import (
+    BULLET_RE,
+    NUMBERED_RE,
+    URL_RE,
+    RawLine,
+    is_link_line,
+    trailing_section_name,
+)
+from publisher.importing.sentences import SENTENCE_START, ends_sentence, same_text_key, sentence_spans
 
 # A word that may follow a suspended hyphen at a line end: "Geschäfts-" + "und Erlösmodelle".
 SUSPENDED_NEXT = frozenset(
@@ -21,7 +29,7 @@ class Unit:
     """One body element and the input lines it came from; ``offsets`` locate each line in ``text``."""
 
     kind: str  # "paragraph", "heading" or "item"
-    lines: list[rt.RawLine]
+    lines: list[RawLine]
     text: str
     offsets: list[int]
     notes: list[str]
@@ -29,7 +37,7 @@ class Unit:
     reason: str = ""
     marker: str = "-"  # a list item's Markdown marker: "-" or "1." for numbered lists
 
-    def line_at(self, offset: int) -> rt.RawLine:
+    def line_at(self, offset: int) -> RawLine:
         return self.lines[max(0, bisect.bisect_right(self.offsets, offset) - 1)]
 
     def drop(self, reason: str) -> None:
@@ -45,13 +53,13 @@ class Unit:
         ]
 
 
-def body_units(lines: list[rt.RawLine], blank_separated: bool = False) -> list[Unit]:
+def body_units(lines: list[RawLine], blank_separated: bool = False) -> list[Unit]:
     """Group the body's free lines into units: blocks break at blank or already-claimed lines.
 
     ``blank_separated``: the text separates paragraphs by blank lines, so a single line break after a
     sentence end is a soft wrap when the next word would not have fitted (PDF text), not a new paragraph.
     """
-    blocks: list[list[rt.RawLine]] = []
+    blocks: list[list[RawLine]] = []
     for line in lines:
         if blocks and blocks[-1][-1].number == line.number - 1:
             blocks[-1].append(line)
@@ -69,7 +77,7 @@ def body_units(lines: list[rt.RawLine], blank_separated: bool = False) -> list[U
     return units
 
 
-def _vocabulary(lines: list[rt.RawLine]) -> set[str]:
+def _vocabulary(lines: list[RawLine]) -> set[str]:
     """Every word of the text as written on one line (hyphenated compounds whole and in parts)."""
     words: set[str] = set()
     for line in lines:
@@ -84,21 +92,21 @@ def _known(word: str, vocabulary: set[str]) -> bool:
     return any(w.startswith(word) for w in vocabulary)
 
 
-def _bullet(block: list[rt.RawLine], i: int) -> str | None:
+def _bullet(block: list[RawLine], i: int) -> str | None:
     """The item text if line ``i`` is a list item; a dash mid-sentence (wrapped text) is not one."""
     numbered = _numbered(block, i)
     if numbered:
         return numbered[1]
-    match = rt.BULLET_RE.match(block[i].text)
+    match = BULLET_RE.match(block[i].text)
     if not match:
         return None
     if match.group("dash") and i > 0:
         prev = block[i - 1].text
         following = block[i + 1].text if i + 1 < len(block) else ""
         if not (
-            rt.ends_sentence(prev)
+            ends_sentence(prev)
             or prev.endswith(":")
-            or rt.BULLET_RE.match(prev)
+            or BULLET_RE.match(prev)
             or following.startswith(match.group("dash") + " ")
             or not _soft_wrapped(block, i)
         ):
@@ -106,39 +114,34 @@ def _bullet(block: list[rt.RawLine], i: int) -> str | None:
     return match.group("item")
 
 
-def _numbered(block: list[rt.RawLine], i: int) -> tuple[str, str] | None:
+def _numbered(block: list[RawLine], i: int) -> tuple[str, str] | None:
     """``1. Text`` / ``2) Text``: (marker, text) when the line before or after continues the count.
 
     Markdown renumbers ordered lists from their first number, so only consecutive numbers make a
     list (``7. Ausgabe`` after ``3. …`` stays text, with its number).
     """
-    match = rt.NUMBERED_RE.match(block[i].text)
+    match = NUMBERED_RE.match(block[i].text)
     if not match:
         return None
     number = int(match.group("number"))
     for j, expected in ((i - 1, number - 1), (i + 1, number + 1)):
-        other = rt.NUMBERED_RE.match(block[j].text) if 0 <= j < len(block) else None
+        other = NUMBERED_RE.match(block[j].text) if 0 <= j < len(block) else None
         if other and int(other.group("number")) == expected:
             return f"{number}.", match.group("item")
     return None
 
 
-def _is_heading(block: list[rt.RawLine], i: int, more_after: bool) -> bool:
+def _is_heading(block: list[RawLine], i: int, more_after: bool) -> bool:
     """A short line without final punctuation, after a sentence end and before more text."""
     text = block[i].text
-    if (
-        len(text) > 100
-        or len(text.split()) > 12
-        or text[-1] in ".,;:!…-–—"
-        or not rt.SENTENCE_START.match(text)
-    ):
+    if len(text) > 100 or len(text.split()) > 12 or text[-1] in ".,;:!…-–—" or not SENTENCE_START.match(text):
         return False
-    if (rt.ends_sentence(text) and not text.endswith("?")) or rt.is_link_line(text) or _bullet(block, i):
+    if (ends_sentence(text) and not text.endswith("?")) or is_link_line(text) or _bullet(block, i):
         return False
-    if i > 0 and not (rt.ends_sentence(block[i - 1].text) or _bullet(block, i - 1)):
+    if i > 0 and not (ends_sentence(block[i - 1].text) or _bullet(block, i - 1)):
         return False
     if i < len(block) - 1:
-        if not rt.SENTENCE_START.match(block[i + 1].text) and _bullet(block, i + 1) is None:
+        if not SENTENCE_START.match(block[i + 1].text) and _bullet(block, i + 1) is None:
             return False
         return not _soft_wrapped(block, i + 1)
     return more_after
@@ -158,42 +161,42 @@ def wrapped_block(texts: list[str]) -> bool:
     """Does the block show soft wrapping: a line broken mid-sentence where the next word did not fit?"""
     width = max(len(t) for t in texts)
     return any(
-        not rt.ends_sentence(a)
+        not ends_sentence(a)
         and (b[:1].islower() or soft_wrapped(a, b, width))
         and not (
-            rt.BULLET_RE.match(b)
-            or rt.NUMBERED_RE.match(b)
-            or rt.is_link_line(a)
-            or rt.is_link_line(b)
-            or rt.trailing_section_name(a)
+            BULLET_RE.match(b)
+            or NUMBERED_RE.match(b)
+            or is_link_line(a)
+            or is_link_line(b)
+            or trailing_section_name(a)
         )
         for a, b in itertools.pairwise(texts)
     )
 
 
-def _soft_wrapped(block: list[rt.RawLine], i: int) -> bool:
+def _soft_wrapped(block: list[RawLine], i: int) -> bool:
     width = max(len(line.text) for line in block)
     return soft_wrapped(block[i - 1].text, block[i].text, width)
 
 
-def _continues(block: list[rt.RawLine], i: int, more_after: bool, blank_separated: bool) -> bool:
+def _continues(block: list[RawLine], i: int, more_after: bool, blank_separated: bool) -> bool:
     """Does line ``i`` continue the paragraph of line ``i - 1`` (soft wrap) rather than start a new one?"""
     prev, line = block[i - 1].text, block[i].text
     if _bullet(block, i) is not None or _is_heading(block, i, more_after):
         return False
-    if rt.is_link_line(prev) or rt.is_link_line(line) or rt.trailing_section_name(prev):
+    if is_link_line(prev) or is_link_line(line) or trailing_section_name(prev):
         return False
     if _HYPHEN_END.search(prev) or line[:1].islower():
         return True
     if prev.endswith(":"):
         return False
-    if rt.ends_sentence(prev):
+    if ends_sentence(prev):
         return blank_separated and _soft_wrapped(block, i)
     return _soft_wrapped(block, i)
 
 
 def _block_units(
-    block: list[rt.RawLine], more_after: bool, vocabulary: set[str], blank_separated: bool
+    block: list[RawLine], more_after: bool, vocabulary: set[str], blank_separated: bool
 ) -> list[Unit]:
     units: list[Unit] = []
     i = 0
@@ -232,11 +235,11 @@ def _block_units(
     return units
 
 
-def _item_continues(bullet: rt.RawLine, line: rt.RawLine) -> bool:
+def _item_continues(bullet: RawLine, line: RawLine) -> bool:
     return line.text[:1].islower() or line.indent > bullet.indent
 
 
-def _joined(kind: str, lines: list[rt.RawLine], vocabulary: set[str], first: str, note: str) -> Unit:
+def _joined(kind: str, lines: list[RawLine], vocabulary: set[str], first: str, note: str) -> Unit:
     """Join soft-wrapped lines; undo PDF hyphenation but keep suspended hyphens (``Geschäfts- und``)."""
     text, offsets, notes = first, [0], [note]
     for line in lines[1:]:
@@ -263,7 +266,7 @@ def _joined(kind: str, lines: list[rt.RawLine], vocabulary: set[str], first: str
 
 
 def _link_unit(unit: Unit) -> bool:
-    return unit.kind in ("paragraph", "item") and all(rt.is_link_line(line.text) for line in unit.lines)
+    return unit.kind in ("paragraph", "item") and all(is_link_line(line.text) for line in unit.lines)
 
 
 def _drop_trailing_links(units: list[Unit]) -> None:
@@ -282,29 +285,29 @@ def _drop_last_link_section(units: list[Unit]) -> bool:
     while j > 0 and _link_unit(kept[j - 1]):
         j -= 1
     links = kept[j:]
-    head = kept[j - 1] if j > 0 and rt.trailing_section_name(kept[j - 1].text) else None
-    if head is None and links and rt.trailing_section_name(links[0].text):
+    head = kept[j - 1] if j > 0 and trailing_section_name(kept[j - 1].text) else None
+    if head is None and links and trailing_section_name(links[0].text):
         head, links = links[0], links[1:]
     if head is None:
         return False
-    name = rt.trailing_section_name(head.text)
-    what = "only links" if links or rt.URL_RE.search(head.text) else "nothing"
+    name = trailing_section_name(head.text)
+    what = "only links" if links or URL_RE.search(head.text) else "nothing"
     head.drop(f"trailing '{name}' section with {what}")
     for unit in links:
         unit.drop(f"link in the trailing '{name}' section")
     return True
 
 
-def dedupe(units: list[Unit], seen: dict[str, str]) -> list[tuple[rt.RawLine, str, str]]:
+def dedupe(units: list[Unit], seen: dict[str, str]) -> list[tuple[RawLine, str, str]]:
     """Drop repeated paragraphs and sentences (quote styles do not count); the first occurrence stays.
 
     ``seen`` maps comparison keys to where they were first seen (title, subtitle). Whole units are
     dropped in place; the removed single sentences are returned as (line, sentence, reason).
     """
-    removed: list[tuple[rt.RawLine, str, str]] = []
+    removed: list[tuple[RawLine, str, str]] = []
     headings: set[str] = set()
     for unit in units:
-        key = rt.same_text_key(unit.text)
+        key = same_text_key(unit.text)
         if not unit.kept:
             continue
         if unit.kind == "heading":
@@ -315,8 +318,8 @@ def dedupe(units: list[Unit], seen: dict[str, str]) -> list[tuple[rt.RawLine, st
         if key in seen:
             unit.drop(f"repeats {seen[key]}")
             continue
-        spans = rt.sentence_spans(unit.text)
-        repeats = [(a, b, seen.get(rt.same_text_key(unit.text[a:b]))) for a, b in spans]
+        spans = sentence_spans(unit.text)
+        repeats = [(a, b, seen.get(same_text_key(unit.text[a:b]))) for a, b in spans]
         if all(where for _, _, where in repeats):
             unit.drop(f"every sentence repeats an earlier one (first: {repeats[0][2]})")
             continue
@@ -326,7 +329,7 @@ def dedupe(units: list[Unit], seen: dict[str, str]) -> list[tuple[rt.RawLine, st
             if where:
                 removed.append((line, sentence, f"repeats {where}"))
             else:
-                seen[rt.same_text_key(sentence)] = f"a sentence in line {line.number}"
+                seen[same_text_key(sentence)] = f"a sentence in line {line.number}"
                 kept.append(sentence)
         seen[key] = f"the paragraph from line {unit.lines[0].number}"
         if len(kept) < len(spans):
@@ -343,7 +346,7 @@ _BLOCK_START = re.compile(r"^(?:(\d{1,9})([.)])(?=\s|$)|([#>+=|-]))")
 def escape_markdown(text: str) -> str:
     """Keep the wording literal in Markdown: ``*``, ``_``, ``<`` … and list/heading starts are escaped."""
     parts, pos = [], 0
-    for match in rt.URL_RE.finditer(text):
+    for match in URL_RE.finditer(text):
         parts.append(_INLINE.sub(r"\\\1", text[pos : match.start()]))
         parts.append(match.group(0))
         pos = match.end()

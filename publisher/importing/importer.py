@@ -15,7 +15,7 @@ from datetime import date
 
 from publisher.content.ids import mint_id
 from publisher.errors import Problem, PublisherError, warning
-from publisher.importing import rawtext as rt
+from publisher.importing.attribution import authors_of, credit_of, source_of
 from publisher.importing.body import (
     Unit,
     body_units,
@@ -24,8 +24,27 @@ from publisher.importing.body import (
     soft_wrapped,
     wrapped_block,
 )
+from publisher.importing.chrome import boilerplate_reason
 from publisher.importing.dates import Dateline, NotADate, find_dates, is_label, read_dateline
+from publisher.importing.decoding import decode
+from publisher.importing.lines import (
+    RawLine,
+    bullet_item,
+    escape_controls,
+    is_link_line,
+    normalised_text,
+    split_lines,
+    trailing_section_name,
+)
 from publisher.importing.model import ImportedEntry, ImportedImage, ImportOptions, Step, explain_lines
+from publisher.importing.sentences import (
+    DANGLING_WORDS,
+    SENTENCE_START,
+    detect_language,
+    ends_sentence,
+    same_text_key,
+    sentences,
+)
 from publisher.model import Removal
 
 __all__ = [
@@ -46,7 +65,7 @@ class _Draft:
     """The mutable notes taken while reading one text; frozen into an ImportedEntry at the end."""
 
     source: str
-    lines: list[rt.RawLine]
+    lines: list[RawLine]
     roles: dict[int, Step] = field(default_factory=dict)  # line number -> its (first) decision
     steps: list[Step] = field(default_factory=list)
     removed: list[tuple[int, Removal]] = field(default_factory=list)
@@ -54,11 +73,11 @@ class _Draft:
     date: date | None = None
     date_line: int | None = None
     # a line shaped like a dateline whose date the calendar does not have ("29.02.2023")
-    not_a_date: tuple[rt.RawLine, NotADate] | None = None
+    not_a_date: tuple[RawLine, NotADate] | None = None
     authors: list[str] = field(default_factory=list)
     source_url: str = ""
 
-    def claim(self, line: rt.RawLine, target: str, kind: str, reason: str, removed: str | None = "") -> None:
+    def claim(self, line: RawLine, target: str, kind: str, reason: str, removed: str | None = "") -> None:
         """Record a decision; a removal also goes to ``removed`` (``removed=None``: already recorded)."""
         if line.changed and target != "removed":
             reason += " (odd spaces normalised)"
@@ -68,16 +87,16 @@ class _Draft:
         if target == "removed" and removed is not None:
             self.removed.append((line.number, Removal(removed or line.text, reason)))
 
-    def free(self, line: rt.RawLine) -> bool:
+    def free(self, line: RawLine) -> bool:
         return bool(line.text) and line.number not in self.roles
 
-    def content(self, after: int = 0) -> list[rt.RawLine]:
+    def content(self, after: int = 0) -> list[RawLine]:
         return [line for line in self.lines if line.number > after and self.free(line)]
 
 
 def import_bytes(data: bytes, source_path: str, options: ImportOptions | None = None) -> ImportedEntry:
-    """Decode raw bytes (see rawtext.decode) and import the text; bytes read another way are warned about."""
-    decoded = rt.decode(data, source_path)
+    """Decode raw bytes (see decoding.decode) and import the text; bytes read another way are warned about."""
+    decoded = decode(data, source_path)
     entry = import_text(decoded.text, source_path, options, encoding=decoded.encoding)
     repairs = tuple(
         warning(source_path, message, line=line, field="encoding") for line, message in decoded.repairs
@@ -90,13 +109,13 @@ def import_text(
 ) -> ImportedEntry:
     """Turn one press release into an ImportedEntry. Raises PublisherError when no title can be found."""
     options = options or ImportOptions()
-    lines = rt.split_lines(unicodedata.normalize("NFC", text))
+    lines = split_lines(unicodedata.normalize("NFC", text))
     if not any(line.text for line in lines):
         raise PublisherError(f"{source_path}: the file is empty -> paste the press release text into it")
     draft = _Draft(source_path, lines)
     for line in lines:
         if line.controls:
-            shown = rt.escape_controls(line.controls)
+            shown = escape_controls(line.controls)
             reason = f"control character(s) {shown} taken out of the line (not text)"
             draft.removed.append((line.number, Removal(shown, reason)))
             draft.steps.append(Step(line.number, line.text, "removed", "control", reason))
@@ -105,9 +124,9 @@ def import_text(
     image = _image_blocks(draft, title_line)
     subtitle_line = _subtitle(draft, title_line)
     units = body_units(draft.content(after=title_line.number), _blank_separated(draft, title_line.number))
-    seen = {rt.same_text_key(title_line.text): "the title"}
+    seen = {same_text_key(title_line.text): "the title"}
     if subtitle_line is not None:
-        seen.setdefault(rt.same_text_key(subtitle_line.text), "the subtitle")
+        seen.setdefault(same_text_key(subtitle_line.text), "the subtitle")
     for line, sentence, reason in dedupe(units, seen):
         draft.claim(line, "removed", "duplicate", reason, removed=sentence)
     for unit in units:
@@ -136,13 +155,13 @@ def import_text(
     body = join_units_markdown(kept)
     title = title_line.text
     subtitle = subtitle_line.text if subtitle_line else ""
-    lang = options.lang or rt.detect_language(
+    lang = options.lang or detect_language(
         " ".join([title, subtitle, *(u.text for u in kept)]), options.default_lang
     )
     if not body:
         draft.warnings.append(warning(source_path, "the body is empty after the title -> check the text"))
     authors = list(dict.fromkeys([*draft.authors, *options.authors]))
-    seed = hashlib.sha256(rt.normalised_text(lines).encode("utf-8")).hexdigest()
+    seed = hashlib.sha256(normalised_text(lines).encode("utf-8")).hexdigest()
     return ImportedEntry(
         source_path=source_path,
         id=mint_id(f"publisher-import:{seed}"),
@@ -170,12 +189,12 @@ def _classify_lines(draft: _Draft) -> None:
     for line in draft.lines:
         if not line.text:
             continue
-        if reason := rt.boilerplate_reason(line.text):
+        if reason := boilerplate_reason(line.text):
             draft.claim(line, "removed", "boilerplate", reason)
-        elif names := rt.authors_of(line.text):
+        elif names := authors_of(line.text):
             draft.authors.extend(n for n in names if n not in draft.authors)
             draft.claim(line, "authors", "author line", f"author line -> authors: {', '.join(names)}")
-        elif url := rt.source_of(line.text):
+        elif url := source_of(line.text):
             if draft.source_url:
                 draft.claim(line, "removed", "source line", "another source line; the entry keeps the first")
             else:
@@ -183,7 +202,7 @@ def _classify_lines(draft: _Draft) -> None:
                 draft.claim(line, "source_url", "source line", f"source line -> source_url {url}")
 
 
-def _header_and_title(draft: _Draft) -> rt.RawLine:
+def _header_and_title(draft: _Draft) -> RawLine:
     """Label and dateline lines before the title, the title itself, and a dateline right after it."""
     content = draft.content()
     index = 0
@@ -209,7 +228,7 @@ def _header_and_title(draft: _Draft) -> rt.RawLine:
     return title
 
 
-def _header_line(draft: _Draft, line: rt.RawLine, where: str) -> bool:
+def _header_line(draft: _Draft, line: RawLine, where: str) -> bool:
     if is_label(line.text):
         draft.claim(line, "removed", "label", f"label line {where} (names the kind of text)")
         return True
@@ -223,7 +242,7 @@ def _header_line(draft: _Draft, line: rt.RawLine, where: str) -> bool:
     return True
 
 
-def _not_a_dateline(draft: _Draft, line: rt.RawLine, bad: NotADate, where: str) -> None:
+def _not_a_dateline(draft: _Draft, line: RawLine, bad: NotADate, where: str) -> None:
     """``29.02.2023``: neither the date nor the title; removed, and (see _not_a_date_problem) reported."""
     if draft.date is not None:
         reason = f"another dateline {where} (not a date either: {bad.why})"
@@ -259,7 +278,7 @@ def _not_a_date_problem(draft: _Draft, option: date | None) -> Problem | None:
     return problem
 
 
-def _dateline(draft: _Draft, line: rt.RawLine, dateline: Dateline, where: str) -> None:
+def _dateline(draft: _Draft, line: RawLine, dateline: Dateline, where: str) -> None:
     if draft.date is None:
         draft.date, draft.date_line = dateline.value, line.number
         draft.claim(line, "date", "dateline", f"dateline {where} -> date {dateline.value.isoformat()}")
@@ -275,24 +294,24 @@ def _title_problem(text: str) -> str | None:
         return f"is {len(text)} characters long (a paragraph, not a title)"
     if text.endswith((",", ";", ":")):
         return f"ends with '{text[-1]}' (it continues, a title does not)"
-    if rt.bullet_item(text) is not None:
+    if bullet_item(text) is not None:
         return "is a list item"
-    if rt.ends_sentence(text) and (len(rt.sentences(text)) > 1 or len(text) > 120):
+    if ends_sentence(text) and (len(sentences(text)) > 1 or len(text) > 120):
         return "reads like a paragraph (several sentences)"
     return None
 
 
-def _image_blocks(draft: _Draft, title: rt.RawLine) -> ImportedImage | None:
+def _image_blocks(draft: _Draft, title: RawLine) -> ImportedImage | None:
     """``alt line`` (maybe twice) + ``© CREDIT`` + optional ``caption title``: the first becomes the image."""
     image: ImportedImage | None = None
     by_number = {line.number: line for line in draft.lines}
     for line in draft.content(after=title.number):
-        credit = rt.credit_of(line.text)
+        credit = credit_of(line.text)
         if credit is None or not draft.free(line):
             continue
         alt = _neighbour(draft, by_number, line.number - 1)
         dup = _neighbour(draft, by_number, alt.number - 1) if alt else None
-        if dup and alt and rt.same_text_key(dup.text) != rt.same_text_key(alt.text):
+        if dup and alt and same_text_key(dup.text) != same_text_key(alt.text):
             dup = None
         if alt and not _alt_like(draft, by_number, dup or alt, alt):
             alt = dup = None
@@ -300,8 +319,8 @@ def _image_blocks(draft: _Draft, title: rt.RawLine) -> ImportedImage | None:
         if caption and not (
             len(caption.text) <= 150
             and (
-                not rt.ends_sentence(caption.text)
-                or (alt and rt.same_text_key(alt.text) == rt.same_text_key(caption.text))
+                not ends_sentence(caption.text)
+                or (alt and same_text_key(alt.text) == same_text_key(caption.text))
             )
         ):
             caption = None
@@ -324,21 +343,21 @@ def _image_blocks(draft: _Draft, title: rt.RawLine) -> ImportedImage | None:
     return image
 
 
-def _neighbour(draft: _Draft, by_number: dict[int, rt.RawLine], number: int) -> rt.RawLine | None:
+def _neighbour(draft: _Draft, by_number: dict[int, RawLine], number: int) -> RawLine | None:
     line = by_number.get(number)
-    return line if line is not None and draft.free(line) and rt.credit_of(line.text) is None else None
+    return line if line is not None and draft.free(line) and credit_of(line.text) is None else None
 
 
-def _alt_like(draft: _Draft, by_number: dict[int, rt.RawLine], first: rt.RawLine, alt: rt.RawLine) -> bool:
+def _alt_like(draft: _Draft, by_number: dict[int, RawLine], first: RawLine, alt: RawLine) -> bool:
     """An alt text starts its block, or is short and no sentence: a paragraph glued above stays body."""
-    if len(alt.text) > 500 or len(rt.sentences(alt.text)) > 2 or rt.bullet_item(alt.text) is not None:
+    if len(alt.text) > 500 or len(sentences(alt.text)) > 2 or bullet_item(alt.text) is not None:
         return False
     before = by_number.get(first.number - 1)
     starts_block = before is None or not before.text or before.number in draft.roles
-    return starts_block or (len(alt.text) <= 200 and not rt.ends_sentence(alt.text))
+    return starts_block or (len(alt.text) <= 200 and not ends_sentence(alt.text))
 
 
-def _subtitle(draft: _Draft, title: rt.RawLine) -> rt.RawLine | None:
+def _subtitle(draft: _Draft, title: RawLine) -> RawLine | None:
     """A short one-sentence line right after the title, followed by more text, is the subtitle."""
     after = draft.content(after=title.number)
     if len(after) < 2:
@@ -347,12 +366,12 @@ def _subtitle(draft: _Draft, title: rt.RawLine) -> rt.RawLine | None:
     text = line.text
     if (
         len(text) > 200
-        or rt.same_text_key(text) == rt.same_text_key(title.text)
-        or len(rt.sentences(text)) != 1
+        or same_text_key(text) == same_text_key(title.text)
+        or len(sentences(text)) != 1
         or text.endswith((":", ",", ";", "-"))
-        or rt.bullet_item(text) is not None
-        or rt.is_link_line(text)
-        or rt.trailing_section_name(text)
+        or bullet_item(text) is not None
+        or is_link_line(text)
+        or trailing_section_name(text)
         or (following.number == line.number + 1 and not _stands_alone(draft, line, following))
     ):
         return None
@@ -366,7 +385,7 @@ def _blank_separated(draft: _Draft, after: int) -> bool:
     return bool(numbers) and any(not line.text for line in draft.lines[numbers[0] : numbers[-1]])
 
 
-def _stands_alone(draft: _Draft, line: rt.RawLine, following: rt.RawLine) -> bool:
+def _stands_alone(draft: _Draft, line: RawLine, following: RawLine) -> bool:
     """A line directly followed by more text stands alone if it was not (or cannot have been) wrapped.
 
     Where a wrap could have fallen, it stands alone only in text without blank lines that is not
@@ -385,14 +404,14 @@ def _stands_alone(draft: _Draft, line: rt.RawLine, following: rt.RawLine) -> boo
         return True
     if _blank_separated(draft, line.number - 1) or wrapped_block(blocks[0][1:]):
         return False
-    if line.text.rsplit(" ", 1)[-1] in rt.DANGLING_WORDS or not rt.SENTENCE_START.match(following.text):
+    if line.text.rsplit(" ", 1)[-1] in DANGLING_WORDS or not SENTENCE_START.match(following.text):
         return False
     return not any(wrapped_block(b) for b in blocks[1:] if b)
 
 
-def _date_from_text(draft: _Draft, subtitle: rt.RawLine | None, units: list[Unit]) -> str | None:
+def _date_from_text(draft: _Draft, subtitle: RawLine | None, units: list[Unit]) -> str | None:
     """No dateline: the first full date written in the subtitle or body, with a warning."""
-    texts: list[tuple[str, Callable[[int], rt.RawLine]]] = []
+    texts: list[tuple[str, Callable[[int], RawLine]]] = []
     if subtitle is not None:
         texts.append((subtitle.text, lambda _offset: subtitle))
     texts += [(u.text, u.line_at) for u in units if u.kept]

@@ -7,7 +7,7 @@ from datetime import date
 
 from publisher.content.slugs import slugify
 from publisher.errors import Problem
-from publisher.importing.rawtext import escape_controls
+from publisher.importing.lines import escape_controls
 from publisher.model import Removal
 
 

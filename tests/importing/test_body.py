@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from publisher.content.sanitise import render_markdown
 from publisher.importing.body import body_units, escape_markdown, join_units_markdown, soft_wrapped
 from publisher.importing.importer import import_text
-from publisher.importing.rawtext import split_lines
+from publisher.importing.lines import split_lines
 
 
 def rendered_text(markdown: str) -> str:

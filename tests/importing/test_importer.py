@@ -20,9 +20,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from publisher.errors import PublisherError
-from publisher.importing import rawtext
 from publisher.importing.files import entry_filename, render_entry
 from publisher.importing.importer import ImportOptions, explain_lines, import_bytes, import_text
+from publisher.importing.sentences import same_text_key, sentences
 from tests.importing.fixtures import (
     SAMPLES,
     Chooser,
@@ -99,7 +99,7 @@ def test_samples_lose_nothing_and_repeat_no_sentence(sample: Path) -> None:
     entry = import_text(text, sample.name)
     assert_nothing_lost(text, entry)
     body = unescape(entry.body_markdown)
-    keys = [rawtext.same_text_key(s) for p in body.split("\n\n") for s in rawtext.sentences(p)]
+    keys = [same_text_key(s) for p in body.split("\n\n") for s in sentences(p)]
     assert len(keys) == len(set(keys))
 
 
