@@ -69,6 +69,8 @@ class ImportedEntry:
     encoding: str = "utf-8"
     # why the entry has no date although the text has a dateline ("29.02.2023"); also in warnings
     date_problem: Problem | None = None
+    # image blocks after the first one, in text order (the first is ``image``)
+    figures: tuple[ImportedImage, ...] = ()
 
     @property
     def slug(self) -> str:
