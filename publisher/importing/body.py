@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import bisect
 import itertools
 import re
-from dataclasses import dataclass
 
 from publisher.importing.lines import (
     BULLET_RE,
@@ -15,7 +13,10 @@ from publisher.importing.lines import (
     is_link_line,
     trailing_section_name,
 )
+from publisher.importing.model import ImportedImage
+from publisher.importing.sections import contact_header, contact_line, contact_run, link_sections
 from publisher.importing.sentences import SENTENCE_START, ends_sentence, same_text_key, sentence_spans
+from publisher.importing.units import Unit
 
 # A word that may follow a suspended hyphen at a line end: "Geschäfts-" + "und Erlösmodelle".
 SUSPENDED_NEXT = frozenset(
@@ -24,44 +25,22 @@ SUSPENDED_NEXT = frozenset(
 _HYPHEN_END = re.compile(r"(\w+)-$")
 
 
-@dataclass
-class Unit:
-    """One body element and the input lines it came from; ``offsets`` locate each line in ``text``."""
-
-    kind: str  # "paragraph", "heading" or "item"
-    lines: list[RawLine]
-    text: str
-    offsets: list[int]
-    notes: list[str]
-    kept: bool = True
-    reason: str = ""
-    marker: str = "-"  # a list item's Markdown marker: "-" or "1." for numbered lists
-
-    def line_at(self, offset: int) -> RawLine:
-        return self.lines[max(0, bisect.bisect_right(self.offsets, offset) - 1)]
-
-    def drop(self, reason: str) -> None:
-        self.kept, self.reason = False, reason
-
-    @property
-    def trace(self) -> list[tuple[int, str, str, str]]:
-        """(line number, target, kind, reason) for every line of this unit."""
-        if not self.kept:
-            return [(line.number, "removed", self.kind, self.reason) for line in self.lines]
-        return [
-            (line.number, "body", self.kind, note) for line, note in zip(self.lines, self.notes, strict=True)
-        ]
-
-
-def body_units(lines: list[RawLine], blank_separated: bool = False) -> list[Unit]:
+def body_units(
+    lines: list[RawLine],
+    blank_separated: bool = False,
+    furniture: frozenset[int] | set[int] = frozenset(),
+    blanks: frozenset[int] | set[int] = frozenset(),
+) -> list[Unit]:
     """Group the body's free lines into units: blocks break at blank or already-claimed lines.
 
     ``blank_separated``: the text separates paragraphs by blank lines, so a single line break after a
     sentence end is a soft wrap when the next word would not have fitted (PDF text), not a new paragraph.
+    ``furniture``: line numbers of page numbers and repeated page headers; a paragraph that a page end
+    broke in two goes on across them and the ``blanks`` around them.
     """
     blocks: list[list[RawLine]] = []
     for line in lines:
-        if blocks and blocks[-1][-1].number == line.number - 1:
+        if blocks and _same_block(blocks[-1][-1], line, furniture, blanks):
             blocks[-1].append(line)
         else:
             blocks.append([line])
@@ -69,12 +48,25 @@ def body_units(lines: list[RawLine], blank_separated: bool = False) -> list[Unit
     units: list[Unit] = []
     for index, block in enumerate(blocks):
         units.extend(_block_units(block, index < len(blocks) - 1, vocabulary, blank_separated))
-    _drop_trailing_links(units)
+    link_sections(units)
     kept = [u for u in units if u.kept]
     if kept and kept[-1].kind == "heading":  # a heading needs something after it
         last = kept[-1]
         last.kind, last.notes = "paragraph", ["short last line: kept as a paragraph (nothing follows it)"]
     return units
+
+
+def _same_block(
+    last: RawLine, line: RawLine, furniture: frozenset[int] | set[int], blanks: frozenset[int] | set[int]
+) -> bool:
+    if last.number == line.number - 1:
+        return True
+    gap = range(last.number + 1, line.number)
+    return (
+        all(n in furniture or n in blanks for n in gap)
+        and any(n in furniture for n in gap)
+        and (not ends_sentence(last.text) or line.text[:1].islower())
+    )
 
 
 def _vocabulary(lines: list[RawLine]) -> set[str]:
@@ -189,10 +181,11 @@ def _continues(block: list[RawLine], i: int, more_after: bool, blank_separated: 
     if _HYPHEN_END.search(prev) or line[:1].islower():
         return True
     if prev.endswith(":"):
-        return False
+        return line.startswith("+")  # "Tel.:" / "+49 …": a phone number wrapped onto the next line
     if ends_sentence(prev):
         return blank_separated and _soft_wrapped(block, i)
-    return _soft_wrapped(block, i)
+    # paragraphs end at blank lines: a line without a sentence end goes on ("Am" / "13. Mai …")
+    return blank_separated or _soft_wrapped(block, i)
 
 
 def _block_units(
@@ -202,6 +195,11 @@ def _block_units(
     i = 0
     while i < len(block):
         line = block[i]
+        contact = _contact(block, i)
+        if contact:
+            units.extend(contact)
+            i += sum(len(u.lines) for u in contact)
+            continue
         item = _bullet(block, i)
         if item is not None:
             numbered = _numbered(block, i)
@@ -235,6 +233,40 @@ def _block_units(
     return units
 
 
+def _contact(block: list[RawLine], i: int) -> list[Unit]:
+    """A contact block from ``block[i]``: its heading (``Pressekontakt``) and its lines, kept line by line."""
+    line = block[i]
+    units = []
+    start = i
+    if contact_header(line.text) and i + 1 < len(block) and contact_line(block[i + 1].text):
+        heading = line.text.rstrip().rstrip(":").rstrip()
+        units.append(Unit("heading", [line], heading, [0], ["## heading: a contact block follows"]))
+        start = i + 1
+        end = start
+        while end < len(block) and contact_line(block[end].text) and not contact_header(block[end].text):
+            end += 1
+    else:
+        end = i + contact_run(block, i)
+    if end <= start:
+        return []
+    lines = block[start:end]
+    offsets = [sum(len(x.text) + 1 for x in lines[:k]) for k in range(len(lines))]
+    notes = ["contact block: its lines keep their line breaks"] * len(lines)
+    units.append(Unit("contact", lines, "\n".join(x.text for x in lines), offsets, notes))
+    return units
+
+
+def figure_unit(number: int, figure: ImportedImage) -> Unit:
+    """A placeholder for a later image block: an HTML comment with its texts (no image file in raw text)."""
+    parts = [
+        f"{key}: {value}"
+        for key, value in (("alt", figure.alt), ("caption", figure.caption), ("credit", figure.credit))
+        if value
+    ]
+    text = "\n".join(part.replace("-->", "- ->") for part in parts)
+    return Unit("figure", [RawLine(number, "", 0, False)], text, [0], [])
+
+
 def _item_continues(bullet: RawLine, line: RawLine) -> bool:
     return line.text[:1].islower() or line.indent > bullet.indent
 
@@ -265,39 +297,6 @@ def _joined(kind: str, lines: list[RawLine], vocabulary: set[str], first: str, n
     return Unit(kind, lines, text, offsets, notes)
 
 
-def _link_unit(unit: Unit) -> bool:
-    return unit.kind in ("paragraph", "item") and all(is_link_line(line.text) for line in unit.lines)
-
-
-def _drop_trailing_links(units: list[Unit]) -> None:
-    """``Weitere Informationen`` / ``Mehr erfahren`` at the end, followed by links only (or nothing), goes.
-
-    Several such sections in a row (``Weiterführende Informationen`` …, then ``Downloads`` …) all go,
-    the last first.
-    """
-    while _drop_last_link_section(units):
-        pass
-
-
-def _drop_last_link_section(units: list[Unit]) -> bool:
-    kept = [u for u in units if u.kept]
-    j = len(kept)
-    while j > 0 and _link_unit(kept[j - 1]):
-        j -= 1
-    links = kept[j:]
-    head = kept[j - 1] if j > 0 and trailing_section_name(kept[j - 1].text) else None
-    if head is None and links and trailing_section_name(links[0].text):
-        head, links = links[0], links[1:]
-    if head is None:
-        return False
-    name = trailing_section_name(head.text)
-    what = "only links" if links or URL_RE.search(head.text) else "nothing"
-    head.drop(f"trailing '{name}' section with {what}")
-    for unit in links:
-        unit.drop(f"link in the trailing '{name}' section")
-    return True
-
-
 def dedupe(units: list[Unit], seen: dict[str, str]) -> list[tuple[RawLine, str, str]]:
     """Drop repeated paragraphs and sentences (quote styles do not count); the first occurrence stays.
 
@@ -309,6 +308,8 @@ def dedupe(units: list[Unit], seen: dict[str, str]) -> list[tuple[RawLine, str, 
     for unit in units:
         key = same_text_key(unit.text)
         if not unit.kept:
+            continue
+        if unit.kind == "contact":
             continue
         if unit.kind == "heading":
             if key in headings or key in seen:
@@ -359,7 +360,11 @@ def join_units_markdown(units: list[Unit]) -> str:
     out: list[str] = []
     previous = ""
     for unit in units:
-        if unit.kind == "heading":
+        if unit.kind == "figure":
+            block = f"<!-- figure\n{unit.text}\n-->"
+        elif unit.kind == "contact":
+            block = "\\\n".join(escape_markdown(line) for line in unit.text.split("\n"))
+        elif unit.kind == "heading":
             block = "## " + escape_markdown(unit.text)
         elif unit.kind == "item":
             block = f"{unit.marker} {escape_markdown(unit.text)}"

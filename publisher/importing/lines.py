@@ -25,6 +25,7 @@ class RawLine:
     indent: int
     changed: bool  # odd spaces, tabs or invisible characters were normalised
     controls: str = ""  # control characters removed from the line (not text: ESC, DEL, \x01 …)
+    quote: str = ""  # the e-mail quote marks taken off the line ("> ")
 
 
 def split_lines(text: str) -> list[RawLine]:

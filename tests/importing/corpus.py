@@ -65,7 +65,9 @@ def score(path: Path) -> tuple[ImportedEntry | None, list[Check]]:
         checks.append(Check(name, what, str(expected), ok, str(got)))
 
     if entry is None:
-        total = 2 + sum(len(gold.get(k) or []) for k in ("keep", "junk", "items", "links", "contact", "headings"))
+        total = 2 + sum(
+            len(gold.get(k) or []) for k in ("keep", "junk", "items", "links", "contact", "headings")
+        )
         checks.extend(Check(name, "import", "an entry", False, error) for _ in range(total))
         return None, checks
     body = " ".join(_body_lines(entry))
@@ -76,7 +78,12 @@ def score(path: Path) -> tuple[ImportedEntry | None, list[Check]]:
         check("subtitle", gold["subtitle"], entry.subtitle == gold["subtitle"], entry.subtitle)
     expected_date = date.fromisoformat(str(gold["date"])) if gold.get("date") else None
     check("date", expected_date, entry.date == expected_date, entry.date)
-    check("authors", gold.get("authors") or [], list(entry.authors) == (gold.get("authors") or []), entry.authors)
+    check(
+        "authors",
+        gold.get("authors") or [],
+        list(entry.authors) == (gold.get("authors") or []),
+        entry.authors,
+    )
     for heading in gold.get("headings") or []:
         check("heading", heading, heading in entry.headings, entry.headings)
     for sentence in gold.get("keep") or []:
