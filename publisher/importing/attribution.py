@@ -26,8 +26,10 @@ _INLINE_CREDIT = re.compile(
 )
 _IMAGE_SOURCE = re.compile(r"^(?:Quelle|Source)\s*:\s*(?P<credit>\S.{0,79})$", re.I)
 AUTHOR_RE = re.compile(
-    r"^(?:(?:Text|Texte|Autor|Autorin|Autoren|Autorinnen|Author|Authors|Redaktion|Verfasst von|Written by|"
-    r"Text und Fotos?|Text und Bild(?:er)?|Text & Fotos?)\s*:\s*|(?P<by>Von|By)\s+)(?P<names>\S.*)$",
+    r"^(?:(?:Text|Texte|Autor|Autorin|Autoren|Autorinnen|Author|Authors|Redaktion|Redakteur|Redakteurin|"
+    r"Autor/in|Autor\*in|Text und Fotos?|Text und Bild(?:er)?|Text & Fotos?)\s*:\s*"
+    r"|(?:Verfasst von|Written by|Submitted by|Posted by|Ein Beitrag von)\s*:?\s+"
+    r"|(?P<by>Von|By)\s+)(?P<names>\S.*)$",
     re.I,
 )
 SOURCE_RE = re.compile(

@@ -15,7 +15,13 @@ from publisher.importing.lines import (
 )
 from publisher.importing.model import ImportedImage
 from publisher.importing.sections import contact_header, contact_line, contact_run, link_sections
-from publisher.importing.sentences import SENTENCE_START, ends_sentence, same_text_key, sentence_spans
+from publisher.importing.sentences import (
+    DANGLING_WORDS,
+    SENTENCE_START,
+    ends_sentence,
+    same_text_key,
+    sentence_spans,
+)
 from publisher.importing.units import Unit
 
 # A word that may follow a suspended hyphen at a line end: "Geschäfts-" + "und Erlösmodelle".
@@ -130,6 +136,8 @@ def _is_heading(block: list[RawLine], i: int, more_after: bool) -> bool:
         return False
     if (ends_sentence(text) and not text.endswith("?")) or is_link_line(text) or _bullet(block, i):
         return False
+    if len(sentence_spans(text)) > 1 or text.rsplit(" ", 1)[-1].casefold() in DANGLING_WORDS:
+        return False  # "… ihre Berufe. Am": a wrapped sentence, no heading
     if i > 0 and not (ends_sentence(block[i - 1].text) or _bullet(block, i - 1)):
         return False
     if i < len(block) - 1:

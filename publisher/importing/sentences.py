@@ -76,7 +76,8 @@ def same_text_key(text: str) -> str:
 
 # Words a title or subtitle does not end with, but a line of wrapped text often does.
 DANGLING_WORDS = words(
-    "der die das den dem des ein eine einer einem einen für und oder the a of and or for with"
+    "der die das den dem des ein eine einer einem einen für und oder am im vom zum zur beim an auf mit von "
+    "bei nach the a an of and or for with to on at by from"
 )
 
 # --- language -----------------------------------------------------------------------------------
