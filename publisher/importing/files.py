@@ -78,16 +78,25 @@ def front_matter(entry: ImportedEntry) -> dict[str, Any]:
     data: dict[str, Any] = {"id": entry.id, "title": entry.title}
     if entry.subtitle:
         data["subtitle"] = entry.subtitle
-    data["date"] = entry.date
+    data["date"] = entry.published or entry.date
+    if entry.updated and entry.updated != entry.published:
+        data["updated"] = entry.updated
     if entry.authors:
         data["authors"] = list(entry.authors)
     if entry.tags:
         data["tags"] = list(entry.tags)
+    if entry.summary:
+        data["summary"] = entry.summary
     data["lang"] = entry.lang
     if entry.source_url:
         data["source"] = entry.source_url
     if entry.image is not None:
-        image = {"alt": entry.image.alt, "caption": entry.image.caption, "credit": entry.image.credit}
+        image = {
+            "url": entry.image.url,
+            "alt": entry.image.alt,
+            "caption": entry.image.caption,
+            "credit": entry.image.credit,
+        }
         data["image"] = {key: value for key, value in image.items() if value}
     return data
 
