@@ -129,13 +129,21 @@ def os_error_message(exc: OSError) -> str:
     return f"{where}: {exc.strerror or exc} -> {hint}"
 
 
-def echo_problems(problems: list[Problem] | tuple[Problem, ...], strict: bool = False) -> None:
-    """Every problem on stderr; with -q only errors (and, with ``strict``, the warnings that count)."""
+def echo_problems(
+    problems: list[Problem] | tuple[Problem, ...], strict: bool = False, summary: bool = False
+) -> None:
+    """Problems on stderr; with -q only errors (and, with ``strict``, the warnings that count).
+
+    ``summary``: at most WARNING_LINES warnings one by one and the rest counted by kind (unless -v).
+    """
+    from publisher.errors import WARNING_LINES, problem_lines
+
     context = click.get_current_context(silent=True)
-    quiet = context is not None and isinstance(context.obj, CliState) and context.obj.verbosity < 0
-    for problem in problems:
-        if problem.is_error or strict or not quiet:
-            click.echo(str(problem), err=True)
+    verbosity = context.obj.verbosity if context is not None and isinstance(context.obj, CliState) else 0
+    shown = [p for p in problems if p.is_error or strict or verbosity >= 0]
+    limit = WARNING_LINES if summary and verbosity < 1 else None
+    for line in problem_lines(shown, limit):
+        click.echo(line, err=True)
 
 
 def _configure_logging(verbosity: int) -> None:
@@ -255,7 +263,7 @@ def build(state: CliState, out_dir: Path | None, strict: bool, full: bool) -> Ex
         report = run_build(settings, progress, full=full, strict=strict)
     finally:
         progress.close()
-    echo_problems(report.problems, strict)
+    echo_problems(report.problems, strict, summary=True)
     if report.errors or (strict and report.problems):
         counts = f"{len(report.errors)} error(s), {len(report.warnings)} warning(s)"
         because = "" if report.errors else " (--strict)"
