@@ -11,9 +11,9 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from publisher.config import CONFIG_NAME, Settings, key_lines, parse_settings
+from publisher.content.dates import parse_when
 from publisher.content.ids import fallback_id, mint_id
 from publisher.content.loaders import parse_entry, scan_entry_files
-from publisher.content.normalise import parse_when
 from publisher.errors import Problem, PublisherError
 from publisher.output import write_atomic
 from publisher.render.templating import default_templates_dir
