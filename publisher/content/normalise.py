@@ -105,7 +105,7 @@ class _Parsed:
     @property
     def path(self) -> str:
         """The entry's page in out/ (once the slug is parsed)."""
-        return f"posts/{self.slug}.html"
+        return entry_path(self.slug)
 
     @property
     def page_url(self) -> str:
@@ -336,6 +336,24 @@ def _outcome(entry: _Parsed) -> Normalised:
         aliases=entry.aliases,
     )
     return Normalised(result, tuple(problems), has_explicit_id=entry.has_explicit_id)
+
+
+def entry_path(slug: str) -> str:
+    """The entry page's place in out/."""
+    return f"posts/{slug}.html"
+
+
+def with_slug(entry: Entry, slug: str, base_url: str, html: str) -> Entry | None:
+    """``entry`` (normalised, with ``html`` as its content) at the address of ``slug`` instead, or
+    None when it must be normalised again for that: its HTML or image refers to its own page.
+
+    Normalising resolves relative links against the entry's page; a page in the same folder
+    resolves every link the same way, except those to the page itself (``#top``, ``?x``, ``""``).
+    """
+    if entry.url in html or (entry.image is not None and entry.url in entry.image.url):
+        return None
+    path = entry_path(slug)
+    return replace(entry, slug=slug, path=path, url=base_url + path, content_html=entry.content_html)
 
 
 def _draft_warning(problem: Problem) -> Problem:
