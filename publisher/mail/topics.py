@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from publisher.config import Settings
 from publisher.content.slugs import slugify
+from publisher.errors import PublisherError
 
 logger = logging.getLogger(__name__)
 
@@ -44,12 +45,19 @@ def choices(settings: Settings) -> tuple[Topic, ...]:
 
 
 def _site_tags(settings: Settings) -> list[tuple[str, str]]:
-    """Every tag of the site's entries (the newest entry's spelling wins)."""
+    """Every tag of the site's entries (the newest entry's spelling wins); none, with a warning in the
+    log, when the entries cannot be read (the app then offers no topics rather than failing)."""
     from publisher.content.load import load_site
 
     if not settings.entries_dir.is_dir():
         return []
-    site = load_site(settings)
+    try:
+        site = load_site(settings)
+    except (PublisherError, OSError) as exc:
+        logger.warning(
+            "no topics offered: the site's tags cannot be read (%s) -> set [subscribe] topics", exc
+        )
+        return []
     try:
         return [(tag.slug, tag.name) for entry in site.entries for tag in entry.tags]
     finally:

@@ -60,6 +60,8 @@ class WebApp:
         environ: Mapping[str, str] | None = None,
     ) -> None:
         self.state = AppState(settings, secret, clock or (lambda: datetime.now(UTC)), environ)
+        # Worked out now, before a server starts its threads: reading the site may start worker processes.
+        self.state.topics()
 
     @classmethod
     def from_settings(cls, settings: Settings, secret: bytes) -> WebApp:
