@@ -20,6 +20,7 @@ from publisher.content.load import Inputs, Progress, Site
 from publisher.digest import folder as digest_folder
 from publisher.digest.run import DigestRun, Scan, run_digest
 from publisher.digest.selection import default_now
+from publisher.digest.variants import for_sending
 from publisher.errors import PublisherError
 from publisher.lock import project_lock
 from publisher.mail.send import SendOptions, SendReport, send_digest
@@ -199,13 +200,16 @@ def _send(
     sleep: Callable[[float], None],
 ) -> None:
     """Send what is due; when that finished a digest an earlier run had left, render and send the
-    digest of what is new as well."""
+    digest of what is new as well. Each subscriber gets their language and topics."""
+    editions = for_sending(settings)
     try:
-        sends.append(send_digest(settings, SendOptions(), environ=environ, sleep=sleep))
+        sends.append(send_digest(settings, SendOptions(), environ=environ, sleep=sleep, editions=editions))
         finished_old = bool(digests and digests[-1].busy and sends[-1].marked_sent)
         if finished_old and digest_folder.unfinished_digest(settings) is None:
             digests.append(run_digest(settings, now))
             if digests[-1].rendered is not None:
-                sends.append(send_digest(settings, SendOptions(), environ=environ, sleep=sleep))
+                sends.append(
+                    send_digest(settings, SendOptions(), environ=environ, sleep=sleep, editions=editions)
+                )
     except PublisherError as exc:
         errors.append(str(exc))

@@ -285,3 +285,10 @@ def test_run_floor_smoke(tmp_path: Path) -> None:
     for name in ("rss.xml", "atom.xml"):
         feed = feedparser.parse(tmp_path / "work" / "50" / "floor-out" / name)
         assert not feed.bozo and len(feed.entries) == 50
+
+
+def test_the_variants_benchmark_builds_every_message_over_twenty_variants() -> None:
+    from benchmarks import variants
+
+    [(seconds, built, used)] = variants.measure(200, 1)
+    assert (built, used) == (200, 20) and seconds > 0

@@ -73,6 +73,12 @@ class DigestContext:
     feeds: tuple[FeedLink, ...]
     sender_name: str
     sender_address: tuple[str, ...]
+    # The imprint ([legal] imprint, one line each) and where the legal pages are; the personal link to the
+    # subscriber's preferences page ("" in the versions that are not for one subscriber).
+    imprint: tuple[str, ...] = ()
+    imprint_url: str = ""
+    privacy_url: str = ""
+    preferences_url: str = ""
 
     def as_dict(self) -> dict[str, Any]:
         return {f.name: getattr(self, f.name) for f in fields(self)}
@@ -111,20 +117,22 @@ def build_context(
     web_url: str = "",
     greeting: str = "",
     unsubscribe_url: str = "",
+    lang: str | None = None,
 ) -> DigestContext:
     """The context of the email version; the CLI-independent heart of the digest. ``greeting`` is
-    the greeting line ("" for none); ``unsubscribe_url`` defaults to the configured unsubscribe page."""
+    the greeting line ("" for none); ``unsubscribe_url`` defaults to the configured unsubscribe page;
+    ``lang`` is the mail's language (labels, dates, subject, intro, footer); entries keep their own."""
     from publisher.mail.message import subject_line
 
-    lang = settings.language
+    lang = lang or settings.language
     items = tuple(digest_item(e) for e in entries)
     return DigestContext(
         lang=lang,
         site_title=settings.title,
         site_url=settings.base_url,
-        subject=subject_line(settings, len(items), now),
+        subject=subject_line(settings, len(items), now, lang),
         preheader=shorten(" · ".join(i.title for i in items), PREHEADER_LIMIT),
-        intro=settings.digest.intro.strip(),
+        intro=settings.digest.intro_for(lang, settings.language).strip(),
         now=now,
         entries=items,
         left_out=left_out,
@@ -140,4 +148,7 @@ def build_context(
         sender_address=tuple(
             line.strip() for line in settings.digest.sender_address.splitlines() if line.strip()
         ),
+        imprint=settings.legal.imprint_lines,
+        imprint_url=settings.legal.imprint_url,
+        privacy_url=settings.legal.privacy_url,
     )

@@ -7,6 +7,7 @@ import hashlib
 import logging
 from dataclasses import replace
 from datetime import datetime
+from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
@@ -94,9 +95,33 @@ def email_context(
         now,
         left_out=len(selection.left_out),
         web_url=settings.url(f"digests/{folder or now.date().isoformat()}/index.html"),
-        greeting=message.greeting_line(settings.language, ""),
+        greeting=message.greeting_line(settings.language, "", settings.digest),
         unsubscribe_url=mail_sender.general_unsubscribe,
     )
+
+
+def personal_template(
+    env: Environment, context: DigestContext, root: Path, slots: message.Slots
+) -> message.Template:
+    """The template each subscriber's copy is made of: the email rendered with the slots where their
+    greeting and their links go. Raises PublisherError for templates without an unsubscribe link."""
+    from publisher.digest.emailhtml import render_email_html, render_template
+
+    personal = replace(
+        context,
+        greeting=slots.greeting,
+        unsubscribe_url=slots.unsubscribe,
+        preferences_url=slots.preferences,
+    ).as_dict()
+    body_html = render_email_html(env, HTML_TEMPLATE, personal, root)
+    text = render_template(env, TEXT_TEMPLATE, personal, root)
+    for name, body in ((HTML_TEMPLATE, body_html), (TEXT_TEMPLATE, text)):
+        if slots.unsubscribe not in body:
+            raise PublisherError(
+                f"{name}: the template has no unsubscribe link -> link {{{{ unsubscribe_url }}}} "
+                "(every digest must let its readers unsubscribe)"
+            )
+    return message.Template(text, body_html, *slots)
 
 
 def render_digest(
@@ -128,18 +153,8 @@ def render_digest(
     # The web version is shown by a browser, which reads <style>: no inlining needed.
     web_context = replace(context, web_url="", greeting="").as_dict()
     web_html = render_email_html(env, HTML_TEMPLATE, web_context, root, inline=False)
-    # Each subscriber's copy: the same, with slots for the greeting and the personal link.
-    greeting_slot, unsubscribe_slot = message.slots_for(text, html)
-    personal = replace(context, greeting=greeting_slot, unsubscribe_url=unsubscribe_slot).as_dict()
-    personal_html = render_email_html(env, HTML_TEMPLATE, personal, root)
-    personal_text = render_template(env, TEXT_TEMPLATE, personal, root)
-    for name, body in ((HTML_TEMPLATE, personal_html), (TEXT_TEMPLATE, personal_text)):
-        if unsubscribe_slot not in body:
-            raise PublisherError(
-                f"{name}: the template has no unsubscribe link -> link {{{{ unsubscribe_url }}}} "
-                "(every digest must let its readers unsubscribe)"
-            )
-    template = message.Template(personal_text, personal_html, greeting_slot, unsubscribe_slot)
+    # Each subscriber's copy: the same, with slots for the greeting and the personal links.
+    template = personal_template(env, context, root, message.slots_for(text, html))
     domain = urlsplit(settings.base_url).hostname or "localhost"
     files = {
         "email.html": html.encode("utf-8"),

@@ -26,9 +26,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from email.utils import format_datetime, parseaddr
 from functools import lru_cache
+from typing import NamedTuple
 from urllib.parse import quote, urlsplit
 
-from publisher.config import Settings
+from publisher.config import DigestSettings, Settings
 from publisher.errors import Problem, PublisherError, warning
 from publisher.mail import encoding
 from publisher.render.templating import format_date, labels
@@ -39,11 +40,15 @@ TEMPLATE_VERSION = 1
 # --- what a mail is made of -----------------------------------------------------------------------
 
 
-def subject_line(settings: Settings, count: int, now: datetime) -> str:
-    """``[digest] subject`` with {title}, {count} and {date} filled in, or the default subject."""
-    words = labels(settings.language)
-    date = format_date(now, settings.language)
-    template = settings.digest.subject.strip() or "{title}: {count} {what} ({date})"
+def subject_line(settings: Settings, count: int, now: datetime, lang: str | None = None) -> str:
+    """``[digest] subject`` (or ``subject_<lang>``) with {title}, {count} and {date} filled in, or the
+    default subject, in the mail's language (default: the site's)."""
+    lang = lang or settings.language
+    words = labels(lang)
+    date = format_date(now, lang)
+    template = (
+        settings.digest.subject_for(lang, settings.language).strip() or "{title}: {count} {what} ({date})"
+    )
     what = words["new_entry"] if count == 1 else words["new_entries"]
     values = {"{title}": settings.title, "{count}": str(count), "{date}": date, "{what}": what}
     for key, value in values.items():
@@ -51,10 +56,13 @@ def subject_line(settings: Settings, count: int, now: datetime) -> str:
     return encoding.one_line(template)
 
 
-def greeting_line(lang: str, name: str) -> str:
-    """'Hallo Anna,' / 'Hello Anna,' / 'Hallo,' when there is no name."""
-    word = labels(lang)["greeting"]
+def greeting_line(lang: str, name: str, greetings: DigestSettings | None = None) -> str:
+    """The greeting from ``[digest] greeting_<lang>`` ("Guten Tag {name},"), or its neutral line
+    without a name; without settings 'Hallo Anna,' / 'Hello Anna,' / 'Hallo,'. One line, always."""
     name = encoding.one_line(name)
+    if greetings is not None:
+        return encoding.one_line(greetings.greeting(lang, name))
+    word = labels(lang)["greeting"]
     return f"{word} {name}," if name else f"{word},"
 
 
@@ -72,6 +80,8 @@ class Sender:
     unsubscribe_base: str  # a subscriber's link is this plus ?token=…
     unsubscribe_mailto: str  # the address (and ?subject=…) of the mailto: way out, without "mailto:"
     unsubscribe_url: str  # [digest] unsubscribe_url as configured ("" if not)
+    preferences_base: str = ""  # the web app's preferences page; a subscriber's link adds ?token=…
+    greetings: DigestSettings | None = None  # [digest] greeting_<lang> and greeting_<lang>_no_name
 
     @property
     def domain(self) -> str:
@@ -133,6 +143,8 @@ def sender(settings: Settings, *, sending: bool = False) -> tuple[Sender, list[P
         unsubscribe_base=base,
         unsubscribe_mailto=mailto,
         unsubscribe_url=settings.digest.unsubscribe_url,
+        preferences_base=settings.app_url("preferences"),
+        greetings=settings.digest,
     ), problems
 
 
@@ -156,6 +168,8 @@ def assemble(headers: list[str], boundary: str, text_qp: str, html_qp: str) -> s
 
 
 def content_type(boundary: str) -> str:
+    """The Content-Type line, folded as the email package folds it (the boundaries made here are
+    short and plain, so it is written directly: it is written for every message sent)."""
     return f'Content-Type: multipart/alternative;\n boundary="{boundary}"\n'
 
 
@@ -244,28 +258,43 @@ def neutral_message(
 # --- each subscriber's copy -----------------------------------------------------------------------
 
 
-def slots_for(*bodies: str) -> tuple[str, str]:
-    """The greeting and unsubscribe slots of one digest's template: named after a hash of its neutral
-    bodies, so no entry can contain them (an entry that quotes ``%%GREETING%%`` stays as it is)."""
+class Slots(NamedTuple):
+    """Where each subscriber's own values go in a template's bodies."""
+
+    greeting: str
+    unsubscribe: str
+    preferences: str
+
+
+def slots_for(*bodies: str) -> Slots:
+    """The slots of one digest's template: named after a hash of its neutral bodies, so no entry can
+    contain them (an entry that quotes ``%%GREETING%%`` stays as it is)."""
     nonce = hashlib.sha256("\0".join(bodies).encode("utf-8")).hexdigest()[:16]
-    return f"%%GREETING-{nonce}%%", f"%%UNSUBSCRIBE-{nonce}%%"
+    return Slots(f"%%GREETING-{nonce}%%", f"%%UNSUBSCRIBE-{nonce}%%", f"%%PREFERENCES-{nonce}%%")
 
 
 @dataclass(frozen=True, slots=True)
 class Template:
     """``template.json``: the two bodies every subscriber's copy is made of, with the slots where
-    the greeting line and the personal unsubscribe link go (HTML-escaped in the HTML part)."""
+    the greeting line and the personal unsubscribe and preferences links go (HTML-escaped in the HTML
+    part)."""
 
     text: str
     html: str
     greeting: str
     unsubscribe: str
+    preferences: str = ""
+
+    @property
+    def slots(self) -> Slots:
+        return Slots(self.greeting, self.unsubscribe, self.preferences)
 
     def to_json(self) -> bytes:
         data = {
             "version": TEMPLATE_VERSION,
             "greeting": self.greeting,
             "unsubscribe": self.unsubscribe,
+            "preferences": self.preferences,
             "text": self.text,
             "html": self.html,
         }
@@ -289,7 +318,10 @@ class Template:
                 f"{source}: not a template of this publisher (version {TEMPLATE_VERSION} with "
                 f"{', '.join(fields)}) -> {hint}"
             )
-        template = cls(values["text"], values["html"], values["greeting"], values["unsubscribe"])
+        preferences = values.get("preferences", "")
+        if not isinstance(preferences, str):
+            raise PublisherError(f"{source}: preferences is not a string -> {hint}")
+        template = cls(values["text"], values["html"], values["greeting"], values["unsubscribe"], preferences)
         for part, body in (("text", template.text), ("html", template.html)):
             if template.unsubscribe not in body:
                 raise PublisherError(
@@ -309,12 +341,23 @@ class Compiled:
 
 
 def compile_template(template: Template) -> Compiled:
-    slots = (template.greeting, template.unsubscribe)
+    slots = tuple(slot for slot in template.slots if slot)
     return Compiled(
         template,
         encoding.compile_body(template.text, slots),
         encoding.compile_body(template.html, slots),
     )
+
+
+@dataclass(frozen=True, slots=True)
+class Edition:
+    """One version of a digest's mail: its template encoded, its subject and its language. A digest
+    has its own edition; readers of another language, or of some topics only, get another one
+    (``digest.variants``)."""
+
+    compiled: Compiled
+    subject: str
+    lang: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -347,22 +390,24 @@ def unsubscribe_link(base: str, token: str) -> str:
 
 
 def personal_message(
-    compiled: Compiled,
+    edition: Edition,
     sender: Sender,
     recipient: Recipient,
     *,
     digest_id: str,
-    subject: str,
     date: datetime,
-    lang: str,
     test: bool = False,
 ) -> OutgoingMail:
     """The copy one recipient gets; pure, byte-identical for the same inputs. Without a token (a test
     send to an address that is not subscribed) the link is the general one, as in message.eml."""
-    greeting = greeting_line(recipient.lang or lang, recipient.name)
+    compiled, subject, lang = edition.compiled, edition.subject, edition.lang
+    greeting = greeting_line(recipient.lang or lang, recipient.name, sender.greetings)
+    preferences = ""
     if recipient.token:
         link = unsubscribe_link(sender.unsubscribe_base, recipient.token)
         list_unsubscribe = f"<{link}>,\n <mailto:{sender.unsubscribe_mailto}>"
+        if sender.preferences_base:
+            preferences = unsubscribe_link(sender.preferences_base, recipient.token)
     else:
         link = sender.general_unsubscribe
         list_unsubscribe = f"<{link}>"
@@ -376,10 +421,11 @@ def personal_message(
         list_unsubscribe=list_unsubscribe,
         one_click=bool(recipient.token),
     )
-    template = compiled.template
-    text = encoding.fill_body(compiled.text, {template.greeting: greeting, template.unsubscribe: link})
+    slots = compiled.template.slots
+    values = {slots.greeting: greeting, slots.unsubscribe: link, slots.preferences: preferences}
+    text = encoding.fill_body(compiled.text, values)
     body_html = encoding.fill_body(
-        compiled.html, {template.greeting: html.escape(greeting), template.unsubscribe: html.escape(link)}
+        compiled.html, {slot: html.escape(value) for slot, value in values.items()}
     )
     # "=_" never occurs in quoted-printable, so this boundary is safe; it is fixed, so output is stable.
     boundary = "=_" + hashlib.sha256(message_id.encode()).hexdigest()[:32]

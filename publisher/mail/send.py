@@ -20,12 +20,15 @@ from publisher.mail import database, deliveries, message, outbox, smtp, subscrib
 from publisher.mail.deliveries import Delivery, Status
 from publisher.mail.state import SentDigest, load_state, record_sent
 from publisher.mail.subscribers import Subscriber
-from publisher.mail.transmit import Job, Outcome, Progress, Result, Transmitter
+from publisher.mail.transmit import NOTHING_ON_TOPICS, Job, Outcome, Progress, Result, Transmitter
 
 __all__ = ["Outcome", "Progress", "Result", "SendOptions", "SendReport", "send_digest", "send_lock"]
 
 logger = logging.getLogger(__name__)
 Clock = Callable[[], datetime]
+# Each subscriber's edition: their language and topics (None: no entry on their topics, no mail).
+EditionFor = Callable[[Subscriber], message.Edition | None]
+EditionSource = Callable[[outbox.RenderedDigest, message.Edition], EditionFor]
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,24 +154,26 @@ class _Run:
     settings: Settings
     conn: sqlite3.Connection
     digest: outbox.RenderedDigest
-    compiled: message.Compiled
+    edition: message.Edition
     sender: message.Sender
-    subject: str
     secret: bytes
     options: SendOptions
     clock: Clock
+    edition_for: EditionFor | None = None
 
-    def mail_for(self, subscriber: Subscriber, test: bool = False) -> message.OutgoingMail:
+    def mail_for(self, subscriber: Subscriber, test: bool = False) -> message.OutgoingMail | None:
+        """The subscriber's copy, or None when none of the digest's entries is on their topics."""
+        edition = self.edition if self.edition_for is None else self.edition_for(subscriber)
+        if edition is None:
+            return None
         token = tokens.make_token(self.secret, subscriber.id, subscriber.key) if self.secret else ""
         recipient = message.Recipient(subscriber.email, subscriber.name, subscriber.lang, token)
         return message.personal_message(
-            self.compiled,
+            edition,
             self.sender,
             recipient,
             digest_id=self.digest.digest_id,
-            subject=self.subject,
             date=self.clock(),
-            lang=self.digest.lang,
             test=test,
         )
 
@@ -184,14 +189,18 @@ def send_digest(
     environ: Mapping[str, str] | None = None,
     sleep: Callable[[float], None] = time.sleep,
     clock: Clock | None = None,
+    editions: EditionSource | None = None,
 ) -> SendReport:
     """Deliver the digest that is due: one an earlier run left unfinished, else the newest (or the
     given one). Nothing to send is no error (``SendReport.nothing_to_do``). Raises PublisherError
-    when it cannot start, or when the server cannot be reached."""
+    when it cannot start, or when the server cannot be reached.
+
+    ``editions`` gives each subscriber their language and topics (``digest.variants.for_sending``);
+    without it everyone gets the digest's own edition."""
     with project_lock(settings.root, "send"):
         conn = database.connect(settings.database_path)
         try:
-            return _send(settings, options, conn, progress, environ, sleep, clock or _now(settings))
+            return _send(settings, options, conn, progress, environ, sleep, clock or _now(settings), editions)
         finally:
             conn.close()
 
@@ -204,6 +213,7 @@ def _send(
     environ: Mapping[str, str] | None,
     sleep: Callable[[float], None],
     clock: Clock,
+    editions: EditionSource | None,
 ) -> SendReport:
     folder = _choose(settings, options, conn)
     if folder is None:
@@ -218,12 +228,14 @@ def _send(
             "the next one when there are new entries",
         )
     sender, _ = message.sender(settings, sending=True)
-    subject = message.subject_line(settings, len(digest.entry_ids), digest.now)
+    subject = message.subject_line(settings, len(digest.entry_ids), digest.now, digest.lang)
+    edition = message.Edition(compiled, subject, digest.lang)
     test_subscriber = _test_subscriber(conn, options.to) if options.to else None
     needs_secret = not options.to or (test_subscriber is not None and test_subscriber.id > 0)
     secret = tokens.secret_from_env(environ) if needs_secret else b""
     transport_options = None if options.dry_run else smtp.options_from_settings(settings.smtp, environ)
-    run = _Run(settings, conn, digest, compiled, sender, subject, secret, options, clock)
+    edition_for = editions(digest, edition) if editions is not None else None
+    run = _Run(settings, conn, digest, edition, sender, secret, options, clock, edition_for)
     if test_subscriber is not None:
         assert transport_options is not None
         return _test_send(run, test_subscriber, smtp.SmtpConnection(transport_options))
@@ -254,6 +266,9 @@ def _test_subscriber(conn: sqlite3.Connection, address: str) -> Subscriber:
 def _test_send(run: _Run, subscriber: Subscriber, transport: smtp.SmtpConnection) -> SendReport:
     """One copy to one address, subject "[Test] …": no delivery-log entry, nothing marked as sent."""
     mail = run.mail_for(subscriber, test=True)
+    if mail is None:
+        outcome = Outcome(subscriber.email, Result.SKIPPED, error=NOTHING_ON_TOPICS)
+        return SendReport(run.digest.digest_id, run.digest.path, (outcome,), test_to=subscriber.email)
     transmitter = Transmitter(
         run.conn, run.settings.smtp, transport, run.sender.address, lambda s: mail, (Status.PENDING,)
     )
@@ -301,9 +316,14 @@ def _dry_run(run: _Run) -> SendReport:
     skip = done | (set() if run.options.retry_unknown else {d.subscriber for d in unknown})
     plan = []
     for s in subscribers.list_subscribers(run.conn, subscribers.ACTIVE):
-        if s.key not in skip:
-            greeting = message.greeting_line(s.lang or run.digest.lang, s.name)
-            plan.append(Outcome(s.email, Result.PLANNED, run.mail_for(s).message_id, greeting=greeting))
+        if s.key in skip:
+            continue
+        mail = run.mail_for(s)
+        if mail is None:
+            plan.append(Outcome(s.email, Result.SKIPPED, error=NOTHING_ON_TOPICS))
+            continue
+        greeting = message.greeting_line(s.lang or run.digest.lang, s.name, run.sender.greetings)
+        plan.append(Outcome(s.email, Result.PLANNED, mail.message_id, greeting=greeting))
     return SendReport(
         digest_id=digest_id,
         folder=run.digest.path,

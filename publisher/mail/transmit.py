@@ -21,6 +21,9 @@ from publisher.mail.subscribers import Subscriber
 logger = logging.getLogger(__name__)
 
 
+NOTHING_ON_TOPICS = "no entry of this digest is on their topics"
+
+
 class Result(StrEnum):
     """What became of one subscriber in this run."""
 
@@ -66,7 +69,7 @@ class Transmitter:
         config: SmtpSettings,
         transport: smtp.SmtpConnection,
         envelope_from: str,
-        mail_for: Callable[[Subscriber], OutgoingMail],
+        mail_for: Callable[[Subscriber], OutgoingMail | None],
         claimable: tuple[Status, ...],
         progress: Progress | None = None,
         sleep: Callable[[float], None] = time.sleep,
@@ -132,6 +135,9 @@ class Transmitter:
         """One try for one subscriber: an Outcome when final for this run, None to retry later."""
         subscriber = job.subscriber
         mail = self.mail_for(subscriber)
+        if mail is None:
+            deliveries.drop_pending(self.conn, job.delivery.id)
+            return Outcome(subscriber.email, Result.SKIPPED, error=NOTHING_ON_TOPICS)
         if not self.transport.connected:
             self.connect()
         self.limiter.wait()

@@ -96,8 +96,14 @@ def test_raw_header_refuses_injection_and_non_ascii() -> None:
         encoding.raw_header("List-Unsubscribe", "<https://x.org/ü>")
 
 
-PLACEHOLDERS = ("%%RECIPIENT%%", "%%GREETING%%", "%%UNSUBSCRIBE_URL%%", "%%UNSUBSCRIBE_MAILTO%%")
-RECIPIENT, GREETING, UNSUBSCRIBE_URL, UNSUBSCRIBE_MAILTO = PLACEHOLDERS
+PLACEHOLDERS = (
+    "%%RECIPIENT%%",
+    "%%GREETING%%",
+    "%%UNSUBSCRIBE_URL%%",
+    "%%UNSUBSCRIBE_MAILTO%%",
+    "%%PREFERENCES_URL%%",
+)
+RECIPIENT, GREETING, UNSUBSCRIBE_URL, UNSUBSCRIBE_MAILTO, PREFERENCES_URL = PLACEHOLDERS
 
 
 @given(

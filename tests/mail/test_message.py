@@ -4,18 +4,23 @@ from __future__ import annotations
 
 import email
 import email.policy
+import hashlib
 import re
 from dataclasses import replace
 from datetime import datetime
+from email.headerregistry import Address
 from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from publisher.config import Settings, load_settings
 from publisher.digest.render import render_digest
 from publisher.digest.selection import digest_window, select_entries
 from publisher.errors import PublisherError
+from publisher.mail import encoding
 from publisher.mail import message as mail
 from publisher.mail.state import DigestState
 from tests.digest.fixtures import BERLIN, CONFIG, NOW, make_entry, make_project, photo
@@ -158,16 +163,8 @@ def copy_for(
     settings: Settings, template: mail.Template, recipient: mail.Recipient, test: bool = False
 ) -> mail.OutgoingMail:
     sender, _ = mail.sender(settings, sending=True)
-    return mail.personal_message(
-        mail.compile_template(template),
-        sender,
-        recipient,
-        digest_id=DIGEST_ID,
-        subject=mail.subject_line(settings, 2, NOW),
-        date=SENT_AT,
-        lang="de",
-        test=test,
-    )
+    edition = mail.Edition(mail.compile_template(template), mail.subject_line(settings, 2, NOW), "de")
+    return mail.personal_message(edition, sender, recipient, digest_id=DIGEST_ID, date=SENT_AT, test=test)
 
 
 def build_for(settings: Settings, template: mail.Template, **recipient: str) -> EmailMessage:
@@ -365,3 +362,48 @@ def test_line_breaks_in_names_never_start_a_header(
     data = copy_for(settings, template, mail.Recipient("v@example.org", name, "de", TOKEN)).data
     assert b"\r\nBcc" not in data and b"\x00" not in data
     assert parse(data)["Bcc"] is None
+
+
+def test_the_preferences_link_goes_where_the_template_has_its_slot(tmp_path: Path) -> None:
+    settings = write_project(tmp_path / "p", 2525)
+    text = "%%G%%\nAbmelden: %%U%%\nEinstellungen: %%P%%\n"
+    body_html = '<p>%%G%%</p><a href="%%U%%">x</a><a href="%%P%%">y</a>'
+    template = mail.Template(text, body_html, "%%G%%", "%%U%%", "%%P%%")
+    message = parse(
+        copy_for(settings, template, mail.Recipient("anna@example.org", "Anna", "de", TOKEN)).data
+    )
+    plain, rich = bodies(message)
+    assert f"Einstellungen: https://news.example.org/preferences?token={TOKEN}\n" in plain
+    assert f'href="https://news.example.org/preferences?token={TOKEN}"' in rich
+    test_copy = parse(
+        copy_for(settings, template, mail.Recipient("me@example.org", "", "", ""), test=True).data
+    )
+    assert "Einstellungen: \n" in bodies(test_copy)[0]  # no token, no preferences page
+
+
+def test_configured_greetings_with_and_without_a_name(tmp_path: Path, template: mail.Template) -> None:
+    settings = write_project(tmp_path / "p", 2525)
+    formal = replace(
+        settings, digest=replace(settings.digest, greeting_de="Guten Tag {name},", greeting_en="Dear {name},")
+    )
+    assert bodies(build_for(formal, template, name="Anna Müller"))[0].startswith("Guten Tag Anna Müller,\n")
+    assert bodies(build_for(formal, template, name=""))[0].startswith("Guten Tag,\n")
+    assert bodies(build_for(formal, template, lang="en", name="Bob"))[0].startswith("Dear Bob,\n")
+
+
+@given(
+    name=st.text(alphabet="AbZz09 äß.\"'<>,@=?", max_size=90),
+    local=st.from_regex(r"[a-z0-9]{1,60}", fullmatch=True),
+)
+def test_the_directly_written_headers_are_what_folding_gives(name: str, local: str) -> None:
+    """To and Content-Type are written without the email package for speed; for every name that is
+    not encoded-word-like (those are encoded as literal text) the bytes are what it would write."""
+    address = f"{local}@example.org"
+    clean = " ".join(name.split())
+    if "=?" not in clean:
+        assert encoding.address_header("To", name, address) == encoding.fold_header(
+            "To", Address(display_name=clean, addr_spec=address)
+        )
+    boundary = "=_" + hashlib.sha256(local.encode()).hexdigest()[:32]
+    folded = encoding.fold_header("Content-Type", f'multipart/alternative; boundary="{boundary}"')
+    assert mail.content_type(boundary) == folded

@@ -357,7 +357,8 @@ def test_a_name_cannot_add_headers_to_the_mail(tmp_path: Path, how: str) -> None
         if how == "add":
             assert run(root, "subscribers", "add", "v@example.org", "--name", INJECTED).exit_code == 0
         else:
-            csv = write_csv(tmp_path / "list.csv", f"email,name\nv@example.org,{INJECTED}\n")
+            rows = f"email,name,consent_source,consented_at\nv@example.org,{INJECTED},Messe,2024-01-02\n"
+            csv = write_csv(tmp_path / "list.csv", rows)
             assert run(root, "subscribers", "import", str(csv)).exit_code == 0
         assert run(root, "digest", "--now", NOW.isoformat()).exit_code == 0
         assert run(root, "send").exit_code == 0
