@@ -118,9 +118,12 @@ class CompiledBody:
     slots: tuple[str, ...]
 
 
-def compile_body(text: str, slots: tuple[str, ...]) -> CompiledBody:
-    """Encode the text once; its slots become the gaps ``fill_body`` fills for each recipient."""
+def compile_body(text: str, slots: tuple[str, ...], linesep: str = "\n") -> CompiledBody:
+    """Encode the text once, with ``linesep`` line ends; its slots become the gaps ``fill_body``
+    fills for each recipient."""
     encoded = qp_encode(text, slots)
+    if linesep != "\n":
+        encoded = encoded.replace("\n", linesep)
     pattern = slot_pattern(slots)
     if pattern is None:
         return CompiledBody((encoded,), ())
@@ -128,11 +131,13 @@ def compile_body(text: str, slots: tuple[str, ...]) -> CompiledBody:
     return CompiledBody(tuple(parts[0::2]), tuple(parts[1::2]))
 
 
-def fill_body(body: CompiledBody, values: Mapping[str, str]) -> str:
-    """The encoded body with each gap holding its value, quoted-printable encoded in turn."""
+def fill_body(body: CompiledBody, values: Mapping[str, str], linesep: str = "\n") -> str:
+    """The encoded body with each gap holding its value, quoted-printable encoded in turn (with the
+    body's ``linesep`` line ends)."""
     out = [body.pieces[0]]
     for slot, piece in zip(body.slots, body.pieces[1:], strict=True):
-        out += [qp_encode(values[slot]), piece]
+        value = qp_encode(values[slot])
+        out += [value if linesep == "\n" else value.replace("\n", linesep), piece]
     return "".join(out)
 
 

@@ -151,19 +151,23 @@ def sender(settings: Settings, *, sending: bool = False) -> tuple[Sender, list[P
 # --- writing a message ----------------------------------------------------------------------------
 
 
-def assemble(headers: list[str], boundary: str, text_qp: str, html_qp: str) -> str:
+def assemble(headers: list[str], boundary: str, text_qp: str, html_qp: str, linesep: str = "\n") -> str:
     """A multipart/alternative message: the header lines (the Content-Type naming ``boundary`` among
-    them), then a text/plain and a text/html part, both quoted-printable. LF line ends.
+    them; LF line ends), then a text/plain and a text/html part, both quoted-printable and already
+    ending in ``linesep``, the line end of the whole message (LF on disk, CRLF on the wire).
 
     The boundary must not occur in the bodies; one containing "=_" never does in quoted-printable.
     """
-    out = list(headers)
+    n = linesep
+    head = "".join(headers)
+    out = [head if n == "\n" else head.replace("\n", n)]
     for subtype, body in (("plain", text_qp), ("html", html_qp)):
         out.append(
-            f'\n--{boundary}\nContent-Type: text/{subtype}; charset="utf-8"\n'
-            f"Content-Transfer-Encoding: quoted-printable\n\n{body}"
+            f'{n}--{boundary}{n}Content-Type: text/{subtype}; charset="utf-8"{n}'
+            f"Content-Transfer-Encoding: quoted-printable{n}{n}"
         )
-    out.append(f"\n--{boundary}--\n")
+        out.append(body)
+    out.append(f"{n}--{boundary}--{n}")
     return "".join(out)
 
 
@@ -200,8 +204,10 @@ def _shared_headers(sender: Sender, subject: str) -> tuple[str, str, str]:
     )
 
 
-def compose(sender: Sender, addressing: Addressing, text_qp: str, html_qp: str, boundary: str) -> str:
-    """The whole message (LF line ends); the bodies are encoded already."""
+def compose(
+    sender: Sender, addressing: Addressing, text_qp: str, html_qp: str, boundary: str, linesep: str = "\n"
+) -> str:
+    """The whole message; the bodies are encoded already, with ``linesep`` line ends."""
     from_line, subject_line_, reply_to = _shared_headers(sender, addressing.subject)
     headers = [
         from_line,
@@ -217,7 +223,7 @@ def compose(sender: Sender, addressing: Addressing, text_qp: str, html_qp: str, 
     if reply_to:
         headers.append(reply_to)
     headers.append(content_type(boundary))
-    return assemble(headers, boundary, text_qp, html_qp)
+    return assemble(headers, boundary, text_qp, html_qp, linesep)
 
 
 # --- message.eml ----------------------------------------------------------------------------------
@@ -341,11 +347,13 @@ class Compiled:
 
 
 def compile_template(template: Template) -> Compiled:
+    """Encode both bodies once, for the wire: CRLF line ends, each body ending in one (the line end
+    before the next boundary belongs to it)."""
     slots = tuple(slot for slot in template.slots if slot)
     return Compiled(
         template,
-        encoding.compile_body(template.text, slots),
-        encoding.compile_body(template.html, slots),
+        encoding.compile_body(template.text + "\n", slots, "\r\n"),
+        encoding.compile_body(template.html + "\n", slots, "\r\n"),
     )
 
 
@@ -423,11 +431,11 @@ def personal_message(
     )
     slots = compiled.template.slots
     values = {slots.greeting: greeting, slots.unsubscribe: link, slots.preferences: preferences}
-    text = encoding.fill_body(compiled.text, values)
+    text = encoding.fill_body(compiled.text, values, "\r\n")
     body_html = encoding.fill_body(
-        compiled.html, {slot: html.escape(value) for slot, value in values.items()}
+        compiled.html, {slot: html.escape(value) for slot, value in values.items()}, "\r\n"
     )
     # "=_" never occurs in quoted-printable, so this boundary is safe; it is fixed, so output is stable.
     boundary = "=_" + hashlib.sha256(message_id.encode()).hexdigest()[:32]
-    data = compose(sender, addressing, text + "\n", body_html + "\n", boundary)
-    return OutgoingMail(recipient.email, message_id, data.replace("\n", "\r\n").encode("ascii"))
+    data = compose(sender, addressing, text, body_html, boundary, "\r\n")
+    return OutgoingMail(recipient.email, message_id, data.encode("ascii"))
