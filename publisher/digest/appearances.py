@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from publisher.errors import PublisherError
+from publisher.mail.state import load_state
 from publisher.output import write_atomic
 
 if TYPE_CHECKING:
@@ -52,8 +53,8 @@ def appearances_path(settings: Settings) -> Path:
 def _corrupt(path: Path, why: str) -> PublisherError:
     return PublisherError(
         f"{path}: the record of when entries appeared is corrupt ({why}) -> restore it from a backup, or "
-        "delete it: then every entry the next build publishes counts as new (entries a sent digest "
-        "held are never mailed again)"
+        "delete it: the next build records the entries on the site as there by the last sent digest "
+        "(an entry dated after it still counts as new)"
     )
 
 
@@ -119,12 +120,24 @@ def _dump(runs: list[tuple[datetime, tuple[str, ...]]]) -> bytes:
 
 
 def record_appearances(settings: Settings, ids: Iterable[str], now: datetime) -> tuple[str, ...]:
-    """Add the ids not in the record yet, as first published at ``now``; returns them (sorted)."""
+    """Add the ids not in the record yet, as first published at ``now``; returns them (sorted).
+
+    When there is no record yet but a digest was sent (a project from before the record, or a
+    record deleted), the entries on the site are recorded as there by the last sent digest: they are
+    not new, only unrecorded. An entry dated after that digest still counts as new by its date.
+    """
     record = load_appearances(settings)
     first = record.first
     new = tuple(sorted({i for i in ids if i not in first}))
     if not new:
         return ()
+    if not record.runs:
+        try:
+            last = load_state(settings.state_path).last
+        except OSError:  # a folder that is a file (a read-only checkout): no state to go by
+            last = None
+        if last is not None:
+            now = min(now, last.window_end)
     runs = [*record.runs, (now, new)]
     path = appearances_path(settings)
     try:

@@ -174,20 +174,35 @@ def select_entries(
     )
 
 
+TOO_OLD_LISTED = 5  # entries a warning names one by one; the others are counted in one more
+
+
 def selection_warnings(settings: Settings, selection: Selection) -> list[Problem]:
-    """Entries new on the site that the digest leaves out because of their date, by name."""
-    window = selection.window
-    return [
+    """Entries new on the site that the digest leaves out because of their date, by name (the first
+    few; the others in one more warning, so that an imported archive gives no flood)."""
+    window, days = selection.window, settings.digest.lookback_days
+    problems = [
         warning(
             old.path,
             f"is new on the site since the last digest ({window.start.isoformat()}) but dated "
-            f"{old.published.date().isoformat()}, more than {settings.digest.lookback_days} days before "
-            "the digest: it is not mailed",
+            f"{old.published.date().isoformat()}, more than {days} days before the digest: it is not mailed",
             field="date",
             hint="give it a recent date to mail it, or raise [digest] lookback_days",
         )
-        for old in selection.too_old
+        for old in selection.too_old[:TOO_OLD_LISTED]
     ]
+    more = len(selection.too_old) - TOO_OLD_LISTED
+    if more > 0:
+        problems.append(
+            warning(
+                str(settings.config_path or settings.root / "publisher.toml"),
+                f"{more} more entr{'y' if more == 1 else 'ies'} new on the site since the last digest but "
+                f"dated more than {days} days before it are not mailed",
+                field="digest.lookback_days",
+                hint="raise [digest] lookback_days to mail them",
+            )
+        )
+    return problems
 
 
 def load_selection(

@@ -9,6 +9,7 @@ import pytest
 
 from publisher.digest.appearances import appearances_path, load_appearances, record_appearances
 from publisher.errors import PublisherError
+from publisher.mail.state import SentDigest, record_sent
 from tests.digest.fixtures import NOW, make_project
 
 
@@ -46,3 +47,14 @@ def test_an_unwritable_record_does_not_stop_a_build(tmp_path: Path, caplog: pyte
     appearances_path(settings).parent.write_text("a file where the folder should be", encoding="utf-8")
     assert record_appearances(settings, ["a"], datetime(2024, 5, 20, tzinfo=NOW.tzinfo)) == ()
     assert "could not record which entries appeared" in caplog.text
+
+
+def test_a_first_record_after_a_sent_digest_holds_the_entries_as_there_by_then(tmp_path: Path) -> None:
+    """A project from before the record (or a deleted record): its entries are not new, only unrecorded."""
+    settings = make_project(tmp_path)
+    last = NOW - timedelta(days=3)
+    record_sent(settings.state_path, SentDigest("d1", last, last, ()))
+    assert record_appearances(settings, ["old", "older"], NOW) == ("old", "older")
+    assert load_appearances(settings).first == {"old": last, "older": last}
+    assert record_appearances(settings, ["old", "new"], NOW) == ("new",)
+    assert load_appearances(settings).first["new"] == NOW

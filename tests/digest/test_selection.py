@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from pathlib import Path
 
 import pytest
 from hypothesis import given
@@ -160,3 +161,21 @@ def test_any_moment_in_range_makes_a_window_of_any_allowed_length(moment: dateti
     now = parse_moment(moment.isoformat(), BERLIN)
     window = digest_window(DigestState(), now, window_days=7, days=days)
     assert window.start < window.end == now
+
+
+def test_many_old_entries_new_on_the_site_give_a_few_warnings(tmp_path: Path) -> None:
+    """An imported archive: five entries named, the rest counted."""
+    from publisher.digest.selection import selection_warnings
+    from tests.digest.fixtures import make_project
+
+    settings = make_project(tmp_path)
+    last = NOW - timedelta(days=7)
+    state = DigestState(sent=(SentDigest("d1", last, last, ()),))
+    archive = tuple(make_entry(n, published=NOW - timedelta(days=100 + n)) for n in range(1, 8))
+    window = digest_window(state, NOW, window_days=7)
+    chosen = select_entries(archive, state, window, 20, {})
+    warnings = selection_warnings(settings, chosen)
+    assert len(chosen.too_old) == 7 and len(warnings) == 6
+    assert all("is new on the site since the last digest" in w.message for w in warnings[:5])
+    assert warnings[5].message.startswith("2 more entries new on the site since the last digest")
+    assert warnings[5].field == "digest.lookback_days"

@@ -158,6 +158,7 @@ def test_a_new_entry_older_than_lookback_days_is_named(tmp_path: Path) -> None:
     root = tmp_path / "site"
     make_cli_project(root, 0, extra_config="")
     write_entry_file(root, 1, published=datetime.fromisoformat("2026-12-06T12:00+01:00"))
+    assert run(root, "publish", "--no-send", "--now", "2026-12-07T08:00+01:00").exit_code == 0
     assert run(root, "digest", "--now", "2026-12-07T09:00+01:00", "--mark-sent").exit_code == 0
     old = write_entry_file(root, 2, published=datetime.fromisoformat("2026-10-01T12:00+02:00"))
     result = run(root, "publish", "--no-send", "--now", "2026-12-14T09:00+01:00")
