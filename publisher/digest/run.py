@@ -117,11 +117,11 @@ def _select(
     # of the list. Only entries new on the site but dated further back need a look beyond it.
     low = window.dates[0]
     candidates = list(takewhile(lambda e: e.published >= low, site.entries))
-    if record is not None:
-        others = record.since(window.start) - {e.id for e in candidates}
-        if others:
-            candidates += [e for e in site.entries[len(candidates) :] if e.id in others]
     appeared = record.first if record is not None else None
     light = selection.select_entries(candidates, state, window, settings.digest.max_entries, appeared)
     full = tuple(site.full(e) for e in light.entries)
-    return selection.Selection(window, full, light.left_out, light.too_old), site.problems
+    too_old = light.too_old
+    if record is not None:
+        older = selection.too_old_elsewhere(settings, site.cache, record, state, window, candidates)
+        too_old = tuple(sorted((*too_old, *older), key=lambda t: t.path))
+    return selection.Selection(window, full, light.left_out, too_old), site.problems

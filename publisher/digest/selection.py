@@ -14,7 +14,9 @@ from publisher.model import Entry
 
 if TYPE_CHECKING:
     from publisher.config import Settings
+    from publisher.content.cache import BuildCache
     from publisher.content.load import Inputs
+    from publisher.digest.appearances import Appearances
 
 
 @dataclass(frozen=True, slots=True)
@@ -237,18 +239,30 @@ def load_selection(
             # Everything in the window beyond the newest ``limit`` is in ``site.unloaded`` (some of it
             # may have been loaded too, for its problems): that is the complete left-out list.
             return replace(light, entries=full, left_out=site.unloaded), site.problems
-        # Entries new on the site but dated before the loaded dates: named, not mailed.
-        loaded = {e.id for e in site.entries}
-        others = appeared.since(window.start) - loaded - state.sent_entry_ids
-        lookback = window.dates[0]
-        too_old = [
-            TooOld(path, entry_id, when)
-            for path, moment, entry_id in site.cache.index_of(others)
-            if (when := datetime.fromtimestamp(moment, settings.tz)) < lookback
-        ]
-        too_old += light.too_old
-        return replace(light, entries=full, too_old=tuple(sorted(too_old, key=lambda t: t.path))), (
-            site.problems
-        )
+        older = too_old_elsewhere(settings, site.cache, appeared, state, window, site.entries)
+        too_old = tuple(sorted((*light.too_old, *older), key=lambda t: t.path))
+        return replace(light, entries=full, too_old=too_old), site.problems
     finally:
         site.close()
+
+
+def too_old_elsewhere(
+    settings: Settings,
+    cache: BuildCache,
+    appeared: Appearances,
+    state: DigestState,
+    window: DigestWindow,
+    looked_at: Iterable[Entry],
+) -> list[TooOld]:
+    """Entries new on the site since the window's start, among those not ``looked_at`` (the ones dated
+    inside the window's dates), that are dated before its lookback: found through the cache's index,
+    so that no other entry needs to be read."""
+    others = appeared.since(window.start) - {e.id for e in looked_at} - state.sent_entry_ids
+    if not others:
+        return []
+    lookback = window.dates[0]
+    return [
+        TooOld(path, entry_id, when)
+        for path, moment, entry_id in cache.index_of(others)
+        if (when := datetime.fromtimestamp(moment, settings.tz)) < lookback
+    ]
