@@ -17,7 +17,7 @@ from typing import Any
 import click
 
 from publisher import __version__
-from publisher.errors import Problem, PublisherError
+from publisher.errors import Problem, PublisherError, listen_error
 
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
@@ -805,7 +805,11 @@ def serve_command(state: CliState, host: str, port: int) -> None:
             # The request line holds the token; log method and status only.
             logging.getLogger("publisher.serve").info("%s %s", self.command, args[1] if len(args) > 1 else "")
 
-    with make_server(host, port, app, handler_class=QuietHandler) as server:
+    try:
+        server = make_server(host, port, app, handler_class=QuietHandler)
+    except OSError as exc:
+        raise listen_error(host, port, exc) from None
+    with server:
         click.echo(f"Serving the unsubscribe app on http://{host}:{server.server_port}/unsubscribe", err=True)
         try:
             server.serve_forever()

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import re
 import shutil
+import socket
 from datetime import datetime
 from pathlib import Path
 
@@ -485,3 +486,19 @@ def test_paths_given_with_minus_c_are_checked_inside_that_directory(
     refused = run(runner, "-C", root, "build", "--out", "datei")  # a file inside the project: usage error
     assert refused.exit_code == 2
     assert "datei" in refused.stderr and "is a file" in refused.stderr
+
+
+def test_a_port_in_use_is_named(
+    runner: CliRunner, make_project: MakeProject, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = make_project(sample=True)
+    monkeypatch.setenv("PUBLISHER_SECRET", "s" * 32)
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = run(runner, "-C", root, "serve", "--port", str(port))
+    assert result.exit_code == 1
+    assert result.stderr.startswith(f"Error: 127.0.0.1:{port}: port {port} is already in use (")
+    assert f"choose another port, e.g. --port {port + 1}" in result.stderr
+    assert "a file" not in result.stderr
