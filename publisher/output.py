@@ -135,6 +135,9 @@ def read_manifest(out_dir: Path) -> dict[str, str]:
 
     It lives in the output folder itself, so that it always describes exactly that folder, even
     after the build cache was deleted. A missing or unreadable manifest means "nothing known".
+
+    The file can be edited by anyone who can write ``out/``: its paths are not trusted. What
+    deletes files it lists checks each path with ``lies_inside`` first.
     """
     try:
         data = json.loads((out_dir / MANIFEST).read_bytes())
@@ -142,6 +145,24 @@ def read_manifest(out_dir: Path) -> dict[str, str]:
         return {str(path): str(key) for path, key in files.items()}
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return {}
+
+
+def is_inside_path(path: str) -> bool:
+    """Whether ``path`` is a plain relative path that stays inside the folder it is relative to."""
+    if not path or "\0" in path or os.path.isabs(path):
+        return False
+    return all(part not in ("", ".", "..") for part in path.split("/"))
+
+
+def lies_inside(folder: Path, path: str) -> bool:
+    """Whether ``folder/path`` is inside ``folder`` after following every symbolic link on the way
+    to it (the file itself may be a link: removing it removes the link, not its target)."""
+    if not is_inside_path(path):
+        return False
+    target = Path(os.path.join(folder, path))
+    real_folder = os.path.realpath(folder)
+    real_parent = os.path.realpath(target.parent)
+    return real_parent == real_folder or real_parent.startswith(real_folder + os.sep)
 
 
 def write_manifest(out_dir: Path, files: Mapping[str, str]) -> None:

@@ -323,11 +323,16 @@ def _rehearse(site: Site, todo: Sequence[_Job]) -> None:
 
 
 def _delete_stale(out: Path, paths: Iterable[str]) -> list[str]:
-    """Remove files a previous build wrote that no entry produces any more, and emptied folders."""
+    """Remove files a previous build wrote that no entry produces any more, and emptied folders.
+    Only what lies inside ``out``: a path that leads out of it (through a folder replaced by a
+    link, say) is left alone."""
     deleted = []
     for path in sorted(paths):
         target = out / path
-        if target.is_file():
+        if not output.lies_inside(out, path):
+            logger.warning("%s: not deleted: it lies outside %s", target, out)
+            continue
+        if target.is_file() or target.is_symlink():
             target.unlink()
             deleted.append(path)
             parent = target.parent
