@@ -256,7 +256,7 @@ def parse_entry(data: bytes, path: str) -> tuple[SourceEntry | None, list[Proble
     try:
         metadata = parsing.handler.load(front, Loader=parsing.loader)
     except parsing.module.YAMLError as exc:
-        return None, [_yaml_problem(exc, path, offset)]
+        return None, [_tab_problem(front, path, offset, exc) or _yaml_problem(exc, path, offset)]
     if metadata is None:
         metadata = {}
     if not isinstance(metadata, dict):
@@ -290,6 +290,27 @@ def _yaml_problem(exc: yaml.YAMLError, path: str, offset: int) -> Problem:
         f"the front matter is not valid YAML: {problem}",
         line=line,
         hint="check quoting and indentation; a title with ': ' in it needs quotes",
+    )
+
+
+def _tab_problem(front: str, path: str, offset: int, exc: yaml.YAMLError) -> Problem | None:
+    """A tab in the indentation, where YAML's message ("found character that cannot start any
+    token") does not say so: the line of the error if it is indented with a tab, else the first
+    line before it that is."""
+    mark = getattr(exc, "problem_mark", None)
+    lines = front.split("\n")
+    last = mark.line if mark is not None and mark.line < len(lines) else len(lines) - 1
+    indented = [n for n in range(last + 1) if "\t" in lines[n][: len(lines[n]) - len(lines[n].lstrip())]]
+    if not indented:
+        return None
+    number = last if last in indented else indented[-1]
+    column = lines[number].index("\t") + 1
+    return Problem(
+        path,
+        f"the front matter is indented with a tab (column {column}); "
+        "YAML does not allow tabs for indentation",
+        line=offset + number + 1,
+        hint="indent with spaces instead (most editors can convert tabs to spaces)",
     )
 
 
