@@ -356,6 +356,53 @@ def init(state: CliState, directory: Path, title: str, base_url: str) -> None:
         click.echo(f"created {path}")
 
 
+def _not_blank(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]) -> tuple[str, ...]:
+    """Repeatable text options: an empty value is a usage error (it would break the entry file)."""
+    if any(not value.strip() for value in values):
+        raise click.BadParameter("must not be empty -> give a value, or leave the option out", ctx, param)
+    return tuple(value.strip() for value in values)
+
+
+def _moment(settings: Any, now_text: str | None) -> Any:
+    """``--now``: an ISO date or time (naive: in the site's time zone), or the wall clock there."""
+    from publisher.digest.render import default_now, parse_moment
+
+    if now_text is None:
+        return default_now(settings)
+    try:
+        # An empty value (an unset variable in `--now "$NOW"`) is an error, not "now".
+        return parse_moment(now_text, settings.tz)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--now") from None
+
+
+@cli.command("new")
+@click.argument("title")
+@click.option("--lang", help="The entry's language, e.g. de, en, de-AT (default: the site's language).")
+@click.option(
+    "--tag", "tags", multiple=True, metavar="TAG", callback=_not_blank, help="Add a tag (repeatable)."
+)
+@click.option("--now", "now_text", metavar="ISO", help="The entry's date and time (default: now).")
+@click.pass_obj
+def new_command(
+    state: CliState, title: str, lang: str | None, tags: tuple[str, ...], now_text: str | None
+) -> None:
+    """Start a new entry: entries/YYYY/YYYY-MM-DD-slug.md, a draft with an id and today's date.
+
+    Prints the new file's path; an existing file is never replaced. Remove the draft line to
+    publish it; a date in the future schedules it. Example:
+
+    \b
+      publisher new "Neues Wasserwerk eröffnet" --tag Wasser --tag Köln
+      publisher new "Annual report" --lang en --now 2024-06-03T08:00
+    """
+    from publisher.build.project import new_entry
+
+    settings = state.settings()
+    path = new_entry(settings, title, _moment(settings, now_text), lang=lang, tags=tags)
+    click.echo(_shown(path, state.cwd))
+
+
 # --- digest ---
 
 
@@ -396,15 +443,7 @@ def digest(
     if since is not None and days is not None:
         raise click.UsageError("give either --since or --days, not both")
     settings = state.settings()
-    try:
-        # An empty value (an unset variable in `--now "$NOW"`) is an error, not "now".
-        now = (
-            digests.parse_moment(now_text, settings.tz)
-            if now_text is not None
-            else digests.default_now(settings)
-        )
-    except ValueError as exc:
-        raise click.BadParameter(str(exc), param_hint="--now") from None
+    now = _moment(settings, now_text)
     try:
         start = digests.parse_moment(since, settings.tz) if since is not None else None
     except ValueError as exc:
@@ -458,13 +497,6 @@ def digest(
 
 
 # --- import ---
-
-
-def _not_blank(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]) -> tuple[str, ...]:
-    """Repeatable text options: an empty value is a usage error (it would break the entry file)."""
-    if any(not value.strip() for value in values):
-        raise click.BadParameter("must not be empty -> give a value, or leave the option out", ctx, param)
-    return tuple(value.strip() for value in values)
 
 
 @cli.command("import")

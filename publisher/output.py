@@ -43,6 +43,23 @@ def write_atomic(path: Path, data: bytes, durable: bool = True) -> None:
         raise
 
 
+def write_new(path: Path, data: bytes) -> None:
+    """Write a file that must not exist yet, atomically: the bytes go to a temp file beside it,
+    which is then linked under the final name (that fails if the name is taken, even by a file
+    another process created a moment ago). Raises FileExistsError; never replaces a file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = f"{path.parent}/.{path.name}.{os.getpid()}.{next(_temp_names)}.tmp"
+    try:
+        with open(tmp, "xb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.link(tmp, path)
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+
+
 def write_if_changed(path: Path, data: bytes, durable: bool = True) -> bool:
     """Write atomically unless the file already holds exactly these bytes. Returns True if written."""
     try:
