@@ -14,7 +14,7 @@ from __future__ import annotations
 import hashlib
 import os
 import pickle
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,6 +23,7 @@ from publisher.config import Settings
 from publisher.content.cache import BuildCache
 from publisher.content.loaders import Media
 from publisher.errors import Problem
+from publisher.model import Entry
 from publisher.output import MANIFEST, read_manifest
 
 
@@ -70,12 +71,16 @@ def templates_fingerprint(settings: Settings) -> str:
     return digest.hexdigest()
 
 
-def inputs_fingerprint(settings: Settings, entry_digests: Mapping[str, str], media: Media) -> str:
+def inputs_fingerprint(
+    settings: Settings, entry_digests: Mapping[str, str], media: Media, held: Sequence[str] = ()
+) -> str:
     """Everything a build reads: ``entry_digests`` maps each entry file (relative path, in path
     order) to the SHA-256 of its bytes; ``media`` (``loaders.scan_assets``) are the media files,
-    which count by name, mtime and size, and the ignored files' names."""
+    which count by name, mtime and size, and the ignored files' names. ``held`` are the entry files
+    left out because they are scheduled: the output changes when one of them comes due."""
     digest = hashlib.sha256()
     digest.update(f"{settings_fingerprint(settings)}\n{templates_fingerprint(settings)}\n".encode())
+    digest.update(f"scheduled\0{len(held)}\0{chr(0).join(held)}\n".encode())
     for path, content in entry_digests.items():
         digest.update(f"{path}\0{content}\n".encode())
     assets, ignored = media
@@ -94,6 +99,7 @@ class BuildRecord:
     manifest: str  # SHA-256 of the manifest the build left in out/
     entries: int
     problems: tuple[Problem, ...]  # the warnings it reported (a build with errors is not recorded)
+    scheduled: tuple[Entry, ...] = ()  # the entries dated after its time (light)
 
 
 def _manifest_digest(out_dir: Path) -> str | None:
@@ -104,12 +110,17 @@ def _manifest_digest(out_dir: Path) -> str | None:
 
 
 def remember(
-    cache: BuildCache, out_dir: Path, inputs: str, entries: int, problems: tuple[Problem, ...]
+    cache: BuildCache,
+    out_dir: Path,
+    inputs: str,
+    entries: int,
+    problems: tuple[Problem, ...],
+    scheduled: tuple[Entry, ...] = (),
 ) -> None:
     """Record a finished build (after its manifest was written)."""
     manifest = _manifest_digest(out_dir)
     if manifest is not None:
-        record = BuildRecord(inputs, manifest, entries, problems)
+        record = BuildRecord(inputs, manifest, entries, problems, scheduled)
         cache.remember_build(str(out_dir), pickle.dumps(record, pickle.HIGHEST_PROTOCOL))
 
 

@@ -11,7 +11,9 @@ import logging
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass
+from contextlib import nullcontext
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
 from hashlib import sha256
 from itertools import chain
 from os.path import isfile, join
@@ -21,6 +23,7 @@ from publisher import output
 from publisher.build import freshness, jobs
 from publisher.build.freshness import key, settings_fingerprint, templates_fingerprint
 from publisher.config import Settings
+from publisher.content.cache import BuildCache
 from publisher.content.load import (
     PARALLEL_THRESHOLD,
     Progress,
@@ -34,6 +37,7 @@ from publisher.content.load import (
     worker_pool,
 )
 from publisher.content.loaders import scan_assets
+from publisher.content.schedule import is_published, scheduled
 from publisher.errors import Problem
 from publisher.model import Author, Entry, FeedMeta, Tag
 from publisher.render import archive
@@ -50,6 +54,7 @@ class BuildReport:
     unchanged: int
     entries: int
     problems: tuple[Problem, ...]
+    scheduled: tuple[Entry, ...] = ()  # dated after the build's time: left out unless --future
 
     @property
     def errors(self) -> tuple[Problem, ...]:
@@ -159,19 +164,33 @@ def _plan(site: Site, settings_fp: str, templates_fp: str) -> Iterator[_Job]:
 
 
 def build(
-    settings: Settings, progress: Progress | None = None, full: bool = False, strict: bool = False
+    settings: Settings,
+    progress: Progress | None = None,
+    full: bool = False,
+    strict: bool = False,
+    *,
+    now: datetime | None = None,
+    future: bool = False,
+    pool: ProcessPoolExecutor | None = None,
+    rehearse: bool = True,
 ) -> BuildReport:
     """Build out/ from entries/. With errors (with ``strict``, any problem), nothing is written
     and the report lists them all.
 
     ``full`` ignores everything remembered from earlier builds (the cache, the outputs' keys) and
     renders every file again; files whose bytes come out the same are still left untouched.
+    Entries dated after ``now`` (default: the wall clock) are scheduled and left out, unless
+    ``future``; the report lists them either way. ``pool`` is a running ``worker_pool`` to use
+    instead of starting one (a long-running preview keeps one). ``rehearse=False`` skips rendering
+    one page of each kind before writing (for a folder nobody else reads, such as the preview's).
     """
-    with worker_pool() as pool:
-        inputs = refresh(settings, progress, pool, fresh=full)
+    now = now or datetime.now(settings.tz)
+    with nullcontext(pool) if pool is not None else worker_pool() as workers:
+        inputs = refresh(settings, progress, workers, fresh=full)
         try:
             media = scan_assets(settings.entries_dir, settings.not_entries)
-            fingerprint = freshness.inputs_fingerprint(settings, inputs.digests, media)
+            held = () if future else _held_back(inputs.cache, now)
+            fingerprint = freshness.inputs_fingerprint(settings, inputs.digests, media, held)
             done = (
                 None
                 if full or output.interrupted(settings.out_dir)
@@ -183,16 +202,33 @@ def build(
         if done is not None:
             inputs.cache.close()
             record, files = done
-            return BuildReport((), (), files, record.entries, record.problems)
-        site = load_site(settings, progress, pool=pool, inputs=inputs, media=media)
+            return BuildReport((), (), files, record.entries, record.problems, record.scheduled)
+        site = load_site(settings, progress, pool=workers, inputs=inputs, media=media)
         try:
+            upcoming = scheduled(site.entries, now)
+            if upcoming and not future:
+                site = replace(site, entries=tuple(e for e in site.entries if is_published(e.published, now)))
             if any(p.is_error for p in site.problems) or (strict and site.problems):
-                return BuildReport((), (), 0, len(site.entries), site.problems)
-            report = _write_outputs(site, progress, pool, full)
-            freshness.remember(site.cache, settings.out_dir, fingerprint, report.entries, report.problems)
+                return BuildReport((), (), 0, len(site.entries), site.problems, upcoming)
+            report = _write_outputs(site, progress, workers, full, rehearse)
+            report = replace(report, scheduled=upcoming)
+            freshness.remember(
+                site.cache, settings.out_dir, fingerprint, report.entries, report.problems, upcoming
+            )
             return report
         finally:
             site.close()
+
+
+def _held_back(cache: BuildCache, now: datetime) -> tuple[str, ...]:
+    """Paths of the entries dated after ``now``, from the cache's index (no entry is loaded)."""
+    return tuple(
+        sorted(
+            path
+            for path, moment, _ in cache.timeline(since=now.timestamp())
+            if not is_published(datetime.fromtimestamp(moment, UTC), now)
+        )
+    )
 
 
 def _batches(todo: Sequence[_Job], workers: int) -> list[list[_Job]]:
@@ -262,7 +298,11 @@ def _run(
 
 
 def _write_outputs(
-    site: Site, progress: Progress | None, pool: ProcessPoolExecutor | None, full: bool = False
+    site: Site,
+    progress: Progress | None,
+    pool: ProcessPoolExecutor | None,
+    full: bool = False,
+    rehearse: bool = True,
 ) -> BuildReport:
     from publisher.output import read_manifest, write_manifest
 
@@ -283,7 +323,8 @@ def _write_outputs(
             unchanged += len(paths)
         else:
             todo.append(job)
-    _rehearse(site, todo)
+    if rehearse:
+        _rehearse(site, todo)
     interrupted_before = output.interrupted(out)
     output.start_writing(out)
     # Forget the keys of files about to be rewritten or deleted first, so that a build that crashes

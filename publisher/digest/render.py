@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
+from publisher.content.schedule import is_published
 from publisher.errors import Problem, PublisherError, warning
 from publisher.mail.state import DigestState, SentDigest
 from publisher.model import Entry
@@ -44,7 +45,7 @@ class DigestWindow:
 
     def contains(self, moment: datetime) -> bool:
         after_start = moment >= self.start if self.start_inclusive else moment > self.start
-        return after_start and moment <= self.end
+        return after_start and is_published(moment, self.end)  # nothing the site does not show yet
 
 
 @dataclass(frozen=True, slots=True)
