@@ -1,0 +1,226 @@
+"""One preview session: builds the site into its own folder whenever a file changes, and keeps what
+the server shows (the last build's problems, a version that changes with every build)."""
+
+from __future__ import annotations
+
+import threading
+import time
+import traceback
+from collections.abc import Callable
+from contextlib import ExitStack
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from publisher.config import CONFIG_NAME, Settings, load_settings
+from publisher.content.load import worker_pool
+from publisher.errors import PublisherError
+
+Echo = Callable[[str], None]  # a line for the person running the preview (the CLI prints it on stderr)
+
+PREVIEW_FOLDER = ".publisher/preview"
+"""Where the preview builds the site, inside the project: never out/, which may hold a deployed site
+and must never get drafts, scheduled entries or the reload script."""
+
+
+BANNERS = {
+    "de": {
+        "scheduled": "Vorschau: geplant für {when} – bis dahin nicht veröffentlicht",
+        "draft": "Vorschau: Entwurf – wird nicht veröffentlicht, solange draft: true gilt",
+    },
+    "en": {
+        "scheduled": "Preview: scheduled for {when} – not published before then",
+        "draft": "Preview: draft – not published while it says draft: true",
+    },
+}
+
+
+@dataclass(frozen=True, slots=True)
+class PreviewOptions:
+    drafts: bool = False  # also show drafts and scheduled entries, each with a banner
+    now: datetime | None = None  # a fixed moment (for tests); None: the wall clock at each build
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """The last build as the server shows it."""
+
+    problems: tuple[str, ...] = ()  # lines to show instead of any page (empty: the site is built)
+    title: str = ""  # what the problems page says above them
+    notices: dict[str, str] = field(default_factory=dict)  # page path -> banner (drafts, scheduled)
+
+
+class Session:
+    """The settings, the preview folder and the state shared by the server's threads."""
+
+    def __init__(
+        self, config_path: Path | None, cwd: Path, options: PreviewOptions, echo: Echo = lambda line: None
+    ) -> None:
+        self.config_path = config_path or cwd / CONFIG_NAME
+        self.cwd = cwd
+        self.options = options
+        self.echo = echo
+        self.settings = load_settings(self.config_path, cwd)  # a broken file at start: the caller says so
+        self.started = time.time_ns()
+        self.generation = 0
+        self.outcome = Outcome()
+        self.changed = threading.Condition()
+        self.stopping = threading.Event()
+        self.busy = threading.Lock()  # one build (or digest) at a time: they share the build cache
+        self._resources = ExitStack()
+        # Workers forked now, while this process is small, and kept for every build (see worker_pool).
+        self.pool = self._resources.enter_context(worker_pool())
+
+    @property
+    def version(self) -> str:
+        return f"{self.started}-{self.generation}"
+
+    @property
+    def out_dir(self) -> Path:
+        return self.settings.root / PREVIEW_FOLDER
+
+    def preview_settings(self) -> Settings:
+        return self.settings.with_overrides(out_dir=self.out_dir)
+
+    # --- building ------------------------------------------------------------------------------
+
+    def rebuild(self) -> Outcome:
+        """Build the site into the preview folder and tell every waiting page. Never raises for a
+        problem in the project: that is shown on every page until the next good build."""
+        started = time.perf_counter()
+        with self.busy:
+            outcome = self._build(started)
+        seconds = time.perf_counter() - started
+        with self.changed:
+            self.outcome = outcome
+            self.generation += 1
+            self.changed.notify_all()
+        if outcome.problems:
+            self.echo(f"{outcome.title} ({seconds:.2f} s):")
+            for line in outcome.problems:
+                self.echo(f"  {line}")
+        return outcome
+
+    def _build(self, started: float) -> Outcome:
+        from publisher.build.pipeline import build
+
+        try:
+            self.settings = load_settings(self.config_path, self.cwd)
+            now = self.options.now or datetime.now(self.settings.tz)
+            report = build(
+                self.preview_settings(), now=now, future=self.options.drafts, pool=self.pool, rehearse=False
+            )
+        except PublisherError as exc:
+            lines = [str(p) for p in exc.problems] or [str(exc)]
+            head = str(exc).splitlines()[0] if exc.problems else "The site cannot be built"
+            return Outcome(tuple(lines), head)
+        except Exception as exc:  # a bug: shown like a problem, so that the preview keeps running
+            return Outcome(
+                (*traceback.format_exception_only(exc), traceback.format_exc()),
+                "publisher failed while building the site (a bug: please report it)",
+            )
+        for problem in report.warnings:
+            self.echo(str(problem))
+        if report.errors:
+            count = len(report.errors)
+            return Outcome(
+                tuple(map(str, report.errors)), f"{count} error(s) in the entries: nothing was built"
+            )
+        self.echo(
+            f"built {report.entries} entries in {time.perf_counter() - started:.3f} s: "
+            f"{len(report.written)} file(s) written, {len(report.deleted)} deleted"
+        )
+        if not self.options.drafts:
+            return Outcome()
+        labels = BANNERS.get(self.settings.language, BANNERS["en"])
+        notices = {
+            entry.path: labels["scheduled"].format(when=entry.published.strftime("%Y-%m-%d %H:%M"))
+            for entry in report.scheduled
+        }
+        return Outcome(notices=notices)
+
+    def wait(self, shown: str | None, timeout: float) -> str:
+        """The current version, as soon as it differs from ``shown`` (or after ``timeout`` seconds)."""
+        with self.changed:
+            self.changed.wait_for(lambda: self.version != shown or self.stopping.is_set(), timeout)
+            return self.version
+
+    def stop(self) -> None:
+        self.stopping.set()
+        with self.changed:
+            self.changed.notify_all()
+        if self.busy.acquire(timeout=5):  # a build still running is left to end with the process
+            try:
+                self._resources.close()
+            finally:
+                self.busy.release()
+
+    # --- the digest as it would go out now ------------------------------------------------------
+
+    def digest(self) -> dict[str, bytes] | Outcome:
+        """The digest's files as ``publisher digest`` would render them now (nothing written, nothing
+        marked as sent), or the problems that keep it from being rendered."""
+        from publisher.digest import render as digests
+
+        settings = self.settings
+        now = self.options.now or digests.default_now(settings)
+        try:
+            with self.busy:
+                state = digests.load_digest_state(settings)
+                window = digests.digest_window(state, now, window_days=settings.digest.window_days)
+                selection, problems = digests.load_selection(settings, state, window)
+                errors = [p for p in problems if p.is_error]
+                if errors:
+                    return Outcome(
+                        tuple(map(str, errors)), f"{len(errors)} error(s) in the entries: no digest"
+                    )
+                rendered = digests.render_digest(settings, selection, now)
+        except PublisherError as exc:
+            return Outcome(
+                tuple(str(p) for p in exc.problems) or (str(exc),), "The digest cannot be rendered"
+            )
+        return rendered.files
+
+    # --- watching ---------------------------------------------------------------------------------
+
+    def watched(self) -> tuple[Path, ...]:
+        settings = self.settings
+        paths = [settings.entries_dir, self.config_path]
+        if settings.templates_dir.is_dir():
+            paths.append(settings.templates_dir)
+        return tuple(path for path in paths if path.exists())
+
+    def ignored(self, path: str) -> bool:
+        """Changes the build does not read: its own output, the cache, hidden and editor files."""
+        settings = self.settings
+        resolved = Path(path)
+        for folder in (settings.root / ".publisher", settings.out_dir):
+            if resolved == folder or resolved.is_relative_to(folder):
+                return True
+        name = resolved.name
+        return name.startswith((".", "#")) or name.endswith(("~", ".swp", ".swx", ".tmp"))
+
+    def watch(self, **watch_options: Any) -> None:
+        """Rebuild after every change until ``stop``. Every second without changes it looks whether
+        a watched folder appeared (templates/ created after the start) or moved (the configuration
+        names another one), and then watches again, with a build for what the new folder holds."""
+        from watchfiles import watch
+
+        while not self.stopping.is_set():
+            paths = self.watched()
+            options = {"debounce": 1600, "step": 30, "rust_timeout": 1000, **watch_options}
+            for changes in watch(
+                *paths,
+                watch_filter=lambda _change, path: not self.ignored(path),
+                stop_event=self.stopping,
+                raise_interrupt=False,
+                yield_on_timeout=True,
+                **options,
+            ):
+                if changes:
+                    self.rebuild()
+                if self.watched() != paths:
+                    if not changes:
+                        self.rebuild()
+                    break
