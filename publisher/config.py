@@ -93,9 +93,10 @@ class Settings:
     def not_entries(self) -> tuple[Path, ...]:
         """Folders and files that are never entries or media, though they may lie inside
         ``entries_dir`` (with ``entries_dir = "."``): scanning the output would publish it again,
-        one folder deeper, and the templates and the configuration would be reported as stray files."""
+        one folder deeper, and the templates and the configuration would be reported as stray files;
+        the subscriber database and the digest state are never published, not even through a link."""
         config = (self.config_path.resolve(),) if self.config_path else (self.root / CONFIG_NAME,)
-        return (self.out_dir, self.templates_dir, *config)
+        return (self.out_dir, self.templates_dir, *config, self.database_path, self.state_path)
 
     def url(self, relative: str) -> str:
         """Absolute URL of a path inside the site."""

@@ -83,7 +83,9 @@ def inputs_fingerprint(
     digest.update(f"scheduled\0{len(held)}\0{chr(0).join(held)}\n".encode())
     for path, content in entry_digests.items():
         digest.update(f"{path}\0{content}\n".encode())
-    assets, ignored = media
+    assets, ignored, refused = media
+    for item in refused:
+        digest.update(f"refused\0{item.relative}\0{item.reason}\n".encode())
     for asset in assets:
         digest.update(f"asset\0{asset.relative}\0{asset.mtime_ns}\0{asset.size}\n".encode())
     for name in ignored:

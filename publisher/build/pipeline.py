@@ -188,7 +188,7 @@ def build(
     with nullcontext(pool) if pool is not None else worker_pool() as workers:
         inputs = refresh(settings, progress, workers, fresh=full)
         try:
-            media = scan_assets(settings.entries_dir, settings.not_entries)
+            media = scan_assets(settings.entries_dir, settings.not_entries, settings.root)
             held = () if future else _held_back(inputs.cache, now)
             fingerprint = freshness.inputs_fingerprint(settings, inputs.digests, media, held)
             done = (

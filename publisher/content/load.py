@@ -27,6 +27,7 @@ from publisher.content.loaders import (
     ENTRY_SUFFIX,
     EntryFile,
     Media,
+    Refused,
     field_line,
     parse_entry,
     scan_assets,
@@ -353,8 +354,13 @@ def load_site(
         entries = [e for e in entries if published(e.published)]
     # Media files matter to builds only (a digest links to out/).
     if media is None:
-        media = scan_assets(settings.entries_dir, settings.not_entries) if published is None else ([], [])
-    assets, ignored = media
+        media = (
+            scan_assets(settings.entries_dir, settings.not_entries, settings.root)
+            if published is None
+            else Media([], [], [])
+        )
+    assets, ignored, refused = media
+    problems.extend(_refused_file(settings, item) for item in refused)
     entries_prefix = (
         settings.entries_dir.relative_to(settings.root).as_posix()
         if settings.entries_dir.is_relative_to(settings.root)
@@ -406,6 +412,16 @@ def _ignored_file(path: str) -> Problem:
         "is neither an entry (.md) nor a media file, so it is not published",
         hint=f"only media files ({', '.join(sorted(ASSET_SUFFIXES))}) are copied to out/",
     )
+
+
+def _refused_file(settings: Settings, item: Refused) -> Problem:
+    entries = settings.entries_dir
+    prefix = (
+        entries.relative_to(settings.root).as_posix()
+        if entries.is_relative_to(settings.root)
+        else str(entries)
+    )
+    return warning(f"{prefix}/{item.relative}", item.reason, hint=item.hint)
 
 
 def _in_window(

@@ -4,12 +4,20 @@ round in a loop, skips what is not a regular file, and its workers do not outliv
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
+
+import pytest
 
 from publisher.build.pipeline import BuildReport, build
 from publisher.output import MANIFEST
 from tests.conftest import MakeProject
 from tests.helpers import entry, settings_of
+
+REPO = Path(__file__).resolve().parents[2]
+PNG = b"\x89PNG\r\n\x1a\n" + b"\0" * 16
 
 
 def run_build(root: Path) -> BuildReport:
@@ -55,3 +63,95 @@ def test_paths_in_the_manifest_outside_out_are_never_deleted(
     assert not (out / "stale.html").exists()
     kept = json.loads((out / MANIFEST).read_bytes())["files"]
     assert not any(path.startswith(("..", "/", "through/")) for path in kept)
+
+
+def build_process(root: Path, timeout: float = 60) -> subprocess.CompletedProcess[str]:
+    """``publisher build`` as its own process, with a time limit: the old code hung or looped here."""
+    return subprocess.run(
+        [sys.executable, "-m", "publisher", "-C", str(root), "build"],
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+
+
+@pytest.fixture
+def outside(tmp_path: Path) -> Path:
+    """A folder beside the project, with a secret and an entry nobody meant to publish."""
+    folder = tmp_path / "outside"
+    folder.mkdir()
+    (folder / "shadow").write_text("root:$6$geheim\n", encoding="utf-8")
+    (folder / "fremd.md").write_text(entry("Fremder Text", id="urn:uuid:fremd"), encoding="utf-8")
+    return folder
+
+
+def test_links_out_of_the_project_are_not_followed(make_project: MakeProject, outside: Path) -> None:
+    root = make_project({"a.md": entry("Eins", id="urn:uuid:eins")})
+    media = root / "entries" / "media"
+    media.mkdir()
+    (media / "s.pdf").symlink_to(outside / "shadow")
+    (root / "entries" / "ext").symlink_to(outside, target_is_directory=True)
+    (media / "r.png").symlink_to("/", target_is_directory=True)
+    result = build_process(root)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("1 entries:")
+    out = root / "out"
+    assert not (out / "media" / "s.pdf").exists()
+    assert not any("Fremder Text" in p.read_text(encoding="utf-8") for p in out.rglob("*.html"))
+    assert (
+        f"entries/media/s.pdf: warning: is a link to {outside / 'shadow'}, outside the project, so it is not "
+        "followed -> copy the file or folder into the project, or remove the link"
+    ) in result.stderr
+    assert f"entries/ext: warning: is a link to {outside}, outside the project" in result.stderr
+    assert "entries/media/r.png: warning: is a link to /, outside the project" in result.stderr
+    assert not any(b"geheim" in p.read_bytes() for p in out.rglob("*") if p.is_file())
+
+
+def test_a_link_in_a_loop_is_not_followed(make_project: MakeProject) -> None:
+    root = make_project({"a.md": entry("Eins", id="urn:uuid:eins")})
+    (root / "entries" / "loop").symlink_to(".", target_is_directory=True)
+    (root / "entries" / "up").symlink_to("..", target_is_directory=True)
+    (root / "entries" / "nochmal.md").symlink_to("a.md")
+    result = build_process(root)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("1 entries:")
+    assert "entries/loop: warning: is a link back to entries (a loop), so it is not followed" in result.stderr
+    assert "entries/up: warning: is a link back to . (a loop), so it is not followed" in result.stderr
+    assert "entries/nochmal.md: warning: is a link to entries/a.md, whose file is read at its own place" in (
+        result.stderr
+    )
+
+
+def test_links_inside_the_project_are_still_followed(make_project: MakeProject) -> None:
+    root = make_project({"a.md": entry("Eins", id="urn:uuid:eins")})
+    (root / "bilder").mkdir()
+    (root / "bilder" / "logo.png").write_bytes(PNG)
+    (root / "gemeinsam").mkdir()
+    (root / "gemeinsam" / "b.md").write_text(entry("Gemeinsam", id="urn:uuid:b"), encoding="utf-8")
+    (root / "entries" / "media").mkdir()
+    (root / "entries" / "media" / "logo.png").symlink_to(root / "bilder" / "logo.png")
+    (root / "entries" / "gemeinsam").symlink_to(root / "gemeinsam", target_is_directory=True)
+    (root / "publisher.db").write_bytes(b"SQLite format 3\0subscribers")
+    (root / "entries" / "media" / "liste.pdf").symlink_to(root / "publisher.db")
+    report = run_build(root)
+    assert report.entries == 2
+    assert (root / "out" / "media" / "logo.png").read_bytes() == PNG
+    assert not (root / "out" / "media" / "liste.pdf").exists()
+    [refused] = [p for p in report.warnings if p.path == "entries/media/liste.pdf"]
+    assert "is a link to publisher.db, which publisher never publishes" in refused.message
+
+
+def test_a_fifo_in_the_media_folder_is_skipped_with_a_warning(make_project: MakeProject) -> None:
+    root = make_project({"a.md": entry("Eins", id="urn:uuid:eins")})
+    (root / "entries" / "media").mkdir()
+    os.mkfifo(root / "entries" / "media" / "pipe.png")
+    os.mkfifo(root / "entries" / "pipe.md")
+    result = build_process(root, timeout=60)  # the old build waited for a writer forever
+    assert result.returncode == 0, result.stderr
+    assert (
+        "entries/media/pipe.png: warning: is a named pipe (FIFO), not a regular file, so it is not read"
+    ) in result.stderr
+    assert "entries/pipe.md: warning: is a named pipe (FIFO), not a regular file" in result.stderr
+    assert not (root / "out" / "media").exists()
