@@ -266,7 +266,8 @@ def worker_pool() -> Iterator[ProcessPoolExecutor | None]:
     The workers are forked at once, while this process is still small: forked later, after the
     metadata of every entry is loaded (hundreds of MB at 100,000 entries), each worker would end
     up with a private copy of it as soon as Python's reference counting touched the pages.
-    Forking (not spawning) also spares callers the ``if __name__ == "__main__"`` guard.
+    Forking (not spawning) also spares callers the ``if __name__ == "__main__"`` guard. The workers
+    end when this process dies, even by kill -9 (see ``processes.end_with_parent``).
     """
     cores = os.cpu_count() or 1
     if cores < 2:
@@ -274,7 +275,9 @@ def worker_pool() -> Iterator[ProcessPoolExecutor | None]:
         return
     from concurrent.futures import ProcessPoolExecutor  # multiprocessing: only for a whole-site load
 
-    with ProcessPoolExecutor(max_workers=cores) as pool:
+    from publisher.processes import end_with_parent
+
+    with ProcessPoolExecutor(max_workers=cores, initializer=end_with_parent, initargs=(os.getpid(),)) as pool:
         pool.submit(int).result()  # starts every worker now
         yield pool
 

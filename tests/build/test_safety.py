@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -155,3 +157,57 @@ def test_a_fifo_in_the_media_folder_is_skipped_with_a_warning(make_project: Make
     ) in result.stderr
     assert "entries/pipe.md: warning: is a named pipe (FIFO), not a regular file" in result.stderr
     assert not (root / "out" / "media").exists()
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for name in os.listdir("/proc"):
+        if name.isdigit():
+            try:
+                fields = Path(f"/proc/{name}/stat").read_text().rsplit(")", 1)[1].split()
+            except (OSError, IndexError):
+                continue
+            if int(fields[1]) == pid:
+                found.append(int(name))
+    return found
+
+
+def _alive(pid: int) -> bool:
+    """Whether the process exists and is not a zombie (an orphan's new parent may not reap it)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except (OSError, IndexError):
+        return False
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="looks for the workers in /proc")
+@pytest.mark.skipif((os.cpu_count() or 1) < 2, reason="one core: a build starts no worker processes")
+def test_the_workers_end_soon_after_their_build_is_killed(make_project: MakeProject) -> None:
+    root = make_project(
+        {f"{n:04d}.md": entry(f"Meldung {n}", f"2024-05-14T09:{n % 60:02d}:00+02:00") for n in range(600)}
+    )
+    build = subprocess.Popen(
+        [sys.executable, "-m", "publisher", "-C", str(root), "build", "--full"],
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    workers: list[int] = []
+    try:
+        deadline = time.monotonic() + 60
+        while len(workers := _children(build.pid)) < 2:
+            assert build.poll() is None and time.monotonic() < deadline, "the build started no workers"
+            time.sleep(0.01)
+        os.kill(build.pid, signal.SIGKILL)
+        build.wait()
+        deadline = time.monotonic() + 5
+        while any(_alive(pid) for pid in workers) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        left = [pid for pid in workers if _alive(pid)]
+        assert left == [], "the workers outlived their build"
+    finally:
+        build.kill()
+        build.wait()
+        for pid in workers:
+            if _alive(pid):
+                os.kill(pid, signal.SIGKILL)
