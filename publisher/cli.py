@@ -120,7 +120,8 @@ def os_error_message(exc: OSError) -> str:
     """``path: what the system said -> what to do`` for a failed read or write."""
     where = exc.filename if exc.filename is not None else "a file"
     hints = {
-        errno.EACCES: "give publisher write access to the folder, or choose another one (e.g. --out)",
+        errno.EACCES: "check that publisher may read it (an input) or write its folder (an output, e.g. "
+        "--out elsewhere)",
         errno.EROFS: "the folder is on a read-only file system: choose a writable one (e.g. --out)",
         errno.ENOSPC: "the disk is full: free some space and run the command again",
         errno.EADDRINUSE: "another program listens on that port: choose another with --port",

@@ -30,6 +30,7 @@ from publisher.content.loaders import (
     Refused,
     field_line,
     parse_entry,
+    read_entry,
     scan_assets,
     scan_entry_files,
 )
@@ -87,7 +88,10 @@ def _trusted_mtime(mtime_ns: int) -> int:
 def _normalise_file(path: Path, relative: str, site: SiteContext) -> tuple[object, ...]:
     """Read, parse and normalise one file; the row the cache stores (runs in worker processes)."""
     stat = path.stat()
-    data = path.read_bytes()
+    data, problems = read_entry(path, relative)
+    if data is None:  # remembered as unread: the file is looked at again by the next run
+        unread = pickle.dumps(Normalised(None, tuple(problems)), pickle.HIGHEST_PROTOCOL)
+        return (relative, 0, stat.st_size, UNREAD, unread, "", None, None, None, 1, 0)
     digest = hashlib.sha256(data).hexdigest()
     source, problems = parse_entry(data, relative)
     result = normalise(source, site) if source else Normalised(None, tuple(problems))
@@ -109,9 +113,15 @@ def _normalise_file(path: Path, relative: str, site: SiteContext) -> tuple[objec
     )
 
 
+UNREAD = ""  # the digest of a file that could not be read
+
+
 def _file_digest(path: str) -> str:
-    with open(path, "rb") as handle:
-        return hashlib.sha256(handle.read()).hexdigest()
+    try:
+        with open(path, "rb") as handle:
+            return hashlib.sha256(handle.read()).hexdigest()
+    except OSError:  # told where the file is normalised: "cannot be read"
+        return UNREAD
 
 
 def _light(result: Normalised) -> Normalised:
@@ -163,7 +173,7 @@ def _refresh_cache(
         if cached and cached[0] == file.mtime_ns and cached[1] == file.size:
             digests[relative] = cached[2]
             continue
-        if cached and cached[1] == file.size and _file_digest(file.path) == cached[2]:
+        if cached and cached[1] == file.size and cached[2] != UNREAD and _file_digest(file.path) == cached[2]:
             touched.append((relative, _trusted_mtime(file.mtime_ns), file.size))
             digests[relative] = cached[2]
             continue

@@ -321,6 +321,20 @@ def entry_files(entries_dir: Path) -> list[Path]:
     return [Path(f.path) for f in scan_entry_files(entries_dir, entries_dir)]
 
 
+def read_entry(path: Path, relative: str) -> tuple[bytes | None, list[Problem]]:
+    """The bytes of an entry file, or None and the problem that it cannot be read (no permission,
+    a file gone or replaced by something else since the scan)."""
+    try:
+        return path.read_bytes(), []
+    except OSError as exc:
+        reason = exc.strerror or type(exc).__name__
+        if isinstance(exc, PermissionError):
+            hint = f"let publisher read it, e.g. chmod a+r {relative}"
+        else:
+            hint = "check the file, then run the command again"
+        return None, [Problem(relative, f"cannot be read ({reason})", hint=hint)]
+
+
 def _line_of_byte(data: bytes, offset: int) -> int:
     return data.count(b"\n", 0, offset) + 1
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -211,3 +212,37 @@ def test_the_workers_end_soon_after_their_build_is_killed(make_project: MakeProj
         for pid in workers:
             if _alive(pid):
                 os.kill(pid, signal.SIGKILL)
+
+
+def _as_a_user_without_override() -> list[str]:
+    """A command prefix under which file permissions hold: nothing for a normal user; for root,
+    setpriv without the capabilities that let root read any file (skipped without setpriv)."""
+    if os.geteuid() != 0:
+        return []
+    setpriv = shutil.which("setpriv")
+    if setpriv is None:
+        pytest.skip("root reads files whatever their permissions, and setpriv (util-linux) is missing")
+    return [setpriv, "--bounding-set=-dac_override,-dac_read_search"]
+
+
+def test_an_unreadable_entry_is_reported_as_unreadable(make_project: MakeProject) -> None:
+    root = make_project(
+        {"a.md": entry("Eins", id="urn:uuid:eins"), "b.md": entry("Zwei", id="urn:uuid:zwei")}
+    )
+    (root / "entries" / "b.md").chmod(0)
+    command = [sys.executable, "-m", "publisher", "-C", str(root), "build"]
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    locked = subprocess.run(
+        _as_a_user_without_override() + command, env=env, capture_output=True, text=True, check=False
+    )
+    assert locked.returncode == 1
+    assert "entries/b.md: cannot be read (Permission denied) -> let publisher read it, e.g. chmod a+r " in (
+        locked.stderr
+    )
+    assert "write" not in locked.stderr
+    (root / "entries" / "b.md").chmod(0o644)  # chmod leaves the mtime: the next build must still look
+    fixed = subprocess.run(
+        _as_a_user_without_override() + command, env=env, capture_output=True, text=True, check=False
+    )
+    assert fixed.returncode == 0, fixed.stderr
+    assert fixed.stdout.startswith("2 entries:")
