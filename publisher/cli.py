@@ -338,7 +338,7 @@ def entries(state: CliState, as_json: bool) -> ExitCode:
     import json
 
     from publisher.build.export import entry_as_dict
-    from publisher.build.pipeline import load_entries
+    from publisher.content.load import load_entries
 
     found, problems = load_entries(state.settings())
     echo_problems(problems)
@@ -389,7 +389,7 @@ def _not_blank(ctx: click.Context, param: click.Parameter, values: tuple[str, ..
 
 def _moment(settings: Any, now_text: str | None) -> Any:
     """``--now``: an ISO date or time (naive: in the site's time zone), or the wall clock there."""
-    from publisher.digest.render import default_now, parse_moment
+    from publisher.digest.selection import default_now, parse_moment
 
     if now_text is None:
         return default_now(settings)
@@ -511,14 +511,16 @@ def digest(
       publisher digest --since 2024-05-01 --open
       publisher digest --now 2024-05-20T09:00+02:00 --mark-sent
     """
+    from publisher.digest import folder as digest_folder
     from publisher.digest import render as digests
+    from publisher.digest import selection as choose
 
     if since is not None and days is not None:
         raise click.UsageError("give either --since or --days, not both")
     settings = state.settings()
     now = _moment(settings, now_text)
     try:
-        start = digests.parse_moment(since, settings.tz) if since is not None else None
+        start = choose.parse_moment(since, settings.tz) if since is not None else None
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--since") from None
     if start is not None and start > now:
@@ -527,9 +529,9 @@ def digest(
             param_hint="--since",
         )
 
-    sent = digests.load_digest_state(settings)
-    window = digests.digest_window(sent, now, window_days=settings.digest.window_days, since=start, days=days)
-    selection, problems = digests.load_selection(settings, sent, window)
+    sent = digest_folder.load_digest_state(settings)
+    window = choose.digest_window(sent, now, window_days=settings.digest.window_days, since=start, days=days)
+    selection, problems = choose.load_selection(settings, sent, window)
     errors = [p for p in problems if p.is_error]
     if errors:
         echo_problems(errors)
@@ -543,7 +545,7 @@ def digest(
         return ExitCode.OK
 
     rendered = digests.render_digest(settings, selection, now)
-    folder = digests.free_folder(settings, rendered, sent)
+    folder = digest_folder.free_folder(settings, rendered, sent)
     if folder != rendered.folder:
         taken = settings.out_dir / rendered.directory
         click.echo(
@@ -551,9 +553,9 @@ def digest(
         )
         rendered = digests.render_digest(settings, selection, now, folder=folder)
     echo_problems(rendered.warnings)
-    paths = digests.write_digest(settings, rendered)
+    paths = digest_folder.write_digest(settings, rendered)
     if mark_sent:  # before anything is printed: a closed stdout must not leave it unrecorded
-        digests.mark_sent(settings, rendered)
+        digest_folder.mark_sent(settings, rendered)
     count = len(rendered.entry_ids)
     click.echo(f"Digest {rendered.digest_id}: {count} entr{'y' if count == 1 else 'ies'} ({span})")
     for path in paths:
@@ -694,9 +696,9 @@ def subscribers_add(state: CliState, email: str, name: str, lang: str, tags: str
     Example:
       publisher subscribers add anna@example.org --name "Anna Müller" --lang de --tags presse
     """
-    from publisher.mail import subscribers
+    from publisher.mail import database, subscribers
 
-    with closing(subscribers.connect(state.settings().database_path)) as conn:
+    with closing(database.connect(state.settings().database_path)) as conn:
         added = subscribers.add_subscriber(conn, email, name=name, lang=lang, tags=tags)
     click.echo(f"added {added.email}")
 
@@ -714,9 +716,9 @@ def subscribers_import(state: CliState, csv_file: Path) -> ExitCode:
     Example:
       publisher subscribers import list.csv
     """
-    from publisher.mail import subscriber_csv, subscribers
+    from publisher.mail import database, subscriber_csv
 
-    with closing(subscribers.connect(state.settings().database_path)) as conn:
+    with closing(database.connect(state.settings().database_path)) as conn:
         report = subscriber_csv.import_csv(conn, (state.cwd / csv_file).resolve())
     echo_problems(report.problems)
     click.echo(f"imported {len(report.added)}, skipped {report.skipped} row(s) with problems")
@@ -736,9 +738,9 @@ def subscribers_list(state: CliState, as_json: bool) -> None:
     """
     import json
 
-    from publisher.mail import subscribers
+    from publisher.mail import database, subscribers
 
-    with closing(subscribers.connect(state.settings().database_path)) as conn:
+    with closing(database.connect(state.settings().database_path)) as conn:
         found = subscribers.list_subscribers(conn)
     if as_json:
         click.echo(json.dumps([s.as_dict() for s in found], indent=2, ensure_ascii=False))
@@ -758,9 +760,9 @@ def subscribers_remove(state: CliState, email: str) -> None:
     Example:
       publisher subscribers remove anna@example.org
     """
-    from publisher.mail import subscribers
+    from publisher.mail import database, subscribers
 
-    with closing(subscribers.connect(state.settings().database_path)) as conn:
+    with closing(database.connect(state.settings().database_path)) as conn:
         removed = subscribers.remove_subscriber(conn, email)
     click.echo(f"removed {removed.email}")
 
@@ -775,10 +777,10 @@ def subscribers_unsubscribe(state: CliState, token: str) -> None:
     Example:
       publisher subscribers unsubscribe 42.Xz1v...
     """
-    from publisher.mail import subscribers, tokens
+    from publisher.mail import database, subscribers, tokens
 
     secret = tokens.secret_from_env()
-    with closing(subscribers.connect(state.settings().database_path)) as conn:
+    with closing(database.connect(state.settings().database_path)) as conn:
         done = subscribers.unsubscribe_by_token(conn, secret, token)
     if done is None:
         raise click.ClickException(

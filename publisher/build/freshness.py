@@ -28,12 +28,12 @@ from publisher.output import MANIFEST, read_manifest
 
 
 def key(*parts: object) -> str:
-    """A digest of the parts' reprs (which must be deterministic: no sets, no ids)."""
-    digest = hashlib.sha256()
+    """A fingerprint (SHA-256) of the parts' reprs (which must be deterministic: no sets, no ids)."""
+    fingerprint = hashlib.sha256()
     for part in parts:
-        digest.update(repr(part).encode("utf-8"))
-        digest.update(b"\x00")
-    return digest.hexdigest()
+        fingerprint.update(repr(part).encode("utf-8"))
+        fingerprint.update(b"\x00")
+    return fingerprint.hexdigest()
 
 
 def settings_fingerprint(settings: Settings) -> str:
@@ -61,36 +61,37 @@ def templates_fingerprint(settings: Settings) -> str:
     """The names and contents of the project's and the bundled templates."""
     from publisher.render.templating import default_templates_dir
 
-    digest = hashlib.sha256()
+    fingerprint = hashlib.sha256()
     for folder in (settings.templates_dir, default_templates_dir()):
         if not folder.is_dir():
             continue
         for file in sorted(p for p in folder.rglob("*") if p.is_file()):
-            digest.update(file.relative_to(folder).as_posix().encode())
-            digest.update(hashlib.sha256(file.read_bytes()).digest())
-    return digest.hexdigest()
+            fingerprint.update(file.relative_to(folder).as_posix().encode())
+            fingerprint.update(hashlib.sha256(file.read_bytes()).digest())
+    return fingerprint.hexdigest()
 
 
 def inputs_fingerprint(
-    settings: Settings, entry_digests: Mapping[str, str], media: Media, held: Sequence[str] = ()
+    settings: Settings, entry_fingerprints: Mapping[str, str], media: Media, held: Sequence[str] = ()
 ) -> str:
-    """Everything a build reads: ``entry_digests`` maps each entry file (relative path, in path
-    order) to the SHA-256 of its bytes; ``media`` (``loaders.scan_assets``) are the media files,
-    which count by name, mtime and size, and the ignored files' names. ``held`` are the entry files
-    left out because they are scheduled: the output changes when one of them comes due."""
-    digest = hashlib.sha256()
-    digest.update(f"{settings_fingerprint(settings)}\n{templates_fingerprint(settings)}\n".encode())
-    digest.update(f"scheduled\0{len(held)}\0{chr(0).join(held)}\n".encode())
-    for path, content in entry_digests.items():
-        digest.update(f"{path}\0{content}\n".encode())
+    """Everything a build reads: ``entry_fingerprints`` maps each entry file (relative path, in
+    path order) to the SHA-256 of its bytes; ``media`` (``loaders.scan_assets``) are the media
+    files, which count by name, mtime and size, the ignored files' names and what was refused.
+    ``held`` are the entry files left out because they are scheduled: the output changes when one
+    of them comes due."""
+    fingerprint = hashlib.sha256()
+    fingerprint.update(f"{settings_fingerprint(settings)}\n{templates_fingerprint(settings)}\n".encode())
+    fingerprint.update(f"scheduled\0{len(held)}\0{chr(0).join(held)}\n".encode())
+    for path, content in entry_fingerprints.items():
+        fingerprint.update(f"{path}\0{content}\n".encode())
     assets, ignored, refused = media
     for item in refused:
-        digest.update(f"refused\0{item.relative}\0{item.reason}\n".encode())
+        fingerprint.update(f"refused\0{item.relative}\0{item.reason}\n".encode())
     for asset in assets:
-        digest.update(f"asset\0{asset.relative}\0{asset.mtime_ns}\0{asset.size}\n".encode())
+        fingerprint.update(f"asset\0{asset.relative}\0{asset.mtime_ns}\0{asset.size}\n".encode())
     for name in ignored:
-        digest.update(f"ignored\0{name}\n".encode())
-    return digest.hexdigest()
+        fingerprint.update(f"ignored\0{name}\n".encode())
+    return fingerprint.hexdigest()
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,7 +105,7 @@ class BuildRecord:
     scheduled: tuple[Entry, ...] = ()  # the entries dated after its time (light)
 
 
-def _manifest_digest(out_dir: Path) -> str | None:
+def _manifest_fingerprint(out_dir: Path) -> str | None:
     try:
         return hashlib.sha256((out_dir / MANIFEST).read_bytes()).hexdigest()
     except OSError:
@@ -120,7 +121,7 @@ def remember(
     scheduled: tuple[Entry, ...] = (),
 ) -> None:
     """Record a finished build (after its manifest was written)."""
-    manifest = _manifest_digest(out_dir)
+    manifest = _manifest_fingerprint(out_dir)
     if manifest is not None:
         record = BuildRecord(inputs, manifest, entries, problems, scheduled)
         cache.remember_build(str(out_dir), pickle.dumps(record, pickle.HIGHEST_PROTOCOL))
@@ -138,7 +139,7 @@ def unchanged(cache: BuildCache, out_dir: Path, inputs: str) -> tuple[BuildRecor
         return None
     if not isinstance(record, BuildRecord) or record.inputs != inputs:
         return None
-    if _manifest_digest(out_dir) != record.manifest:
+    if _manifest_fingerprint(out_dir) != record.manifest:
         return None  # out/ was built since by something else, or a build stopped half-way
     files = read_manifest(out_dir)
     present = _files_below(out_dir)

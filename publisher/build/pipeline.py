@@ -24,25 +24,13 @@ from publisher.build import freshness, jobs
 from publisher.build.freshness import key, settings_fingerprint, templates_fingerprint
 from publisher.config import Settings
 from publisher.content.cache import BuildCache
-from publisher.content.load import (
-    PARALLEL_THRESHOLD,
-    Progress,
-    Site,
-    asset_digests,
-    load_entries,
-    load_site,
-    long_lived,
-    refresh,
-    site_context,
-    worker_pool,
-)
+from publisher.content.load import Progress, Site, asset_fingerprints, load_site, long_lived, refresh
 from publisher.content.loaders import scan_assets
 from publisher.content.schedule import is_published, scheduled
+from publisher.content.workers import PARALLEL_THRESHOLD, worker_pool
 from publisher.errors import Problem
 from publisher.model import Author, Entry, FeedMeta, Tag
 from publisher.render import archive
-
-__all__ = ["BuildReport", "build", "load_entries", "load_site", "site_context"]
 
 logger = logging.getLogger(__name__)
 
@@ -98,7 +86,7 @@ def _plan(site: Site, settings_fp: str, templates_fp: str) -> Iterator[_Job]:
     # An entry's bytes and its slug (which a slug collision elsewhere can change) decide what is
     # published, except for a fallback id: that comes from the file's path, so it is in the token too.
     with long_lived():
-        token = {e.source_path: f"{site.digests[e.source_path]} {e.slug} {e.id}" for e in entries}
+        token = {e.source_path: f"{site.fingerprints[e.source_path]} {e.slug} {e.id}" for e in entries}
 
     def listed(chosen: Iterable[Entry]) -> str:
         """What a list or feed of ``chosen`` depends on, as one string (cheap to hash at 100k)."""
@@ -156,7 +144,7 @@ def _plan(site: Site, settings_fp: str, templates_fp: str) -> Iterator[_Job]:
                 _feed_meta(settings, f"{settings.title} ({lang})", "index.html", f"{lang}/", lang), chosen
             )
     yield _Job(key("static", templates_fp), jobs.Stylesheet())
-    media = asset_digests(site.cache, site.assets)
+    media = asset_fingerprints(site.cache, site.assets)
     for asset in site.assets:
         yield _Job(
             key("asset", asset.relative, media[asset.relative]), jobs.Asset(asset.relative, asset.path)
@@ -190,7 +178,7 @@ def build(
         try:
             media = scan_assets(settings.entries_dir, settings.not_entries, settings.root)
             held = () if future else _held_back(inputs.cache, now)
-            fingerprint = freshness.inputs_fingerprint(settings, inputs.digests, media, held)
+            fingerprint = freshness.inputs_fingerprint(settings, inputs.fingerprints, media, held)
             done = (
                 None
                 if full or output.interrupted(settings.out_dir)

@@ -12,10 +12,10 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from publisher.config import CONFIG_NAME, Settings, key_lines, parse_settings
+from publisher.content.dates import parse_when
 from publisher.content.ids import fallback_id, mint_id
 from publisher.content.languages import known_language
 from publisher.content.loaders import parse_entry, scan_entry_files
-from publisher.content.normalise import parse_when
 from publisher.content.slugs import slugify
 from publisher.errors import Problem, PublisherError
 from publisher.output import write_atomic, write_new

@@ -6,7 +6,7 @@ from __future__ import annotations
 import threading
 import time
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -158,24 +158,25 @@ class Session:
 
     # --- the digest as it would go out now ------------------------------------------------------
 
-    def digest(self) -> dict[str, bytes] | Outcome:
+    def digest(self) -> Mapping[str, bytes] | Outcome:
         """The digest's files as ``publisher digest`` would render them now (nothing written, nothing
         marked as sent), or the problems that keep it from being rendered."""
-        from publisher.digest import render as digests
+        from publisher.digest import folder, selection
+        from publisher.digest.render import render_digest
 
         settings = self.settings
-        now = self.options.now or digests.default_now(settings)
+        now = self.options.now or selection.default_now(settings)
         try:
             with self.busy:
-                state = digests.load_digest_state(settings)
-                window = digests.digest_window(state, now, window_days=settings.digest.window_days)
-                selection, problems = digests.load_selection(settings, state, window)
+                state = folder.load_digest_state(settings)
+                window = selection.digest_window(state, now, window_days=settings.digest.window_days)
+                chosen, problems = selection.load_selection(settings, state, window)
                 errors = [p for p in problems if p.is_error]
                 if errors:
                     return Outcome(
                         tuple(map(str, errors)), f"{len(errors)} error(s) in the entries: no digest"
                     )
-                rendered = digests.render_digest(settings, selection, now)
+                rendered = render_digest(settings, chosen, now)
         except PublisherError as exc:
             return Outcome(
                 tuple(str(p) for p in exc.problems) or (str(exc),), "The digest cannot be rendered"

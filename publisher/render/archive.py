@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -14,10 +13,8 @@ from markupsafe import Markup
 
 from publisher.config import Settings
 from publisher.errors import Problem, PublisherError
-from publisher.model import Entry, Tag, newest_first
+from publisher.model import Entry, Tag
 from publisher.render.templating import format_date, labels, template_location
-
-logger = logging.getLogger(__name__)
 
 STYLESHEET = "style.css"
 TAGS_INDEX = "tags/index.html"
@@ -404,21 +401,3 @@ def tag_counts(entries: Sequence[Entry]) -> list[tuple[Tag, int]]:
             known, n = found.get(tag.slug, (tag, 0))
             found[tag.slug] = (known, n + 1)
     return sorted(found.values(), key=lambda item: (item[0].name.casefold(), item[0].slug))
-
-
-def render_archive(entries: Sequence[Entry], settings: Settings, env: Environment) -> dict[str, bytes]:
-    """The whole archive at once, ``{path: bytes}``: every page plus ``style.css``.
-
-    A full, non-incremental build; the pipeline may instead call the page functions itself.
-    """
-    ordered = newest_first(tuple(entries))
-    files = {entry.path: entry_page(entry, settings, env) for entry in ordered}
-    files.update(list_pages(ordered, settings, env, kind="index"))
-    counts = tag_counts(ordered)
-    for tag, _ in counts:
-        tagged = [e for e in ordered if any(t.slug == tag.slug for t in e.tags)]
-        files.update(list_pages(tagged, settings, env, kind="tag", tag=tag))
-    files[TAGS_INDEX] = tags_page(counts, settings, env)
-    files[STYLESHEET] = stylesheet(env)
-    logger.debug("archive: %d files for %d entries", len(files), len(ordered))
-    return dict(sorted(files.items()))

@@ -10,14 +10,15 @@ from pathlib import Path
 import pytest
 
 from publisher.content import cache as cache_module
-from publisher.content import load as site_module
+from publisher.content import workers
 from publisher.content.cache import BuildCache
-from publisher.content.load import load_site, refresh
+from publisher.content.load import Window, load_site, load_window, refresh
 from publisher.content.loaders import SourceEntry
 from publisher.content.normalise import Normalised
-from publisher.digest.render import DigestWindow
+from publisher.digest.selection import DigestWindow
 from publisher.errors import Problem
 from tests.conftest import MakeProject
+from tests.content.fixtures import copies_of
 from tests.helpers import SETTLED_NS, entry, settings_of, settle
 
 BERLIN_OFFSET = "+01:00"
@@ -26,7 +27,7 @@ BERLIN_OFFSET = "+01:00"
 def _refresh_digests(root: Path) -> dict[str, str]:
     inputs = refresh(settings_of(root))
     try:
-        return dict(inputs.digests)
+        return dict(inputs.fingerprints)
     finally:
         inputs.cache.close()
 
@@ -135,9 +136,7 @@ def test_a_window_given_as_times_loads_what_the_check_alone_loads(
     window = DigestWindow(start, start + timedelta(days=2), start_inclusive=start_inclusive)
 
     def load(between: tuple[datetime, datetime] | None) -> tuple[list[str], tuple[str, ...]]:
-        site = load_site(
-            settings, published=window.contains, newest=newest, exclude_ids=excluded, between=between
-        )
+        site = load_window(settings, Window(window.contains, newest, excluded, between))
         try:
             return [e.id for e in site.entries], site.unloaded
         finally:
@@ -199,24 +198,28 @@ def test_tags_whose_names_differ_but_share_a_page_are_reported(make_project: Mak
 
 
 def test_entries_normalised_by_older_rules_are_normalised_again(
-    make_project: MakeProject, monkeypatch: pytest.MonkeyPatch
+    make_project: MakeProject, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     """The cache keeps normalised entries; after normalise changes (a new check, another slug),
     entries it normalised before must not be reused, or an old result would stay published."""
     root = make_project({"a.md": entry("Eins", id="a"), "b.md": entry("Zwei", "2024-06-01", id="b")})
     settle(root)
     normalised: list[str] = []
-    real = site_module.normalise
+    real = workers.normalise
 
     def spy(source: SourceEntry, *args: object, **kwargs: object) -> Normalised:
         normalised.append(source.path)
         return real(source, *args, **kwargs)
 
-    monkeypatch.setattr(site_module, "normalise", spy)
+    monkeypatch.setattr(workers, "normalise", spy)
     refresh(settings_of(root)).cache.close()
     refresh(settings_of(root)).cache.close()
     assert sorted(normalised) == ["entries/a.md", "entries/b.md"]  # once: then from the cache
-    monkeypatch.setattr(site_module, "RULES_VERSION", site_module.RULES_VERSION + 1)
+    # The rules change: one of their modules has other source than before.
+    copies = copies_of(workers.RULE_SOURCES, tmp_path / "rules")
+    [rules] = [copy for copy in copies if copy.name == "normalise.py"]
+    rules.write_text(rules.read_text(encoding="utf-8").replace("is missing", "fehlt"), encoding="utf-8")
+    monkeypatch.setattr(workers, "RULE_SOURCES", tuple(copies))
     refresh(settings_of(root)).cache.close()
     assert sorted(normalised) == ["entries/a.md", "entries/a.md", "entries/b.md", "entries/b.md"]
 

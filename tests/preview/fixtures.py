@@ -94,14 +94,18 @@ def preview_process(root: Path, *args: str) -> Iterator[tuple[subprocess.Popen[s
         text=True,
     )
     lines: list[str] = []
+    assert process.stderr is not None
+    reader = threading.Thread(target=lambda: lines.extend(process.stderr or ()), daemon=True)
     try:
-        assert process.stderr is not None
         url = _url(process.stderr, lines)
-        threading.Thread(target=lambda: lines.extend(process.stderr or ()), daemon=True).start()
+        reader.start()
         yield process, url, lines
     finally:
         process.terminate()
         process.wait(timeout=30)
+        if reader.is_alive():
+            reader.join(timeout=10)
+        process.stderr.close()
 
 
 def _url(stream: IO[str], lines: list[str]) -> str:
