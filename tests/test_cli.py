@@ -299,11 +299,19 @@ BAD_INPUT: dict[str, tuple[dict[str, str | bytes], list[str]]] = {
     ),
     "unparseable-date": (
         {"datum.md": entry(date="31.02.2024", id="a")},
-        ["entries/datum.md:3:", "date: '31.02.2024' is not a date", "-> write ISO 8601"],
+        [
+            "entries/datum.md:3:",
+            "date: '31.02.2024' is a German date, but February 2024 has 29 days, so there is no day 31",
+            "-> write the real date year-month-day, e.g. date: 2024-02-29",
+        ],
     ),
     "impossible-date": (
         {"datum.md": "---\nid: a\ntitle: T\ndate: 2024-02-30\n---\nText\n"},
-        ["entries/datum.md:4:", "date: '2024-02-30' is not a date", "-> write ISO 8601"],
+        [
+            "entries/datum.md:4:",
+            "date: '2024-02-30' is not a date: February 2024 has 29 days, so there is no day 30",
+            "-> write the real date, e.g. date: 2024-02-29",
+        ],
     ),
     "duplicate-ids": (
         {"a.md": entry("A", id="urn:uuid:gleich"), "b.md": entry("B", id="urn:uuid:gleich")},
