@@ -15,7 +15,7 @@ import hashlib
 import os
 import pickle
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from publisher import __version__
@@ -72,16 +72,20 @@ def templates_fingerprint(settings: Settings) -> str:
 
 
 def inputs_fingerprint(
-    settings: Settings, entry_fingerprints: Mapping[str, str], media: Media, held: Sequence[str] = ()
+    settings: Settings,
+    entry_fingerprints: Mapping[str, str],
+    media: Media,
+    held: Sequence[str] = (),
+    variant: str = "",
 ) -> str:
     """Everything a build reads: ``entry_fingerprints`` maps each entry file (relative path, in
     path order) to the SHA-256 of its bytes; ``media`` (``loaders.scan_assets``) are the media
     files, which count by name, mtime and size, the ignored files' names and what was refused.
     ``held`` are the entry files left out because they are scheduled: the output changes when one
-    of them comes due."""
+    of them comes due. ``variant`` names anything else that changes what is built ("drafts")."""
     fingerprint = hashlib.sha256()
     fingerprint.update(f"{settings_fingerprint(settings)}\n{templates_fingerprint(settings)}\n".encode())
-    fingerprint.update(f"scheduled\0{len(held)}\0{chr(0).join(held)}\n".encode())
+    fingerprint.update(f"scheduled\0{len(held)}\0{chr(0).join(held)}\0{variant}\n".encode())
     for path, content in entry_fingerprints.items():
         fingerprint.update(f"{path}\0{content}\n".encode())
     assets, ignored, refused = media
@@ -103,6 +107,7 @@ class BuildRecord:
     entries: int
     problems: tuple[Problem, ...]  # the warnings it reported (a build with errors is not recorded)
     scheduled: tuple[Entry, ...] = ()  # the entries dated after its time (light)
+    drafts: tuple[Entry, ...] = ()  # the drafts it published (light; only the preview's builds)
 
 
 def _manifest_fingerprint(out_dir: Path) -> str | None:
@@ -112,18 +117,11 @@ def _manifest_fingerprint(out_dir: Path) -> str | None:
         return None
 
 
-def remember(
-    cache: BuildCache,
-    out_dir: Path,
-    inputs: str,
-    entries: int,
-    problems: tuple[Problem, ...],
-    scheduled: tuple[Entry, ...] = (),
-) -> None:
-    """Record a finished build (after its manifest was written)."""
+def remember(cache: BuildCache, out_dir: Path, record: BuildRecord) -> None:
+    """Record a finished build (after its manifest was written; ``record.manifest`` is filled in here)."""
     manifest = _manifest_fingerprint(out_dir)
     if manifest is not None:
-        record = BuildRecord(inputs, manifest, entries, problems, scheduled)
+        record = replace(record, manifest=manifest)
         cache.remember_build(str(out_dir), pickle.dumps(record, pickle.HIGHEST_PROTOCOL))
 
 

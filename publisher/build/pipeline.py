@@ -43,6 +43,7 @@ class BuildReport:
     entries: int
     problems: tuple[Problem, ...]
     scheduled: tuple[Entry, ...] = ()  # dated after the build's time: left out unless --future
+    drafts: tuple[Entry, ...] = ()  # drafts published (``build(drafts=True)``, the preview)
 
     @property
     def errors(self) -> tuple[Problem, ...]:
@@ -159,6 +160,7 @@ def build(
     *,
     now: datetime | None = None,
     future: bool = False,
+    drafts: bool = False,
     pool: ProcessPoolExecutor | None = None,
     rehearse: bool = True,
 ) -> BuildReport:
@@ -168,17 +170,20 @@ def build(
     ``full`` ignores everything remembered from earlier builds (the cache, the outputs' keys) and
     renders every file again; files whose bytes come out the same are still left untouched.
     Entries dated after ``now`` (default: the wall clock) are scheduled and left out, unless
-    ``future``; the report lists them either way. ``pool`` is a running ``worker_pool`` to use
-    instead of starting one (a long-running preview keeps one). ``rehearse=False`` skips rendering
-    one page of each kind before writing (for a folder nobody else reads, such as the preview's).
-    """
+    ``future``; the report lists them either way. ``drafts`` publishes the complete drafts too,
+    listed in the report (only the preview does, into its own folder). ``pool`` is a running
+    ``worker_pool`` to use instead of starting one (a long-running preview keeps one).
+    ``rehearse=False`` skips rendering one page of each kind before writing (for a folder nobody
+    else reads, such as the preview's)."""
     now = now or datetime.now(settings.tz)
     with nullcontext(pool) if pool is not None else worker_pool() as workers:
         inputs = refresh(settings, progress, workers, fresh=full)
         try:
             media = scan_assets(settings.entries_dir, settings.not_entries, settings.root)
             held = () if future else _held_back(inputs.cache, now)
-            fingerprint = freshness.inputs_fingerprint(settings, inputs.fingerprints, media, held)
+            fingerprint = freshness.inputs_fingerprint(
+                settings, inputs.fingerprints, media, held, "drafts" if drafts else ""
+            )
             done = (
                 None
                 if full or output.interrupted(settings.out_dir)
@@ -190,19 +195,23 @@ def build(
         if done is not None:
             inputs.cache.close()
             record, files = done
-            return BuildReport((), (), files, record.entries, record.problems, record.scheduled)
-        site = load_site(settings, progress, pool=workers, inputs=inputs, media=media)
+            return BuildReport(
+                (), (), files, record.entries, record.problems, record.scheduled, record.drafts
+            )
+        site = load_site(settings, progress, pool=workers, inputs=inputs, media=media, drafts=drafts)
         try:
-            upcoming = scheduled(site.entries, now)
+            included = tuple(e for e in site.entries if e.source_path in site.drafts)
+            upcoming = scheduled((e for e in site.entries if e.source_path not in site.drafts), now)
             if upcoming and not future:
                 site = replace(site, entries=tuple(e for e in site.entries if is_published(e.published, now)))
             if any(p.is_error for p in site.problems) or (strict and site.problems):
-                return BuildReport((), (), 0, len(site.entries), site.problems, upcoming)
+                return BuildReport((), (), 0, len(site.entries), site.problems, upcoming, included)
             report = _write_outputs(site, progress, workers, full, rehearse)
-            report = replace(report, scheduled=upcoming)
-            freshness.remember(
-                site.cache, settings.out_dir, fingerprint, report.entries, report.problems, upcoming
+            report = replace(report, scheduled=upcoming, drafts=included)
+            record = freshness.BuildRecord(
+                fingerprint, "", report.entries, report.problems, upcoming, included
             )
+            freshness.remember(site.cache, settings.out_dir, record)
             return report
         finally:
             site.close()

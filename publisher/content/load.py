@@ -54,6 +54,9 @@ class Site:
     overrides: dict[str, Entry]  # entries re-normalised in this run (slug collisions), full
     assets: tuple[EntryFile, ...] = ()  # media files in entries/, copied to out/ as they are
     unloaded: tuple[str, ...] = ()  # ids left unloaded by ``load_window`` (``Window.newest``), newest first
+    drafts: frozenset[str] = (
+        frozenset()
+    )  # source paths of the drafts among ``entries`` (``load_site(drafts=True)``)
 
     def close(self) -> None:
         """Close the cache and let the garbage collector see the loaded entries again."""
@@ -241,11 +244,13 @@ def load_site(
     pool: ProcessPoolExecutor | None = None,
     inputs: Inputs | None = None,
     media: Media | None = None,
+    drafts: bool = False,
 ) -> Site:
     """Load and normalise every entry (using the cache), then check what spans entries.
 
     ``inputs`` is the result of ``refresh`` and ``media`` that of ``loaders.scan_assets``, if the
     caller has them already; ``pool`` normalises a cold cache (without one, the load starts its own).
+    ``drafts`` also loads the complete drafts (for the preview), named in ``Site.drafts``.
     """
     if inputs is None:
         if pool is None:
@@ -253,7 +258,7 @@ def load_site(
                 inputs = refresh(settings, progress, own_pool)
         else:
             inputs = refresh(settings, progress, pool)
-    loaded = _load(settings, inputs.cache, None)
+    loaded = _load(settings, inputs.cache, None, drafts)
     if media is None:
         media = scan_assets(settings.entries_dir, settings.not_entries, settings.root)
     entries_prefix = (
@@ -294,6 +299,7 @@ class _Loaded:
     fingerprints: dict[str, str]
     problems: list[Problem]
     overrides: dict[str, Entry]
+    drafts: frozenset[str] = frozenset()
 
     def site(
         self,
@@ -313,10 +319,11 @@ class _Loaded:
             overrides=self.overrides,
             assets=assets,
             unloaded=unloaded,
+            drafts=self.drafts,
         )
 
 
-def _load(settings: Settings, cache: BuildCache, wanted: list[str] | None) -> _Loaded:
+def _load(settings: Settings, cache: BuildCache, wanted: list[str] | None, drafts: bool = False) -> _Loaded:
     """The cached results of the ``wanted`` files (None: every file), with the problems of the
     checks across every entry (duplicate ids, shared slugs), and the entries whose slug a
     collision changed normalised again."""
@@ -327,14 +334,17 @@ def _load(settings: Settings, cache: BuildCache, wanted: list[str] | None) -> _L
     problems.extend(checks.duplicate_ids(collisions, line_of, partial(checks.mtime_of, settings.root)))
     entries: list[Entry] = []
     fingerprints: dict[str, str] = {}
+    draft_paths: set[str] = set()
     with long_lived():
         for path, fingerprint, result in cache.light_results(wanted):
             assert isinstance(result, Normalised)
             problems.extend(result.problems)
-            if result.entry is not None:
+            if result.entry is not None and (drafts or not result.draft):
                 entries.append(result.entry)
                 fingerprints[path] = fingerprint
                 problems.extend(removal_warnings(result.entry))
+                if result.draft:
+                    draft_paths.add(path)
     overrides = {
         path: _renormalise(settings, path, slug)
         for path, slug in slug_overrides.items()
@@ -342,7 +352,7 @@ def _load(settings: Settings, cache: BuildCache, wanted: list[str] | None) -> _L
     }
     light_overrides = {p: replace(e, content_html="") for p, e in overrides.items()}
     entries = [light_overrides.get(e.source_path, e) for e in entries]
-    return _Loaded(cache, entries, fingerprints, problems, overrides)
+    return _Loaded(cache, entries, fingerprints, problems, overrides, frozenset(draft_paths))
 
 
 def _in_window(cache: BuildCache, settings: Settings, window: Window) -> list[tuple[str, str]]:

@@ -92,14 +92,15 @@ def normalise_file(path: Path, relative: str, context: NormaliseContext) -> Cach
         )
     source, problems = parse_entry(data, relative)
     result = normalise(source, context) if source else Normalised(None, tuple(problems))
-    entry = result.entry
+    html = result.entry.content_html if result.entry else ""
+    entry = None if result.draft else result.entry  # a draft is in no index: no feed, digest or check
     return CacheRow(
         path=relative,
         mtime_ns=trusted_mtime(stat.st_mtime_ns),
         size=stat.st_size,
         fingerprint=hashlib.sha256(data).hexdigest(),
         light=pickle.dumps(_light(result), pickle.HIGHEST_PROTOCOL),
-        html=entry.content_html if entry else "",
+        html=html,
         published=entry.published.timestamp() if entry else None,
         entry_id=entry.id if entry else None,
         slug=entry.slug if entry else None,

@@ -108,8 +108,9 @@ class Session:
         try:
             self.settings = load_settings(self.config_path, self.cwd)
             now = self.options.now or datetime.now(self.settings.tz)
+            drafts = self.options.drafts
             report = build(
-                self.preview_settings(), now=now, future=self.options.drafts, pool=self.pool, rehearse=False
+                self.preview_settings(), now=now, future=drafts, drafts=drafts, pool=self.pool, rehearse=False
             )
         except PublisherError as exc:
             lines = [str(p) for p in exc.problems] or [str(exc)]
@@ -138,6 +139,7 @@ class Session:
             entry.path: labels["scheduled"].format(when=entry.published.strftime("%Y-%m-%d %H:%M"))
             for entry in report.scheduled
         }
+        notices.update((entry.path, labels["draft"]) for entry in report.drafts)
         return Outcome(notices=notices)
 
     def wait(self, shown: str | None, timeout: float) -> str:

@@ -105,3 +105,23 @@ def test_a_scheduled_entry_is_in_the_next_digest_after_its_time_and_only_once(
     assert digest("2024-05-20T07:00") == []  # not yet
     assert digest("2024-05-21T09:00") == ["urn:uuid:geplant"]
     assert digest("2024-05-28T09:00") == []  # sent once
+
+
+def test_a_complete_draft_is_in_no_build_feed_digest_or_count(
+    runner: CliRunner, make_project: MakeProject
+) -> None:
+    root = make_project(
+        {
+            "2024/heute.md": entry("Heute erschienen", NOW, id="urn:uuid:heute"),
+            "2024/entwurf.md": entry("Ein Entwurf", NOW, id="urn:uuid:entwurf", draft=True),
+        },
+        extra='[digest]\nsender_address = "Musterstraße 1, Köln"\n',
+    )
+    built = run(runner, "-C", root, "build", "--now", "2024-05-20", "--future")
+    assert built.stdout.startswith("1 entries:")
+    assert published_titles(root) == {"Heute erschienen"}
+    assert not any(b"Ein Entwurf" in p.read_bytes() for p in (root / "out").rglob("*") if p.is_file())
+    checked = run(runner, "-C", root, "check", "--now", "2024-05-20")
+    assert checked.stdout.endswith("1 entries checked: 0 error(s), 0 warning(s)\n")
+    digest = run(runner, "-C", root, "digest", "--now", "2024-05-20")
+    assert "Digest " in digest.stdout and "1 entry" in digest.stdout

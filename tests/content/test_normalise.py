@@ -211,9 +211,11 @@ def test_unknown_keys_are_warnings_and_the_entry_still_builds() -> None:
     assert all("authors" in p.hint for p in warnings)  # lists the known keys
 
 
-def test_drafts_are_excluded() -> None:
+def test_a_complete_draft_keeps_its_entry_marked_as_a_draft() -> None:
+    """The entry is there for the preview (--drafts); the load leaves drafts out of everything else
+    (tests/content/test_load.py, tests/build/test_schedule.py)."""
     result = run(entry_text(draft=True))
-    assert result.entry is None and result.draft
+    assert result.draft and result.entry is not None and result.entry.title == "Eine Meldung"
     assert not [p for p in result.problems if p.is_error]
     assert only(run(entry_text(draft="ja")), "draft").is_error
 

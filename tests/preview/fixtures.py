@@ -50,6 +50,13 @@ def small_project(make_project: MakeProject) -> Path:
                 id="urn:uuid:geplant",
                 slug="geplant",
             ),
+            "2024/entwurf.md": entry(
+                "Noch ein Entwurf",
+                "2024-05-15T12:00:00+02:00",
+                id="urn:uuid:entwurf",
+                slug="entwurf",
+                draft=True,
+            ),
             "media/bild.png": b"\x89PNG\r\n\x1a\n" + b"\0" * 32,
         },
         extra='[digest]\nsender_address = "Musterstraße 1, 50667 Köln"\n',

@@ -117,19 +117,24 @@ def test_the_digest_as_it_would_go_out_now(make_project: MakeProject) -> None:
     assert not (root / "out").exists() and not (root / ".publisher" / "state.json").exists()
 
 
-def test_scheduled_entries_are_left_out_and_shown_with_a_banner_with_drafts(
-    make_project: MakeProject,
-) -> None:
+def test_drafts_and_scheduled_entries_are_shown_with_a_banner_with_drafts(make_project: MakeProject) -> None:
     root = small_project(make_project)
     with preview_in_process(root) as (_, url):
         assert fetch(url + "posts/geplant.html")[0] == 404
-        assert b"Geplante Meldung" not in fetch(url)[2]
+        assert fetch(url + "posts/entwurf.html")[0] == 404
+        front = fetch(url)[2]
+        assert b"Geplante Meldung" not in front and b"Noch ein Entwurf" not in front
     with preview_in_process(root, drafts=True) as (_, url):
         status, _, page = fetch(url + "posts/geplant.html")
         assert status == 200
         assert f'<div {MARK}="banner"'.encode() in page
         assert "geplant für 2024-06-01 08:00".encode() in page
+        status, _, page = fetch(url + "posts/entwurf.html")
+        assert status == 200 and b"Noch ein Entwurf" in page
+        assert b"Vorschau: Entwurf" in page
+        assert b"Noch ein Entwurf" in fetch(url)[2]
         assert f'<div {MARK}="banner"'.encode() not in fetch(url + "posts/strompreis.html")[2]
+    assert not (root / "out").exists()  # drafts never reach a real build
 
 
 def test_a_port_in_use_is_named(make_project: MakeProject) -> None:
