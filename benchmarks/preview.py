@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
 import shutil
 import statistics
@@ -65,6 +66,12 @@ def _collect(stream: Any) -> None:
             BUILDS.append(float(found.group(1)))
 
 
+def cpu_seconds(pid: int) -> float:
+    """User and system CPU time of a process so far (Linux /proc), in seconds."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def title_of(path: Path) -> str:
     head = path.read_text(encoding="utf-8").split("\n---\n", 1)[0].removeprefix("---\n")
     return str(yaml.safe_load(head)["title"])
@@ -82,7 +89,7 @@ def reloaded(page: Any, title: str, timeout: float) -> None:
             return
 
 
-def measure(size: int, runs: int, work: Path) -> list[float]:
+def measure(size: int, runs: int, work: Path) -> tuple[list[float], list[float]]:
     from playwright.sync_api import sync_playwright
 
     project = work / f"preview-{size}"
@@ -92,6 +99,7 @@ def measure(size: int, runs: int, work: Path) -> list[float]:
     print(f"{size:,} entries: starting the preview (a cold build)", file=sys.stderr)
     process, url = start_preview(project)
     times: list[float] = []
+    cpu: list[float] = []
     try:
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
@@ -108,19 +116,24 @@ def measure(size: int, runs: int, work: Path) -> list[float]:
                     original,
                     count=1,
                 )
+                before = cpu_seconds(process.pid)
                 started = time.perf_counter()
                 newest.write_bytes(edited)
                 reloaded(page, changed, timeout=60)
                 times.append(time.perf_counter() - started)
-                build = f", of which the build {BUILDS[-1] * 1000:.0f} ms" if BUILDS else ""
-                print(f"  save {run}: {times[-1] * 1000:.0f} ms{build}", file=sys.stderr)
+                cpu.append(cpu_seconds(process.pid) - before)
+                build = f"; the whole build took {BUILDS[-1] * 1000:.0f} ms" if BUILDS else ""
+                print(
+                    f"  save {run}: {times[-1] * 1000:.0f} ms (preview CPU {cpu[-1] * 1000:.0f} ms){build}",
+                    file=sys.stderr,
+                )
                 newest.write_bytes(original)
                 reloaded(page, title, timeout=60)
             browser.close()
     finally:
         process.terminate()
         process.wait(timeout=30)
-    return times
+    return times, cpu
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -132,8 +145,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--work", type=Path, default=HERE / "work", help="scratch directory")
     args = parser.parse_args(argv)
     results = {size: measure(size, args.runs, args.work) for size in map(int, args.entries.split(","))}
-    print(f"{'entries':>8}  {'save -> reloaded page':<22} {'median':>8} {'min':>8} {'max':>8}  target")
-    for size, times in results.items():
+    load = os.getloadavg()[0]
+    print(
+        f"{'entries':>8}  {'save -> reloaded page':<22} {'median':>8} {'min':>8} {'max':>8}"
+        f"  {'CPU':>8}  target"
+    )
+    for size, (times, cpu) in results.items():
         median = statistics.median(times)
         target = TARGETS.get(size)
         verdict = (
@@ -142,8 +159,11 @@ def main(argv: list[str] | None = None) -> int:
         low, high = min(times) * 1000, max(times) * 1000
         print(
             f"{size:>8,}  {'preview, entry edited':<22} {median * 1000:>5.0f} ms {low:>5.0f} ms "
-            f"{high:>5.0f} ms  {verdict}"
+            f"{high:>5.0f} ms  {statistics.median(cpu) * 1000:>5.0f} ms  {verdict}"
         )
+    print(
+        f"(load average at the end: {load:.1f} on {os.cpu_count()} cores; CPU: the preview process's median)"
+    )
     return 0
 
 

@@ -140,19 +140,24 @@ def unchanged(cache: BuildCache, out_dir: Path, inputs: str) -> tuple[BuildRecor
     if _manifest_fingerprint(out_dir) != record.manifest:
         return None  # out/ was built since by something else, or a build stopped half-way
     files = read_manifest(out_dir)
-    present = _files_below(out_dir)
+    present = files_below(out_dir)
     if not files or not present.issuperset(files):
         return None  # someone deleted outputs: the build puts them back
     return record, len(files)
 
 
-def _files_below(folder: Path) -> set[str]:
-    """Relative paths of every file below ``folder`` (one directory listing per folder, no stat)."""
+def files_below(folder: Path) -> set[str]:
+    """Relative paths of every file below ``folder`` (one directory listing per folder, no stat);
+    a folder that is not there has none."""
     found: set[str] = set()
     stack = [(str(folder), "")]
     while stack:
         path, prefix = stack.pop()
-        with os.scandir(path) as listing:
+        try:
+            listing = os.scandir(path)
+        except (FileNotFoundError, NotADirectoryError):
+            continue
+        with listing:
             for item in listing:
                 if item.is_dir(follow_symlinks=False):
                     stack.append((item.path, f"{prefix}{item.name}/"))
@@ -163,6 +168,7 @@ def _files_below(folder: Path) -> set[str]:
 
 __all__ = [
     "BuildRecord",
+    "files_below",
     "inputs_fingerprint",
     "key",
     "remember",

@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import nullcontext
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
+from functools import partial
 from hashlib import sha256
 from itertools import chain
-from os.path import isfile, join
 from pathlib import Path
 
 from publisher import output
@@ -163,6 +163,7 @@ def build(
     drafts: bool = False,
     pool: ProcessPoolExecutor | None = None,
     rehearse: bool = True,
+    on_pages: Callable[[BuildReport], None] | None = None,
 ) -> BuildReport:
     """Build out/ from entries/. With errors (with ``strict``, any problem), nothing is written
     and the report lists them all.
@@ -174,7 +175,8 @@ def build(
     listed in the report (only the preview does, into its own folder). ``pool`` is a running
     ``worker_pool`` to use instead of starting one (a long-running preview keeps one).
     ``rehearse=False`` skips rendering one page of each kind before writing (for a folder nobody
-    else reads, such as the preview's)."""
+    else reads, such as the preview's). ``on_pages`` is called once the pages are written, before
+    the feeds, with a report of what is known by then (the preview reloads the page at that point)."""
     now = now or datetime.now(settings.tz)
     with nullcontext(pool) if pool is not None else worker_pool() as workers:
         inputs = refresh(settings, progress, workers, fresh=full)
@@ -206,7 +208,11 @@ def build(
                 site = replace(site, entries=tuple(e for e in site.entries if is_published(e.published, now)))
             if any(p.is_error for p in site.problems) or (strict and site.problems):
                 return BuildReport((), (), 0, len(site.entries), site.problems, upcoming, included)
-            report = _write_outputs(site, progress, workers, full, rehearse)
+            early = None
+            if on_pages is not None:
+                provisional = BuildReport((), (), 0, len(site.entries), site.problems, upcoming, included)
+                early = partial(on_pages, provisional)
+            report = _write_outputs(site, progress, workers, full, rehearse, early)
             report = replace(report, scheduled=upcoming, drafts=included)
             record = freshness.BuildRecord(
                 fingerprint, "", report.entries, report.problems, upcoming, included
@@ -300,11 +306,11 @@ def _write_outputs(
     pool: ProcessPoolExecutor | None,
     full: bool = False,
     rehearse: bool = True,
+    pages_written: Callable[[], None] | None = None,
 ) -> BuildReport:
     from publisher.output import read_manifest, write_manifest
 
     out = site.settings.out_dir
-    out_folder = str(out)
     previous = read_manifest(out)
     settings_fp = settings_fingerprint(site.settings)
     templates_fp = templates_fingerprint(site.settings)
@@ -313,10 +319,12 @@ def _write_outputs(
     keys: dict[str, str] = {}
     todo: list[_Job] = []
     unchanged = 0
+    # One listing per folder instead of a stat per file (2,000 stats at 1,000 entries).
+    present = freshness.files_below(out) if previous and not full else set()
     for job in planned:
         paths = job.task.paths
         keys.update(dict.fromkeys(paths, job.key))
-        if not full and all(previous.get(p) == job.key and isfile(join(out_folder, p)) for p in paths):
+        if not full and all(previous.get(p) == job.key and p in present for p in paths):
             unchanged += len(paths)
         else:
             todo.append(job)
@@ -330,11 +338,19 @@ def _write_outputs(
     if outdated:
         write_manifest(out, previous | outdated)
     written: list[str] = []
-    for path, changed in _run(site, todo, progress, pool):
-        if changed:
-            written.append(path)
-        else:
-            unchanged += 1
+    if pages_written is None:
+        batches = [todo]
+    else:  # the pages first, so that a preview can show them while the feeds are rendered
+        batches = [[j for j in todo if not isinstance(j.task, jobs.FeedSet)]]
+        batches.append([j for j in todo if isinstance(j.task, jobs.FeedSet)])
+    for number, batch in enumerate(batches):
+        if number and pages_written is not None:
+            pages_written()
+        for path, changed in _run(site, batch, progress, pool):
+            if changed:
+                written.append(path)
+            else:
+                unchanged += 1
     deleted = _delete_stale(out, set(previous) - set(keys))
     if keys != previous or outdated:
         write_manifest(out, keys)

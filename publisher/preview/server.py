@@ -112,6 +112,8 @@ class PreviewHandler(BaseHTTPRequestHandler):
         if is_page:
             data = pages.inject(_local(data, session), version, outcome.notices.get(relative, ""))
         self._send(HTTPStatus.OK, kind, data, head)
+        if is_page:
+            session.page_served(version)
 
     def _digest(self, name: str, head: bool) -> None:
         session = self.server.session
@@ -139,13 +141,17 @@ class PreviewHandler(BaseHTTPRequestHandler):
         self.send_header("Cache-Control", "no-store")
         self.end_headers()
         shown: str | None = None
-        with contextlib.suppress(OSError):  # the page was closed or reloaded
-            while not session.stopping.is_set():
-                version = session.wait(shown, KEEP_ALIVE)
-                message = f"data: {version}\n\n" if version != shown else ": still here\n\n"
-                shown = version
-                self.wfile.write(message.encode("utf-8"))
-                self.wfile.flush()
+        session.listening(+1)
+        try:
+            with contextlib.suppress(OSError):  # the page was closed or reloaded
+                while not session.stopping.is_set():
+                    version = session.wait(shown, KEEP_ALIVE)
+                    message = f"data: {version}\n\n" if version != shown else ": still here\n\n"
+                    shown = version
+                    self.wfile.write(message.encode("utf-8"))
+                    self.wfile.flush()
+        finally:
+            session.listening(-1)
 
     def _send(self, status: HTTPStatus, kind: str, data: bytes, head: bool) -> None:
         self.send_response(status)

@@ -11,14 +11,18 @@ from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from publisher.config import CONFIG_NAME, Settings, load_settings
 from publisher.content.load import worker_pool
 from publisher.errors import PublisherError
 
+if TYPE_CHECKING:
+    from publisher.build.pipeline import BuildReport
+
 Echo = Callable[[str], None]  # a line for the person running the preview (the CLI prints it on stderr)
 
+PAGE_FIRST_SECONDS = 0.5  # how long the feeds wait for an open page to fetch the new version
 PREVIEW_FOLDER = ".publisher/preview"
 """Where the preview builds the site, inside the project: never out/, which may hold a deployed site
 and must never get drafts, scheduled entries or the reload script."""
@@ -65,6 +69,9 @@ class Session:
         self.started = time.time_ns()
         self.generation = 0
         self.outcome = Outcome()
+        self._shown_early = False
+        self.listeners = 0  # open pages waiting for the next build
+        self.served = ""  # the version of the last page the server sent
         self.changed = threading.Condition()
         self.stopping = threading.Event()
         self.busy = threading.Lock()  # one build (or digest) at a time: they share the build cache
@@ -89,13 +96,12 @@ class Session:
         """Build the site into the preview folder and tell every waiting page. Never raises for a
         problem in the project: that is shown on every page until the next good build."""
         started = time.perf_counter()
+        self._shown_early = False
         with self.busy:
             outcome = self._build(started)
         seconds = time.perf_counter() - started
-        with self.changed:
-            self.outcome = outcome
-            self.generation += 1
-            self.changed.notify_all()
+        if not (self._shown_early and outcome == self.outcome):
+            self._show(outcome)
         if outcome.problems:
             self.echo(f"{outcome.title} ({seconds:.2f} s):")
             for line in outcome.problems:
@@ -110,7 +116,13 @@ class Session:
             now = self.options.now or datetime.now(self.settings.tz)
             drafts = self.options.drafts
             report = build(
-                self.preview_settings(), now=now, future=drafts, drafts=drafts, pool=self.pool, rehearse=False
+                self.preview_settings(),
+                now=now,
+                future=drafts,
+                drafts=drafts,
+                pool=self.pool,
+                rehearse=False,
+                on_pages=self._pages_written,
             )
         except PublisherError as exc:
             lines = [str(p) for p in exc.problems] or [str(exc)]
@@ -132,6 +144,11 @@ class Session:
             f"built {report.entries} entries in {time.perf_counter() - started:.3f} s: "
             f"{len(report.written)} file(s) written, {len(report.deleted)} deleted"
         )
+        return self._outcome_of(report)
+
+    def _outcome_of(self, report: BuildReport) -> Outcome:
+        """What the server shows after a build without errors: the pages, with banners on the
+        drafts and scheduled entries when they are shown."""
         if not self.options.drafts:
             return Outcome()
         labels = BANNERS.get(self.settings.language, BANNERS["en"])
@@ -141,6 +158,34 @@ class Session:
         }
         notices.update((entry.path, labels["draft"]) for entry in report.drafts)
         return Outcome(notices=notices)
+
+    def _show(self, outcome: Outcome) -> None:
+        """Make ``outcome`` what the server shows, and tell every open page to reload."""
+        with self.changed:
+            self.outcome = outcome
+            self.generation += 1
+            self.changed.notify_all()
+
+    def _pages_written(self, report: BuildReport) -> None:
+        """The pages are written (the feeds are next): the open pages may reload now. The feeds
+        wait until a page has fetched the new version (or half a second), so that rendering them
+        does not slow down the reload the editor is waiting for."""
+        self._shown_early = True
+        self._show(self._outcome_of(report))
+        with self.changed:
+            if self.listeners:
+                self.changed.wait_for(lambda: self.served == self.version, PAGE_FIRST_SECONDS)
+
+    def page_served(self, version: str) -> None:
+        """A page of ``version`` went out (the server tells)."""
+        with self.changed:
+            self.served = version
+            self.changed.notify_all()
+
+    def listening(self, change: int) -> None:
+        """An open page connected to (+1) or left (-1) the event stream."""
+        with self.changed:
+            self.listeners += change
 
     def wait(self, shown: str | None, timeout: float) -> str:
         """The current version, as soon as it differs from ``shown`` (or after ``timeout`` seconds)."""
@@ -212,7 +257,7 @@ class Session:
 
         while not self.stopping.is_set():
             paths = self.watched()
-            options = {"debounce": 1600, "step": 30, "rust_timeout": 1000, **watch_options}
+            options = {"debounce": 1600, "step": 15, "rust_timeout": 1000, **watch_options}
             for changes in watch(
                 *paths,
                 watch_filter=lambda _change, path: not self.ignored(path),
