@@ -24,7 +24,15 @@ from publisher.build import freshness, jobs
 from publisher.build.freshness import key, settings_fingerprint, templates_fingerprint
 from publisher.config import Settings
 from publisher.content.cache import BuildCache
-from publisher.content.load import Progress, Site, asset_fingerprints, load_site, long_lived, refresh
+from publisher.content.load import (
+    Progress,
+    Remembered,
+    Site,
+    asset_fingerprints,
+    load_site,
+    long_lived,
+    refresh,
+)
 from publisher.content.loaders import scan_assets
 from publisher.content.schedule import is_published, scheduled
 from publisher.content.workers import PARALLEL_THRESHOLD, worker_pool
@@ -164,6 +172,7 @@ def build(
     pool: ProcessPoolExecutor | None = None,
     rehearse: bool = True,
     on_pages: Callable[[BuildReport], None] | None = None,
+    remembered: Remembered | None = None,
 ) -> BuildReport:
     """Build out/ from entries/. With errors (with ``strict``, any problem), nothing is written
     and the report lists them all.
@@ -176,7 +185,8 @@ def build(
     ``worker_pool`` to use instead of starting one (a long-running preview keeps one).
     ``rehearse=False`` skips rendering one page of each kind before writing (for a folder nobody
     else reads, such as the preview's). ``on_pages`` is called once the pages are written, before
-    the feeds, with a report of what is known by then (the preview reloads the page at that point)."""
+    the feeds, with a report of what is known by then (the preview reloads the page at that point).
+    ``remembered`` keeps the loaded entries for the next build in the same process."""
     now = now or datetime.now(settings.tz)
     with nullcontext(pool) if pool is not None else worker_pool() as workers:
         inputs = refresh(settings, progress, workers, fresh=full)
@@ -200,7 +210,9 @@ def build(
             return BuildReport(
                 (), (), files, record.entries, record.problems, record.scheduled, record.drafts
             )
-        site = load_site(settings, progress, pool=workers, inputs=inputs, media=media, drafts=drafts)
+        site = load_site(
+            settings, progress, pool=workers, inputs=inputs, media=media, drafts=drafts, remembered=remembered
+        )
         try:
             included = tuple(e for e in site.entries if e.source_path in site.drafts)
             upcoming = scheduled((e for e in site.entries if e.source_path not in site.drafts), now)

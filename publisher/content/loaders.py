@@ -282,6 +282,8 @@ def scan_assets(entries_dir: Path, skip: Collection[Path] = (), root: Path | Non
             if refusal:
                 refused.append(refusal)
                 continue
+            if name.endswith(ENTRY_SUFFIX) and item.is_file():
+                continue  # an entry (scan_entry_files reads it): no stat for each of 100,000 entries
             try:
                 stat = item.stat()
             except OSError:  # a link to nothing

@@ -14,7 +14,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from publisher.config import CONFIG_NAME, Settings, load_settings
-from publisher.content.load import worker_pool
+from publisher.content.load import Remembered
+from publisher.content.workers import worker_pool
 from publisher.errors import PublisherError
 
 if TYPE_CHECKING:
@@ -78,6 +79,7 @@ class Session:
         self._resources = ExitStack()
         # Workers forked now, while this process is small, and kept for every build (see worker_pool).
         self.pool = self._resources.enter_context(worker_pool())
+        self.remembered = Remembered()  # the entries of the last build, for the next one
 
     @property
     def version(self) -> str:
@@ -123,6 +125,7 @@ class Session:
                 pool=self.pool,
                 rehearse=False,
                 on_pages=self._pages_written,
+                remembered=self.remembered,
             )
         except PublisherError as exc:
             lines = [str(p) for p in exc.problems] or [str(exc)]
@@ -249,14 +252,23 @@ class Session:
         name = resolved.name
         return name.startswith((".", "#")) or name.endswith(("~", ".swp", ".swx", ".tmp"))
 
+    def _config_state(self) -> tuple[int, int, int] | None:
+        try:
+            stat = self.config_path.stat()
+        except OSError:
+            return None
+        return (stat.st_ino, stat.st_mtime_ns, stat.st_size)
+
     def watch(self, **watch_options: Any) -> None:
         """Rebuild after every change until ``stop``. Every second without changes it looks whether
         a watched folder appeared (templates/ created after the start) or moved (the configuration
-        names another one), and then watches again, with a build for what the new folder holds."""
+        names another one), or whether publisher.toml was replaced (editors that save by renaming
+        a new file over the old one), and then watches again, with a build if nothing else made one."""
         from watchfiles import watch
 
         while not self.stopping.is_set():
             paths = self.watched()
+            config = self._config_state()
             options = {"debounce": 1600, "step": 15, "rust_timeout": 1000, **watch_options}
             for changes in watch(
                 *paths,
@@ -268,7 +280,7 @@ class Session:
             ):
                 if changes:
                     self.rebuild()
-                if self.watched() != paths:
+                if self.watched() != paths or self._config_state() != config:
                     if not changes:
                         self.rebuild()
                     break

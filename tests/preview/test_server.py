@@ -4,6 +4,7 @@ shown on any page until the next good save, the digest as it would go out now, n
 from __future__ import annotations
 
 import http.client
+import os
 import socket
 import time
 from urllib.parse import urlsplit
@@ -169,3 +170,23 @@ def test_the_event_stream_announces_each_new_build(make_project: MakeProject) ->
         connection.close()
         assert line.startswith("data: ") and line != first
         assert b">Neu<" in fetch(url)[2]
+
+
+def test_a_new_publisher_toml_saved_by_renaming_is_seen(make_project: MakeProject) -> None:
+    """Editors that save by writing a new file and renaming it over the old one replace the file
+    the watcher was watching: the preview still builds with the new settings."""
+    root = small_project(make_project)
+    config = root / "publisher.toml"
+    with preview_in_process(root) as (session, url):
+        version = session.version
+        replacement = root / "publisher.toml.new"
+        replacement.write_text(
+            config.read_text(encoding="utf-8").replace("Testnachrichten", "Neuer Titel"), encoding="utf-8"
+        )
+        os.replace(replacement, config)
+        wait_for(lambda: session.version != version and b"Neuer Titel" in fetch(url)[2])
+        version = session.version
+        config.write_text("title = \"Kaputt\nbase_url = 'https://news.example.org/'\n", encoding="utf-8")
+        wait_for(lambda: session.version != version)
+        status, _, body = fetch(url)
+        assert status == 500 and b"publisher.toml:1" in body and b"never closed" in body
