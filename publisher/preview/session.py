@@ -266,6 +266,7 @@ class Session:
         a new file over the old one), and then watches again, with a build if nothing else made one."""
         from watchfiles import watch
 
+        pending = False  # a build is due once the new watch runs (changes made meanwhile are in it)
         while not self.stopping.is_set():
             paths = self.watched()
             config = self._config_state()
@@ -278,9 +279,9 @@ class Session:
                 yield_on_timeout=True,
                 **options,
             ):
-                if changes:
+                if changes or pending:
+                    pending = False
                     self.rebuild()
                 if self.watched() != paths or self._config_state() != config:
-                    if not changes:
-                        self.rebuild()
+                    pending = True
                     break
