@@ -130,13 +130,21 @@ def os_error_message(exc: OSError) -> str:
     return f"{where}: {exc.strerror or exc} -> {hint}"
 
 
-def echo_problems(problems: list[Problem] | tuple[Problem, ...], strict: bool = False) -> None:
-    """Every problem on stderr; with -q only errors (and, with ``strict``, the warnings that count)."""
+def echo_problems(
+    problems: list[Problem] | tuple[Problem, ...], strict: bool = False, summary: bool = False
+) -> None:
+    """Problems on stderr; with -q only errors (and, with ``strict``, the warnings that count).
+
+    ``summary``: at most WARNING_LINES warnings one by one and the rest counted by kind (unless -v).
+    """
+    from publisher.errors import WARNING_LINES, problem_lines
+
     context = click.get_current_context(silent=True)
-    quiet = context is not None and isinstance(context.obj, CliState) and context.obj.verbosity < 0
-    for problem in problems:
-        if problem.is_error or strict or not quiet:
-            click.echo(str(problem), err=True)
+    verbosity = context.obj.verbosity if context is not None and isinstance(context.obj, CliState) else 0
+    shown = [p for p in problems if p.is_error or strict or verbosity >= 0]
+    limit = WARNING_LINES if summary and verbosity < 1 else None
+    for line in problem_lines(shown, limit):
+        click.echo(line, err=True)
 
 
 def _configure_logging(verbosity: int) -> None:
@@ -264,7 +272,7 @@ def build(
         report = run_build(settings, progress, full=full, strict=strict, now=now, future=future)
     finally:
         progress.close()
-    echo_problems(report.problems, strict)
+    echo_problems(report.problems, strict, summary=True)
     if report.errors or (strict and report.problems):
         counts = f"{len(report.errors)} error(s), {len(report.warnings)} warning(s)"
         because = "" if report.errors else " (--strict)"
@@ -575,7 +583,13 @@ def digest(
 
 
 @cli.command("import")
-@click.argument("files", nargs=-1, required=True, metavar="FILE...")
+@click.argument("files", nargs=-1, metavar="FILE...")
+@click.option(
+    "--from-feed",
+    "feed",
+    metavar="FILE|URL",
+    help="Import every item of an RSS, Atom or JSON feed (a file or an http(s) URL); item ids are kept.",
+)
 @click.option("--dry-run", is_flag=True, help="Write nothing; show what would be imported.")
 @click.option("--json", "as_json", is_flag=True, help="Print the entries as a JSON array on stdout.")
 @click.option(
@@ -607,6 +621,7 @@ def digest(
 def import_command(
     state: CliState,
     files: tuple[str, ...],
+    feed: str | None,
     dry_run: bool,
     as_json: bool,
     explain: bool,
@@ -624,10 +639,11 @@ def import_command(
       publisher import --dry-run --json a.txt   # writes nothing; prints the entries as JSON
       publisher import --explain release.txt    # what became of every line, and why
       publisher import --date 2024-05-14 --tag Cluster - < release.txt
+      publisher import --from-feed https://www.example.org/feed.xml   # a site's feed, ids kept
     """
     import json
 
-    from publisher.importing.batch import ImportInput, import_inputs
+    from publisher.importing.batch import ImportInput, import_feed, import_inputs
     from publisher.importing.importer import ImportOptions, explain_lines
 
     settings = state.settings()
@@ -638,13 +654,22 @@ def import_command(
         authors=authors,
         default_lang=settings.language,
     )
-    inputs = [
-        ImportInput.stream(sys.stdin.buffer) if name == "-" else ImportInput.file(name, state.import_path)
-        for name in files
-    ]
+    if bool(feed) == bool(files):
+        raise click.UsageError("give FILE... or --from-feed FILE|URL (one of the two)")
+    if feed:
+        outcomes = import_feed(
+            feed, options, settings.entries_dir, locate=state.import_path, dry_run=dry_run, force=force
+        )
+    else:
+        inputs = [
+            ImportInput.stream(sys.stdin.buffer) if name == "-" else ImportInput.file(name, state.import_path)
+            for name in files
+        ]
+        outcomes = import_inputs(inputs, options, settings.entries_dir, dry_run=dry_run, force=force)
     records: list[dict[str, object]] = []
-    failed = 0
-    for outcome in import_inputs(inputs, options, settings.entries_dir, dry_run=dry_run, force=force):
+    failed = total = 0
+    for outcome in outcomes:
+        total += 1
         records.append(outcome.as_json(explain, lambda path: _shown(path, state.cwd)))
         if outcome.entry is not None:
             echo_problems(outcome.entry.warnings)
@@ -663,7 +688,7 @@ def import_command(
     if as_json:
         click.echo(json.dumps(records, ensure_ascii=False, indent=2))
     if failed:
-        click.echo(f"{failed} of {len(files)} input(s) failed", err=True)
+        click.echo(f"{failed} of {total} input(s) failed", err=True)
         return ExitCode.PROBLEMS
     return ExitCode.OK
 

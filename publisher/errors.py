@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -50,6 +50,41 @@ class Problem:
             "hint": self.hint,
             "severity": self.severity.value,
         }
+
+
+# A build shows this many warnings one by one; the rest are counted by kind (``publisher check`` lists all).
+WARNING_LINES = 20
+_KIND_LINES = 10
+
+
+def problem_lines(problems: Sequence[Problem], limit: int | None = WARNING_LINES) -> list[str]:
+    """Every error, at most ``limit`` warnings (``None``: all), then every warning counted by kind.
+
+    A kind is a field with its hint (``id: … -> run 'publisher check --fix-ids'``), shown with the
+    first warning's message: ``2,000 x id: has no id; … -> run 'publisher check --fix-ids'``.
+    """
+    warnings = [p for p in problems if not p.is_error]
+    if limit is None or len(warnings) <= limit:
+        return [str(p) for p in problems]
+    shown = set(map(id, warnings[:limit]))
+    lines = [str(p) for p in problems if p.is_error or id(p) in shown]
+    kinds: dict[tuple[str, str], list[Problem]] = {}
+    for problem in warnings:
+        kinds.setdefault((problem.field or "", problem.hint), []).append(problem)
+    lines.append(
+        f"... {len(warnings) - limit:,} more warning(s) not shown; {len(warnings):,} in all, by kind "
+        "('publisher check' lists every one):"
+    )
+    ranked = sorted(kinds.values(), key=lambda group: -len(group))
+    for group in ranked[:_KIND_LINES]:
+        first = group[0]
+        field = f"{first.field}: " if first.field else ""
+        hint = f" -> {first.hint}" if first.hint else ""
+        lines.append(f"  {len(group):,} x {field}{first.message}{hint}")
+    if len(ranked) > _KIND_LINES:
+        rest = sum(len(group) for group in ranked[_KIND_LINES:])
+        lines.append(f"  {rest:,} x other kinds ({len(ranked) - _KIND_LINES} kinds)")
+    return lines
 
 
 def warning(path: str, message: str, **kwargs: object) -> Problem:

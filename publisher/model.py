@@ -94,6 +94,8 @@ class Entry:
     source_url: str = ""
     source_path: str = ""
     removed: tuple[Removal, ...] = ()
+    # old addresses (paths inside the site) that redirect to this entry's page
+    aliases: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         for name in ("published", "updated"):

@@ -567,3 +567,26 @@ def test_new_refuses_what_it_cannot_write(
     result = run(runner, "-C", root, "new", *args)
     assert result.exit_code in (1, 2) and message in result.stderr
     assert list((root / "entries").rglob("*.md")) == []
+
+
+def test_a_build_with_many_warnings_shows_twenty_and_counts_the_rest_by_kind(tmp_path: Path) -> None:
+    """Thousands of warning lines drown a build's output; check still lists every one."""
+    root = tmp_path / "site"
+    (root / "entries").mkdir(parents=True)
+    (root / "publisher.toml").write_text('title = "T"\nbase_url = "https://example.org/"\n', encoding="utf-8")
+    for n in range(30):
+        (root / "entries" / f"e{n:02d}.md").write_text(
+            f"---\ntitle: Eintrag {n}\ndate: 2024-05-{n % 28 + 1:02d}\n---\nText {n}.\n", encoding="utf-8"
+        )
+    built = CliRunner().invoke(cli, ["-C", str(root), "build"])
+    assert built.exit_code == 0, built.stderr
+    lines = built.stderr.splitlines()
+    assert sum(": warning: " in line for line in lines) == 20
+    assert (
+        "... 10 more warning(s) not shown; 30 in all, by kind ('publisher check' lists every one):" in lines
+    )
+    assert any(line.startswith("  30 x id: has no id;") and "--fix-ids" in line for line in lines)
+    checked = CliRunner().invoke(cli, ["-C", str(root), "check"])
+    assert sum(": warning: " in line for line in checked.stderr.splitlines()) == 30
+    verbose = CliRunner().invoke(cli, ["-C", str(root), "-v", "build", "--full"])
+    assert sum(": warning: " in line for line in verbose.stderr.splitlines()) == 30

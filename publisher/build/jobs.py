@@ -18,7 +18,7 @@ from jinja2 import Environment
 from publisher.config import Settings
 from publisher.model import Entry, Feed, FeedMeta, Tag
 from publisher.output import write_if_changed
-from publisher.render import archive, feeds
+from publisher.render import archive, feeds, redirects
 from publisher.render.templating import make_environment
 
 HtmlSource = Callable[[list[str]], dict[str, str]]  # source paths -> their content HTML
@@ -113,6 +113,24 @@ class TagsPage:
 
     def render(self, renderer: Renderer) -> dict[str, bytes]:
         return {archive.TAGS_INDEX: archive.tags_page(self.counts, renderer.settings, renderer.env)}
+
+
+@dataclass(frozen=True, slots=True)
+class Redirect:
+    """A page at an entry's old address that sends readers to the entry's page at ``target_url``."""
+
+    path: str
+    target_url: str
+    title: str
+    lang: str
+    source_path: str = ""  # the entry that declares the old address
+
+    @property
+    def paths(self) -> tuple[str, ...]:
+        return (self.path,)
+
+    def render(self, renderer: Renderer) -> dict[str, bytes]:
+        return {self.path: redirects.redirect_page(self.path, self.target_url, self.title, self.lang)}
 
 
 @dataclass(frozen=True, slots=True)

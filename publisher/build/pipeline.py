@@ -36,7 +36,7 @@ from publisher.content.load import (
 from publisher.content.loaders import scan_assets
 from publisher.content.schedule import is_published, scheduled
 from publisher.content.workers import PARALLEL_THRESHOLD, worker_pool
-from publisher.errors import Problem
+from publisher.errors import Problem, warning
 from publisher.model import Author, Entry, FeedMeta, Tag
 from publisher.render import archive
 
@@ -153,11 +153,44 @@ def _plan(site: Site, settings_fp: str, templates_fp: str) -> Iterator[_Job]:
                 _feed_meta(settings, f"{settings.title} ({lang})", "index.html", f"{lang}/", lang), chosen
             )
     yield _Job(key("static", templates_fp), jobs.Stylesheet())
+    yield from _redirect_jobs(entries)
     media = asset_fingerprints(site.cache, site.assets)
     for asset in site.assets:
         yield _Job(
             key("asset", asset.relative, media[asset.relative]), jobs.Asset(asset.relative, asset.path)
         )
+
+
+def _redirect_jobs(entries: Sequence[Entry]) -> Iterator[_Job]:
+    """A redirect page at each old address an entry declares (``aliases``), keyed by its target."""
+    for entry in entries:
+        for alias in entry.aliases:
+            task = jobs.Redirect(alias, entry.url, entry.title, entry.lang, entry.source_path)
+            yield _Job(key("redirect", alias, entry.url, entry.title, entry.lang), task)
+
+
+def _free_aliases(planned: list[_Job]) -> tuple[list[_Job], list[Problem]]:
+    """The jobs without redirect pages at addresses that another page (or an earlier entry's old
+    address) already takes, and a warning for each one left out."""
+    taken = {p for job in planned if not isinstance(job.task, jobs.Redirect) for p in job.task.paths}
+    kept: list[_Job] = []
+    problems: list[Problem] = []
+    for job in planned:
+        task = job.task
+        if isinstance(task, jobs.Redirect):
+            if task.path in taken:
+                problems.append(
+                    warning(
+                        task.source_path,
+                        f"the old address {task.path} is already a page of this site; it gets no redirect",
+                        field="aliases",
+                        hint="remove it from the entry, or give the other page another address",
+                    )
+                )
+                continue
+            taken.add(task.path)
+        kept.append(job)
+    return kept, problems
 
 
 def build(
@@ -327,7 +360,8 @@ def _write_outputs(
     settings_fp = settings_fingerprint(site.settings)
     templates_fp = templates_fingerprint(site.settings)
     with long_lived():
-        planned = list(_plan(site, settings_fp, templates_fp))
+        planned, alias_warnings = _free_aliases(list(_plan(site, settings_fp, templates_fp)))
+    problems = (*site.problems, *alias_warnings)
     keys: dict[str, str] = {}
     todo: list[_Job] = []
     unchanged = 0
@@ -367,7 +401,7 @@ def _write_outputs(
     if keys != previous or outdated:
         write_manifest(out, keys)
     output.finish_writing(out, interrupted_before)
-    return BuildReport(tuple(sorted(written)), tuple(deleted), unchanged, len(site.entries), site.problems)
+    return BuildReport(tuple(sorted(written)), tuple(deleted), unchanged, len(site.entries), problems)
 
 
 def _rehearse(site: Site, todo: Sequence[_Job]) -> None:

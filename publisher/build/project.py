@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 
 from publisher.config import CONFIG_NAME, Settings, key_lines, parse_settings
 from publisher.content.dates import parse_when
+from publisher.content.generators import translate
 from publisher.content.ids import fallback_id, mint_id
 from publisher.content.languages import known_language
 from publisher.content.loaders import parse_entry, scan_entry_files
@@ -112,17 +113,22 @@ def fix_ids(settings: Settings) -> list[str]:
         file, relative = Path(found.path), found.relative
         data = file.read_bytes()
         source, _ = parse_entry(data, relative)
-        if source is None or "id" in source.metadata or source.metadata.get("date") is None:
+        meta = None if source is None else translate(source.metadata, settings.base_url)
+        if source is None or meta is None or "id" in meta or meta.get("date") is None:
             continue
         try:
-            published = parse_when(source.metadata["date"], tz)
+            published = parse_when(meta["date"], tz)
         except ValueError:
             continue
         text = data.decode("utf-8-sig")
-        newline = "\r\n" if text.startswith("---\r\n") else "\n"
-        first_break = text.index("\n") + 1
+        newline = "\r\n" if "\r\n" in text.split("\n", 1)[0] + "\n" else "\n"
         entry_id = fallback_id(relative, published)
-        new_text = f"{text[:first_break]}id: {entry_id}{newline}{text[first_break:]}"
+        if text.startswith(("---", "+++")):  # after the opening line; TOML (Hugo) writes key = "value"
+            first_break = text.index("\n") + 1
+            line = f'id = "{entry_id}"' if text.startswith("+++") else f"id: {entry_id}"
+        else:  # Pelican's "Key: value" lines: the id goes first
+            first_break, line = 0, f"id: {entry_id}"
+        new_text = f"{text[:first_break]}{line}{newline}{text[first_break:]}"
         # A front matter written as one flow mapping ({title: …, date: …}) cannot take a line:
         # write only if the file still reads as before plus the id.
         fixed, _ = parse_entry(new_text.encode("utf-8"), relative)

@@ -10,6 +10,10 @@ from zoneinfo import ZoneInfo
 
 from publisher.content.fields import Fields, shown
 
+_SPACED_OFFSET = re.compile(
+    r"^(\d{4}-\d{2}-\d{2}[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)\s+([+-]\d{2}:?\d{2})$"
+)
+
 
 class DateOutOfRange(ValueError):
     """A real date or time that cannot be placed in the site's time zone (year 1, year 9999)."""
@@ -26,6 +30,8 @@ def parse_when(value: Any, tz: ZoneInfo) -> datetime:
         text = value.strip()
         if text.endswith(("Z", "z")):
             text = text[:-1] + "+00:00"
+        # Jekyll writes "2024-05-14 10:30:00 +0200": the offset after a space
+        text = _SPACED_OFFSET.sub(r"\1\2", text)
         moment = datetime.fromisoformat(text)
     else:
         raise ValueError(f"{type(value).__name__} is not a date")

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from datetime import date, datetime, time
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from publisher.addresses import is_bare_address
 from publisher.content.loaders import SourceEntry
@@ -231,6 +231,56 @@ def image_of(fields: Fields, value: Any, base_url: str, page_url: str) -> Image 
         height=dimensions["height"],
         mime_type=_guess_type(urlsplit(absolute).path) or "",
     )
+
+
+def aliases_of(fields: Fields, value: Any, base_url: str, own_path: str) -> tuple[str, ...]:
+    """Old addresses of an entry as paths inside the site (``themen/x.html``, ``2019/05/x/index.html``).
+
+    Accepts paths (``/themen/x.html``, ``/old/post/``) and absolute URLs on the site's host; a path
+    ending in ``/`` or without a file name extension is a folder whose ``index.html`` is the page.
+    Addresses on another host, outside the site's path, or of the home page are reported and left out.
+    """
+    values = value if isinstance(value, list) else [value] if value not in (None, "") else []
+    base = urlsplit(base_url)
+    out: list[str] = []
+    for raw in values:
+        try:
+            parts = urlsplit(raw.strip()) if isinstance(raw, str) and raw.strip() else None
+        except ValueError:
+            parts = None
+        if parts is None:
+            fields.error(
+                "aliases", f"{shown(raw)} is not an address", hint="write a path such as /themen/x.html"
+            )
+            continue
+        elsewhere = parts.scheme not in ("http", "https") or parts.netloc.lower() != base.netloc.lower()
+        if (parts.scheme or parts.netloc) and elsewhere:
+            fields.warn(
+                "aliases",
+                f"{shown(raw)} is not on this site's host ({base.netloc}); no page can redirect from it",
+                hint="keep only addresses of this site, or redirect on the old host",
+            )
+            continue
+        path = unquote(parts.path)
+        if path.startswith("/"):
+            if not path.startswith(base.path):
+                fields.warn(
+                    "aliases",
+                    f"{shown(raw)} is outside the site's path {base.path}",
+                    hint="keep only addresses below base_url",
+                )
+                continue
+            path = path[len(base.path) :]
+        segments = [s for s in path.split("/") if s]
+        if not segments or any(s in (".", "..") for s in segments):
+            fields.warn("aliases", f"{shown(raw)} is not a page of its own", hint="remove it")
+            continue
+        if path.endswith("/") or "." not in segments[-1]:
+            segments.append("index.html")
+        alias = "/".join(segments)
+        if alias != own_path and alias not in out:
+            out.append(alias)
+    return tuple(out)
 
 
 def without_control_chars(value: Any) -> tuple[Any, bool]:

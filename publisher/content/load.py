@@ -21,7 +21,13 @@ from publisher.config import Settings
 from publisher.content import checks
 from publisher.content.cache import BuildCache, FileState
 from publisher.content.loaders import EntryFile, Media, parse_entry, scan_assets, scan_entry_files
-from publisher.content.normalise import NormaliseContext, Normalised, normalise, removal_warnings
+from publisher.content.normalise import (
+    NormaliseContext,
+    Normalised,
+    normalise,
+    removal_warnings,
+    with_slug,
+)
 from publisher.content.workers import (
     CHUNK_SIZE,
     RACY_NS,
@@ -370,7 +376,7 @@ def _load(
 ) -> _Loaded:
     """The cached results of the ``wanted`` files (None: every file), with the problems of the
     checks across every entry (duplicate ids, shared slugs), and the entries whose slug a
-    collision changed normalised again."""
+    collision changed at their new address (normalised again only when their page links to itself)."""
     problems: list[Problem] = []
     collisions = cache.collisions()
     line_of = partial(checks.line_of_field, settings.root)
@@ -389,12 +395,19 @@ def _load(
                 problems.extend(removal_warnings(result.entry))
                 if result.draft:
                     draft_paths.add(path)
-    overrides = {
-        path: _renormalise(settings, path, slug)
-        for path, slug in slug_overrides.items()
-        if path in fingerprints
-    }
-    light_overrides = {p: replace(e, content_html="") for p, e in overrides.items()}
+    overrides: dict[str, Entry] = {}
+    light_overrides: dict[str, Entry] = {}
+    moving = {path: slug for path, slug in slug_overrides.items() if path in fingerprints}
+    for entry in entries:
+        slug = moving.get(entry.source_path)
+        if slug is None:
+            continue
+        # An entry whose page does not refer to itself reads the same at its new address: its cached
+        # HTML serves (normalising a third of a migrated site again on every build cost seconds).
+        moved = with_slug(entry, slug, settings.base_url, cache.html(entry.source_path))
+        if moved is None:
+            overrides[entry.source_path] = moved = _renormalise(settings, entry.source_path, slug)
+        light_overrides[entry.source_path] = replace(moved, content_html="")
     entries = [light_overrides.get(e.source_path, e) for e in entries]
     return _Loaded(cache, entries, fingerprints, problems, overrides, frozenset(draft_paths))
 

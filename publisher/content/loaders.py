@@ -370,6 +370,10 @@ def parse_entry(data: bytes, path: str) -> tuple[SourceEntry | None, list[Proble
             )
         ]
     text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if text.startswith("+++"):
+        return _toml_entry(text, path)
+    if not text.startswith("---") and _PELICAN_FIRST.match(text):
+        return _pelican_entry(text, path)
     field_lines, body_line = _field_lines(text)
     if not text.startswith("---"):
         return None, [
@@ -413,6 +417,75 @@ def parse_entry(data: bytes, path: str) -> tuple[SourceEntry | None, list[Proble
     if bad_keys:
         return None, [_key_problem(key, path, field_lines) for key in bad_keys]
     return SourceEntry(path, metadata, body.strip(), body_line, field_lines), []
+
+
+# Pelican's Markdown metadata: "Title: …" lines at the top of the file, a blank line, the text.
+_PELICAN_KEY = re.compile(r"^([A-Za-z][\w-]*):[ \t]*(.*)$")
+_PELICAN_FIRST = re.compile(r"^(?:title|date|slug|author|authors|tags|category|summary|id)\s*:", re.I)
+# Pelican keys whose value is a comma-separated list
+_PELICAN_LISTS = frozenset(("tags", "authors", "keywords"))
+
+
+def _pelican_entry(text: str, path: str) -> tuple[SourceEntry | None, list[Problem]]:
+    """Pelican's ``Key: value`` metadata (keys as lower case, ``Tags``/``Authors`` split at commas)."""
+    lines = text.split("\n")
+    metadata: dict[str, Any] = {}
+    field_lines: dict[str, int] = {}
+    number = 0
+    for number, line in enumerate(lines, start=1):
+        match = _PELICAN_KEY.match(line)
+        if not line.strip() or match is None:
+            break
+        key, value = match.group(1).lower(), match.group(2).strip()
+        if key in metadata:
+            return None, [
+                Problem(
+                    path,
+                    f"the key {key!r} is given twice (first on line {field_lines[key]}); only one can count",
+                    line=number,
+                    hint="keep one of the two lines",
+                )
+            ]
+        metadata[key] = [v.strip() for v in value.split(",") if v.strip()] if key in _PELICAN_LISTS else value
+        field_lines[key] = number
+    body = "\n".join(lines[number:] if not lines[number - 1].strip() else lines[number - 1 :])
+    return SourceEntry(path, metadata, body.strip(), number + 1, field_lines), []
+
+
+def _toml_entry(text: str, path: str) -> tuple[SourceEntry | None, list[Problem]]:
+    """Hugo's TOML front matter between ``+++`` lines."""
+    import tomllib
+
+    lines = text.split("\n")
+    end = next((n for n in range(1, len(lines)) if lines[n].strip() == "+++"), None)
+    if end is None:
+        return None, [
+            Problem(
+                path,
+                "the front matter has no closing +++ line",
+                line=1,
+                hint="end the TOML front matter with a line +++, then write the text below it",
+            )
+        ]
+    try:
+        metadata = tomllib.loads("\n".join(lines[1:end]))
+    except tomllib.TOMLDecodeError as exc:
+        found = re.search(r"line (\d+)", str(exc))
+        return None, [
+            Problem(
+                path,
+                f"the front matter is not valid TOML: {exc}",
+                line=int(found.group(1)) + 1 if found else 1,
+                hint='check quoting: text values need quotes, e.g. title = "…"',
+            )
+        ]
+    field_lines: dict[str, int] = {}
+    for number, line in enumerate(lines[1:end], start=2):
+        match = re.match(r"^\s*([A-Za-z0-9_][\w-]*)\s*=", line)
+        if match:
+            field_lines.setdefault(match.group(1), number)
+    body = "\n".join(lines[end + 1 :])
+    return SourceEntry(path, metadata, body.strip(), end + 2, field_lines), []
 
 
 def _yaml_problem(exc: yaml.YAMLError, path: str, offset: int) -> Problem:

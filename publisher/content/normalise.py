@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 from publisher.content.dates import when
 from publisher.content.fields import (
     Fields,
+    aliases_of,
     authors_of,
     image_of,
     is_web_url,
@@ -20,11 +21,13 @@ from publisher.content.fields import (
     tags_of,
     without_control_chars,
 )
+from publisher.content.generators import translate
 from publisher.content.ids import fallback_id
 from publisher.content.languages import known_language
 from publisher.content.loaders import SourceEntry
 from publisher.content.sanitise import (
     first_paragraph_text,
+    paragraphs_text,
     render_markdown,
     sanitise_html,
     shorten,
@@ -97,11 +100,13 @@ class _Parsed:
     tags: tuple[Tag, ...] = ()
     image: Image | None = None
     subtitle: str = ""
+    excerpt_separator: str = "<!--more-->"
+    aliases: tuple[str, ...] = ()
 
     @property
     def path(self) -> str:
         """The entry's page in out/ (once the slug is parsed)."""
-        return f"posts/{self.slug}.html"
+        return entry_path(self.slug)
 
     @property
     def page_url(self) -> str:
@@ -189,6 +194,8 @@ def _render_body(entry: _Parsed) -> None:
     """The Markdown below the front matter, as safe HTML whose relative links resolve against the
     entry's page."""
     body, removed_chars = strip_control_chars(entry.source.body)
+    if entry.excerpt_separator.startswith("<!--"):  # the summary's end, not a comment of the text
+        body = body.replace(entry.excerpt_separator, "")
     if not body.strip():
         entry.fields.error(
             "body", "the entry has no text", hint="write the entry's text below the closing '---' line"
@@ -198,8 +205,19 @@ def _render_body(entry: _Parsed) -> None:
     entry.removed = (*removed_chars, *safe.removed)
 
 
+def _parse_excerpt_separator(entry: _Parsed, value: Any) -> None:
+    """Jekyll's ``excerpt_separator``: where the summary ends (default ``<!--more-->``, as in Hugo)."""
+    separator = entry.fields.text("excerpt_separator", value)
+    if separator:
+        entry.excerpt_separator = separator
+
+
 def _parse_summary(entry: _Parsed, value: Any) -> None:
+    """The summary given, else the text before the excerpt separator, else the first paragraph."""
     summary = entry.fields.text("summary", value)
+    if not summary and entry.excerpt_separator in entry.source.body:
+        excerpt = entry.source.body.split(entry.excerpt_separator, 1)[0]
+        summary = paragraphs_text(render_markdown(strip_control_chars(excerpt)[0]))
     entry.summary = shorten(summary or first_paragraph_text(entry.html), SUMMARY_LIMIT)
 
 
@@ -229,6 +247,12 @@ def _parse_subtitle(entry: _Parsed, value: Any) -> None:
     entry.subtitle = entry.fields.text("subtitle", value)
 
 
+def _parse_aliases(entry: _Parsed, value: Any) -> None:
+    """Old addresses of the entry on this site's host (``aliases``, or Jekyll's ``permalink``): each
+    gets a page that sends readers and search engines to the entry's page."""
+    entry.aliases = aliases_of(entry.fields, value, entry.context.base_url, entry.path)
+
+
 ADDRESS_FIELDS: dict[str, FieldParser] = {
     "draft": _parse_draft,
     "title": _parse_title,
@@ -237,6 +261,7 @@ ADDRESS_FIELDS: dict[str, FieldParser] = {
     "updated": _parse_updated,
     "slug": _parse_slug,
     "id": _parse_id,
+    "excerpt_separator": _parse_excerpt_separator,
 }
 """The fields that decide whether, where and under which id the entry is published, parsed first
 and in this order (the slug is made from the title in the entry's language). Then the body is
@@ -250,6 +275,7 @@ CONTENT_FIELDS: dict[str, FieldParser] = {
     "tags": _parse_tags,
     "image": _parse_image,
     "subtitle": _parse_subtitle,
+    "aliases": _parse_aliases,
 }
 """The fields parsed after the body, in this order (a missing summary is the body's first paragraph,
 an image's relative URL resolves against the entry's page)."""
@@ -261,11 +287,12 @@ KNOWN_FIELDS = frozenset(ADDRESS_FIELDS) | frozenset(CONTENT_FIELDS)
 def normalise(source: SourceEntry, context: NormaliseContext, slug_override: str | None = None) -> Normalised:
     """Check and convert every field; collect every problem rather than stopping at the first."""
     fields = Fields(source)
-    meta = {}
+    cleaned = {}
     for key, value in source.metadata.items():
-        meta[key], removed_any = without_control_chars(value)
+        cleaned[key], removed_any = without_control_chars(value)
         if removed_any:
             fields.warn(key, "control characters that XML forbids were removed", hint="retype the text")
+    meta = translate(cleaned, context.base_url)  # "author", "categories", "permalink" … as they are meant
     for key in sorted(set(meta) - KNOWN_FIELDS):
         fields.warn(
             key, "unknown front-matter key is ignored", hint=f"known keys: {', '.join(sorted(KNOWN_FIELDS))}"
@@ -307,8 +334,27 @@ def _outcome(entry: _Parsed) -> Normalised:
         source_url=entry.source_url,
         source_path=entry.source.path,
         removed=tuple(entry.removed),
+        aliases=entry.aliases,
     )
     return Normalised(result, tuple(problems), draft=entry.draft, has_explicit_id=entry.has_explicit_id)
+
+
+def entry_path(slug: str) -> str:
+    """The entry page's place in out/."""
+    return f"posts/{slug}.html"
+
+
+def with_slug(entry: Entry, slug: str, base_url: str, html: str) -> Entry | None:
+    """``entry`` (normalised, with ``html`` as its content) at the address of ``slug`` instead, or
+    None when it must be normalised again for that: its HTML or image refers to its own page.
+
+    Normalising resolves relative links against the entry's page; a page in the same folder
+    resolves every link the same way, except those to the page itself (``#top``, ``?x``, ``""``).
+    """
+    if entry.url in html or (entry.image is not None and entry.url in entry.image.url):
+        return None
+    path = entry_path(slug)
+    return replace(entry, slug=slug, path=path, url=base_url + path, content_html=entry.content_html)
 
 
 def _draft_warning(problem: Problem) -> Problem:

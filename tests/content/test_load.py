@@ -283,3 +283,36 @@ def test_remembered_results_are_reused_only_while_file_and_context_are_the_same(
         encoding="utf-8",
     )
     assert titles()[1].startswith("https://neu.example.org/posts/")
+
+
+def test_entries_sharing_a_title_are_not_normalised_again_on_every_build(
+    make_project: MakeProject, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A migrated site where many entries share a title: the entries that get ``-2``, ``-3``… are
+    moved to their new address from the cache, unless their page links to itself."""
+    from publisher.content import load as load_module
+
+    files = {f"{n}.md": entry("Veranstaltungshinweis", f"2024-0{n}-01", id=f"e{n}") for n in range(1, 5)}
+    files["self.md"] = entry("Veranstaltungshinweis", "2024-06-01", id="s", body="Text. [Nach oben](#top)")
+    files["other.md"] = entry("Etwas anderes", "2024-07-01", id="o")
+    root = make_project(files)
+    load_site(settings_of(root)).close()
+    renormalised: list[str] = []
+    real = load_module._renormalise
+
+    def counted(settings: object, relative: str, slug: str) -> object:
+        renormalised.append(relative)
+        return real(settings, relative, slug)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(load_module, "_renormalise", counted)
+    (root / "entries" / "other.md").write_text(entry("Etwas anderes", "2024-07-01", id="o", body="Neu."))
+    site = load_site(settings_of(root))
+    try:
+        moved = {e.source_path: e for e in site.entries}
+        assert renormalised == ["entries/self.md"]  # its "#top" link names its own page
+        assert moved["entries/2.md"].url == "https://news.example.org/posts/veranstaltungshinweis-2.html"
+        assert moved["entries/2.md"].path == "posts/veranstaltungshinweis-2.html"
+        own = site.overrides["entries/self.md"]
+        assert f'href="{own.url}#top"' in own.content_html
+    finally:
+        site.close()

@@ -202,12 +202,12 @@ def test_updated_before_date() -> None:
 
 
 def test_unknown_keys_are_warnings_and_the_entry_still_builds() -> None:
-    result = run("---\ntitle: T\ndate: 2024-05-14\nautor: Anna\ncategory: x\n---\nText\n")
+    result = run("---\ntitle: T\ndate: 2024-05-14\nautor: Anna\nkategorie: x\n---\nText\n")
     assert result.entry is not None
     warnings = [
-        p for p in result.problems if p.severity is Severity.WARNING and p.field in ("autor", "category")
+        p for p in result.problems if p.severity is Severity.WARNING and p.field in ("autor", "kategorie")
     ]
-    assert [(p.field, p.line) for p in warnings] == [("autor", 4), ("category", 5)]
+    assert [(p.field, p.line) for p in warnings] == [("autor", 4), ("kategorie", 5)]
     assert all("authors" in p.hint for p in warnings)  # lists the known keys
 
 
