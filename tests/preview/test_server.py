@@ -11,12 +11,13 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from publisher.build.pipeline import build
 from publisher.errors import PublisherError
 from publisher.preview.pages import MARK
 from publisher.preview.server import PreviewServer
 from publisher.preview.session import PREVIEW_FOLDER, PreviewOptions, Session
 from tests.conftest import MakeProject
-from tests.helpers import tree
+from tests.helpers import settings_of, tree
 from tests.preview.fixtures import fetch, preview_in_process, small_project
 
 
@@ -44,6 +45,10 @@ def test_pages_get_the_reload_script_and_built_files_never_do(make_project: Make
         built = tree(root / PREVIEW_FOLDER)
         assert built and not any(b"EventSource" in data or MARK.encode() in data for data in built.values())
     assert not (root / "out").exists()  # the preview never writes out/
+    built = build(settings_of(root))
+    assert built.written and not built.errors
+    published = tree(root / "out")
+    assert not any(b"EventSource" in data or MARK.encode() in data for data in published.values())
 
 
 def test_nothing_outside_the_preview_folder_is_served(make_project: MakeProject) -> None:
