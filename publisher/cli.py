@@ -319,16 +319,17 @@ def check(state: CliState, strict: bool, fix_ids: bool, now_text: str | None) ->
     if fix_ids:
         for path in write_ids(settings):
             click.echo(f"id written: {path}")
+    from publisher.config import legal_problems
+
     site = load_site(settings, _progress(state))
     site.close()
-    echo_problems(site.problems, strict)
+    problems = [*site.problems, *legal_problems(settings)]
+    echo_problems(problems, strict)
     for entry in scheduled(site.entries, now):
         click.echo(f"scheduled: {entry.source_path} goes out {entry.published.isoformat(sep=' ')}")
-    errors = sum(p.is_error for p in site.problems)
-    click.echo(
-        f"{len(site.entries)} entries checked: {errors} error(s), {len(site.problems) - errors} warning(s)"
-    )
-    return _exit_for(site.problems, strict)
+    errors = sum(p.is_error for p in problems)
+    click.echo(f"{len(site.entries)} entries checked: {errors} error(s), {len(problems) - errors} warning(s)")
+    return _exit_for(problems, strict)
 
 
 @cli.command()
@@ -711,68 +712,133 @@ def subscribers_group() -> None:
 @subscribers_group.command("add")
 @click.argument("email")
 @click.option("--name", default="", help='Name used in the greeting ("Hallo Anna,").')
-@click.option("--lang", default="", help="de or en; empty means the digest's language.")
-@click.option("--tags", default="", help='Comma-separated tags, e.g. "presse, rathaus".')
+@click.option("--lang", default="", help="de or en: the language of the whole mail; empty: the site's.")
+@click.option(
+    "--topics",
+    "--tags",
+    "topics",
+    default="",
+    help='Comma-separated topics (tags of entries), e.g. "presse, rathaus"; empty: every entry.',
+)
 @click.pass_obj
-def subscribers_add(state: CliState, email: str, name: str, lang: str, tags: str) -> None:
-    """Add one subscriber; the address is checked and must be new (case-insensitively).
+def subscribers_add(state: CliState, email: str, name: str, lang: str, topics: str) -> None:
+    """Add one confirmed subscriber: you vouch for their consent (recorded as source "cli").
+
+    The address is checked and must be new (case-insensitively), and not erased on request.
 
     \b
     Example:
-      publisher subscribers add anna@example.org --name "Anna Müller" --lang de --tags presse
+      publisher subscribers add anna@example.org --name "Anna Müller" --lang de --topics presse
     """
     from publisher.mail import database, subscribers
 
     with closing(database.connect(state.settings().database_path)) as conn:
-        added = subscribers.add_subscriber(conn, email, name=name, lang=lang, tags=tags)
+        added = subscribers.add_subscriber(conn, email, name=name, lang=lang, tags=topics)
     click.echo(f"added {added.email}")
 
 
 @subscribers_group.command("import")
 @click.argument("csv_file", metavar="FILE.csv", type=ProjectPath(dir_okay=False, path_type=Path))
+@click.option(
+    "--confirm",
+    "ask",
+    is_flag=True,
+    help="Mail the confirmation link to every imported row without consent (needs [smtp], PUBLISHER_SECRET).",
+)
 @click.pass_obj
-def subscribers_import(state: CliState, csv_file: Path) -> ExitCode:
-    """Import subscribers from a UTF-8 CSV file with the columns email,name,lang,tags.
+def subscribers_import(state: CliState, csv_file: Path, ask: bool) -> ExitCode:
+    """Import subscribers from a UTF-8 CSV file: email,name,lang,topics,consent_source,consented_at.
 
+    Rows with consent_source and consented_at (where and when they consented) are imported as confirmed;
+    rows without are pending and get no digest until they confirm: --confirm mails them the link.
     Bad rows are reported with their line number and skipped; every other row is imported.
-    Exit code 1 if any row was invalid; duplicates are warnings.
+    Exit code 1 if any row was invalid (or a confirmation mail failed); duplicates are warnings.
 
     \b
-    Example:
+    Examples:
       publisher subscribers import list.csv
+      publisher subscribers import messe-2024.csv --confirm
     """
-    from publisher.mail import database, subscriber_csv
+    from datetime import UTC, datetime
 
-    with closing(database.connect(state.settings().database_path)) as conn:
-        report = subscriber_csv.import_csv(conn, (state.cwd / csv_file).resolve())
+    from publisher.mail import confirmation, database, subscriber_csv, subscribers, tokens
+
+    settings = state.settings()
+    path = (state.cwd / csv_file).resolve()
+    secret = tokens.secret_from_env() if ask else b""
+    with closing(database.connect(settings.database_path)) as conn:
+        report = subscriber_csv.import_csv(conn, path)
+        pending = [s for s in report.added if s.status == subscribers.PENDING]
+        requests = (
+            confirmation.ask_to_confirm(
+                settings, conn, pending, secret, f"import:{path.name}", datetime.now(UTC)
+            )
+            if ask
+            else None
+        )
     echo_problems(report.problems)
-    click.echo(f"imported {len(report.added)}, skipped {report.skipped} row(s) with problems")
-    return ExitCode.PROBLEMS if report.errors else ExitCode.OK
+    confirmed = len(report.added) - len(pending)
+    click.echo(
+        f"imported {len(report.added)} ({confirmed} confirmed, {len(pending)} pending), "
+        f"skipped {report.skipped} row(s) with problems"
+    )
+    if requests is not None:
+        for address, why in requests.failed:
+            click.echo(f"confirmation mail to {address} failed: {why}", err=True)
+        click.echo(
+            f"confirmation mails: {len(requests.sent)} sent, {len(requests.failed)} failed, "
+            f"{len(requests.held_back)} held back (one went out within the last "
+            f"{settings.subscribe.confirm_interval_hours:g} h)"
+        )
+    elif pending:
+        click.echo(
+            f"{len(pending)} pending subscriber(s) get no digest until they confirm -> run the import with "
+            "--confirm to mail them the link, or add consent_source and consented_at if they consented "
+            "elsewhere",
+            err=True,
+        )
+    return ExitCode.PROBLEMS if report.errors or (requests and requests.failed) else ExitCode.OK
 
 
 @subscribers_group.command("list")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON array instead of a table.")
 @click.pass_obj
 def subscribers_list(state: CliState, as_json: bool) -> None:
-    """List every subscriber (active and unsubscribed), ordered by address.
+    """List every address with its status: pending, confirmed, unsubscribed, or suppressed (erased on
+    request: only a hash is left). Tab-separated: email, name, lang, status, topics.
 
     \b
     Examples:
       publisher subscribers list
-      publisher subscribers list --json | jq '.[] | select(.status == "active") | .email'
+      publisher subscribers list --json | jq '.[] | select(.status == "confirmed") | .email'
     """
     import json
 
-    from publisher.mail import database, subscribers
+    from publisher.mail import database, subscribers, suppression
+    from publisher.tabular import safe_cell
 
     with closing(database.connect(state.settings().database_path)) as conn:
         found = subscribers.list_subscribers(conn)
+        erased = suppression.list_suppressions(conn)
     if as_json:
-        click.echo(json.dumps([s.as_dict() for s in found], indent=2, ensure_ascii=False))
+        rows = [s.as_dict() for s in found] + [
+            {"email": None, "address_sha256": e.address_hash, "status": "suppressed", "since": e.at}
+            for e in erased
+        ]
+        click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
         return
     for s in found:
-        click.echo("\t".join([s.email, s.name, s.lang or "-", s.status, ",".join(s.tags)]))
-    click.echo(f"{len(found)} subscriber(s)", err=True)
+        cells = [
+            safe_cell(s.email),
+            safe_cell(s.name),
+            s.lang or "-",
+            s.status,
+            safe_cell(",".join(s.topics)),
+        ]
+        click.echo("\t".join(cells))
+    for e in erased:
+        click.echo("\t".join([f"(erased {e.address_hash[:12]})", "", "-", subscribers.SUPPRESSED, ""]))
+    click.echo(f"{len(found)} subscriber(s), {len(erased)} suppressed", err=True)
 
 
 @subscribers_group.command("remove")
@@ -790,6 +856,69 @@ def subscribers_remove(state: CliState, email: str) -> None:
     with closing(database.connect(state.settings().database_path)) as conn:
         removed = subscribers.remove_subscriber(conn, email)
     click.echo(f"removed {removed.email}")
+
+
+@subscribers_group.command("export")
+@click.argument("email")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON (the default is a readable summary).")
+@click.pass_obj
+def subscribers_export(state: CliState, email: str, as_json: bool) -> None:
+    """Everything stored about one address: the subscriber, the consent history, every delivery.
+
+    For a request for access (GDPR Art. 15). Example:
+
+    \b
+      publisher subscribers export anna@example.org --json > anna.json
+    """
+    import json
+
+    from publisher.mail import database, privacy
+
+    with closing(database.connect(state.settings().database_path)) as conn:
+        data = privacy.export(conn, email)
+    if as_json:
+        click.echo(json.dumps(data, indent=2, ensure_ascii=False))
+        return
+    subscriber: Any = data["subscriber"]
+    if subscriber is None:
+        click.echo(f"{email.strip()}: erased on request; only a hash is kept on the suppression list")
+        return
+    for key, value in subscriber.items():
+        click.echo(f"{key}: {value if value not in (None, '') else '-'}")
+    events: Any = data["consent"]
+    click.echo(f"consent history: {len(events)} event(s)")
+    for event in events:
+        click.echo(f"  {event['at']}  {event['event']}  {event['source']}  {event['ip'] or '-'}")
+    deliveries: Any = data["deliveries"]
+    click.echo(f"deliveries: {len(deliveries)}")
+    for delivery in deliveries:
+        click.echo(f"  {delivery['digest_id']}  {delivery['status']}  {delivery['sent_at'] or '-'}")
+
+
+@subscribers_group.command("forget")
+@click.argument("email")
+@click.option("--yes", is_flag=True, help="Do not ask before erasing.")
+@click.pass_obj
+def subscribers_forget(state: CliState, email: str, yes: bool) -> None:
+    """Erase an address's personal data (GDPR Art. 17) and keep a hash on the suppression list.
+
+    The subscriber and its consent history are deleted, its delivery rows lose address and Message-ID.
+    No later import or "subscribers add" can add the address again; only a new web signup that the
+    person confirms can. Example:
+
+    \b
+      publisher subscribers forget anna@example.org --yes
+    """
+    from publisher.mail import database, privacy
+
+    if not yes:
+        click.confirm(f"Erase everything stored about {email.strip()}? This cannot be undone", abort=True)
+    with closing(database.connect(state.settings().database_path)) as conn:
+        erased = privacy.forget(conn, email)
+    click.echo(
+        f"erased {erased.email}: {erased.consent_events} consent event(s) deleted, "
+        f"{erased.deliveries} delivery row(s) anonymised; the address is on the suppression list"
+    )
 
 
 @subscribers_group.command("unsubscribe")
@@ -855,6 +984,7 @@ def send_command(
       publisher send --resume                # after a crash or an aborted run
       publisher send --mark-unknown-sent     # after checking the server log for the Message-IDs
     """
+    from publisher.digest.variants import for_sending
     from publisher.mail.send import SendOptions, send_digest
 
     if retry_unknown and mark_unknown_sent:
@@ -881,7 +1011,7 @@ def send_command(
             bar.update(1)
 
     try:
-        report = send_digest(settings, options, progress=progress)
+        report = send_digest(settings, options, progress=progress, variants=for_sending(settings))
     finally:
         if bar is not None:
             bar.__exit__(None, None, None)
@@ -892,7 +1022,10 @@ def send_command(
 def _echo_send_report(report: Any) -> None:
     if report.dry_run:
         for outcome in report.outcomes:
-            click.echo(f"would send\t{outcome.email}\t{outcome.greeting}\t{outcome.message_id}")
+            if outcome.status == "planned":
+                click.echo(f"would send\t{outcome.email}\t{outcome.greeting}\t{outcome.message_id}")
+            else:
+                click.echo(f"no mail\t{outcome.email}\t{outcome.error}")
     for outcome in report.failed:
         click.echo(f"failed: {outcome.email}: {outcome.error}", err=True)
     for delivery in report.unknown:
@@ -904,7 +1037,8 @@ def _echo_send_report(report: Any) -> None:
             "(it did not).",
             err=True,
         )
-    verb, count = ("would send", len(report.outcomes)) if report.dry_run else ("sent", report.sent)
+    planned = sum(1 for o in report.outcomes if o.status == "planned")
+    verb, count = ("would send", planned) if report.dry_run else ("sent", report.sent)
     click.echo(
         f"{verb} {count}, failed {len(report.failed)}, skipped {report.skipped}, "
         f"unknown {len(report.unknown)} (digest {report.digest_id}, {report.folder})"
@@ -916,34 +1050,50 @@ def _echo_send_report(report: Any) -> None:
 @cli.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
 @click.option("--port", default=8025, show_default=True, type=click.IntRange(0, 65535), help="TCP port.")
+@click.option("--threads", default=8, show_default=True, type=click.IntRange(1, 256), help="Worker threads.")
+@click.option(
+    "--timeout",
+    default=30,
+    show_default=True,
+    type=click.IntRange(1, 3600),
+    help="Seconds a connection may stay idle (a client that sends half a request) before it is closed.",
+)
+@click.option(
+    "--trusted-proxy",
+    default="",
+    metavar="ADDR",
+    help="The reverse proxy's address: its X-Forwarded-For header names the visitor.",
+)
 @click.pass_obj
-def serve_command(state: CliState, host: str, port: int) -> None:
-    """Run the unsubscribe web app with wsgiref (for local use; see docs for a production WSGI server).
+def serve_command(
+    state: CliState, host: str, port: int, threads: int, timeout: int, trusted_proxy: str
+) -> None:
+    """Run the web app (signup, confirmation, preferences, unsubscribe) on waitress, a threaded WSGI server.
+
+    Slow clients do not hold up others: waitress reads each request completely before a worker thread
+    handles it, and closes connections idle for longer than --timeout. Put a reverse proxy with https in
+    front of it (see docs/operations.md). Request lines are not logged: they hold tokens.
 
     \b
     Example:
-      PUBLISHER_SECRET=... publisher serve --port 8025
-      # then open http://127.0.0.1:8025/unsubscribe?token=...
+      PUBLISHER_SECRET=... publisher serve --port 8000
+      # then open http://127.0.0.1:8000/subscribe
+      publisher serve --port 8000 --trusted-proxy 127.0.0.1    # behind nginx on the same machine
     """
-    from wsgiref.simple_server import WSGIRequestHandler, make_server
-
     from publisher.mail import tokens
-    from publisher.mail.webapp import UnsubscribeApp
+    from publisher.mail.web.server import make_server
+    from publisher.mail.webapp import WebApp
 
-    app = UnsubscribeApp.from_settings(state.settings(), tokens.secret_from_env())
-
-    class QuietHandler(WSGIRequestHandler):
-        def log_message(self, format: str, *args: Any) -> None:
-            # The request line holds the token; log method and status only.
-            logging.getLogger("publisher.serve").info("%s %s", self.command, args[1] if len(args) > 1 else "")
-
+    app = WebApp.from_settings(state.settings(), tokens.secret_from_env())
     try:
-        server = make_server(host, port, app, handler_class=QuietHandler)
+        server = make_server(app, host, port, threads, timeout, trusted_proxy)
     except OSError as exc:
         raise listen_error(host, port, exc) from None
-    with server:
-        click.echo(f"Serving the unsubscribe app on http://{host}:{server.server_port}/unsubscribe", err=True)
-        try:
-            server.serve_forever()
-        except KeyboardInterrupt:
-            click.echo("stopped", err=True)
+    bound = server.effective_port
+    click.echo(f"Serving the web app on http://{host}:{bound}/subscribe", err=True)
+    try:
+        server.run()
+    except KeyboardInterrupt:
+        click.echo("stopped", err=True)
+    finally:
+        server.close()

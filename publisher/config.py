@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import hashlib
 import re
 import tomllib
 from collections.abc import Callable, Mapping
@@ -13,7 +14,7 @@ from urllib.parse import quote, urlsplit, urlunsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from publisher.addresses import is_bare_address
-from publisher.errors import Problem, PublisherError
+from publisher.errors import Problem, PublisherError, warning
 
 CONFIG_NAME = "publisher.toml"
 LANGUAGES = ("de", "en")
@@ -31,6 +32,41 @@ class DigestSettings:
     sender_address: str = ""
     unsubscribe_url: str = ""
     state_file: str = ".publisher/state.json"
+    # Per-language greeting line ({name} is the subscriber's name) and the line used without a name.
+    greeting_de: str = "Hallo {name},"
+    greeting_en: str = "Hello {name},"
+    greeting_de_no_name: str = ""
+    greeting_en_no_name: str = ""
+    # Subject and intro for subscribers who read another language than the site's (see ``subject_for``).
+    subject_de: str = ""
+    subject_en: str = ""
+    intro_de: str = ""
+    intro_en: str = ""
+
+    def greeting(self, lang: str, name: str) -> str:
+        """The greeting line for a subscriber: with their name, or the neutral line without one."""
+        lang = lang if lang in LANGUAGES else "en"
+        with_name = getattr(self, f"greeting_{lang}")
+        name = " ".join(name.split())
+        if name:
+            return with_name.replace("{name}", name)
+        neutral = getattr(self, f"greeting_{lang}_no_name")
+        return neutral or _without_name(with_name)
+
+    def subject_for(self, lang: str, site_language: str) -> str:
+        """The subject template for a language: ``subject_<lang>``, else ``subject`` when it is the site's
+        language (the one ``subject`` is written in), else "" (the default subject in that language)."""
+        own = getattr(self, f"subject_{lang}", "") if lang in LANGUAGES else ""
+        return own or (self.subject if lang == site_language else "")
+
+    def intro_for(self, lang: str, site_language: str) -> str:
+        own = getattr(self, f"intro_{lang}", "") if lang in LANGUAGES else ""
+        return own or (self.intro if lang == site_language else "")
+
+
+def _without_name(greeting: str) -> str:
+    """ "Guten Tag {name}," -> "Guten Tag,": the greeting with the name and the space before it removed."""
+    return re.sub(r"\s*\{name\}", "", greeting).strip()
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +89,55 @@ class SmtpSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class LegalSettings:
+    """The ``[legal]`` table: the imprint (in every mail) and where imprint and privacy notice are online."""
+
+    imprint: str = ""
+    imprint_url: str = ""
+    privacy_url: str = ""
+
+    @property
+    def imprint_lines(self) -> tuple[str, ...]:
+        return tuple(line.strip() for line in self.imprint.splitlines() if line.strip())
+
+
+IP_RECORDING = ("full", "truncated", "none")
+DEFAULT_CONSENT = {
+    "de": "Ja, ich möchte die Neuigkeiten von {title} per E-Mail erhalten. Diese Einwilligung kann ich "
+    "jederzeit widerrufen, zum Beispiel über den Abmeldelink in jeder Ausgabe.",
+    "en": "Yes, I want to receive the news from {title} by email. I can withdraw this consent at any time, "
+    "for example with the unsubscribe link in every issue.",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class SubscribeSettings:
+    """The ``[subscribe]`` table: the public signup (the web app) and the consent it asks for."""
+
+    url: str = ""
+    topics: tuple[str, ...] = ()
+    consent_de: str = ""
+    consent_en: str = ""
+    consent_version: str = ""
+    confirm_days: int = 7
+    confirm_interval_hours: float = 24.0
+    signups_per_ip_per_hour: int = 10
+    record_ip: str = "truncated"
+
+    def consent_text(self, lang: str, title: str) -> str:
+        """The exact consent text shown next to the checkbox (and recorded with the consent)."""
+        lang = lang if lang in LANGUAGES else "en"
+        text = getattr(self, f"consent_{lang}") or DEFAULT_CONSENT[lang]
+        return text.replace("{title}", title)
+
+    def version(self, lang: str, title: str) -> str:
+        """``consent_version``, or a short hash of the text: a changed text is a new version either way."""
+        if self.consent_version:
+            return self.consent_version
+        return "sha256:" + hashlib.sha256(self.consent_text(lang, title).encode("utf-8")).hexdigest()[:12]
+
+
+@dataclass(frozen=True, slots=True)
 class Settings:
     """Everything a run needs, resolved: paths are absolute, the time zone is loaded."""
 
@@ -71,6 +156,8 @@ class Settings:
     out_dir: Path = Path("out")
     digest: DigestSettings = field(default_factory=DigestSettings)
     smtp: SmtpSettings = field(default_factory=SmtpSettings)
+    legal: LegalSettings = field(default_factory=LegalSettings)
+    subscribe: SubscribeSettings = field(default_factory=SubscribeSettings)
     config_path: Path | None = None
 
     @property
@@ -101,6 +188,13 @@ class Settings:
     def url(self, relative: str) -> str:
         """Absolute URL of a path inside the site."""
         return self.base_url + relative.lstrip("/")
+
+    def app_url(self, route: str) -> str:
+        """Absolute URL of a page of the web app (subscribe, confirm, preferences, unsubscribe): beside
+        ``[subscribe] url`` when set (the app may run on another host), else inside the site."""
+        if self.subscribe.url:
+            return self.subscribe.url.rsplit("/", 1)[0] + "/" + route
+        return self.url(route)
 
     def with_overrides(self, **overrides: Any) -> Settings:
         """Return a copy with the given values; ``None`` means "not given" (CLI options)."""
@@ -223,6 +317,35 @@ def _ascii_url_or_empty(value: Any) -> Failure | None:
     return _url_or_empty(value)
 
 
+def _greeting(value: Any) -> Failure | None:
+    failure = _one_line(value)
+    if failure:
+        return failure
+    rest = value.replace("{name}", "", 1)
+    if "{" in rest or "}" in rest:
+        return "may hold {name} once and no other braces", 'write it like "Guten Tag {name},"'
+    return None
+
+
+def _neutral_greeting(value: Any) -> Failure | None:
+    if value == "":
+        return None
+    failure = _one_line(value)
+    if failure is None and ("{" in value or "}" in value):
+        return "is the greeting without a name: no {name} or braces", 'write it like "Guten Tag,"'
+    return failure
+
+
+def _topics(value: Any) -> Failure | None:
+    if not all(isinstance(item, str) and item.strip() for item in value):
+        return "must be a list of topic names", 'write it like topics = ["Energie", "Verkehr"]'
+    return None
+
+
+def _consent(value: Any) -> Failure | None:
+    return None if value == "" else _not_empty(value)
+
+
 SUBJECT_PLACEHOLDERS = ("{title}", "{count}", "{date}")
 _BRACED = re.compile(r"\{[^{}]*\}")
 
@@ -269,6 +392,14 @@ DIGEST_KEYS: dict[str, tuple[tuple[type, ...], Check | None]] = {
     "sender_address": ((str,), None),
     "unsubscribe_url": ((str,), _ascii_url_or_empty),
     "state_file": ((str,), None),
+    "greeting_de": ((str,), _greeting),
+    "greeting_en": ((str,), _greeting),
+    "greeting_de_no_name": ((str,), _neutral_greeting),
+    "greeting_en_no_name": ((str,), _neutral_greeting),
+    "subject_de": ((str,), _subject),
+    "subject_en": ((str,), _subject),
+    "intro_de": ((str,), None),
+    "intro_en": ((str,), None),
 }
 SMTP_KEYS: dict[str, tuple[tuple[type, ...], Check | None]] = {
     "host": ((str,), _not_empty),
@@ -285,13 +416,30 @@ SMTP_KEYS: dict[str, tuple[tuple[type, ...], Check | None]] = {
     "retry_backoff": ((int, float), _at_least(0)),
     "unsubscribe_mailto": ((str,), None),
 }
-TABLES = {"digest": DIGEST_KEYS, "smtp": SMTP_KEYS}
+LEGAL_KEYS: dict[str, tuple[tuple[type, ...], Check | None]] = {
+    "imprint": ((str,), None),
+    "imprint_url": ((str,), _url_or_empty),
+    "privacy_url": ((str,), _url_or_empty),
+}
+SUBSCRIBE_KEYS: dict[str, tuple[tuple[type, ...], Check | None]] = {
+    "url": ((str,), _url_or_empty),
+    "topics": ((list,), _topics),
+    "consent_de": ((str,), _consent),
+    "consent_en": ((str,), _consent),
+    "consent_version": ((str,), None),
+    "confirm_days": ((int,), _between(1, 90)),
+    "confirm_interval_hours": ((int, float), _positive),
+    "signups_per_ip_per_hour": ((int,), _at_least(1)),
+    "record_ip": ((str,), _one_of(*IP_RECORDING)),
+}
+TABLES = {"digest": DIGEST_KEYS, "smtp": SMTP_KEYS, "legal": LEGAL_KEYS, "subscribe": SUBSCRIBE_KEYS}
 REQUIRED = ("title", "base_url")
 SECRET_KEYS = {"password", "smtp_password", "secret"}
 
 
 def _type_name(types: tuple[type, ...]) -> str:
-    return " or ".join({str: "a string", int: "an integer", float: "a number"}[t] for t in types)
+    names = {str: "a string", int: "an integer", float: "a number", list: "a list"}
+    return " or ".join(names[t] for t in types)
 
 
 def _type_hint(key: str, types: tuple[type, ...], value: Any) -> str:
@@ -438,8 +586,32 @@ def parse_settings(
         root=root.resolve(),
         digest=DigestSettings(**tables.get("digest", {})),
         smtp=SmtpSettings(**tables.get("smtp", {})),
+        legal=LegalSettings(**tables.get("legal", {})),
+        subscribe=SubscribeSettings(**_tuples(tables.get("subscribe", {}))),
         config_path=config_path,
     )
+
+
+def _tuples(values: dict[str, Any]) -> dict[str, Any]:
+    """Lists from TOML as tuples (Settings are frozen and hashable)."""
+    return {key: tuple(value) if isinstance(value, list) else value for key, value in values.items()}
+
+
+def legal_problems(settings: Settings) -> list[Problem]:
+    """What ``check`` says about the legal side of sending: a German site that sends mail needs an imprint
+    in every mail (§ 5 DDG)."""
+    sends = settings.smtp != SmtpSettings() or settings.database_path.exists()
+    if settings.language != "de" or not sends or settings.legal.imprint.strip():
+        return []
+    return [
+        warning(
+            str(settings.config_path or settings.root / CONFIG_NAME),
+            "the site sends newsletters but has no imprint for its mails",
+            field="legal.imprint",
+            hint='add [legal] imprint = """Name, Anschrift, Vertretungsberechtigte, Kontakt""" '
+            "(German law, § 5 DDG, wants it in every mail)",
+        )
+    ]
 
 
 def load_settings(config_path: Path | None = None, cwd: Path | None = None) -> Settings:

@@ -299,3 +299,10 @@ def test_preview_benchmark_smoke(tmp_path: Path) -> None:
     assert "save 1: " in done.stderr
     [row] = [line for line in done.stdout.splitlines() if "preview, entry edited" in line]
     assert row.split()[0] == "40" and row.count(" ms") == 4
+
+
+def test_the_variants_benchmark_builds_every_message_over_twenty_variants() -> None:
+    from benchmarks import variants
+
+    [(seconds, built, used)] = variants.measure(200, 1)
+    assert (built, used) == (200, 20) and seconds > 0

@@ -506,7 +506,7 @@ def test_a_port_in_use_is_named(
     runner: CliRunner, make_project: MakeProject, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     root = make_project(sample=True)
-    monkeypatch.setenv("PUBLISHER_SECRET", "s" * 32)
+    monkeypatch.setenv("PUBLISHER_SECRET", "Xq3-vT9_pL2mZ8rK4wN7bC1dF6gH0jY5")
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
         taken.listen()

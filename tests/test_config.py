@@ -9,10 +9,15 @@ import pytest
 from publisher.config import (
     DIGEST_KEYS,
     LANGUAGES,
+    LEGAL_KEYS,
     SMTP_KEYS,
+    SUBSCRIBE_KEYS,
     TOP_LEVEL,
     DigestSettings,
+    LegalSettings,
     SmtpSettings,
+    SubscribeSettings,
+    legal_problems,
     load_settings,
     parse_settings,
 )
@@ -44,6 +49,14 @@ sender_name = "Netzwerk"
 sender_address = "Musterstraße 1, Köln"
 unsubscribe_url = "https://news.example.org/abmelden"
 state_file = "state/digest.json"
+greeting_de = "Guten Tag {name},"
+greeting_en = "Dear {name},"
+greeting_de_no_name = "Guten Tag,"
+greeting_en_no_name = "Dear reader,"
+subject_de = "Die Woche ({date})"
+subject_en = "The week ({date})"
+intro_de = "Hallo zusammen"
+intro_en = "Hello everyone"
 
 [smtp]
 host = "mail.example.org"
@@ -59,6 +72,25 @@ max_attempts = 3
 database = "data/publisher.db"
 retry_backoff = 0.5
 unsubscribe_mailto = "leave@example.org?subject=unsubscribe"
+
+[legal]
+imprint = '''
+Netzwerk e. V., Musterstraße 1, 50667 Köln
+Vorstand: Erika Muster
+'''
+imprint_url = "https://news.example.org/impressum"
+privacy_url = "https://news.example.org/datenschutz"
+
+[subscribe]
+url = "https://app.example.org/news/subscribe"
+topics = ["Energie", "Verkehr"]
+consent_de = "Ja, ich will."
+consent_en = "Yes, I want it."
+consent_version = "2024-05"
+confirm_days = 3
+confirm_interval_hours = 12
+signups_per_ip_per_hour = 30
+record_ip = "full"
 """
 
 
@@ -81,6 +113,11 @@ def test_defaults(tmp_path: Path) -> None:
     assert settings.cache_dir == tmp_path.resolve() / ".publisher" / "cache"
     assert settings.digest == DigestSettings()
     assert settings.smtp == SmtpSettings()
+    assert settings.legal == LegalSettings()
+    assert settings.subscribe == SubscribeSettings()
+    assert settings.app_url("subscribe") == "https://news.example.org/subscribe"
+    assert settings.subscribe.consent_text("de", "T").startswith("Ja, ich möchte die Neuigkeiten von T")
+    assert settings.subscribe.version("de", "T").startswith("sha256:")
 
 
 def test_every_key_is_read(tmp_path: Path) -> None:
@@ -107,6 +144,8 @@ def test_every_key_is_read(tmp_path: Path) -> None:
     assert s.digest == DigestSettings(
         14, 3, "Die Woche", "Hallo", "Netzwerk", "Musterstraße 1, Köln",
         "https://news.example.org/abmelden", "state/digest.json",
+        "Guten Tag {name},", "Dear {name},", "Guten Tag,", "Dear reader,",
+        "Die Woche ({date})", "The week ({date})", "Hallo zusammen", "Hello everyone",
     )  # fmt: skip
     assert s.state_path == root / "state" / "digest.json"
     assert s.smtp == SmtpSettings(
@@ -115,9 +154,64 @@ def test_every_key_is_read(tmp_path: Path) -> None:
         0.5, "leave@example.org?subject=unsubscribe",
     )  # fmt: skip
     assert s.database_path == root / "data" / "publisher.db"
+    assert s.legal == LegalSettings(
+        "Netzwerk e. V., Musterstraße 1, 50667 Köln\nVorstand: Erika Muster\n",
+        "https://news.example.org/impressum", "https://news.example.org/datenschutz",
+    )  # fmt: skip
+    assert s.legal.imprint_lines == ("Netzwerk e. V., Musterstraße 1, 50667 Köln", "Vorstand: Erika Muster")
+    assert s.subscribe == SubscribeSettings(
+        "https://app.example.org/news/subscribe", ("Energie", "Verkehr"), "Ja, ich will.", "Yes, I want it.",
+        "2024-05", 3, 12, 30, "full",
+    )  # fmt: skip
+    assert s.app_url("confirm") == "https://app.example.org/news/confirm"
     # Every documented key is in the file above, so a new key cannot slip in untested.
     assert all(f"\n{key} = " in "\n" + FULL_TOML for key in TOP_LEVEL)
-    assert all(f"\n{key} = " in FULL_TOML for key in [*DIGEST_KEYS, *SMTP_KEYS])
+    tables = [*DIGEST_KEYS, *SMTP_KEYS, *LEGAL_KEYS, *SUBSCRIBE_KEYS]
+    assert all(f"\n{key} = " in FULL_TOML for key in tables)
+
+
+def test_greetings_with_and_without_a_name() -> None:
+    digest = DigestSettings()
+    assert digest.greeting("de", "Dr. Petra Schäfer") == "Hallo Dr. Petra Schäfer,"
+    assert digest.greeting("en", "") == "Hello,"
+    formal = DigestSettings(greeting_de="Guten Tag {name},", greeting_en="Dear {name},")
+    assert formal.greeting("de", "Dr. Petra Schäfer") == "Guten Tag Dr. Petra Schäfer,"
+    assert formal.greeting("de", "  ") == "Guten Tag,"
+    assert formal.greeting("en", "") == "Dear,"
+    own = DigestSettings(greeting_en="Dear {name},", greeting_en_no_name="Dear reader,")
+    assert own.greeting("en", "") == "Dear reader,"
+
+
+@pytest.mark.parametrize(
+    ("table", "key", "value", "words"),
+    [
+        ("digest", "greeting_de", "Hallo {vorname},", "{name} once"),
+        ("digest", "greeting_en", "Hi\n{name}", "line break"),
+        ("digest", "greeting_de_no_name", "Hallo {name},", "without a name"),
+        ("subscribe", "record_ip", "all", "must be one of full, truncated, none"),
+        ("subscribe", "signups_per_ip_per_hour", 0, "at least 1"),
+        ("subscribe", "topics", ["Energie", ""], "list of topic names"),
+        ("subscribe", "url", "app.example.org/subscribe", "absolute"),
+        ("legal", "privacy_url", "/datenschutz", "absolute"),
+    ],
+)
+def test_bad_signup_and_legal_values(table: str, key: str, value: object, words: str) -> None:
+    found = problems_of({**MINIMAL, table: {key: value}})
+    assert [p.field for p in found] == [f"{table}.{key}"]
+    assert words in str(found[0])
+
+
+def test_check_warns_when_a_german_site_sends_without_an_imprint(tmp_path: Path) -> None:
+    sending = parse_settings({**MINIMAL, "smtp": {"host": "mail.example.org"}}, tmp_path)
+    (warning,) = legal_problems(sending)
+    assert warning.field == "legal.imprint" and not warning.is_error and "§ 5 DDG" in str(warning)
+    with_imprint = parse_settings(
+        {**MINIMAL, "smtp": {"host": "m"}, "legal": {"imprint": "X e. V."}}, tmp_path
+    )
+    assert legal_problems(with_imprint) == []
+    assert legal_problems(parse_settings(MINIMAL, tmp_path)) == []  # sends nothing
+    english = parse_settings({**MINIMAL, "language": "en", "smtp": {"host": "m"}}, tmp_path)
+    assert legal_problems(english) == []
 
 
 def test_paths_are_relative_to_the_config_file_not_the_cwd(tmp_path: Path, monkeypatch) -> None:

@@ -59,6 +59,9 @@ LABELS: dict[str, dict[str, str]] = {
         "why_receiving": "Sie erhalten diese E-Mail, weil Sie die Neuigkeiten von {title} abonniert haben.",
         "more_online": "Weitere Meldungen finden Sie online",
         "web_version": "Webversion",
+        "preferences": "Einstellungen",
+        "imprint": "Impressum",
+        "privacy": "Datenschutz",
     },
     "en": {
         "read_more": "Read more",
@@ -97,6 +100,9 @@ LABELS: dict[str, dict[str, str]] = {
         "why_receiving": "You are receiving this email because you subscribed to the news from {title}.",
         "more_online": "More entries are waiting online",
         "web_version": "Web version",
+        "preferences": "Preferences",
+        "imprint": "Imprint",
+        "privacy": "Privacy",
     },
 }
 
