@@ -67,6 +67,9 @@ class Session:
         self.options = options
         self.echo = echo
         self.settings = load_settings(self.config_path, cwd)  # a broken file at start: the caller says so
+        # publisher.toml as it was when the settings in use were read: a file replaced before the
+        # watcher is ready is still noticed (the watcher compares against this, not its own start)
+        self.config_read = self._config_state()
         self.started = time.time_ns()
         self.generation = 0
         self.outcome = Outcome()
@@ -114,6 +117,7 @@ class Session:
         from publisher.build.pipeline import build
 
         try:
+            self.config_read = self._config_state()
             self.settings = load_settings(self.config_path, self.cwd)
             now = self.options.now or datetime.now(self.settings.tz)
             drafts = self.options.drafts
@@ -266,10 +270,11 @@ class Session:
         a new file over the old one), and then watches again, with a build if nothing else made one."""
         from watchfiles import watch
 
-        pending = False  # a build is due once the new watch runs (changes made meanwhile are in it)
+        # A build is due once the new watch runs: changes made before it was ready are in it (the first
+        # watch also catches what was saved between the first build and the watcher's start).
+        pending = True
         while not self.stopping.is_set():
             paths = self.watched()
-            config = self._config_state()
             options = {"debounce": 1600, "step": 15, "rust_timeout": 1000, **watch_options}
             for changes in watch(
                 *paths,
@@ -282,6 +287,6 @@ class Session:
                 if changes or pending:
                     pending = False
                     self.rebuild()
-                if self.watched() != paths or self._config_state() != config:
+                if self.watched() != paths or self._config_state() != self.config_read:
                     pending = True
                     break

@@ -195,3 +195,32 @@ def test_a_new_publisher_toml_saved_by_renaming_is_seen(make_project: MakeProjec
         wait_for(lambda: session.version != version)
         status, _, body = fetch(url)
         assert status == 500 and b"publisher.toml:1" in body and b"never closed" in body
+
+
+def test_saves_made_before_the_watcher_is_ready_are_built(make_project: MakeProject) -> None:
+    """The first build and the watcher's start are apart; an entry or publisher.toml saved in
+    between (publisher.toml by renaming a new file over it) still reaches the page."""
+    from datetime import datetime
+
+    from publisher.preview.server import PreviewServer
+    from tests.preview.fixtures import NOW
+
+    root = small_project(make_project)
+    session = Session(None, root, PreviewOptions(now=datetime.fromisoformat(NOW)))
+    server = PreviewServer(session, "127.0.0.1", 0)
+    session.rebuild()
+    version = session.version
+    entry = root / "entries" / "2024" / "strompreis.md"
+    entry.write_text(entry.read_text(encoding="utf-8").replace("Strompreis sinkt", "Preis fällt"), "utf-8")
+    config = root / "publisher.toml"
+    replacement = root / "publisher.toml.new"
+    replacement.write_text(config.read_text("utf-8").replace("Testnachrichten", "Neuer Titel"), "utf-8")
+    os.replace(replacement, config)
+    try:
+        server.start_watching(debounce=1600, step=20)
+        wait_for(lambda: session.version != version)
+        built = tree(root / PREVIEW_FOLDER)
+        assert "Preis fällt".encode() in built["index.html"] and b"Neuer Titel" in built["index.html"]
+    finally:
+        server.server_close()
+        session.stop()
