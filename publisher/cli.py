@@ -17,7 +17,7 @@ from typing import Any
 import click
 
 from publisher import __version__
-from publisher.errors import Problem, PublisherError
+from publisher.errors import Problem, PublisherError, listen_error
 
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
@@ -120,7 +120,8 @@ def os_error_message(exc: OSError) -> str:
     """``path: what the system said -> what to do`` for a failed read or write."""
     where = exc.filename if exc.filename is not None else "a file"
     hints = {
-        errno.EACCES: "give publisher write access to the folder, or choose another one (e.g. --out)",
+        errno.EACCES: "check that publisher may read it (an input) or write its folder (an output, e.g. "
+        "--out elsewhere)",
         errno.EROFS: "the folder is on a read-only file system: choose a writable one (e.g. --out)",
         errno.ENOSPC: "the disk is full: free some space and run the command again",
         errno.EADDRINUSE: "another program listens on that port: choose another with --port",
@@ -241,26 +242,34 @@ def _exit_for(problems: Sequence[Problem], strict: bool) -> ExitCode:
     is_flag=True,
     help="Ignore the cache and what earlier builds wrote: normalise and render everything again.",
 )
+@click.option("--future", is_flag=True, help="Also publish the entries dated in the future (scheduled).")
+@click.option("--now", "now_text", metavar="ISO", help="Build the site as it is at this time (default: now).")
 @click.pass_obj
-def build(state: CliState, out_dir: Path | None, strict: bool, full: bool) -> ExitCode:
+def build(
+    state: CliState, out_dir: Path | None, strict: bool, full: bool, future: bool, now_text: str | None
+) -> ExitCode:
     """Build feeds and the web archive from entries/ into out/.
 
     Incremental: only files whose inputs changed are rendered and written; files of deleted
     entries are removed. With errors in any entry nothing is written. --full starts from
-    nothing (the output is the same; files whose bytes do not change stay untouched). Example:
+    nothing (the output is the same; files whose bytes do not change stay untouched). Entries
+    dated in the future are scheduled: left out until their time (a build from cron then
+    publishes them), unless --future. Example:
 
     \b
       publisher build && ls out/
       publisher build --full
+      publisher build --now 2024-06-03T08:00   # the site as it will be then
     """
     from publisher.build.pipeline import build as run_build
 
     settings = state.settings()
+    now = _moment(settings, now_text)
     if out_dir is not None:
         settings = settings.with_overrides(out_dir=(state.cwd / out_dir).resolve())
     progress = _progress(state)
     try:
-        report = run_build(settings, progress, full=full, strict=strict)
+        report = run_build(settings, progress, full=full, strict=strict, now=now, future=future)
     finally:
         progress.close()
     echo_problems(report.problems, strict, summary=True)
@@ -273,18 +282,29 @@ def build(state: CliState, out_dir: Path | None, strict: bool, full: bool) -> Ex
         f"{report.entries} entries: {len(report.written)} file(s) written, {report.unchanged} unchanged, "
         f"{len(report.deleted)} deleted in {settings.out_dir}"
     )
+    if report.scheduled and not future:
+        first = report.scheduled[0]
+        click.echo(
+            f"{len(report.scheduled)} scheduled entr{'y' if len(report.scheduled) == 1 else 'ies'} left out "
+            f"(the next: {first.source_path} at {first.published.isoformat()}); 'publisher check' lists them",
+            err=True,
+        )
     return _exit_for(report.problems, strict)
 
 
 @cli.command()
 @click.option("--strict", is_flag=True, help="Warnings count as problems: exit 1 if there are any.")
 @click.option("--fix-ids", is_flag=True, help="Write a permanent id into every entry that has none.")
+@click.option(
+    "--now", "now_text", metavar="ISO", help="Which entries are scheduled at this time (default: now)."
+)
 @click.pass_obj
-def check(state: CliState, strict: bool, fix_ids: bool) -> ExitCode:
+def check(state: CliState, strict: bool, fix_ids: bool, now_text: str | None) -> ExitCode:
     """Load and lint every entry and the configuration; write nothing.
 
     Prints every problem (file:line: field: message -> what to do) on stderr and exits 1
-    if there is an error (or any warning, with --strict). Example:
+    if there is an error (or any warning, with --strict). Lists on stdout the scheduled entries
+    (dated in the future) and when each goes out. Example:
 
     \b
       publisher check --strict
@@ -292,8 +312,10 @@ def check(state: CliState, strict: bool, fix_ids: bool) -> ExitCode:
     """
     from publisher.build.project import fix_ids as write_ids
     from publisher.content.load import load_site
+    from publisher.content.schedule import scheduled
 
     settings = state.settings()
+    now = _moment(settings, now_text)
     if fix_ids:
         for path in write_ids(settings):
             click.echo(f"id written: {path}")
@@ -303,6 +325,8 @@ def check(state: CliState, strict: bool, fix_ids: bool) -> ExitCode:
     site.close()
     problems = [*site.problems, *legal_problems(settings)]
     echo_problems(problems, strict)
+    for entry in scheduled(site.entries, now):
+        click.echo(f"scheduled: {entry.source_path} goes out {entry.published.isoformat(sep=' ')}")
     errors = sum(p.is_error for p in problems)
     click.echo(f"{len(site.entries)} entries checked: {errors} error(s), {len(problems) - errors} warning(s)")
     return _exit_for(problems, strict)
@@ -365,6 +389,102 @@ def init(state: CliState, directory: Path, title: str, base_url: str) -> None:
         click.echo(f"created {path}")
 
 
+def _not_blank(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]) -> tuple[str, ...]:
+    """Repeatable text options: an empty value is a usage error (it would break the entry file)."""
+    if any(not value.strip() for value in values):
+        raise click.BadParameter("must not be empty -> give a value, or leave the option out", ctx, param)
+    return tuple(value.strip() for value in values)
+
+
+def _moment(settings: Any, now_text: str | None) -> Any:
+    """``--now``: an ISO date or time (naive: in the site's time zone), or the wall clock there."""
+    from publisher.digest.selection import default_now, parse_moment
+
+    if now_text is None:
+        return default_now(settings)
+    try:
+        # An empty value (an unset variable in `--now "$NOW"`) is an error, not "now".
+        return parse_moment(now_text, settings.tz)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--now") from None
+
+
+@cli.command("new")
+@click.argument("title")
+@click.option("--lang", help="The entry's language, e.g. de, en, de-AT (default: the site's language).")
+@click.option(
+    "--tag", "tags", multiple=True, metavar="TAG", callback=_not_blank, help="Add a tag (repeatable)."
+)
+@click.option("--now", "now_text", metavar="ISO", help="The entry's date and time (default: now).")
+@click.pass_obj
+def new_command(
+    state: CliState, title: str, lang: str | None, tags: tuple[str, ...], now_text: str | None
+) -> None:
+    """Start a new entry: entries/YYYY/YYYY-MM-DD-slug.md, a draft with an id and today's date.
+
+    Prints the new file's path; an existing file is never replaced. Remove the draft line to
+    publish it; a date in the future schedules it. Example:
+
+    \b
+      publisher new "Neues Wasserwerk eröffnet" --tag Wasser --tag Köln
+      publisher new "Annual report" --lang en --now 2024-06-03T08:00
+    """
+    from publisher.build.project import new_entry
+
+    settings = state.settings()
+    path = new_entry(settings, title, _moment(settings, now_text), lang=lang, tags=tags)
+    click.echo(_shown(path, state.cwd))
+
+
+@cli.command("preview")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535), help="TCP port.")
+@click.option(
+    "--host", default="127.0.0.1", show_default=True, help="Interface to listen on (this machine only)."
+)
+@click.option("--drafts", is_flag=True, help="Also show drafts and scheduled entries, each with a banner.")
+@click.option(
+    "--now", "now_text", metavar="ISO", help="Preview the site as it is at this time (default: now)."
+)
+@click.option("--open", "open_browser", is_flag=True, help="Open the preview in the browser.")
+@click.pass_obj
+def preview_command(
+    state: CliState, port: int, host: str, drafts: bool, now_text: str | None, open_browser: bool
+) -> None:
+    """Serve the site on this machine, rebuild it when a file changes and reload the page.
+
+    Watches entries/, templates/ and publisher.toml. A problem is shown in the browser, on any
+    page, until the next good save. /_digest/ shows the digest as it would go out now. The files
+    the preview builds go to .publisher/preview/, never to out/. Example:
+
+    \b
+      publisher preview --open
+      publisher preview --drafts --port 8001
+    """
+    from publisher.preview.server import PreviewServer
+    from publisher.preview.session import PreviewOptions, Session
+
+    settings = state.settings()
+    now = _moment(settings, now_text) if now_text is not None else None
+
+    def echo(line: str) -> None:
+        if state.verbosity >= 0 or not line.startswith("built "):
+            click.echo(line, err=True)
+
+    session = Session(state.config_path, state.cwd, PreviewOptions(drafts=drafts, now=now), echo)
+    server = PreviewServer(session, host, port)
+    try:
+        session.rebuild()
+        server.start_watching()
+        click.echo(f"Preview on {server.url} (/_digest/ for the digest; Ctrl+C stops it)", err=True)
+        if open_browser and click.launch(server.url) != 0:
+            click.echo(f"warning: no browser could be opened -> open {server.url} yourself", err=True)
+        server.serve_forever()
+    except KeyboardInterrupt:
+        click.echo("stopped", err=True)
+    finally:
+        server.close()
+
+
 # --- digest ---
 
 
@@ -409,15 +529,7 @@ def digest(
     if since is not None and days is not None:
         raise click.UsageError("give either --since or --days, not both")
     settings = state.settings()
-    try:
-        # An empty value (an unset variable in `--now "$NOW"`) is an error, not "now".
-        now = (
-            choose.parse_moment(now_text, settings.tz)
-            if now_text is not None
-            else choose.default_now(settings)
-        )
-    except ValueError as exc:
-        raise click.BadParameter(str(exc), param_hint="--now") from None
+    now = _moment(settings, now_text)
     try:
         start = choose.parse_moment(since, settings.tz) if since is not None else None
     except ValueError as exc:
@@ -484,13 +596,6 @@ def digest(
 
 
 # --- import ---
-
-
-def _not_blank(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]) -> tuple[str, ...]:
-    """Repeatable text options: an empty value is a usage error (it would break the entry file)."""
-    if any(not value.strip() for value in values):
-        raise click.BadParameter("must not be empty -> give a value, or leave the option out", ctx, param)
-    return tuple(value.strip() for value in values)
 
 
 @cli.command("import")
@@ -1102,7 +1207,10 @@ def serve_command(
     from publisher.mail.webapp import WebApp
 
     app = WebApp.from_settings(state.settings(), tokens.secret_from_env())
-    server = make_server(app, host, port, threads, timeout, trusted_proxy)
+    try:
+        server = make_server(app, host, port, threads, timeout, trusted_proxy)
+    except OSError as exc:
+        raise listen_error(host, port, exc) from None
     bound = server.effective_port
     click.echo(f"Serving the web app on http://{host}:{bound}/subscribe", err=True)
     try:

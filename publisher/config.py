@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 import re
 import tomllib
@@ -180,9 +181,10 @@ class Settings:
     def not_entries(self) -> tuple[Path, ...]:
         """Folders and files that are never entries or media, though they may lie inside
         ``entries_dir`` (with ``entries_dir = "."``): scanning the output would publish it again,
-        one folder deeper, and the templates and the configuration would be reported as stray files."""
+        one folder deeper, and the templates and the configuration would be reported as stray files;
+        the subscriber database and the digest state are never published, not even through a link."""
         config = (self.config_path.resolve(),) if self.config_path else (self.root / CONFIG_NAME,)
-        return (self.out_dir, self.templates_dir, *config)
+        return (self.out_dir, self.templates_dir, *config, self.database_path, self.state_path)
 
     def url(self, relative: str) -> str:
         """Absolute URL of a path inside the site."""
@@ -486,11 +488,7 @@ def _check_table(
         name = f"{prefix}{key}"
         line = lines.get(name)
         if key not in spec:
-            if key in SECRET_KEYS:
-                hint = "secrets never go in the file: set PUBLISHER_SMTP_PASSWORD / PUBLISHER_SECRET instead"
-            else:
-                hint = f"known keys here: {', '.join(sorted(spec))}"
-            problems.append(Problem(path, "unknown key", line=line, field=name, hint=hint))
+            problems.append(_unknown_key(key, value, spec, prefix, path, line))
             continue
         types, check = spec[key]
         # bool is an int subclass; "feed_limit = true" must not pass as 1.
@@ -505,6 +503,33 @@ def _check_table(
             continue
         values[key] = value
     return values
+
+
+def _unknown_key(
+    key: str,
+    value: Any,
+    spec: Mapping[str, tuple[tuple[type, ...], Check | None]],
+    prefix: str,
+    path: str,
+    line: int | None,
+) -> Problem:
+    """An unknown key or table, with the names that are known there (and the nearest one, for a typo)."""
+    tables = ", ".join(f"[{name}]" for name in sorted(TABLES))
+    if key in SECRET_KEYS:
+        hint = "secrets never go in the file: set PUBLISHER_SMTP_PASSWORD / PUBLISHER_SECRET instead"
+        return Problem(path, "unknown key", line=line, field=f"{prefix}{key}", hint=hint)
+    if not prefix and isinstance(value, dict):
+        close = difflib.get_close_matches(key, list(TABLES), n=1)
+        guess = f"did you mean [{close[0]}]? " if close else ""
+        return Problem(
+            path, f"unknown table [{key}]", line=line, field=key, hint=f"{guess}known tables: {tables}"
+        )
+    close = difflib.get_close_matches(key, list(spec), n=1)
+    guess = f"did you mean {prefix}{close[0]}? " if close else ""
+    known = f"known keys here: {', '.join(sorted(spec))}"
+    if not prefix:
+        known += f"; and the tables {tables}"
+    return Problem(path, "unknown key", line=line, field=f"{prefix}{key}", hint=f"{guess}{known}")
 
 
 def parse_settings(
@@ -608,5 +633,72 @@ def load_settings(config_path: Path | None = None, cwd: Path | None = None) -> S
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise PublisherError(f"{path}: invalid TOML: {exc}") from None
+        raise PublisherError(f"{path}: the file is not valid TOML", [toml_problem(text, exc, path)]) from None
     return parse_settings(data, path.parent.resolve(), path.resolve(), key_lines(text))
+
+
+_TOML_POSITION = re.compile(r"\s*\(at (?:line (\d+), column (\d+)|end of document)\)\s*$")
+
+
+def toml_problem(text: str, exc: ValueError, path: Path) -> Problem:
+    """tomllib's message as ``path:line: problem -> hint``. A quote that is never closed (the most
+    common slip: tomllib then complains about the line break, or the end of the file) is told as
+    that, at the line where it opens."""
+    message = str(exc)
+    position = _TOML_POSITION.search(message)
+    reason = message[: position.start()] if position else message
+    line = int(position.group(1)) if position and position.group(1) else None
+    opened = unclosed_quote(text)
+    if opened is not None and (line is None or line >= opened[0]):
+        number, quote = opened
+        if len(quote) == 3:
+            hint = f"end the text with {quote} (a text over several lines starts and ends with {quote})"
+        else:
+            hint = f"close it at the end of the value, on the same line: title = {quote}Neuigkeiten{quote}"
+        return Problem(
+            str(path),
+            f"invalid TOML: the quote {quote} opened on this line is never closed",
+            line=number,
+            hint=hint,
+        )
+    return Problem(
+        str(path),
+        f"invalid TOML: {reason}",
+        line=line,
+        hint='write one key = value per line, text in quotes (title = "Neuigkeiten"), a table as [digest]',
+    )
+
+
+def unclosed_quote(text: str) -> tuple[int, str] | None:
+    """The line and the quote (``"``, ``'``, ``\"\"\"`` or ``\'\'\'``) of the first string in a TOML
+    text that is not closed: a one-line string at the end of its line, a multi-line one at the end
+    of the text. Comments are skipped; a backslash escapes the next character in a basic string."""
+    quote = ""
+    start = 0
+    line = 1
+    i = 0
+    while i < len(text):
+        char = text[i]
+        if not quote:
+            if char == "#":
+                end = text.find("\n", i)
+                i = len(text) if end < 0 else end
+                continue
+            if char in "\"'":
+                quote = char * 3 if text.startswith(char * 3, i) else char
+                start = line
+                i += len(quote)
+                continue
+        elif text.startswith(quote, i):
+            i += len(quote)
+            quote = ""
+            continue
+        elif char == "\\" and quote[0] == '"':
+            i += 2
+            continue
+        elif char == "\n" and len(quote) == 1:
+            return start, quote
+        if char == "\n":
+            line += 1
+        i += 1
+    return (start, quote) if quote else None

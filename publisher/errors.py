@@ -107,3 +107,26 @@ class PublisherError(Exception):
         if not self.problems:
             return head
         return "\n".join([head, *(f"  {p}" for p in self.problems)])
+
+
+def listen_error(host: str, port: int, exc: OSError) -> PublisherError:
+    """A server that could not listen on ``host:port``, told with the port and what to do (the
+    system's own message names neither: "a file: Address already in use")."""
+    import errno
+
+    where = f"{host}:{port}"
+    reason = exc.strerror or str(exc)
+    if exc.errno == errno.EADDRINUSE:
+        return PublisherError(
+            f"{where}: port {port} is already in use ({reason}) -> stop the program that listens on it, "
+            f"or choose another port, e.g. --port {port + 1 if port < 65535 else 8000}"
+        )
+    if exc.errno == errno.EACCES:
+        return PublisherError(
+            f"{where}: not allowed to listen on port {port} ({reason}) -> ports below 1024 need "
+            "administrator rights: choose a port from 1024 up, e.g. --port 8000"
+        )
+    return PublisherError(
+        f"{where}: cannot listen on {host} ({reason}) -> give an address of this machine with --host, "
+        "e.g. --host 127.0.0.1"
+    )

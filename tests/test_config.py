@@ -12,6 +12,7 @@ from publisher.config import (
     LEGAL_KEYS,
     SMTP_KEYS,
     SUBSCRIBE_KEYS,
+    TABLES,
     TOP_LEVEL,
     DigestSettings,
     LegalSettings,
@@ -422,8 +423,45 @@ def test_invalid_toml_names_the_line(tmp_path: Path) -> None:
     path.write_text('title = "T"\nbase_url = https://example.org/\n', encoding="utf-8")
     with pytest.raises(PublisherError) as info:
         load_settings(path)
-    assert str(path) in str(info.value)
-    assert "line 2" in str(info.value)
+    assert f"{path}:2: invalid TOML: " in str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "quote"),
+    [
+        ('title = "Neuigkeiten\nbase_url = "https://example.org/"\n', 1, '"'),
+        ('title = \'Neuigkeiten\nbase_url = "https://example.org/"\n', 1, "'"),
+        ('title = "T" # a "comment\nbase_url = "https://example.org/\n', 2, '"'),
+        ('title = "T"\nbase_url = "https://example.org/"\ndescription = "Ein \\" im Text\n', 3, '"'),
+        ('title = """Neuigkeiten\nbase_url = "https://example.org/"\n', 1, '"""'),
+    ],
+)
+def test_an_unclosed_quote_is_named_at_its_line_with_a_hint_to_close_it(
+    tmp_path: Path, text: str, line: int, quote: str
+) -> None:
+    path = tmp_path / "publisher.toml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(PublisherError) as info:
+        load_settings(path)
+    [problem] = info.value.problems
+    assert (problem.path, problem.line) == (str(path), line)
+    assert f"the quote {quote} opened on this line is never closed" in problem.message
+    assert ("close it" if len(quote) == 1 else f"end the text with {quote}") in problem.hint
+
+
+def test_a_misspelt_table_lists_the_known_tables() -> None:
+    [problem] = problems_of({**MINIMAL, "smpt": {"host": "mail.example.org"}})
+    assert problem.field == "smpt"
+    assert problem.message == "unknown table [smpt]"
+    tables = ", ".join(f"[{name}]" for name in sorted(TABLES))
+    assert "[digest]" in tables and "[smtp]" in tables
+    assert problem.hint == f"did you mean [smtp]? known tables: {tables}"
+
+
+def test_an_unknown_top_level_key_also_names_the_tables() -> None:
+    [problem] = problems_of({**MINIMAL, "feedlimit": 3})
+    assert problem.hint.startswith("did you mean feed_limit? known keys here: ")
+    assert problem.hint.endswith("and the tables " + ", ".join(f"[{name}]" for name in sorted(TABLES)))
 
 
 def test_non_utf8_config(tmp_path: Path) -> None:

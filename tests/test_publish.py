@@ -207,9 +207,11 @@ def test_five_weeks_of_cron_every_entry_reaches_every_reader_exactly_once(tmp_pa
     }
     assert digests == ["2026-01-05", "2026-01-07", "2026-01-12", "2026-01-26", "2026-02-02"]
     settings = load_settings(root / "publisher.toml")
+    # the scheduled entry appeared with the first build after its date (a build leaves it out before)
     assert [at for at, _ in load_appearances(settings).runs] == [
         week[0],
         week[0] + timedelta(days=2),
         week[1],
         week[3],
+        week[4],
     ]

@@ -1,4 +1,5 @@
-"""Edits to a project's own files: scaffold a project (``init``), write missing ids (``check --fix-ids``)."""
+"""Edits to a project's own files: scaffold a project (``init``) or an entry (``new``), write missing
+ids (``check --fix-ids``)."""
 
 from __future__ import annotations
 
@@ -14,9 +15,11 @@ from publisher.config import CONFIG_NAME, Settings, key_lines, parse_settings
 from publisher.content.dates import parse_when
 from publisher.content.generators import translate
 from publisher.content.ids import fallback_id, mint_id
+from publisher.content.languages import known_language
 from publisher.content.loaders import parse_entry, scan_entry_files
+from publisher.content.slugs import slugify
 from publisher.errors import Problem, PublisherError
-from publisher.output import write_atomic
+from publisher.output import write_atomic, write_new
 from publisher.render.templating import default_templates_dir
 
 CONFIG_TEMPLATE = """\
@@ -41,6 +44,7 @@ EXAMPLE_ENTRY = """\
 id: {id}
 title: Willkommen bei publisher
 date: {date}
+draft: true
 authors: [Redaktion]
 tags: [Intern]
 lang: de
@@ -133,3 +137,57 @@ def fix_ids(settings: Settings) -> list[str]:
         write_atomic(file, new_text.encode("utf-8"))
         changed.append(relative)
     return changed
+
+
+NEW_ENTRY = """\
+---
+id: {id}
+title: {title}
+subtitle: ""
+date: {date}  # publication time ({timezone}); a later one schedules the entry
+draft: true  # remove this line to publish the entry
+lang: {lang}
+authors: []
+tags: {tags}
+summary: ""  # empty: the first paragraph
+# image: {{url: media/bild.jpg, alt: "", credit: ""}}
+# source: https://www.example.org/presse/1
+---
+
+"""
+
+
+def new_entry(
+    settings: Settings, title: str, now: datetime, lang: str | None = None, tags: tuple[str, ...] = ()
+) -> Path:
+    """Write ``entries/YYYY/YYYY-MM-DD-slug.md``: a draft with a new id, ``now`` (in the site's time
+    zone) as its date and every front-matter field to fill in. Never replaces a file."""
+    title = " ".join(title.split())
+    if not title:
+        raise PublisherError("publisher new: the title is empty -> give the entry's title in quotes")
+    lang = lang or settings.language
+    if not known_language(lang):
+        raise PublisherError(
+            f"publisher new: --lang {lang!r} is not a language code this site can show dates in "
+            "-> use a code such as de, en, de-AT or en-GB"
+        )
+    local = now.astimezone(settings.tz)
+    day = local.date().isoformat()
+    path = settings.entries_dir / f"{local.year:04d}" / f"{day}-{slugify(title, lang)}.md"
+    # JSON strings are YAML strings: quotes, colons and backslashes in a title are safe as they are.
+    text = NEW_ENTRY.format(
+        id=mint_id(),
+        title=json.dumps(title, ensure_ascii=False),
+        date=local.strftime("%Y-%m-%d %H:%M"),
+        timezone=settings.timezone,
+        lang=lang,
+        tags="[" + ", ".join(json.dumps(" ".join(t.split()), ensure_ascii=False) for t in tags) + "]",
+    )
+    try:
+        write_new(path, text.encode("utf-8"))
+    except FileExistsError:
+        shown = path.relative_to(settings.root) if path.is_relative_to(settings.root) else path
+        raise PublisherError(
+            f"{shown}: already exists -> edit that entry, or give the new one another title"
+        ) from None
+    return path

@@ -9,7 +9,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from publisher.content.cache import IndexRow
-from publisher.content.loaders import ASSET_SUFFIXES, ENTRY_SUFFIX, field_line
+from publisher.content.loaders import ASSET_SUFFIXES, ENTRY_SUFFIX, Refused, field_line
 from publisher.content.slugs import unique_slug
 from publisher.errors import Problem, warning
 from publisher.model import Entry
@@ -144,3 +144,8 @@ def ignored_file(path: str) -> Problem:
         "is neither an entry (.md) nor a media file, so it is not published",
         hint=f"only media files ({', '.join(sorted(ASSET_SUFFIXES))}) are copied to out/",
     )
+
+
+def refused_file(path: str, refused: Refused) -> Problem:
+    """A link the scan did not follow or a file that is not a regular one (``loaders.Refused``)."""
+    return warning(path, refused.reason, hint=refused.hint)

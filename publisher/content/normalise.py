@@ -65,7 +65,8 @@ class NormaliseContext:
 @pickled_as_arguments
 @dataclass(frozen=True, slots=True)
 class Normalised:
-    """The outcome for one file: the entry (None if it has errors or is a draft) and its problems."""
+    """The outcome for one file: the entry (None if it has errors) and its problems. A draft's entry
+    is kept when it is complete, for the preview; nothing else publishes a draft."""
 
     entry: Entry | None
     problems: tuple[Problem, ...]
@@ -306,13 +307,13 @@ def normalise(source: SourceEntry, context: NormaliseContext, slug_override: str
 
 
 def _outcome(entry: _Parsed) -> Normalised:
-    """The entry, if it is no draft and has no errors, and every problem found."""
+    """The entry, if it has no errors, and every problem found (a draft's errors as warnings)."""
     problems = entry.fields.problems
-    if entry.draft:
-        # Left out of everything: what is still missing must not stop the build, only be shown.
-        warned = tuple(_draft_warning(p) if p.is_error else p for p in problems)
-        return Normalised(None, warned, draft=True, has_explicit_id=entry.has_explicit_id)
     if any(p.is_error for p in problems) or entry.published is None:
+        if entry.draft:
+            # Left out of everything: what is still missing must not stop the build, only be shown.
+            warned = tuple(_draft_warning(p) if p.is_error else p for p in problems)
+            return Normalised(None, warned, draft=True, has_explicit_id=entry.has_explicit_id)
         return Normalised(None, tuple(problems), has_explicit_id=entry.has_explicit_id)
     published = entry.published
     result = Entry(
@@ -335,7 +336,7 @@ def _outcome(entry: _Parsed) -> Normalised:
         removed=tuple(entry.removed),
         aliases=entry.aliases,
     )
-    return Normalised(result, tuple(problems), has_explicit_id=entry.has_explicit_id)
+    return Normalised(result, tuple(problems), draft=entry.draft, has_explicit_id=entry.has_explicit_id)
 
 
 def entry_path(slug: str) -> str:

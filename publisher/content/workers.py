@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from publisher.content.cache import CacheRow
-from publisher.content.loaders import parse_entry
+from publisher.content.loaders import parse_entry, read_entry
 from publisher.content.normalise import NormaliseContext, Normalised, normalise
 
 if TYPE_CHECKING:
@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 
 PARALLEL_THRESHOLD = 256  # fewer files are normalised in this process: starting the work costs more
 CHUNK_SIZE = 128
+UNREAD = ""  # the fingerprint of an entry file that could not be read
 RACY_NS = 2_000_000_000  # mtimes younger than this are not trusted (coarse file system clocks)
 
 _PACKAGE = Path(__file__).resolve().parent.parent  # publisher/
@@ -74,17 +75,32 @@ def trusted_mtime(mtime_ns: int) -> int:
 def normalise_file(path: Path, relative: str, context: NormaliseContext) -> CacheRow:
     """Read, parse and normalise one file; the row the cache stores (runs in worker processes)."""
     stat = path.stat()
-    data = path.read_bytes()
+    data, problems = read_entry(path, relative)
+    if data is None:  # remembered as unread: the next run looks at the file again
+        return CacheRow(
+            path=relative,
+            mtime_ns=0,
+            size=stat.st_size,
+            fingerprint=UNREAD,
+            light=pickle.dumps(Normalised(None, tuple(problems)), pickle.HIGHEST_PROTOCOL),
+            html="",
+            published=None,
+            entry_id=None,
+            slug=None,
+            flagged=1,
+            explicit_slug=0,
+        )
     source, problems = parse_entry(data, relative)
     result = normalise(source, context) if source else Normalised(None, tuple(problems))
-    entry = result.entry
+    html = result.entry.content_html if result.entry else ""
+    entry = None if result.draft else result.entry  # a draft is in no index: no feed, digest or check
     return CacheRow(
         path=relative,
         mtime_ns=trusted_mtime(stat.st_mtime_ns),
         size=stat.st_size,
         fingerprint=hashlib.sha256(data).hexdigest(),
         light=pickle.dumps(_light(result), pickle.HIGHEST_PROTOCOL),
-        html=entry.content_html if entry else "",
+        html=html,
         published=entry.published.timestamp() if entry else None,
         entry_id=entry.id if entry else None,
         slug=entry.slug if entry else None,
@@ -123,7 +139,8 @@ def worker_pool() -> Iterator[ProcessPoolExecutor | None]:
     The workers are forked at once, while this process is still small: forked later, after the
     metadata of every entry is loaded (hundreds of MB at 100,000 entries), each worker would end
     up with a private copy of it as soon as Python's reference counting touched the pages.
-    Forking (not spawning) also spares callers the ``if __name__ == "__main__"`` guard.
+    Forking (not spawning) also spares callers the ``if __name__ == "__main__"`` guard. The workers
+    end when this process dies, even by kill -9 (see ``processes.end_with_parent``).
     """
     cores = os.cpu_count() or 1
     if cores < 2:
@@ -131,6 +148,8 @@ def worker_pool() -> Iterator[ProcessPoolExecutor | None]:
         return
     from concurrent.futures import ProcessPoolExecutor  # multiprocessing: only for a whole-site load
 
-    with ProcessPoolExecutor(max_workers=cores) as pool:
+    from publisher.processes import end_with_parent
+
+    with ProcessPoolExecutor(max_workers=cores, initializer=end_with_parent, initargs=(os.getpid(),)) as pool:
         pool.submit(int).result()  # starts every worker now
         yield pool

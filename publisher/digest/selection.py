@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
+from publisher.content.schedule import is_published
 from publisher.errors import Problem, PublisherError, warning
 from publisher.mail.state import DigestState
 from publisher.model import Entry
@@ -41,9 +42,9 @@ class DigestWindow:
     def contains(self, moment: datetime) -> bool:
         """Whether an entry published at ``moment`` may be in the digest (by its date alone)."""
         if self.lookback is not None:
-            return self.lookback <= moment <= self.end
+            return self.lookback <= moment and is_published(moment, self.end)
         after_start = moment >= self.start if self.start_inclusive else moment > self.start
-        return after_start and moment <= self.end
+        return after_start and is_published(moment, self.end)  # nothing the site does not show yet
 
     @property
     def dates(self) -> tuple[datetime, datetime]:
@@ -161,7 +162,11 @@ def select_entries(
         fitting = []
         for e in entries:
             public = max(first.get(e.id, window.end), e.published)
-            if e.id in sent or not window.start < public <= window.end or e.published > window.end:
+            if (
+                e.id in sent
+                or not window.start < public <= window.end
+                or not is_published(e.published, window.end)
+            ):
                 continue
             if e.published < window.lookback:
                 too_old.append(TooOld(e.source_path, e.id, e.published))

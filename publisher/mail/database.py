@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import sqlite3
+import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -134,7 +135,7 @@ def connect(path: Path) -> sqlite3.Connection:
     conn.path = path
     try:
         conn.row_factory = sqlite3.Row
-        conn.execute("PRAGMA journal_mode=WAL")
+        _use_wal(conn)
         # FULL: a committed claim survives a power cut, which "exactly once" depends on.
         conn.execute("PRAGMA synchronous=FULL")
         _migrate(conn, path)
@@ -142,6 +143,22 @@ def connect(path: Path) -> sqlite3.Connection:
         conn.close()
         raise
     return conn
+
+
+def _use_wal(conn: sqlite3.Connection, wait: float = 10.0) -> None:
+    """Switch a new file to WAL (the mode stays with the file). Switching needs the file to itself, and
+    SQLite does not wait for that: while another connection creates or migrates the file (the web app's
+    first requests arrive together), it is tried again until ``wait`` seconds have passed."""
+    deadline = time.monotonic() + wait
+    while True:
+        try:
+            if conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+                conn.execute("PRAGMA journal_mode=WAL")
+            return
+        except StoreError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.01)
 
 
 def _migrate(conn: sqlite3.Connection, path: Path) -> None:

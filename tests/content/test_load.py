@@ -243,6 +243,48 @@ def test_a_copy_with_the_same_date_is_blamed_not_the_original(make_project: Make
     assert problem.message.endswith("is already used by entries/z-alt.md, saved earlier, with the same date")
 
 
+def test_remembered_results_are_reused_only_while_file_and_context_are_the_same(
+    make_project: MakeProject, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A long-running preview keeps what it loaded; an edit, a new file, a deleted file and new
+    settings (another base_url: every entry normalised again) all show in the next load."""
+    from publisher.content.load import Remembered
+
+    root = make_project(
+        {"a.md": entry("Eins", id="urn:uuid:a"), "b.md": entry("Zwei", id="urn:uuid:b", draft=True)}
+    )
+    remembered = Remembered()
+    unpickled: list[int] = []
+    real = BuildCache.light_results
+
+    def counting(self: BuildCache, paths: object = None) -> object:
+        results = list(real(self, paths))  # type: ignore[arg-type]
+        unpickled.append(len(results))
+        return iter(results)
+
+    monkeypatch.setattr(BuildCache, "light_results", counting)
+
+    def titles(**overrides: object) -> tuple[list[str], str]:
+        site = load_site(settings_of(root, **overrides), remembered=remembered, drafts=True)
+        try:
+            return sorted(e.title for e in site.entries), site.entries[-1].url
+        finally:
+            site.close()
+
+    assert titles() == (["Eins", "Zwei"], "https://news.example.org/posts/eins.html")  # oldest: a
+    assert unpickled == [2]
+    assert titles()[0] == ["Eins", "Zwei"] and unpickled == [2]  # nothing read again
+    (root / "entries" / "a.md").write_text(entry("Eins, geändert", id="urn:uuid:a"), encoding="utf-8")
+    (root / "entries" / "c.md").write_text(entry("Drei", id="urn:uuid:c"), encoding="utf-8")
+    (root / "entries" / "b.md").unlink()
+    assert titles()[0] == ["Drei", "Eins, geändert"] and unpickled == [2, 2]
+    (root / "publisher.toml").write_text(
+        (root / "publisher.toml").read_text(encoding="utf-8").replace("news.example.org", "neu.example.org"),
+        encoding="utf-8",
+    )
+    assert titles()[1].startswith("https://neu.example.org/posts/")
+
+
 def test_entries_sharing_a_title_are_not_normalised_again_on_every_build(
     make_project: MakeProject, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Any
 
@@ -165,8 +166,8 @@ def test_unparseable_dates(value: str) -> None:
     problem = only(result, "date")
     assert problem.is_error
     assert (problem.path, problem.line) == (PATH, 4)
-    assert "not a date" in problem.message
-    assert "2024-05-14" in problem.hint  # shows how to write it
+    assert "not a date" in problem.message or "is a German date" in problem.message
+    assert re.search(r"\b\d{4}-\d{2}-\d{2}\b", problem.hint)  # shows how to write it
 
 
 def test_missing_title_and_date_are_both_reported() -> None:
@@ -210,9 +211,11 @@ def test_unknown_keys_are_warnings_and_the_entry_still_builds() -> None:
     assert all("authors" in p.hint for p in warnings)  # lists the known keys
 
 
-def test_drafts_are_excluded() -> None:
+def test_a_complete_draft_keeps_its_entry_marked_as_a_draft() -> None:
+    """The entry is there for the preview (--drafts); the load leaves drafts out of everything else
+    (tests/content/test_load.py, tests/build/test_schedule.py)."""
     result = run(entry_text(draft=True))
-    assert result.entry is None and result.draft
+    assert result.draft and result.entry is not None and result.entry.title == "Eine Meldung"
     assert not [p for p in result.problems if p.is_error]
     assert only(run(entry_text(draft="ja")), "draft").is_error
 
@@ -589,7 +592,33 @@ def test_a_tag_without_letters_or_digits_is_an_error(tag: str) -> None:
             "0001-01-01 is out of range (dates from the years 2 to 9998 work)",
             "2024-05-14",
         ),
-        ("date: 2024-02-30", "date", "'2024-02-30' is not a date", "2024-05-14"),
+        (
+            "date: 2024-02-30",
+            "date",
+            "'2024-02-30' is not a date: February 2024 has 29 days, so there is no day 30",
+            "date: 2024-02-29",
+        ),
+        (
+            "date: 31.01.2024",
+            "date",
+            "'31.01.2024' is a German date; dates are written year-month-day (ISO 8601)",
+            "write date: 2024-01-31",
+        ),
+        ("date: 31.1.2024 9:30", "date", "'31.1.2024 9:30' is a German date", "write date: 2024-01-31 09:30"),
+        ("date: 14. Mai 2024", "date", "'14. Mai 2024' is a German date", "write date: 2024-05-14"),
+        (
+            "date: 29.02.2023",
+            "date",
+            "'29.02.2023' is a German date, but February 2023 has 28 days, so there is no day 29",
+            "date: 2023-02-28",
+        ),
+        (
+            "updated: 2024-13-01",
+            "updated",
+            "'2024-13-01' is not a date: there is no month 13 (months are 1 to 12)",
+            "updated: 2024-12-01",
+        ),
+        ("date: gestern", "date", "'gestern' is not a date", "write ISO 8601"),
         ("authors: 42", "authors", "must be a name or a list of names", "authors: ["),
         ("authors: [[Anna]]", "authors", "[Anna] is not an author", "name:"),
         ("image: [a.jpg]", "image", "must be a URL or a table", "image: media/"),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+import threading
 from pathlib import Path
 
 import pytest
@@ -72,3 +73,25 @@ def test_a_database_of_the_first_schema_learns_the_deferred_state_and_keeps_its_
     deliveries.mark_deferred(conn, row.id, "451 later")
     assert deliveries.counts(conn, "d1")[deliveries.Status.DEFERRED] == 1
     conn.close()
+
+
+def test_many_connections_to_a_new_file_at_once_all_open_it(tmp_path: Path) -> None:
+    """The web app's first requests arrive together: one creates and migrates the file while the
+    others switch it to WAL, which SQLite refused at once ("database is locked", a 503)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    path = tmp_path / "publisher.db"
+    barrier = threading.Barrier(24)
+
+    def open_it(_: int) -> int:
+        barrier.wait()
+        conn = database.connect(path)
+        try:
+            return int(conn.execute("PRAGMA user_version").fetchone()[0])
+        finally:
+            conn.close()
+
+    for _ in range(10):
+        path.unlink(missing_ok=True)
+        with ThreadPoolExecutor(24) as pool:
+            assert set(pool.map(open_it, range(24))) == {len(database.migrations())}

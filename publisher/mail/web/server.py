@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from waitress.server import create_server
+from waitress.task import ThreadedTaskDispatcher
 
 from publisher.mail.web.http import MAX_BODY
 
@@ -26,8 +27,34 @@ def make_server(
         if trusted_proxy
         else {}
     )
+    # Our own channel map and worker threads, so that a server that cannot listen (the port is taken)
+    # leaves no open socket, pipe or idle threads behind: waitress keeps no reference to close them.
+    channels: dict[int, Any] = {}
+    workers = ThreadedTaskDispatcher()
+    workers.set_thread_count(threads)
+    try:
+        return _create(app, channels, workers, host, port, threads, timeout, proxy)
+    except OSError:
+        for channel in list(channels.values()):
+            channel.close()
+        workers.shutdown()
+        raise
+
+
+def _create(
+    app: Any,
+    channels: dict[int, Any],
+    workers: ThreadedTaskDispatcher,
+    host: str,
+    port: int,
+    threads: int,
+    timeout: int,
+    proxy: dict[str, Any],
+) -> Any:
     return create_server(
         app,
+        map=channels,
+        _dispatcher=workers,
         host=host,
         port=port,
         threads=threads,
