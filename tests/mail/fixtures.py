@@ -153,6 +153,8 @@ class Faults:
     data_reply: str = ""  # the reply after every message's DATA instead of 250 (the message is not kept)
     held: threading.Event = field(default_factory=threading.Event)
     release: threading.Event = field(default_factory=threading.Event)
+    notify_at: int | None = None  # at the n-th DATA: keep the message, answer, and set `reached`
+    reached: threading.Event = field(default_factory=threading.Event)
 
 
 class RecordingHandler:
@@ -226,6 +228,8 @@ class RecordingHandler:
             assert server.transport is not None
             server.transport.close()
             return "250 2.0.0 queued (never arrives: the connection is closed)"
+        if self.faults.notify_at == number:
+            self.faults.reached.set()
         if self.faults.hold_at_data == number:
             self.faults.held.set()
             deadline = time.monotonic() + 30

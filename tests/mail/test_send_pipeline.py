@@ -237,8 +237,9 @@ def test_ten_kills_at_random_points_nobody_gets_a_digest_twice_everybody_gets_it
     """Ten times: send, kill -9 at a random point, digest again, send again (and the operator
     settles what is unknown from the server's log). Every digest reaches everyone exactly once.
 
-    Half of the kills come at a random time (before connecting, between messages, after the
-    end), half while the server holds a random message (in the middle of its transaction)."""
+    The points: soon after the start (before or while connecting), right after a random message
+    was accepted (between two transactions), and while the server holds a random message (in the
+    middle of its transaction, so its outcome is unknown)."""
     rng = random.Random(20261206)
     people = 30
     faults = Faults()
@@ -251,24 +252,29 @@ def test_ten_kills_at_random_points_nobody_gets_a_digest_twice_everybody_gets_it
                 write_entry_file(root, 10 + week, published=now - timedelta(hours=1))
             assert run(root, "digest", "--now", now.isoformat()).exit_code == 0
             before = len(handler.messages)
-            mid_transaction = week % 2 == 1
-            if mid_transaction:
-                faults.held, faults.release = threading.Event(), threading.Event()
-                faults.hold_at_data = handler.data_commands + rng.randint(1, people)
+            point = ("start", "between", "inside")[week % 3]
+            at = handler.data_commands + rng.randint(1, people)
+            faults.held, faults.release, faults.reached = (
+                threading.Event(),
+                threading.Event(),
+                threading.Event(),
+            )
+            faults.hold_at_data = at if point == "inside" else None
+            faults.notify_at = at if point == "between" else None
             process = start_send(root)
             try:
-                if mid_transaction:
-                    assert faults.held.wait(30)
+                if point == "start":
+                    process.wait(timeout=rng.uniform(0.0, 0.6))
                 else:
-                    process.wait(timeout=rng.uniform(0.0, 1.5))
+                    assert (faults.held if point == "inside" else faults.reached).wait(30)
             except subprocess.TimeoutExpired:
                 pass
             finally:
                 process.send_signal(signal.SIGKILL)
                 process.communicate(timeout=30)
                 faults.release.set()
-                faults.hold_at_data = None
-            outcomes.append((mid_transaction, process.returncode, len(handler.messages) - before))
+                faults.hold_at_data = faults.notify_at = None
+            outcomes.append((point, process.returncode, len(handler.messages) - before))
             again = run(root, "digest", "--now", (now + timedelta(minutes=5)).isoformat())
             assert again.exit_code == 0, again.stderr
             finished = run(root, "send")
@@ -284,8 +290,8 @@ def test_ten_kills_at_random_points_nobody_gets_a_digest_twice_everybody_gets_it
     assert set(per_digest.values()) == {1}, [k for k, n in per_digest.items() if n > 1]
     assert len(per_digest) == 10 * people
     killed = [count for _, code, count in outcomes if code == -signal.SIGKILL]
-    assert len(killed) >= 5 and any(0 < count < people for count in killed)  # some part-way
-    print("kill -9 loop (mid-transaction, returncode, messages the server had before the kill):", outcomes)
+    assert len(killed) >= 6 and any(0 < count < people for count in killed)  # some part-way
+    print("kill -9 loop (point, returncode, messages the server had before the kill):", outcomes)
 
 
 # --- what the server says ------------------------------------------------------------------------
