@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from publisher.addresses import is_bare_address
 from publisher.errors import Problem, PublisherError
+from publisher.urls import encode_url
 
 CONFIG_NAME = "publisher.toml"
 LANGUAGES = ("de", "en")
@@ -52,6 +53,24 @@ class SmtpSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class LegalSettings:
+    """The ``[legal]`` table: where the site's imprint and privacy notice are (linked in every footer)."""
+
+    imprint_url: str = ""
+    privacy_url: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class SubscribeSettings:
+    """The ``[subscribe]`` table: the public address of the newsletter signup (linked in every footer)."""
+
+    url: str = ""
+
+
+FEED_CONTENT = ("full", "summary")
+
+
+@dataclass(frozen=True, slots=True)
 class Settings:
     """Everything a run needs, resolved: paths are absolute, the time zone is loaded."""
 
@@ -65,11 +84,17 @@ class Settings:
     author_email: str = ""
     feed_limit: int = 50
     page_size: int = 20
+    feed_content: str = "full"
+    websub_hub: str = ""
+    logo: str = ""
+    accent_color: str = ""
     entries_dir: Path = Path("entries")
     templates_dir: Path = Path("templates")
     out_dir: Path = Path("out")
     digest: DigestSettings = field(default_factory=DigestSettings)
     smtp: SmtpSettings = field(default_factory=SmtpSettings)
+    legal: LegalSettings = field(default_factory=LegalSettings)
+    subscribe: SubscribeSettings = field(default_factory=SubscribeSettings)
     config_path: Path | None = None
 
     @property
@@ -99,6 +124,13 @@ class Settings:
     def url(self, relative: str) -> str:
         """Absolute URL of a path inside the site."""
         return self.base_url + relative.lstrip("/")
+
+    @property
+    def logo_url(self) -> str:
+        """The logo as an absolute URL ("" without one): a path is taken inside the site."""
+        if not self.logo:
+            return ""
+        return encode_url(self.logo if urlsplit(self.logo).scheme else self.url(self.logo))
 
     def with_overrides(self, **overrides: Any) -> Settings:
         """Return a copy with the given values; ``None`` means "not given" (CLI options)."""
@@ -210,6 +242,33 @@ def _positive(value: Any) -> Failure | None:
     return None if value > 0 else ("must be greater than 0", "use a positive number")
 
 
+def _logo(value: Any) -> Failure | None:
+    """A path inside the site (media/logo.png) or an absolute http(s) URL."""
+    if value == "":
+        return None
+    try:
+        scheme = urlsplit(value).scheme
+    except ValueError:
+        scheme = "?"
+    if scheme or value.startswith("//"):
+        return _absolute_url(value)
+    if value.startswith("/") or "\\" in value or value.strip() != value:
+        return (
+            "is not a path inside the site",
+            'write it relative to base_url, e.g. logo = "media/logo.png", or as an https:// URL',
+        )
+    return None
+
+
+_HEX_COLOR = re.compile(r"^#(?:[0-9a-fA-F]{3}){1,2}$")
+
+
+def _color_or_empty(value: Any) -> Failure | None:
+    if value == "" or _HEX_COLOR.match(value):
+        return None
+    return "is not a colour", 'write it as a hex colour, e.g. accent_color = "#0b52a8"'
+
+
 def _url_or_empty(value: Any) -> Failure | None:
     return None if value == "" else _absolute_url(value)
 
@@ -254,6 +313,10 @@ TOP_LEVEL: dict[str, tuple[tuple[type, ...], Check | None]] = {
     "author_email": ((str,), _address_or_empty),
     "feed_limit": ((int,), _at_least(1)),
     "page_size": ((int,), _at_least(1)),
+    "feed_content": ((str,), _one_of(*FEED_CONTENT)),
+    "websub_hub": ((str,), _url_or_empty),
+    "logo": ((str,), _logo),
+    "accent_color": ((str,), _color_or_empty),
     "entries_dir": ((str,), None),
     "templates_dir": ((str,), None),
     "out_dir": ((str,), None),
@@ -283,7 +346,14 @@ SMTP_KEYS: dict[str, tuple[tuple[type, ...], Check | None]] = {
     "retry_backoff": ((int, float), _at_least(0)),
     "unsubscribe_mailto": ((str,), None),
 }
-TABLES = {"digest": DIGEST_KEYS, "smtp": SMTP_KEYS}
+LEGAL_KEYS: dict[str, tuple[tuple[type, ...], Check | None]] = {
+    "imprint_url": ((str,), _url_or_empty),
+    "privacy_url": ((str,), _url_or_empty),
+}
+SUBSCRIBE_KEYS: dict[str, tuple[tuple[type, ...], Check | None]] = {
+    "url": ((str,), _url_or_empty),
+}
+TABLES = {"digest": DIGEST_KEYS, "smtp": SMTP_KEYS, "legal": LEGAL_KEYS, "subscribe": SUBSCRIBE_KEYS}
 REQUIRED = ("title", "base_url")
 SECRET_KEYS = {"password", "smtp_password", "secret"}
 
@@ -413,6 +483,8 @@ def parse_settings(
         root=root.resolve(),
         digest=DigestSettings(**tables.get("digest", {})),
         smtp=SmtpSettings(**tables.get("smtp", {})),
+        legal=LegalSettings(**tables.get("legal", {})),
+        subscribe=SubscribeSettings(**tables.get("subscribe", {})),
         config_path=config_path,
     )
 

@@ -49,8 +49,14 @@ def settings_fingerprint(settings: Settings) -> str:
         settings.author_email,
         settings.feed_limit,
         settings.page_size,
+        settings.feed_content,
+        settings.websub_hub,
+        settings.logo,
+        settings.accent_color,
         settings.digest,
         settings.smtp,
+        settings.legal,
+        settings.subscribe,
         __version__,
     )
     return key(*relevant)

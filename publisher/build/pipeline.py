@@ -11,15 +11,16 @@ import logging
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from hashlib import sha256
 from itertools import chain
 from os.path import isfile, join
 from pathlib import Path
 
 from publisher import output
-from publisher.build import freshness, jobs
+from publisher.build import freshness, jobs, sitefiles, websub
 from publisher.build.freshness import key, settings_fingerprint, templates_fingerprint
+from publisher.build.media import with_media_facts
 from publisher.config import Settings
 from publisher.content.load import (
     PARALLEL_THRESHOLD,
@@ -34,9 +35,10 @@ from publisher.content.load import (
     worker_pool,
 )
 from publisher.content.loaders import scan_assets
+from publisher.content.urls import UrlRecord, updated_record, write_record
 from publisher.errors import Problem
 from publisher.model import Author, Entry, FeedMeta, Tag
-from publisher.render import archive
+from publisher.render import archive, feeds
 
 __all__ = ["BuildReport", "build", "load_entries", "load_site", "site_context"]
 
@@ -50,6 +52,7 @@ class BuildReport:
     unchanged: int
     entries: int
     problems: tuple[Problem, ...]
+    announced: tuple[str, ...] = ()  # feeds the WebSub hub was told about
 
     @property
     def errors(self) -> tuple[Problem, ...]:
@@ -75,6 +78,9 @@ def _feed_meta(settings: Settings, title: str, home_path: str, prefix: str, lang
         author=author,
         feed_id=f"{settings.base_url}{prefix}atom.xml",
         path_prefix=prefix,
+        logo_url=settings.logo_url,
+        hub_url=settings.websub_hub,
+        content=settings.feed_content,
     )
 
 
@@ -86,27 +92,78 @@ class _Job:
     task: jobs.Task
 
 
-def _plan(site: Site, settings_fp: str, templates_fp: str) -> Iterator[_Job]:
+@dataclass(frozen=True, slots=True)
+class _Outputs:
+    """Everything a build is about to write, decided before anything is written."""
+
+    planned: list[_Job]
+    facts: jobs.SiteFacts
+    record: UrlRecord  # the address record as this build leaves it
+    problems: tuple[Problem, ...]  # found while planning: links to nothing, a base URL moved away
+
+
+def _published(site: Site) -> tuple[Entry, ...]:
+    """The entries as this build publishes them: at their final address, with their lead image's
+    size when it is a media file of the site."""
+    entries = tuple(site.overrides.get(e.source_path, e) for e in site.entries)
+    return tuple(with_media_facts(entries, site.assets, site.settings.base_url))
+
+
+def _plan_outputs(site: Site, settings_fp: str, templates_fp: str) -> _Outputs:
+    settings = site.settings
+    entries = _published(site)
+    facts = jobs.SiteFacts(tuple(sorted({e.lang for e in entries})))
+    record = updated_record(site.urls, site.entries, settings.base_url)
+    with long_lived():
+        planned = list(_plan(site, entries, facts, record, settings_fp, templates_fp))
+    taken = {path for job in planned for path in job.task.paths}
+    for parts, task in sitefiles.base_move_jobs(record, entries, settings, taken):
+        planned.append(_Job(key(*parts, settings_fp, templates_fp), task))
+        taken.update(task.paths)
+    problems = sitefiles.link_problems(entries, site.links, taken, settings)
+    problems += sitefiles.base_move_problems(site.urls.record, settings)
+    return _Outputs(planned, facts, record, tuple(problems))
+
+
+def _plan(
+    site: Site,
+    entries: tuple[Entry, ...],
+    facts: jobs.SiteFacts,
+    record: UrlRecord,
+    settings_fp: str,
+    templates_fp: str,
+) -> Iterator[_Job]:
     """Every output as a job keyed by exactly what it is rendered from."""
     settings = site.settings
-    entries = tuple(site.overrides.get(e.source_path, e) for e in site.entries)
     # An entry's bytes and its slug (which a slug collision elsewhere can change) decide what is
-    # published, except for a fallback id: that comes from the file's path, so it is in the token too.
-    with long_lived():
-        token = {e.source_path: f"{site.digests[e.source_path]} {e.slug} {e.id}" for e in entries}
+    # published, except for a fallback id: that comes from the file's path, so it is in the token too;
+    # and the size of its lead image, when that is a file of the site.
+    token = {
+        e.source_path: f"{site.digests[e.source_path]} {e.slug} {e.id}{_image_facts(e)}" for e in entries
+    }
 
     def listed(chosen: Iterable[Entry]) -> str:
         """What a list or feed of ``chosen`` depends on, as one string (cheap to hash at 100k)."""
         return "\n".join([token[e.source_path] for e in chosen])
 
-    entry_prefix = f"entry\0{settings_fp}\0{templates_fp}\0"
+    entry_prefix = f"entry\0{settings_fp}\0{templates_fp}\0{facts.languages}\0"
     for entry in entries:
         page_key = sha256(f"{entry_prefix}{token[entry.source_path]}".encode()).hexdigest()
         yield _Job(page_key, jobs.EntryPage(entry))
 
-    def feed_job(meta: FeedMeta, chosen: Sequence[Entry]) -> _Job:
+    def feed_jobs(meta: FeedMeta, chosen: Sequence[Entry]) -> Iterator[_Job]:
+        """The subscription feeds (the newest ``feed_limit`` entries) and the archived Atom
+        documents (RFC 5005), counted from the oldest entries: a new entry changes the newest."""
         top = tuple(chosen[: settings.feed_limit])
-        return _Job(key("feed", settings_fp, meta, listed(top)), jobs.FeedSet(meta, top))
+        count = feeds.archive_count(len(chosen), settings.feed_limit)
+        yield _Job(key("feed", settings_fp, meta, count, listed(top)), jobs.FeedSet(meta, top, count))
+        size = feeds.archive_size(settings.feed_limit)
+        end = len(chosen)
+        for number in range(1, count + 1):
+            part = tuple(chosen[end - number * size : end - (number - 1) * size])
+            last = number == count  # the newest archived document has no next-archive link
+            page_key = key("archived", settings_fp, meta, number, last, listed(part))
+            yield _Job(page_key, jobs.ArchivedFeed(meta, number, count, part))
 
     def list_jobs(chosen: Sequence[Entry], tag: Tag | None) -> Iterator[_Job]:
         """One job per page, so that an edit re-renders only the pages that show the entry (and a
@@ -117,10 +174,10 @@ def _plan(site: Site, settings_fp: str, templates_fp: str) -> Iterator[_Job]:
         for number, part in archive.page_slices(len(chosen), settings.page_size):
             shown = tuple(chosen[part])
             links = archive.pager(path_of, number, numbered)
-            page_key = key("list", settings_fp, templates_fp, tag, links, listed(shown))
+            page_key = key("list", settings_fp, templates_fp, facts, tag, links, listed(shown))
             yield _Job(page_key, jobs.ListPage(kind, tag, number, numbered, shown))
 
-    yield feed_job(_feed_meta(settings, settings.title, "index.html", "", settings.language), entries)
+    yield from feed_jobs(_feed_meta(settings, settings.title, "index.html", "", settings.language), entries)
     yield from list_jobs(entries, None)
 
     by_tag: dict[str, list[Entry]] = defaultdict(list)
@@ -138,24 +195,37 @@ def _plan(site: Site, settings_fp: str, templates_fp: str) -> Iterator[_Job]:
             f"tags/{slug}/",
             settings.language,
         )
-        yield feed_job(meta, tagged)
+        yield from feed_jobs(meta, tagged)
         yield from list_jobs(tagged, tag)
     counts = tuple((tag_names[slug], len(by_tag[slug])) for slug in sorted(by_tag))
-    yield _Job(key("tags", settings_fp, templates_fp, counts), jobs.TagsPage(counts))
+    yield _Job(key("tags", settings_fp, templates_fp, facts, counts), jobs.TagsPage(counts))
 
-    languages = sorted({e.lang for e in entries})
-    if len(languages) > 1:
-        for lang in languages:
+    if len(facts.languages) > 1:
+        for lang in facts.languages:
             chosen = [e for e in entries if e.lang == lang]
-            yield feed_job(
+            yield from feed_jobs(
                 _feed_meta(settings, f"{settings.title} ({lang})", "index.html", f"{lang}/", lang), chosen
             )
     yield _Job(key("static", templates_fp), jobs.Stylesheet())
+    yield _Job(key("404", settings_fp, templates_fp), jobs.NotFound())
+    yield _Job(key("robots", settings_fp), jobs.Robots())
+    tagged_lists = {slug: (tag_names[slug], by_tag[slug]) for slug in by_tag}
+    for parts, task in sitefiles.sitemap_jobs(entries, tagged_lists):
+        yield _Job(key(*parts, settings_fp), task)
+    for parts, task in sitefiles.redirect_jobs(record, entries, settings):
+        yield _Job(key(*parts, settings_fp, templates_fp), task)
     media = asset_digests(site.cache, site.assets)
     for asset in site.assets:
         yield _Job(
             key("asset", asset.relative, media[asset.relative]), jobs.Asset(asset.relative, asset.path)
         )
+
+
+def _image_facts(entry: Entry) -> str:
+    image = entry.image
+    if image is None or image.length is None:
+        return ""
+    return f" {image.length} {image.width} {image.height}"
 
 
 def build(
@@ -186,13 +256,26 @@ def build(
             return BuildReport((), (), files, record.entries, record.problems)
         site = load_site(settings, progress, pool=pool, inputs=inputs, media=media)
         try:
-            if any(p.is_error for p in site.problems) or (strict and site.problems):
+            if any(p.is_error for p in site.problems):
                 return BuildReport((), (), 0, len(site.entries), site.problems)
-            report = _write_outputs(site, progress, pool, full)
+            settings_fp = settings_fingerprint(settings)
+            templates_fp = templates_fingerprint(settings)
+            outputs = _plan_outputs(site, settings_fp, templates_fp)
+            problems = _in_order((*site.problems, *outputs.problems))
+            if strict and problems:
+                return BuildReport((), (), 0, len(site.entries), problems)
+            report = _write_outputs(site, outputs, problems, progress, pool, full)
             freshness.remember(site.cache, settings.out_dir, fingerprint, report.entries, report.problems)
-            return report
         finally:
             site.close()
+    # After the build is recorded: a hub that cannot be reached now is not reported again by a
+    # rebuild that finds nothing changed.
+    announced, failed = websub.announce(settings, report.written)
+    return replace(report, problems=(*report.problems, *failed), announced=announced)
+
+
+def _in_order(problems: Iterable[Problem]) -> tuple[Problem, ...]:
+    return tuple(sorted(problems, key=lambda p: (p.path, p.line or 0, p.field or "", p.message)))
 
 
 def _batches(todo: Sequence[_Job], workers: int) -> list[list[_Job]]:
@@ -224,7 +307,7 @@ def _share(todo: Sequence[_Job]) -> tuple[list[_Job], list[_Job]]:
     remote: list[_Job] = []
     load = 0
     for job in todo:
-        if not isinstance(job.task, jobs.EntryPage | jobs.FeedSet) and load < total / 3:
+        if not isinstance(job.task, jobs.EntryPage | jobs.FeedSet | jobs.ArchivedFeed) and load < total / 3:
             local.append(job)
             load += jobs.weight(job.task)
         else:
@@ -233,7 +316,11 @@ def _share(todo: Sequence[_Job]) -> tuple[list[_Job], list[_Job]]:
 
 
 def _run(
-    site: Site, todo: Sequence[_Job], progress: Progress | None, pool: ProcessPoolExecutor | None
+    site: Site,
+    todo: Sequence[_Job],
+    facts: jobs.SiteFacts,
+    progress: Progress | None,
+    pool: ProcessPoolExecutor | None,
 ) -> Iterator[tuple[str, bool]]:
     """Render and write the jobs on every core (in this process when they are few or the cache
     cannot be shared); yields ``(path, written)`` for every file."""
@@ -248,11 +335,13 @@ def _run(
     if sent:
         assert pool is not None
         cache_file = str(site.cache.path)
-        pending = [pool.submit(jobs.run_batch, settings, cache_file, [j.task for j in b]) for b in sent]
+        pending = [
+            pool.submit(jobs.run_batch, settings, cache_file, [j.task for j in b], facts) for b in sent
+        ]
     kept = _batches(local, 1)
     done = 0
     for batch, result in chain(
-        zip(kept, (jobs.run_batch(settings, html, [j.task for j in b]) for b in kept), strict=True),
+        zip(kept, (jobs.run_batch(settings, html, [j.task for j in b], facts) for b in kept), strict=True),
         zip(sent, (future.result() for future in pending) if sent else (), strict=True),
     ):
         yield from result
@@ -262,28 +351,29 @@ def _run(
 
 
 def _write_outputs(
-    site: Site, progress: Progress | None, pool: ProcessPoolExecutor | None, full: bool = False
+    site: Site,
+    outputs: _Outputs,
+    problems: tuple[Problem, ...],
+    progress: Progress | None,
+    pool: ProcessPoolExecutor | None,
+    full: bool = False,
 ) -> BuildReport:
     from publisher.output import read_manifest, write_manifest
 
     out = site.settings.out_dir
     out_folder = str(out)
     previous = read_manifest(out)
-    settings_fp = settings_fingerprint(site.settings)
-    templates_fp = templates_fingerprint(site.settings)
-    with long_lived():
-        planned = list(_plan(site, settings_fp, templates_fp))
     keys: dict[str, str] = {}
     todo: list[_Job] = []
     unchanged = 0
-    for job in planned:
+    for job in outputs.planned:
         paths = job.task.paths
         keys.update(dict.fromkeys(paths, job.key))
         if not full and all(previous.get(p) == job.key and isfile(join(out_folder, p)) for p in paths):
             unchanged += len(paths)
         else:
             todo.append(job)
-    _rehearse(site, todo)
+    _rehearse(site, todo, outputs.facts)
     interrupted_before = output.interrupted(out)
     output.start_writing(out)
     # Forget the keys of files about to be rewritten or deleted first, so that a build that crashes
@@ -292,19 +382,21 @@ def _write_outputs(
     if outdated:
         write_manifest(out, previous | outdated)
     written: list[str] = []
-    for path, changed in _run(site, todo, progress, pool):
+    for path, changed in _run(site, todo, outputs.facts, progress, pool):
         if changed:
             written.append(path)
         else:
             unchanged += 1
     deleted = _delete_stale(out, set(previous) - set(keys))
+    # The addresses this build published are remembered before the manifest vouches for the build.
+    write_record(out, outputs.record)
     if keys != previous or outdated:
         write_manifest(out, keys)
     output.finish_writing(out, interrupted_before)
-    return BuildReport(tuple(sorted(written)), tuple(deleted), unchanged, len(site.entries), site.problems)
+    return BuildReport(tuple(sorted(written)), tuple(deleted), unchanged, len(site.entries), problems)
 
 
-def _rehearse(site: Site, todo: Sequence[_Job]) -> None:
+def _rehearse(site: Site, todo: Sequence[_Job], facts: jobs.SiteFacts) -> None:
     """Render the first job of each kind in memory before anything is written, so that a template
     mistake stops the build with out/ as it was rather than half-way through writing it.
 
@@ -319,7 +411,11 @@ def _rehearse(site: Site, todo: Sequence[_Job]) -> None:
             kind = (type(task), getattr(task, "kind", None), getattr(task, "number", None) == 0)
             first.setdefault(kind, task)
     if first:
-        jobs.rehearse(site.settings, lambda paths: {p: site.cache.html(p) for p in paths}, first.values())
+
+        def html(paths: list[str]) -> dict[str, str]:
+            return {path: site.cache.html(path) for path in paths}
+
+        jobs.rehearse(site.settings, html, first.values(), facts)
 
 
 def _delete_stale(out: Path, paths: Iterable[str]) -> list[str]:

@@ -301,6 +301,16 @@ class BuildCache:
             )
         ]
 
+    def index(self) -> list[IndexRow]:
+        """The row of every publishable entry, in path order (where each entry goes: content/urls.py)."""
+        return [
+            IndexRow(*row)
+            for row in self.db.execute(
+                "SELECT path, digest, published, entry_id, slug, flagged, explicit_slug FROM entries "
+                "WHERE slug IS NOT NULL ORDER BY path"
+            )
+        ]
+
     def slugs(self) -> set[str]:
         """Every slug in use."""
         return {row[0] for row in self.db.execute("SELECT slug FROM entries WHERE slug IS NOT NULL")}

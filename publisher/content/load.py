@@ -10,10 +10,9 @@ import math
 import os
 import pickle
 import time
-from collections import defaultdict
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from functools import partial
 from operator import itemgetter
@@ -33,7 +32,7 @@ from publisher.content.loaders import (
     scan_entry_files,
 )
 from publisher.content.normalise import RULES_VERSION, Normalised, SiteContext, normalise, removal_warnings
-from publisher.content.slugs import unique_slug
+from publisher.content.urls import UrlPlan, UrlRecord, plan_urls, read_record
 from publisher.errors import Problem, PublisherError, warning
 from publisher.model import Entry, newest_first
 
@@ -60,6 +59,8 @@ class Site:
     overrides: dict[str, Entry]  # entries re-normalised in this run (slug collisions), full
     assets: tuple[EntryFile, ...] = ()  # media files in entries/, copied to out/ as they are
     unloaded: tuple[str, ...] = ()  # ids left unloaded by ``load_site(newest=...)``, newest first
+    urls: UrlPlan = field(default_factory=lambda: UrlPlan(UrlRecord()))  # where the entries' pages are
+    links: dict[str, tuple[str, ...]] = field(default_factory=dict)  # entry file -> paths its text links to
 
     def close(self) -> None:
         """Close the cache and let the garbage collector see the loaded entries again."""
@@ -322,7 +323,8 @@ def load_site(
     problems: list[Problem] = []
     collisions = cache.collisions()
     line_of = partial(_line_of_field, settings.root)
-    slug_overrides = _resolve_slugs(collisions, cache.slugs, problems, line_of)
+    urls = plan_urls(cache.index(), read_record(settings.out_dir), problems, line_of)
+    slug_overrides = urls.slugs
     problems.extend(_duplicate_ids(collisions, line_of, partial(_mtime_of, settings.root)))
     wanted: list[str] | None = None  # None: every entry
     unloaded: tuple[str, ...] = ()
@@ -335,6 +337,7 @@ def load_site(
             wanted = sorted({path for path, _ in in_window}.union(cache.flagged()))
     entries: list[Entry] = []
     digests: dict[str, str] = {}
+    links: dict[str, tuple[str, ...]] = {}
     with long_lived():
         for path, digest, result in cache.light_results(wanted):
             assert isinstance(result, Normalised)
@@ -343,6 +346,8 @@ def load_site(
                 entries.append(result.entry)
                 digests[path] = digest
                 problems.extend(removal_warnings(result.entry))
+                if result.links:
+                    links[path] = result.links
     loaded = set(digests)
     overrides = {
         path: _renormalise(settings, path, slug) for path, slug in slug_overrides.items() if path in loaded
@@ -365,7 +370,9 @@ def load_site(
     if published is None:
         problems.extend(_tag_conflicts(ordered, line_of))
     problems.sort(key=lambda p: (p.path, p.line or 0, p.field or "", p.message))
-    return Site(settings, ordered, digests, tuple(problems), cache, overrides, tuple(assets), unloaded)
+    return Site(
+        settings, ordered, digests, tuple(problems), cache, overrides, tuple(assets), unloaded, urls, links
+    )
 
 
 def _tag_conflicts(entries: Sequence[Entry], line_of: LineOf) -> list[Problem]:
@@ -446,47 +453,6 @@ def _line_of_field(root: Path, relative: str, field: str) -> int | None:
 
 
 LineOf = Callable[[str, str], int | None]  # (entry file, front-matter key) -> its line
-
-
-def _resolve_slugs(
-    rows: list[IndexRow], all_slugs: Callable[[], set[str]], problems: list[Problem], line_of: LineOf
-) -> dict[str, str]:
-    """Make slugs unique: ``{path: new slug}``. Two equal explicit slugs are an error; a generated
-    one gets ``-2``, ``-3``… in the order of publication. ``rows`` must hold every row whose slug
-    is shared (others may be there too); ``all_slugs`` gives every slug in use, when one is needed."""
-    by_slug: dict[str, list[IndexRow]] = defaultdict(list)
-    for row in rows:
-        if row.slug is not None:
-            by_slug[row.slug].append(row)
-    shared = sorted(slug for slug, group in by_slug.items() if len(group) > 1)
-    if not shared:
-        return {}
-    overrides: dict[str, str] = {}
-    taken = all_slugs()
-    for slug in shared:
-        group = by_slug[slug]
-        group.sort(key=lambda r: (math.inf if r.published is None else r.published, r.path))
-        explicit = [r for r in group if r.explicit_slug]
-        if len(explicit) > 1:
-            first = explicit[0].path
-            for other in explicit[1:]:
-                problems.append(
-                    Problem(
-                        other.path,
-                        f"slug {slug!r} is already used by {first}",
-                        line=line_of(other.path, "slug"),
-                        field="slug",
-                        hint="give one of the entries another slug",
-                    )
-                )
-        keep = explicit[0] if explicit else group[0]
-        for row in group:
-            if row is keep or row in explicit:
-                continue
-            new_slug = unique_slug(slug, taken)
-            taken.add(new_slug)
-            overrides[row.path] = new_slug
-    return overrides
 
 
 def _renormalise(settings: Settings, relative: str, slug: str) -> Entry:

@@ -17,6 +17,7 @@ from publisher.content.sanitise import (
     XML_ILLEGAL,
     absolute_url,
     first_paragraph_text,
+    internal_links,
     render_markdown,
     sanitise_html,
     shorten,
@@ -25,6 +26,7 @@ from publisher.content.sanitise import (
 from publisher.content.slugs import slugify
 from publisher.errors import Problem, Severity, warning
 from publisher.model import Author, Entry, Image, Tag, pickled_as_arguments
+from publisher.urls import encode_url, is_absolute_uri
 
 KNOWN_FIELDS = frozenset(
     {
@@ -49,7 +51,7 @@ YAML_SPECIAL = re.compile(r"[,\[\]{}:#'\"]|^\s|\s$")  # text in a YAML list that
 URL_UNSAFE = re.compile(r'[\s"<>\\]')
 LANG_PATTERN = re.compile(r"^[a-z]{2,3}(?:-[A-Za-z]{2,4})?$")
 SUMMARY_LIMIT = 300
-RULES_VERSION = 4
+RULES_VERSION = 5
 """Raise it whenever ``normalise`` gives another result for the same file and settings (a new
 check, another slug or message): the build cache keeps normalised entries under this number, so
 that none checked by older rules stays published (see ``site.refresh``)."""
@@ -77,6 +79,7 @@ class Normalised:
     problems: tuple[Problem, ...]
     draft: bool = False
     has_explicit_id: bool = True
+    links: tuple[str, ...] = ()  # paths inside the site the entry's text links to (see internal_links)
 
 
 class _Fields:
@@ -233,7 +236,7 @@ def _author(fields: _Fields, name: str, email: Any, url: Any) -> Author | None:
             hint="write the full address of the author's page, e.g. url: https://example.org/anna",
         )
         usable = False
-    return Author(name, email, url) if usable else None
+    return Author(name, email, encode_url(url)) if usable else None
 
 
 def _stripped(value: Any) -> Any:
@@ -322,7 +325,7 @@ def _image(fields: _Fields, value: Any, site: SiteContext, page_url: str) -> Ima
             )
         dimensions[key] = dim if isinstance(dim, int) and not isinstance(dim, bool) and dim > 0 else None
     try:
-        absolute = absolute_url(url, site.base_url, page_url)
+        absolute = encode_url(absolute_url(url, site.base_url, page_url))
     except ValueError:
         absolute = ""
     if urlsplit(absolute).scheme not in ("http", "https"):
@@ -454,6 +457,13 @@ def normalise(source: SourceEntry, site: SiteContext, slug_override: str | None 
     entry_id = fields.text("id", raw_id) if raw_id is not None else ""
     if raw_id is not None and not entry_id:
         fields.error("id", "is empty", hint="remove the line so 'publisher check --fix-ids' mints one")
+    elif entry_id and not is_absolute_uri(entry_id):
+        fields.error(
+            "id",
+            f"{_shown(entry_id)} is not a URI, which feeds need as an id (Atom: a full and valid URL)",
+            hint="write a URI such as urn:uuid:… or tag:example.org,2024:meldung-1, or remove the line "
+            "and run 'publisher check --fix-ids' to mint one (readers see an entry with a new id as new)",
+        )
     if raw_id is None and published is not None:
         entry_id = fallback_id(source.path, published)
         fields.warn(
@@ -475,7 +485,9 @@ def normalise(source: SourceEntry, site: SiteContext, slug_override: str | None 
     summary = fields.text("summary", meta.get("summary"))
     summary = shorten(summary or first_paragraph_text(safe.html), SUMMARY_LIMIT)
     source_url = fields.text("source", meta.get("source"))
-    if source_url and not _is_web_url(source_url):
+    if source_url and _is_web_url(source_url):
+        source_url = encode_url(source_url)
+    elif source_url:
         fields.error(
             "source",
             f"{_shown(source_url)} is not an absolute http(s) URL",
@@ -513,7 +525,8 @@ def normalise(source: SourceEntry, site: SiteContext, slug_override: str | None 
         source_path=source.path,
         removed=tuple(removed),
     )
-    return Normalised(entry, tuple(fields.problems), has_explicit_id=raw_id is not None)
+    links = internal_links(safe.html, site.base_url, page_url)
+    return Normalised(entry, tuple(fields.problems), has_explicit_id=raw_id is not None, links=links)
 
 
 def _draft_warning(problem: Problem) -> Problem:

@@ -10,12 +10,13 @@ from functools import lru_cache, partial
 from typing import Literal, TypedDict
 
 from jinja2 import Environment, TemplateError, TemplateNotFound, TemplateSyntaxError
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from publisher.config import Settings
 from publisher.errors import Problem, PublisherError
 from publisher.model import Entry, Tag, newest_first
-from publisher.render.templating import format_date, labels, template_location
+from publisher.render.social import MetaTag, article_json_ld, page_meta
+from publisher.render.templating import format_date, labels, language_name, template_location
 
 logger = logging.getLogger(__name__)
 
@@ -107,6 +108,28 @@ def local_content(html: str, base_url: str, from_path: str) -> str:
     )
 
 
+_TABLE = re.compile(r"<table>(.*?)</table>", re.DOTALL)
+_ALIGN = re.compile(r'<(t[hd])((?: [a-z]+="[^"]*")*?) align="(left|right|center)"')
+
+
+def page_content(html: str, base_url: str, from_path: str, table_label: str) -> str:
+    """Entry HTML as a page shows it (``local_content``), with every table in a region that
+    scrolls sideways on a narrow screen and that a keyboard can reach (it takes the focus), and
+    the columns' alignment from Markdown (``---:``) as classes: ``align`` is obsolete in HTML."""
+    html = local_content(html, base_url, from_path)
+    if "<table>" not in html:
+        return html
+    html = _ALIGN.sub(r'<\1\2 class="align-\3"', html)
+    label = escape(table_label)
+    return _TABLE.sub(
+        lambda m: (
+            f'<div class="table-scroll" role="region" tabindex="0" aria-label="{label}">'
+            f"<table>{m.group(1)}</table></div>"
+        ),
+        html,
+    )
+
+
 def canonical_url(settings: Settings, path: str) -> str:
     """Absolute URL of a page; ``…/index.html`` is canonical as its directory (``…/``)."""
     if path == "index.html" or path.endswith("/index.html"):
@@ -125,6 +148,8 @@ class FeedLink:
     type: str  # MIME type, e.g. application/atom+xml
     name: str  # RSS, Atom, JSON Feed
     title: str  # e.g. "Newsroom: Umwelt (Atom)"
+    hreflang: str = ""  # the language of a language feed (de/atom.xml), else ""
+    language: str = ""  # ... and its name in the site's language ("Englisch")
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,9 +160,13 @@ class Page:
     lang: str  # <html lang>
     title: str  # <title>
     description: str  # <meta name="description">, may be empty
-    canonical_url: str  # absolute
+    canonical_url: str  # absolute; "" on 404.html (it is shown at any address)
     feeds: tuple[FeedLink, ...]  # the site feeds
     tag_feeds: tuple[FeedLink, ...] = ()  # the tag's own feeds on tag pages
+    language_feeds: tuple[FeedLink, ...] = ()  # one set per language, when the site has several
+    meta: tuple[MetaTag, ...] = ()  # Open Graph and Twitter card tags
+    json_ld: str = ""  # schema.org data of an entry page (Markup: JSON made safe for <script>)
+    robots: str = ""  # <meta name="robots">, e.g. "noindex" on redirect pages
 
 
 @dataclass(frozen=True, slots=True)
@@ -198,39 +227,62 @@ class TagsContext(BaseContext):
 # --- rendering ------------------------------------------------------------------------------------
 
 
-def _feed_links(settings: Settings, prefix: str, title: str) -> tuple[FeedLink, ...]:
+def feed_links(
+    settings: Settings, prefix: str, title: str, hreflang: str = "", language: str = ""
+) -> tuple[FeedLink, ...]:
     return tuple(
-        FeedLink(settings.url(prefix + filename), mime, name, f"{title} ({name})")
+        FeedLink(settings.url(prefix + filename), mime, name, f"{title} ({name})", hreflang, language)
         for filename, mime, name in FEED_FORMATS
     )
 
 
+def language_feed_links(settings: Settings, languages: Sequence[str]) -> tuple[FeedLink, ...]:
+    """The feeds of each language (``de/atom.xml`` …), offered when the site has more than one."""
+    if len(languages) < 2:
+        return ()
+    links: list[FeedLink] = []
+    for lang in languages:
+        name = language_name(lang, settings.language)
+        links += feed_links(settings, f"{lang}/", f"{settings.title}: {name}", hreflang=lang, language=name)
+    return tuple(links)
+
+
 def _page(
-    settings: Settings, path: str, lang: str, title: str, description: str, tag: Tag | None = None
+    settings: Settings,
+    path: str,
+    lang: str,
+    title: str,
+    description: str,
+    tag: Tag | None = None,
+    languages: Sequence[str] = (),
 ) -> Page:
+    canonical = canonical_url(settings, path)
     return Page(
         path=path,
         lang=lang,
         title=title,
         description=description,
-        canonical_url=canonical_url(settings, path),
-        feeds=_feed_links(settings, "", settings.title),
-        tag_feeds=_feed_links(settings, f"tags/{tag.slug}/", f"{settings.title}: {tag.name}") if tag else (),
+        canonical_url=canonical,
+        feeds=feed_links(settings, "", settings.title),
+        tag_feeds=feed_links(settings, f"tags/{tag.slug}/", f"{settings.title}: {tag.name}") if tag else (),
+        language_feeds=language_feed_links(settings, languages),
+        meta=page_meta(settings, title=title, description=description, url=canonical, lang=lang),
     )
 
 
-def _base(settings: Settings, page: Page) -> BaseContext:
+def base_context(settings: Settings, page: Page, href: Callable[[str], str] | None = None) -> BaseContext:
+    """What every page template gets; ``href`` (site path -> link) defaults to a link relative to the page."""
     return BaseContext(
         site=settings,
         page=page,
         t=labels(page.lang),
-        href=partial(relative_href, page.path),
+        href=href or partial(relative_href, page.path),
         local=partial(local_url, settings.base_url, page.path),
         tag_path=tag_path,
     )
 
 
-def _render(env: Environment, name: str, context: Mapping[str, object]) -> bytes:
+def render_template(env: Environment, name: str, context: Mapping[str, object]) -> bytes:
     """Render one template; template mistakes become a PublisherError naming the file and line."""
     try:
         return env.get_template(name).render(context).encode("utf-8")
@@ -264,23 +316,37 @@ def _render(env: Environment, name: str, context: Mapping[str, object]) -> bytes
     raise PublisherError(f"cannot render {name}", [problem])
 
 
-def entry_page(entry: Entry, settings: Settings, env: Environment) -> bytes:
-    """The page at ``entry.path``. Depends only on the entry, the settings and the templates."""
+def entry_page(entry: Entry, settings: Settings, env: Environment, languages: Sequence[str] = ()) -> bytes:
+    """The page at ``entry.path``. Depends only on the entry, the settings, the templates and the
+    site's languages (each with its own feeds when there are several)."""
+    title = f"{entry.title} – {settings.title}"
     page = Page(
         path=entry.path,
         lang=entry.lang,
-        title=f"{entry.title} – {settings.title}",
+        title=title,
         description=entry.summary,
         canonical_url=entry.url,
-        feeds=_feed_links(settings, "", settings.title),
+        feeds=feed_links(settings, "", settings.title),
+        language_feeds=language_feed_links(settings, languages),
+        meta=page_meta(
+            settings,
+            title=entry.title,
+            description=entry.summary,
+            url=entry.url,
+            lang=entry.lang,
+            entry=entry,
+        ),
+        json_ld=article_json_ld(entry, settings),
     )
+    t = labels(entry.lang)
+    content = page_content(entry.content_html, settings.base_url, entry.path, t["table"])
     context = EntryContext(
-        **_base(settings, page),
+        **base_context(settings, page),
         entry=entry,
-        content=Markup(local_content(entry.content_html, settings.base_url, entry.path)),  # sanitised once
+        content=Markup(content),  # sanitised once
         show_updated=format_date(entry.updated, entry.lang) != format_date(entry.published, entry.lang),
     )
-    return _render(env, "entry.html.j2", context)
+    return render_template(env, "entry.html.j2", context)
 
 
 def list_pages(
@@ -290,6 +356,7 @@ def list_pages(
     *,
     kind: ListKind,
     tag: Tag | None = None,
+    languages: Sequence[str] = (),
 ) -> dict[str, bytes]:
     """Paged lists of ``entries`` (in the order given, newest first), see ``page_slices``.
 
@@ -298,7 +365,16 @@ def list_pages(
     """
     numbered = numbered_page_count(len(entries), settings.page_size)
     return dict(
-        list_page(entries[part], settings, env, kind=kind, tag=tag, number=number, numbered=numbered)
+        list_page(
+            entries[part],
+            settings,
+            env,
+            kind=kind,
+            tag=tag,
+            number=number,
+            numbered=numbered,
+            languages=languages,
+        )
         for number, part in page_slices(len(entries), settings.page_size)
     )
 
@@ -338,6 +414,7 @@ def list_page(
     tag: Tag | None = None,
     number: int = 0,
     numbered: int = 0,
+    languages: Sequence[str] = (),
 ) -> tuple[str, bytes]:
     """``(path, bytes)`` of page ``number`` (0: the front page) of a list with ``numbered`` numbered
     pages; ``page_entries`` are the entries on this page only. It depends on nothing else, so a
@@ -359,27 +436,31 @@ def list_page(
         f"{title} – {settings.title}",
         settings.description if kind == "index" else "",
         tag,
+        languages,
     )
     context = ListContext(
-        **_base(settings, page),
+        **base_context(settings, page),
         kind=kind,
         tag=tag,
         heading=heading,
         entries=page_entries,
         pager=links,
     )
-    return path, _render(env, "list.html.j2", context)
+    return path, render_template(env, "list.html.j2", context)
 
 
-def tags_page(tag_counts: Sequence[tuple[Tag, int]], settings: Settings, env: Environment) -> bytes:
+def tags_page(
+    tag_counts: Sequence[tuple[Tag, int]], settings: Settings, env: Environment, languages: Sequence[str] = ()
+) -> bytes:
     """``tags/index.html``: every tag (in the order given) with its number of entries."""
     t = labels(settings.language)
-    page = _page(settings, TAGS_INDEX, settings.language, f"{t['tags']} – {settings.title}", "")
+    title = f"{t['tags']} – {settings.title}"
+    page = _page(settings, TAGS_INDEX, settings.language, title, "", languages=languages)
     context = TagsContext(
-        **_base(settings, page),
+        **base_context(settings, page),
         tags=tuple(TagCount(tag, n, tag_path(tag)) for tag, n in tag_counts),
     )
-    return _render(env, "tags.html.j2", context)
+    return render_template(env, "tags.html.j2", context)
 
 
 def stylesheet(env: Environment) -> bytes:
@@ -412,13 +493,14 @@ def render_archive(entries: Sequence[Entry], settings: Settings, env: Environmen
     A full, non-incremental build; the pipeline may instead call the page functions itself.
     """
     ordered = newest_first(tuple(entries))
-    files = {entry.path: entry_page(entry, settings, env) for entry in ordered}
-    files.update(list_pages(ordered, settings, env, kind="index"))
+    languages = sorted({e.lang for e in ordered})
+    files = {entry.path: entry_page(entry, settings, env, languages) for entry in ordered}
+    files.update(list_pages(ordered, settings, env, kind="index", languages=languages))
     counts = tag_counts(ordered)
     for tag, _ in counts:
         tagged = [e for e in ordered if any(t.slug == tag.slug for t in e.tags)]
-        files.update(list_pages(tagged, settings, env, kind="tag", tag=tag))
-    files[TAGS_INDEX] = tags_page(counts, settings, env)
+        files.update(list_pages(tagged, settings, env, kind="tag", tag=tag, languages=languages))
+    files[TAGS_INDEX] = tags_page(counts, settings, env, languages)
     files[STYLESHEET] = stylesheet(env)
     logger.debug("archive: %d files for %d entries", len(files), len(ordered))
     return dict(sorted(files.items()))

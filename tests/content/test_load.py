@@ -18,7 +18,7 @@ from publisher.content.normalise import Normalised
 from publisher.digest.render import DigestWindow
 from publisher.errors import Problem
 from tests.conftest import MakeProject
-from tests.helpers import SETTLED_NS, entry, settings_of, settle
+from tests.helpers import SETTLED_NS, entry, settings_of, settle, uri_id
 
 BERLIN_OFFSET = "+01:00"
 
@@ -136,10 +136,16 @@ def test_a_window_given_as_times_loads_what_the_check_alone_loads(
 
     def load(between: tuple[datetime, datetime] | None) -> tuple[list[str], tuple[str, ...]]:
         site = load_site(
-            settings, published=window.contains, newest=newest, exclude_ids=excluded, between=between
+            settings,
+            published=window.contains,
+            newest=newest,
+            exclude_ids=frozenset(map(uri_id, excluded)),
+            between=between,
         )
         try:
-            return [e.id for e in site.entries], site.unloaded
+            return [e.id.removeprefix("urn:test:") for e in site.entries], tuple(
+                i.removeprefix("urn:test:") for i in site.unloaded
+            )
         finally:
             site.close()
 

@@ -164,7 +164,7 @@ def test_unparseable_dates(value: str) -> None:
 
 
 def test_missing_title_and_date_are_both_reported() -> None:
-    result = run("---\nid: x\ntags: [a]\n---\nText\n")
+    result = run("---\nid: urn:test:x\ntags: [a]\n---\nText\n")
     assert result.entry is None
     assert {p.field for p in result.problems if p.is_error} == {"title", "date"}
     title = only(result, "title")
@@ -593,7 +593,7 @@ def test_a_tag_without_letters_or_digits_is_an_error(tag: str) -> None:
 def test_messages_say_what_to_do_and_show_values_as_written(
     front: str, field: str, message: str, hint: str
 ) -> None:
-    text = f"---\ntitle: T\ndate: 2024-05-14\nid: x\n{front}\n---\nText\n"
+    text = f"---\ntitle: T\ndate: 2024-05-14\nid: urn:test:x\n{front}\n---\nText\n"
     text = text.replace("title: T\n", "", 1) if front.startswith("title") else text
     text = text.replace("date: 2024-05-14\n", "", 1) if front.startswith("date") else text
     problem = only(run(text), field)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import posixpath
 import re
@@ -114,7 +115,9 @@ def test_any_title_round_trips_through_the_page(title: str) -> None:
     entry = make_entry(1, title=title, summary=title)
     doc = parse(entry_page(entry, site, make_environment(site)))
     assert doc.xpath("string(//h1)") == title
-    assert not doc.xpath("//script")
+    [data] = doc.xpath("//script")  # only the schema.org data, which the title cannot end
+    assert data.get("type") == "application/ld+json"
+    assert json.loads(data.text)["headline"] == title
 
 
 def test_script_in_title_stays_text(site: Settings) -> None:
@@ -122,7 +125,9 @@ def test_script_in_title_stays_text(site: Settings) -> None:
     env = make_environment(site)
     for html in (entry_page(entry, site, env), list_pages([entry], site, env, kind="index")["index.html"]):
         doc = parse(html)
-        assert not doc.xpath("//script | //@onerror")
+        assert not doc.xpath("//script[not(@type='application/ld+json')] | //@onerror")
+        for data in doc.xpath("//script"):
+            assert "<" not in data.text and json.loads(data.text)["headline"] == entry.title
 
 
 def test_sanitised_content_passes_through_unchanged(site: Settings) -> None:
@@ -229,22 +234,27 @@ def alternates(doc: lxml.html.HtmlElement) -> list[tuple[str, str]]:
 def test_every_page_offers_the_site_feeds_with_absolute_urls(site: Settings) -> None:
     files = render_archive(small_site(), site, make_environment(site))
     site_feeds = [(mime, BASE_URL + name) for mime, name in FEEDS]
+    # The site has German and English entries: each language's feeds are offered too.
+    language_feeds = [(mime, f"{BASE_URL}{lang}/{name}") for lang in ("de", "en") for mime, name in FEEDS]
     for path, data in files.items():
         if not path.endswith(".html"):
             continue
         doc = parse(data)
         found = alternates(doc)
         assert found[:3] == site_feeds, path
+        assert found[-6:] == language_feeds, path
+        assert doc.xpath("//head/link[@hreflang]/@hreflang") == ["de"] * 3 + ["en"] * 3
+        footer = doc.xpath("//footer[@class='site-footer']//a/@href")
+        assert footer[-6:] == [u for _, u in language_feeds]
         if path.startswith("tags/") and path != "tags/index.html":
             slug = path.split("/")[1]
-            assert found[3:] == [(mime, f"{BASE_URL}tags/{slug}/{name}") for mime, name in FEEDS]
-            footer = doc.xpath("//footer[@class='site-footer']//a/@href")
-            assert footer == [f"{BASE_URL}tags/{slug}/{name}" for _, name in FEEDS] + [
+            assert found[3:-6] == [(mime, f"{BASE_URL}tags/{slug}/{name}") for mime, name in FEEDS]
+            assert footer[:-6] == [f"{BASE_URL}tags/{slug}/{name}" for _, name in FEEDS] + [
                 u for _, u in site_feeds
             ]
         else:
-            assert len(found) == 3, path
-            assert doc.xpath("//footer[@class='site-footer']//a/@href") == [u for _, u in site_feeds]
+            assert len(found) == 9, path
+            assert footer[:-6] == [u for _, u in site_feeds]
         titles = doc.xpath("//head/link[@rel='alternate']/@title")
         assert titles[0] == f"{site.title} (RSS)"
         (canonical,) = doc.xpath("//head/link[@rel='canonical']/@href")
