@@ -241,11 +241,16 @@ def build(state: CliState, out_dir: Path | None, strict: bool, full: bool) -> No
 
 @cli.command()
 @click.option("--strict", is_flag=True, help="Warnings count as problems: exit 1 if there are any.")
-@click.option("--fix-ids", is_flag=True, help="Write a permanent id into every entry that has none.")
+@click.option(
+    "--fix-ids",
+    is_flag=True,
+    help="Write a permanent id and slug (the entry's address) into every entry that lacks them.",
+)
 @click.pass_obj
 @handle_errors
 def check(state: CliState, strict: bool, fix_ids: bool) -> None:
-    """Load and lint every entry and the configuration; write nothing.
+    """Load and lint every entry, the configuration and the links between them; write nothing
+    to out/.
 
     Prints every problem (file:line: field: message -> what to do) on stderr and exits 1
     if there is an error (or any warning, with --strict). Example:
@@ -254,21 +259,21 @@ def check(state: CliState, strict: bool, fix_ids: bool) -> None:
       publisher check --strict
       publisher check --fix-ids     # then commit the changed entries
     """
+    from publisher.build.pipeline import check_site
     from publisher.build.project import fix_ids as write_ids
-    from publisher.content.load import load_site
+    from publisher.build.project import fix_slugs as write_slugs
 
     settings = state.settings()
     if fix_ids:
         for path in write_ids(settings):
             click.echo(f"id written: {path}")
-    site = load_site(settings, _progress(state))
-    site.close()
-    echo_problems(site.problems, strict)
-    errors = sum(p.is_error for p in site.problems)
-    click.echo(
-        f"{len(site.entries)} entries checked: {errors} error(s), {len(site.problems) - errors} warning(s)"
-    )
-    _exit_for(site.problems, strict)
+        for path, slug in write_slugs(settings):
+            click.echo(f"slug written: {path} ({slug})")
+    entries, problems = check_site(settings, _progress(state))
+    echo_problems(problems, strict)
+    errors = sum(p.is_error for p in problems)
+    click.echo(f"{entries} entries checked: {errors} error(s), {len(problems) - errors} warning(s)")
+    _exit_for(problems, strict)
 
 
 @cli.command()

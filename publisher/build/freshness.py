@@ -22,6 +22,7 @@ from publisher import __version__
 from publisher.config import Settings
 from publisher.content.cache import BuildCache
 from publisher.content.loaders import Media
+from publisher.content.urls import RECORD
 from publisher.errors import Problem
 from publisher.output import MANIFEST, read_manifest
 
@@ -103,10 +104,17 @@ class BuildRecord:
 
 
 def _manifest_digest(out_dir: Path) -> str | None:
+    """The digest of the manifest and the address record (both written by the build): a build
+    that finds either changed or gone builds (and writes them) again."""
     try:
-        return hashlib.sha256((out_dir / MANIFEST).read_bytes()).hexdigest()
+        digest = hashlib.sha256((out_dir / MANIFEST).read_bytes())
     except OSError:
         return None
+    try:
+        digest.update((out_dir / RECORD).read_bytes())
+    except OSError:
+        digest.update(b"no record")
+    return digest.hexdigest()
 
 
 def remember(

@@ -99,7 +99,8 @@ class _Outputs:
     planned: list[_Job]
     facts: jobs.SiteFacts
     record: UrlRecord  # the address record as this build leaves it
-    problems: tuple[Problem, ...]  # found while planning: links to nothing, a base URL moved away
+    problems: tuple[Problem, ...]  # found while planning: links to nothing
+    once: tuple[Problem, ...]  # said by the build that makes the change only: a base URL moved away
 
 
 def _published(site: Site) -> tuple[Entry, ...]:
@@ -121,8 +122,8 @@ def _plan_outputs(site: Site, settings_fp: str, templates_fp: str) -> _Outputs:
         planned.append(_Job(key(*parts, settings_fp, templates_fp), task))
         taken.update(task.paths)
     problems = sitefiles.link_problems(entries, site.links, taken, settings)
-    problems += sitefiles.base_move_problems(site.urls.record, settings)
-    return _Outputs(planned, facts, record, tuple(problems))
+    once = sitefiles.base_move_problems(site.urls.record, settings)
+    return _Outputs(planned, facts, record, tuple(problems), tuple(once))
 
 
 def _plan(
@@ -262,16 +263,30 @@ def build(
             templates_fp = templates_fingerprint(settings)
             outputs = _plan_outputs(site, settings_fp, templates_fp)
             problems = _in_order((*site.problems, *outputs.problems))
-            if strict and problems:
-                return BuildReport((), (), 0, len(site.entries), problems)
+            if strict and (problems or outputs.once):
+                return BuildReport((), (), 0, len(site.entries), _in_order((*problems, *outputs.once)))
             report = _write_outputs(site, outputs, problems, progress, pool, full)
             freshness.remember(site.cache, settings.out_dir, fingerprint, report.entries, report.problems)
+            report = replace(report, problems=_in_order((*report.problems, *outputs.once)))
         finally:
             site.close()
     # After the build is recorded: a hub that cannot be reached now is not reported again by a
     # rebuild that finds nothing changed.
     announced, failed = websub.announce(settings, report.written)
     return replace(report, problems=(*report.problems, *failed), announced=announced)
+
+
+def check_site(settings: Settings, progress: Progress | None = None) -> tuple[int, tuple[Problem, ...]]:
+    """What ``build`` would report, without writing anything: the number of entries and every
+    problem, including links into the site that the build would not publish."""
+    site = load_site(settings, progress)
+    try:
+        if any(p.is_error for p in site.problems):
+            return len(site.entries), site.problems
+        planned = _plan_outputs(site, "", "")
+        return len(site.entries), _in_order((*site.problems, *planned.problems, *planned.once))
+    finally:
+        site.close()
 
 
 def _in_order(problems: Iterable[Problem]) -> tuple[Problem, ...]:

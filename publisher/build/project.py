@@ -1,4 +1,5 @@
-"""Edits to a project's own files: scaffold a project (``init``), write missing ids (``check --fix-ids``)."""
+"""Edits to a project's own files: scaffold a project (``init``), write missing ids and slugs
+(``check --fix-ids``)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from zoneinfo import ZoneInfo
 
 from publisher.config import CONFIG_NAME, Settings, key_lines, parse_settings
 from publisher.content.ids import fallback_id, mint_id
+from publisher.content.load import load_site
 from publisher.content.loaders import parse_entry, scan_entry_files
 from publisher.content.normalise import parse_when
 from publisher.errors import Problem, PublisherError
@@ -114,16 +116,47 @@ def fix_ids(settings: Settings) -> list[str]:
             published = parse_when(source.metadata["date"], tz)
         except ValueError:
             continue
-        text = data.decode("utf-8-sig")
-        newline = "\r\n" if text.startswith("---\r\n") else "\n"
-        first_break = text.index("\n") + 1
-        entry_id = fallback_id(relative, published)
-        new_text = f"{text[:first_break]}id: {entry_id}{newline}{text[first_break:]}"
-        # A front matter written as one flow mapping ({title: …, date: …}) cannot take a line:
-        # write only if the file still reads as before plus the id.
-        fixed, _ = parse_entry(new_text.encode("utf-8"), relative)
-        if fixed is None or fixed.metadata != {"id": entry_id, **source.metadata}:
-            continue
-        write_atomic(file, new_text.encode("utf-8"))
-        changed.append(relative)
+        if _add_line(file, relative, data, "id", fallback_id(relative, published)):
+            changed.append(relative)
     return changed
+
+
+def fix_slugs(settings: Settings) -> list[tuple[str, str]]:
+    """Write a ``slug:`` line into every published entry that has none: the slug of the address
+    it has now (from the address record, see content/urls.py), so that the address stays even
+    where the record is lost and whatever the title becomes. Returns ``(file, slug)`` written."""
+    site = load_site(settings)
+    try:
+        slugs = {entry.source_path: entry.slug for entry in site.entries}
+    finally:
+        site.close()
+    changed = []
+    for found in scan_entry_files(settings.entries_dir, settings.root, settings.not_entries):
+        file, relative = Path(found.path), found.relative
+        slug = slugs.get(relative)
+        if slug is None:
+            continue
+        data = file.read_bytes()
+        source, _ = parse_entry(data, relative)
+        if source is None or "slug" in source.metadata:
+            continue
+        if _add_line(file, relative, data, "slug", slug):
+            changed.append((relative, slug))
+    return changed
+
+
+def _add_line(file: Path, relative: str, data: bytes, key: str, value: str) -> bool:
+    """Put ``key: value`` at the top of the front matter, if the file then reads as before plus
+    that key (a front matter written as one flow mapping, ``{title: …, date: …}``, cannot take a
+    line: it is left alone)."""
+    source, _ = parse_entry(data, relative)
+    assert source is not None
+    text = data.decode("utf-8-sig")
+    newline = "\r\n" if text.startswith("---\r\n") else "\n"
+    first_break = text.index("\n") + 1
+    new_text = f"{text[:first_break]}{key}: {value}{newline}{text[first_break:]}"
+    fixed, _ = parse_entry(new_text.encode("utf-8"), relative)
+    if fixed is None or fixed.metadata != {key: value, **source.metadata}:
+        return False
+    write_atomic(file, new_text.encode("utf-8"))
+    return True
