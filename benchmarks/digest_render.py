@@ -31,13 +31,14 @@ DAYS = 36500  # the benchmark's `publisher digest --days`: every entry is in the
 def load_digest(project: Path, now_text: str, days: int = DAYS) -> tuple[Any, Any, Any]:
     """Settings, selection and time of ``publisher -C PROJECT digest --days DAYS --now NOW``."""
     from publisher.config import load_settings
-    from publisher.digest import render as digests
+    from publisher.digest import folder
+    from publisher.digest import selection as choose
 
     settings = load_settings(cwd=project)
-    now = digests.parse_moment(now_text, settings.tz)
-    state = digests.load_digest_state(settings)
-    window = digests.digest_window(state, now, window_days=settings.digest.window_days, days=days)
-    selection, problems = digests.load_selection(settings, state, window)
+    now = choose.parse_moment(now_text, settings.tz)
+    state = folder.load_digest_state(settings)
+    window = choose.digest_window(state, now, window_days=settings.digest.window_days, days=days)
+    selection, problems = choose.load_selection(settings, state, window)
     errors = [p for p in problems if p.is_error]
     if errors:
         raise SystemExit(f"{project}: {len(errors)} error(s) in the entries, e.g. {errors[0]}")

@@ -1,4 +1,4 @@
-"""Turn measured rows into the issue's target ratios (PASS/FAIL) and a plain-text table.
+"""Turn measured rows into the target ratios (PASS/FAIL) and a plain-text table.
 
 ``python benchmarks/report.py results.json`` prints the table of a saved run again.
 """
@@ -21,7 +21,7 @@ DIGEST_RENDER = 0.010  # s: publisher's digest render inside the process
 NODE_MJML_FACTOR = 10.0  # node MJML / mjml-python, compiling the same MJML (per render, in process)
 # Shown, not judged: node MJML's command line / the whole `publisher digest` process. 10x would need a
 # Python process of 40-70 ms here, below Python's start-up plus importing click, Jinja2 and mjml-python
-# (about 80 ms on the benchmark machine); the README's "Reading the MJML target" explains the choice.
+# (about 80 ms on the benchmark machine); "Reading the MJML target" in benchmarks/README.md explains it.
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,7 +51,7 @@ def _ok(row: Row | None) -> bool:
 
 
 def targets(sizes: Mapping[int, Mapping[str, Row]]) -> list[Target]:
-    """The issue's targets, computed from medians of rows measured in this one run."""
+    """The targets, computed from medians of rows measured in this one run."""
     found: list[Target] = []
 
     def ratio(
@@ -204,7 +204,7 @@ def table(
         lines.append(fmt(*cells) + "  " + status)
     lines += [
         "",
-        "Targets (issue 7; ratios of medians from this run; 'info' = below 10,000 entries, not judged)",
+        "Targets (ratios of medians from this run; 'info' = below 10,000 entries, not judged)",
     ]
     for target in found:
         size = f"{target.size:,}" if target.size else "-"

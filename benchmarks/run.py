@@ -267,7 +267,7 @@ class Bench:
     def pelican(self, count: int, site: Path, logs: Path, enabled: bool) -> Row:
         row = Row("pelican", self.label("pelican"))
         if self.pelican_python is None:
-            row.status, row.note = "n/a", "Pelican not installed (see README) or --skip-pelican"
+            row.status, row.note = "n/a", "Pelican not installed (see benchmarks/README.md) or --skip-pelican"
             return row
         if not enabled:
             row.status, row.note = (

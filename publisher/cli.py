@@ -6,19 +6,19 @@ import errno
 import logging
 import re
 import sys
-from collections.abc import Callable
+from collections.abc import Sequence
+from contextlib import closing
 from dataclasses import dataclass, field
 from datetime import date
-from functools import wraps
+from enum import IntEnum
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import click
 
 from publisher import __version__
 from publisher.errors import Problem, PublisherError
 
-F = TypeVar("F", bound=Callable[..., Any])
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
 
@@ -37,6 +37,22 @@ class CliState:
         if self._settings is None:
             self._settings = load_settings(self.config_path, cwd=self.cwd)
         return self._settings
+
+    def import_path(self, name: str) -> Path:
+        """The input file ``name``; a relative one is looked up inside the ``-C`` directory, and when it is
+        not there (a shell glob such as ``incoming/*.txt`` is expanded where publisher was started, not
+        in the -C directory) the error names that directory."""
+        path = Path(name)
+        if path.is_absolute():
+            return path
+        path = self.cwd / name
+        if self.cwd != Path.cwd().resolve() and not path.exists() and not path.is_symlink():
+            raise PublisherError(
+                f"{name}: no such file in {self.cwd} (with -C a relative path is looked up inside that "
+                f"directory; a shell glob is expanded in the directory you started in) -> give the path "
+                f"relative to {self.cwd}, or an absolute one"
+            )
+        return path
 
 
 class IsoDate(click.ParamType):
@@ -67,24 +83,37 @@ class ProjectPath(click.Path):
         return super().convert(value, param, ctx)
 
 
-def handle_errors(func: F) -> F:
-    """Turn PublisherError, and the file system refusing a read or write (a read-only folder, a full
-    disk), into a clean message on stderr and exit code 1; real bugs keep their traceback."""
+class ExitCode(IntEnum):
+    """What a command's exit status means (a command returns one; the group turns it into the exit)."""
 
-    @wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
+    OK = 0
+    PROBLEMS = 1  # problems found in the input, or a run that did not fully succeed
+    USAGE = 2  # click's own code for usage errors
+
+
+class Failure(click.ClickException):
+    """A PublisherError (or a refused file system operation) as click shows it: ``Error: ...``, exit 1."""
+
+    exit_code = ExitCode.PROBLEMS
+
+
+class PublisherGroup(click.Group):
+    """The one place that turns results and errors into exit codes: a command's returned ExitCode
+    becomes the exit status; PublisherError and a file system that refuses a read or write (a read-only
+    folder, a full disk) become a message on stderr and exit 1; real bugs keep their traceback."""
+
+    def invoke(self, ctx: click.Context) -> Any:
         try:
-            return func(*args, **kwargs)
+            result = super().invoke(ctx)
         except PublisherError as exc:
-            click.echo(f"Error: {exc}", err=True)
-            sys.exit(1)
-        except BrokenPipeError:  # stdout went to `head` or a closed pager: nothing left to tell
-            sys.exit(1)
+            raise Failure(str(exc)) from None
+        except BrokenPipeError:
+            raise  # stdout went to `head` or a closed pager: click exits 1 quietly
         except OSError as exc:
-            click.echo(f"Error: {os_error_message(exc)}", err=True)
-            sys.exit(1)
-
-    return wrapper  # type: ignore[return-value]
+            raise Failure(os_error_message(exc)) from None
+        if isinstance(result, ExitCode) and result is not ExitCode.OK:
+            ctx.exit(result)
+        return result
 
 
 def os_error_message(exc: OSError) -> str:
@@ -114,7 +143,7 @@ def _configure_logging(verbosity: int) -> None:
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
 
 
-@click.group(context_settings=CONTEXT_SETTINGS)
+@click.group(cls=PublisherGroup, context_settings=CONTEXT_SETTINGS)
 @click.version_option(__version__, "--version", prog_name="publisher")
 @click.option(
     "-C",
@@ -183,9 +212,10 @@ def _progress(state: CliState) -> _StageProgress:
     return _StageProgress(enabled=state.verbosity >= 0 and sys.stderr.isatty())
 
 
-def _exit_for(problems: tuple[Problem, ...], strict: bool) -> None:
-    if any(p.is_error for p in problems) or (strict and problems):
-        sys.exit(1)
+def _exit_for(problems: Sequence[Problem], strict: bool) -> ExitCode:
+    """Exit 1 when there is an error, or any problem with --strict."""
+    failed = any(p.is_error for p in problems) or (strict and bool(problems))
+    return ExitCode.PROBLEMS if failed else ExitCode.OK
 
 
 @cli.command()
@@ -204,8 +234,7 @@ def _exit_for(problems: tuple[Problem, ...], strict: bool) -> None:
     help="Ignore the cache and what earlier builds wrote: normalise and render everything again.",
 )
 @click.pass_obj
-@handle_errors
-def build(state: CliState, out_dir: Path | None, strict: bool, full: bool) -> None:
+def build(state: CliState, out_dir: Path | None, strict: bool, full: bool) -> ExitCode:
     """Build feeds and the web archive from entries/ into out/.
 
     Incremental: only files whose inputs changed are rendered and written; files of deleted
@@ -231,12 +260,12 @@ def build(state: CliState, out_dir: Path | None, strict: bool, full: bool) -> No
         counts = f"{len(report.errors)} error(s), {len(report.warnings)} warning(s)"
         because = "" if report.errors else " (--strict)"
         click.echo(f"{counts}{because}: nothing was written.", err=True)
-        sys.exit(1)
+        return ExitCode.PROBLEMS
     click.echo(
         f"{report.entries} entries: {len(report.written)} file(s) written, {report.unchanged} unchanged, "
         f"{len(report.deleted)} deleted in {settings.out_dir}"
     )
-    _exit_for(report.problems, strict)
+    return _exit_for(report.problems, strict)
 
 
 @cli.command()
@@ -247,8 +276,7 @@ def build(state: CliState, out_dir: Path | None, strict: bool, full: bool) -> No
     help="Write a permanent id and slug (the entry's address) into every entry that lacks them.",
 )
 @click.pass_obj
-@handle_errors
-def check(state: CliState, strict: bool, fix_ids: bool) -> None:
+def check(state: CliState, strict: bool, fix_ids: bool) -> ExitCode:
     """Load and lint every entry, the configuration and the links between them; write nothing
     to out/.
 
@@ -273,7 +301,7 @@ def check(state: CliState, strict: bool, fix_ids: bool) -> None:
     echo_problems(problems, strict)
     errors = sum(p.is_error for p in problems)
     click.echo(f"{entries} entries checked: {errors} error(s), {len(problems) - errors} warning(s)")
-    _exit_for(problems, strict)
+    return _exit_for(problems, strict)
 
 
 @cli.command()
@@ -281,8 +309,7 @@ def check(state: CliState, strict: bool, fix_ids: bool) -> None:
     "--json", "as_json", is_flag=True, help="Print a JSON array (the default is one line per entry)."
 )
 @click.pass_obj
-@handle_errors
-def entries(state: CliState, as_json: bool) -> None:
+def entries(state: CliState, as_json: bool) -> ExitCode:
     """List the normalised entries, newest first.
 
     \b
@@ -301,7 +328,7 @@ def entries(state: CliState, as_json: bool) -> None:
     else:
         for entry in found:
             click.echo(f"{entry.published.date().isoformat()}  {entry.lang}  {entry.slug}  {entry.title}")
-    _exit_for(problems, strict=False)
+    return _exit_for(problems, strict=False)
 
 
 @cli.command()
@@ -311,7 +338,6 @@ def entries(state: CliState, as_json: bool) -> None:
     "--base-url", default="https://example.org/", show_default=True, help="Absolute URL of the site."
 )
 @click.pass_obj
-@handle_errors
 def init(state: CliState, directory: Path, title: str, base_url: str) -> None:
     """Scaffold a new project: publisher.toml, entries/ with one example, templates/.
 
@@ -351,7 +377,6 @@ def _shown(path: Path, cwd: Path) -> str:
 @click.option("--open", "open_browser", is_flag=True, help="Open the web version in the browser.")
 @click.option("--mark-sent", is_flag=True, help="Record this digest as sent in the state file.")
 @click.pass_obj
-@handle_errors
 def digest(
     state: CliState,
     since: str | None,
@@ -359,7 +384,7 @@ def digest(
     now_text: str | None,
     open_browser: bool,
     mark_sent: bool,
-) -> None:
+) -> ExitCode:
     """Render the email digest of the entries new since the last digest.
 
     Writes out/digests/<date>/ (email.html, email.txt, message.eml, index.html, digest.json).
@@ -371,7 +396,9 @@ def digest(
       publisher digest --since 2024-05-01 --open
       publisher digest --now 2024-05-20T09:00+02:00 --mark-sent
     """
+    from publisher.digest import folder as digest_folder
     from publisher.digest import render as digests
+    from publisher.digest import selection as choose
 
     if since is not None and days is not None:
         raise click.UsageError("give either --since or --days, not both")
@@ -379,14 +406,14 @@ def digest(
     try:
         # An empty value (an unset variable in `--now "$NOW"`) is an error, not "now".
         now = (
-            digests.parse_moment(now_text, settings.tz)
+            choose.parse_moment(now_text, settings.tz)
             if now_text is not None
-            else digests.default_now(settings)
+            else choose.default_now(settings)
         )
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--now") from None
     try:
-        start = digests.parse_moment(since, settings.tz) if since is not None else None
+        start = choose.parse_moment(since, settings.tz) if since is not None else None
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--since") from None
     if start is not None and start > now:
@@ -395,23 +422,23 @@ def digest(
             param_hint="--since",
         )
 
-    sent = digests.load_digest_state(settings)
-    window = digests.digest_window(sent, now, window_days=settings.digest.window_days, since=start, days=days)
-    selection, problems = digests.load_selection(settings, sent, window)
+    sent = digest_folder.load_digest_state(settings)
+    window = choose.digest_window(sent, now, window_days=settings.digest.window_days, since=start, days=days)
+    selection, problems = choose.load_selection(settings, sent, window)
     errors = [p for p in problems if p.is_error]
     if errors:
         echo_problems(errors)
         click.echo(f"{len(errors)} error(s) in the entries: no digest written.", err=True)
-        sys.exit(1)
+        return ExitCode.PROBLEMS
     chosen = {e.source_path for e in selection.entries}
     echo_problems([p for p in problems if p.path in chosen])
     span = f"{window.start.isoformat()} – {window.end.isoformat()}"
     if not selection.entries:
         click.echo(f"No new entries ({span}): no digest written.")
-        return
+        return ExitCode.OK
 
     rendered = digests.render_digest(settings, selection, now)
-    folder = digests.free_folder(settings, rendered, sent)
+    folder = digest_folder.free_folder(settings, rendered, sent)
     if folder != rendered.folder:
         taken = settings.out_dir / rendered.directory
         click.echo(
@@ -419,9 +446,9 @@ def digest(
         )
         rendered = digests.render_digest(settings, selection, now, folder=folder)
     echo_problems(rendered.warnings)
-    paths = digests.write_digest(settings, rendered)
+    paths = digest_folder.write_digest(settings, rendered)
     if mark_sent:  # before anything is printed: a closed stdout must not leave it unrecorded
-        digests.mark_sent(settings, rendered)
+        digest_folder.mark_sent(settings, rendered)
     count = len(rendered.entry_ids)
     click.echo(f"Digest {rendered.digest_id}: {count} entr{'y' if count == 1 else 'ies'} ({span})")
     for path in paths:
@@ -434,6 +461,7 @@ def digest(
             click.echo(
                 f"warning: no browser could be opened -> open {_shown(page, state.cwd)} yourself", err=True
             )
+    return ExitCode.OK
 
 
 # --- import ---
@@ -444,23 +472,6 @@ def _not_blank(ctx: click.Context, param: click.Parameter, values: tuple[str, ..
     if any(not value.strip() for value in values):
         raise click.BadParameter("must not be empty -> give a value, or leave the option out", ctx, param)
     return tuple(value.strip() for value in values)
-
-
-def _import_path(state: CliState, name: str) -> Path:
-    """The input file ``name``; a relative one is looked up inside the ``-C`` directory, and when it is
-    not there (a shell glob such as ``incoming/*.txt`` is expanded where publisher was started, not
-    in the -C directory) the error names that directory."""
-    path = Path(name)
-    if path.is_absolute():
-        return path
-    path = state.cwd / name
-    if state.cwd != Path.cwd().resolve() and not path.exists() and not path.is_symlink():
-        raise PublisherError(
-            f"{name}: no such file in {state.cwd} (with -C a relative path is looked up inside that "
-            f"directory; a shell glob is expanded in the directory you started in) -> give the path "
-            f"relative to {state.cwd}, or an absolute one"
-        )
-    return path
 
 
 @cli.command("import")
@@ -493,7 +504,6 @@ def _import_path(state: CliState, name: str) -> Path:
 )
 @click.option("--force", is_flag=True, help="Overwrite an existing entry file; its id is kept.")
 @click.pass_obj
-@handle_errors
 def import_command(
     state: CliState,
     files: tuple[str, ...],
@@ -505,7 +515,7 @@ def import_command(
     tags: tuple[str, ...],
     authors: tuple[str, ...],
     force: bool,
-) -> None:
+) -> ExitCode:
     """Turn raw press-release text (FILE, or - for stdin) into clean entries in entries/.
 
     \b
@@ -517,8 +527,8 @@ def import_command(
     """
     import json
 
-    from publisher.importing.files import EntryIndex, entry_filename, read_source, read_stream, write_entry
-    from publisher.importing.importer import ImportOptions, explain_lines, import_bytes
+    from publisher.importing.batch import ImportInput, import_inputs
+    from publisher.importing.importer import ImportOptions, explain_lines
 
     settings = state.settings()
     options = ImportOptions(
@@ -528,44 +538,34 @@ def import_command(
         authors=authors,
         default_lang=settings.language,
     )
-    index = None if dry_run else EntryIndex.scan(settings.entries_dir)
+    inputs = [
+        ImportInput.stream(sys.stdin.buffer) if name == "-" else ImportInput.file(name, state.import_path)
+        for name in files
+    ]
     records: list[dict[str, object]] = []
     failed = 0
-    for name in files:
-        source = "<stdin>" if name == "-" else name
-        try:
-            if name == "-":
-                data = read_stream(sys.stdin.buffer, source)
-            else:
-                data = read_source(_import_path(state, name), source)
-            entry = import_bytes(data, source, options)
-            echo_problems(entry.warnings)
+    for outcome in import_inputs(inputs, options, settings.entries_dir, dry_run=dry_run, force=force):
+        records.append(outcome.as_json(explain, lambda path: _shown(path, state.cwd)))
+        if outcome.entry is not None:
+            echo_problems(outcome.entry.warnings)
             if explain and not as_json:
-                click.echo("\n".join(explain_lines(entry)))
-            record = entry.as_json(explain=explain)
-            if index is None:
-                target = settings.entries_dir / entry_filename(entry) if entry.date else None
-                record["path"] = _shown(target, state.cwd) if target else None
-            else:
-                result = write_entry(entry, index, force=force)
-                shown = _shown(result.path, state.cwd)
-                record.update(id=result.id, path=shown, status=result.status)
-                if result.status == "unchanged":
-                    click.echo(
-                        f"{source}: already imported as {shown}; unchanged (--force rewrites it)", err=True
-                    )
-                elif not as_json:
-                    click.echo(shown)
-            records.append(record)
-        except PublisherError as exc:
+                click.echo("\n".join(explain_lines(outcome.entry)))
+        if outcome.error is not None:
             failed += 1
-            click.echo(f"Error: {exc}", err=True)
-            records.append({"source_path": source, "error": str(exc)})
+            click.echo(f"Error: {outcome.error}", err=True)
+        elif outcome.status == "unchanged":
+            shown = _shown(outcome.path, state.cwd) if outcome.path else ""
+            click.echo(
+                f"{outcome.source}: already imported as {shown}; unchanged (--force rewrites it)", err=True
+            )
+        elif outcome.status is not None and not as_json:
+            click.echo(_shown(outcome.path, state.cwd) if outcome.path else "")
     if as_json:
         click.echo(json.dumps(records, ensure_ascii=False, indent=2))
     if failed:
         click.echo(f"{failed} of {len(files)} input(s) failed", err=True)
-        sys.exit(1)
+        return ExitCode.PROBLEMS
+    return ExitCode.OK
 
 
 # --- subscribers and send ---
@@ -589,7 +589,6 @@ def subscribers_group() -> None:
 @click.option("--lang", default="", help="de or en; empty means the digest's language.")
 @click.option("--tags", default="", help='Comma-separated tags, e.g. "presse, rathaus".')
 @click.pass_obj
-@handle_errors
 def subscribers_add(state: CliState, email: str, name: str, lang: str, tags: str) -> None:
     """Add one subscriber; the address is checked and must be new (case-insensitively).
 
@@ -597,21 +596,17 @@ def subscribers_add(state: CliState, email: str, name: str, lang: str, tags: str
     Example:
       publisher subscribers add anna@example.org --name "Anna Müller" --lang de --tags presse
     """
-    from publisher.mail import subscribers
+    from publisher.mail import database, subscribers
 
-    conn = subscribers.connect(state.settings().database_path)
-    try:
+    with closing(database.connect(state.settings().database_path)) as conn:
         added = subscribers.add_subscriber(conn, email, name=name, lang=lang, tags=tags)
-    finally:
-        conn.close()
     click.echo(f"added {added.email}")
 
 
 @subscribers_group.command("import")
 @click.argument("csv_file", metavar="FILE.csv", type=ProjectPath(dir_okay=False, path_type=Path))
 @click.pass_obj
-@handle_errors
-def subscribers_import(state: CliState, csv_file: Path) -> None:
+def subscribers_import(state: CliState, csv_file: Path) -> ExitCode:
     """Import subscribers from a UTF-8 CSV file with the columns email,name,lang,tags.
 
     Bad rows are reported with their line number and skipped; every other row is imported.
@@ -621,23 +616,18 @@ def subscribers_import(state: CliState, csv_file: Path) -> None:
     Example:
       publisher subscribers import list.csv
     """
-    from publisher.mail import subscriber_csv, subscribers
+    from publisher.mail import database, subscriber_csv
 
-    conn = subscribers.connect(state.settings().database_path)
-    try:
+    with closing(database.connect(state.settings().database_path)) as conn:
         report = subscriber_csv.import_csv(conn, (state.cwd / csv_file).resolve())
-    finally:
-        conn.close()
     echo_problems(report.problems)
     click.echo(f"imported {len(report.added)}, skipped {report.skipped} row(s) with problems")
-    if report.errors:
-        sys.exit(1)
+    return ExitCode.PROBLEMS if report.errors else ExitCode.OK
 
 
 @subscribers_group.command("list")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON array instead of a table.")
 @click.pass_obj
-@handle_errors
 def subscribers_list(state: CliState, as_json: bool) -> None:
     """List every subscriber (active and unsubscribed), ordered by address.
 
@@ -648,13 +638,10 @@ def subscribers_list(state: CliState, as_json: bool) -> None:
     """
     import json
 
-    from publisher.mail import subscribers
+    from publisher.mail import database, subscribers
 
-    conn = subscribers.connect(state.settings().database_path)
-    try:
+    with closing(database.connect(state.settings().database_path)) as conn:
         found = subscribers.list_subscribers(conn)
-    finally:
-        conn.close()
     if as_json:
         click.echo(json.dumps([s.as_dict() for s in found], indent=2, ensure_ascii=False))
         return
@@ -666,7 +653,6 @@ def subscribers_list(state: CliState, as_json: bool) -> None:
 @subscribers_group.command("remove")
 @click.argument("email")
 @click.pass_obj
-@handle_errors
 def subscribers_remove(state: CliState, email: str) -> None:
     """Delete a subscriber (the delivery log is kept). Use "unsubscribe" to keep the record instead.
 
@@ -674,20 +660,16 @@ def subscribers_remove(state: CliState, email: str) -> None:
     Example:
       publisher subscribers remove anna@example.org
     """
-    from publisher.mail import subscribers
+    from publisher.mail import database, subscribers
 
-    conn = subscribers.connect(state.settings().database_path)
-    try:
+    with closing(database.connect(state.settings().database_path)) as conn:
         removed = subscribers.remove_subscriber(conn, email)
-    finally:
-        conn.close()
     click.echo(f"removed {removed.email}")
 
 
 @subscribers_group.command("unsubscribe")
 @click.argument("token")
 @click.pass_obj
-@handle_errors
 def subscribers_unsubscribe(state: CliState, token: str) -> None:
     """Unsubscribe whoever an unsubscribe token (from a mail's link) belongs to. Needs PUBLISHER_SECRET.
 
@@ -695,14 +677,11 @@ def subscribers_unsubscribe(state: CliState, token: str) -> None:
     Example:
       publisher subscribers unsubscribe 42.Xz1v...
     """
-    from publisher.mail import subscribers, tokens
+    from publisher.mail import database, subscribers, tokens
 
     secret = tokens.secret_from_env()
-    conn = subscribers.connect(state.settings().database_path)
-    try:
+    with closing(database.connect(state.settings().database_path)) as conn:
         done = subscribers.unsubscribe_by_token(conn, secret, token)
-    finally:
-        conn.close()
     if done is None:
         raise click.ClickException(
             "the token is not valid (mistyped, forged, for a removed subscriber, or signed with another "
@@ -730,7 +709,6 @@ def subscribers_unsubscribe(state: CliState, token: str) -> None:
     help="The digest folder to send (default: the newest out/digests/<date>/).",
 )
 @click.pass_obj
-@handle_errors
 def send_command(
     state: CliState,
     dry_run: bool,
@@ -739,7 +717,7 @@ def send_command(
     retry_unknown: bool,
     mark_unknown_sent: bool,
     digest_dir: Path | None,
-) -> None:
+) -> ExitCode:
     """Send the latest rendered digest to every active subscriber, exactly once.
 
     Needs PUBLISHER_SECRET (unsubscribe links) and, if [smtp] username is set, PUBLISHER_SMTP_PASSWORD.
@@ -783,8 +761,7 @@ def send_command(
         if bar is not None:
             bar.__exit__(None, None, None)
     _echo_send_report(report)
-    if not report.ok:
-        sys.exit(1)
+    return ExitCode.OK if report.ok else ExitCode.PROBLEMS
 
 
 def _echo_send_report(report: Any) -> None:
@@ -815,7 +792,6 @@ def _echo_send_report(report: Any) -> None:
 @click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
 @click.option("--port", default=8025, show_default=True, type=click.IntRange(0, 65535), help="TCP port.")
 @click.pass_obj
-@handle_errors
 def serve_command(state: CliState, host: str, port: int) -> None:
     """Run the unsubscribe web app with wsgiref (for local use; see docs for a production WSGI server).
 

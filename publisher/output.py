@@ -54,11 +54,6 @@ def write_if_changed(path: Path, data: bytes, durable: bool = True) -> bool:
     return True
 
 
-def write_all(out_dir: Path, files: Mapping[str, bytes]) -> list[str]:
-    """Write every ``{relative path: bytes}`` under ``out_dir``; return the paths that changed."""
-    return [rel for rel in sorted(files) if write_if_changed(out_dir / rel, files[rel])]
-
-
 WRITING = ".publisher-writing"
 """In the output folder while a build writes into it: found at the start of a build, it means the
 last one was interrupted (killed, cancelled in CI), which can leave temp files behind."""

@@ -96,8 +96,8 @@ def browser() -> Iterator[Any]:
 @pytest.fixture
 def conn(tmp_path: Path) -> Iterator[sqlite3.Connection]:
     """An open subscriber database in a temporary folder."""
-    from publisher.mail import subscribers
+    from publisher.mail import database
 
-    connection = subscribers.connect(tmp_path / "publisher.db")
+    connection = database.connect(tmp_path / "publisher.db")
     yield connection
     connection.close()

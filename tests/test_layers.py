@@ -59,3 +59,13 @@ def test_imports_point_down(path: Path) -> None:
 def test_only_cli_imports_click() -> None:
     users = [p.relative_to(PACKAGE) for p in MODULES if "import click" in p.read_text(encoding="utf-8")]
     assert [str(p) for p in users] == ["cli.py"]
+
+
+def test_the_public_api_resolves_every_name() -> None:
+    import publisher
+
+    assert sorted(publisher.__all__) == sorted(["__version__", *publisher._EXPORTS])
+    for name in publisher.__all__:
+        assert getattr(publisher, name) is not None, name
+    assert publisher.build_site.__module__ == "publisher.build.pipeline"
+    assert publisher.BuildReport.__name__ == "BuildReport"

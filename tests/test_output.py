@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from publisher import output
-from publisher.output import write_all, write_atomic, write_if_changed
+from publisher.output import write_atomic, write_if_changed
 
 
 def test_write_atomic_creates_folders_and_readable_files(tmp_path: Path) -> None:
@@ -62,14 +62,6 @@ def test_write_if_changed(tmp_path: Path) -> None:
     assert (target.stat().st_mtime_ns, target.stat().st_ino) == before
     assert write_if_changed(target, b"b") is True
     assert write_if_changed(target, b"bb") is True and target.read_bytes() == b"bb"
-
-
-def test_write_all(tmp_path: Path) -> None:
-    files = {"rss.xml": b"1", "posts/a.html": b"2", "tags/x/atom.xml": b"3"}
-    assert write_all(tmp_path, files) == ["posts/a.html", "rss.xml", "tags/x/atom.xml"]
-    assert write_all(tmp_path, files) == []
-    assert write_all(tmp_path, {**files, "rss.xml": b"neu"}) == ["rss.xml"]
-    assert (tmp_path / "tags" / "x" / "atom.xml").read_bytes() == b"3"
 
 
 def test_the_manifest_round_trips_and_a_broken_one_reads_as_empty(tmp_path: Path) -> None:

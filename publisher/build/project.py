@@ -21,7 +21,7 @@ from publisher.output import write_atomic
 from publisher.render.templating import default_templates_dir
 
 CONFIG_TEMPLATE = """\
-# publisher configuration; every key is documented in the README.
+# publisher configuration; every key is documented in docs/configuration.md.
 title = {title}
 base_url = {base_url}
 description = "Neuigkeiten aus unserem Netzwerk"

@@ -111,7 +111,8 @@ def render_template(env: Environment, name: str, context: Mapping[str, Any], roo
         undefined_at = f"{display_path(found[0], root)}:{found[1]}" if found else name
         raise PublisherError(
             f"{undefined_at}: {exc.message} -> the template uses a variable the digest does not provide; "
-            "see 'Templates and how to override them' in the README for the variables each template receives"
+            "see 'Templates and how to override them' in docs/digest.md for the variables each template "
+            "receives"
         ) from None
     except TemplateError as exc:
         found = template_location(exc)

@@ -176,8 +176,9 @@ class NotADate:
     place: str = ""
 
 
-def parse_dateline(line: str) -> Dateline | None:
-    """The date of a line that is nothing but a dateline, else None (also for a dateline that is no date).
+def read_dateline(line: str) -> Dateline | NotADate | None:
+    """The date of a line that is nothing but a dateline; a NotADate for a dateline whose date the
+    calendar lacks (``29.02.2023``); else None.
 
     Accepts a label, a release number, a weekday (also "Mo", "Di.", "Tue"), a time, "vom"/"am"/"of",
     "last updated", a place name before the date (followed by a comma, ", den", ", am" or a dash) or
@@ -188,12 +189,6 @@ def parse_dateline(line: str) -> Dateline | None:
     ``Jena, 14.05.2024.``, ``14.05.2024 · Berlin``, ``Mo 13.05.2024``.
     A sentence that merely contains a date is not one.
     """
-    result = read_dateline(line)
-    return result if isinstance(result, Dateline) else None
-
-
-def read_dateline(line: str) -> Dateline | NotADate | None:
-    """Like parse_dateline, but a dateline whose date the calendar lacks (``29.02.2023``) is a NotADate."""
     if len(line) > 80:
         return None
     found = _scan(line, (*PATTERNS, SHORT_YEAR), keep_invalid=True)

@@ -7,20 +7,47 @@ import sqlite3
 from collections.abc import Iterable
 from dataclasses import dataclass, fields
 from datetime import UTC, datetime
+from enum import StrEnum
 
-from publisher.mail.subscribers import Subscriber, row_to_subscriber, transaction
+from publisher.mail.database import transaction
+from publisher.mail.subscribers import Subscriber, row_to_subscriber
 
 logger = logging.getLogger(__name__)
 
-PENDING = "pending"
-SENDING = "sending"
-SENT = "sent"
-FAILED = "failed"
-UNKNOWN = "unknown"
-STATUSES = (PENDING, SENDING, SENT, FAILED, UNKNOWN)
+
+class Status(StrEnum):
+    """Where one delivery stands; stored as these words in ``deliveries.status``."""
+
+    PENDING = "pending"  # not attempted yet, or refused for now (the server certainly did not take it)
+    SENDING = "sending"  # claimed: the SMTP transaction is under way (or a run died during it)
+    SENT = "sent"
+    FAILED = "failed"  # refused for good
+    UNKNOWN = "unknown"  # the server may have it: the operator decides
+
+
 # A digest is finished when none of its rows is in one of these states.
-UNRESOLVED = (PENDING, SENDING, UNKNOWN)
+UNRESOLVED = (Status.PENDING, Status.SENDING, Status.UNKNOWN)
 MAX_ERROR = 500
+
+# The statements each schema version adds to this table (see ``database.migrations``).
+MIGRATIONS: dict[int, tuple[str, ...]] = {
+    1: (
+        """CREATE TABLE deliveries (
+            id INTEGER PRIMARY KEY,
+            digest_id TEXT NOT NULL,
+            subscriber TEXT NOT NULL,
+            email TEXT NOT NULL,
+            status TEXT NOT NULL DEFAULT 'pending'
+                CHECK (status IN ('pending', 'sending', 'sent', 'failed', 'unknown')),
+            attempts INTEGER NOT NULL DEFAULT 0,
+            last_error TEXT NOT NULL DEFAULT '',
+            message_id TEXT NOT NULL DEFAULT '',
+            sent_at TEXT,
+            UNIQUE (digest_id, subscriber)
+        )""",
+        "CREATE INDEX deliveries_status ON deliveries (digest_id, status)",
+    ),
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,7 +56,7 @@ class Delivery:
     digest_id: str
     subscriber: str
     email: str
-    status: str
+    status: Status
     attempts: int
     last_error: str
     message_id: str
@@ -37,26 +64,27 @@ class Delivery:
 
 
 def _delivery(row: sqlite3.Row) -> Delivery:
-    return Delivery(**{f.name: row[f.name] for f in fields(Delivery)})
+    values = {f.name: row[f.name] for f in fields(Delivery)}
+    return Delivery(**values | {"status": Status(values["status"])})
 
 
-def _placeholders(values: Iterable[str]) -> tuple[str, tuple[str, ...]]:
-    items = tuple(values)
+def _placeholders(values: Iterable[Status]) -> tuple[str, tuple[str, ...]]:
+    items = tuple(str(v) for v in values)
     return ", ".join("?" * len(items)), items
 
 
-def counts(conn: sqlite3.Connection, digest_id: str) -> dict[str, int]:
+def counts(conn: sqlite3.Connection, digest_id: str) -> dict[Status, int]:
     """How many rows of a digest are in each status (every status is present, zeros included)."""
     found = dict(
         conn.execute(
             "SELECT status, COUNT(*) FROM deliveries WHERE digest_id = ? GROUP BY status", (digest_id,)
         ).fetchall()
     )
-    return {status: found.get(status, 0) for status in STATUSES}
+    return {status: found.get(status, 0) for status in Status}
 
 
 def list_deliveries(
-    conn: sqlite3.Connection, digest_id: str, statuses: Iterable[str] = STATUSES
+    conn: sqlite3.Connection, digest_id: str, statuses: Iterable[Status] = tuple(Status)
 ) -> list[Delivery]:
     marks, values = _placeholders(statuses)
     rows = conn.execute(
@@ -120,7 +148,7 @@ def prepare(conn: sqlite3.Connection, digest_id: str) -> int:
 
 
 def work_list(
-    conn: sqlite3.Connection, digest_id: str, statuses: Iterable[str]
+    conn: sqlite3.Connection, digest_id: str, statuses: Iterable[Status]
 ) -> list[tuple[Delivery, Subscriber]]:
     """Rows in the given states whose subscriber is still active, in subscription order."""
     marks, values = _placeholders(statuses)
@@ -139,7 +167,7 @@ def work_list(
     return result
 
 
-def claim(conn: sqlite3.Connection, delivery_id: int, message_id: str, allowed: Iterable[str]) -> bool:
+def claim(conn: sqlite3.Connection, delivery_id: int, message_id: str, allowed: Iterable[Status]) -> bool:
     """Mark a row "sending" in its own committed transaction, before any byte goes to the server.
 
     False if the row is no longer claimable (already sent, or the subscriber unsubscribed meanwhile).
@@ -155,29 +183,31 @@ def claim(conn: sqlite3.Connection, delivery_id: int, message_id: str, allowed: 
     return cursor.rowcount == 1
 
 
-def _finish(conn: sqlite3.Connection, delivery_id: int, status: str, error: str, sent_at: str | None) -> None:
+def _finish(
+    conn: sqlite3.Connection, delivery_id: int, status: Status, error: str, sent_at: str | None
+) -> None:
     with transaction(conn):
         conn.execute(
             "UPDATE deliveries SET status = ?, last_error = ?, sent_at = COALESCE(?, sent_at) WHERE id = ?",
-            (status, error[:MAX_ERROR], sent_at, delivery_id),
+            (str(status), error[:MAX_ERROR], sent_at, delivery_id),
         )
 
 
 def mark_sent(conn: sqlite3.Connection, delivery_id: int, now: datetime | None = None) -> None:
-    _finish(conn, delivery_id, SENT, "", (now or datetime.now(UTC)).isoformat(timespec="seconds"))
+    _finish(conn, delivery_id, Status.SENT, "", (now or datetime.now(UTC)).isoformat(timespec="seconds"))
 
 
 def release(conn: sqlite3.Connection, delivery_id: int, error: str) -> None:
     """The server certainly did not take the message (4xx, or the link broke before the end of DATA)."""
-    _finish(conn, delivery_id, PENDING, error, None)
+    _finish(conn, delivery_id, Status.PENDING, error, None)
 
 
 def mark_failed(conn: sqlite3.Connection, delivery_id: int, error: str) -> None:
-    _finish(conn, delivery_id, FAILED, error, None)
+    _finish(conn, delivery_id, Status.FAILED, error, None)
 
 
 def mark_unknown(conn: sqlite3.Connection, delivery_id: int, error: str) -> None:
-    _finish(conn, delivery_id, UNKNOWN, error, None)
+    _finish(conn, delivery_id, Status.UNKNOWN, error, None)
 
 
 def drop_pending(conn: sqlite3.Connection, delivery_id: int) -> None:
@@ -188,7 +218,7 @@ def drop_pending(conn: sqlite3.Connection, delivery_id: int) -> None:
 
 def unknown_to_sent(conn: sqlite3.Connection, digest_id: str, now: datetime | None = None) -> list[Delivery]:
     """Operator's decision after checking the server's log: the unknown deliveries did arrive."""
-    found = list_deliveries(conn, digest_id, [UNKNOWN])
+    found = list_deliveries(conn, digest_id, [Status.UNKNOWN])
     stamp = (now or datetime.now(UTC)).isoformat(timespec="seconds")
     with transaction(conn):
         conn.execute(

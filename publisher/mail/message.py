@@ -1,9 +1,9 @@
-"""Build the digest's ``message.eml``: a deterministic multipart/alternative message with placeholders.
+"""The digest mail, built in one place: the digest's ``message.eml`` and each subscriber's copy of it.
 
-The contract with ``publisher send`` (which fills the placeholders per recipient)
---------------------------------------------------------------------------------
+The contract between ``publisher digest`` and ``publisher send``
+-----------------------------------------------------------------
 ``out/digests/<yyyy-mm-dd>/message.eml`` is a complete RFC 5322 message with LF line endings
-(as mail files on disk have them; ``smtplib.send_message`` sends CRLF):
+(as mail files on disk have them; what ``publisher send`` transmits has CRLF):
 
 * Top-level headers, in this order and no others::
 
@@ -19,37 +19,71 @@ The contract with ``publisher send`` (which fills the placeholders per recipient
 
 * Exactly two parts, in this order: ``text/plain; charset="utf-8"`` then ``text/html; charset="utf-8"``,
   both ``Content-Transfer-Encoding: quoted-printable``.
-* Both bodies contain ``%%GREETING%%`` (the whole greeting line, e.g. ``Hallo Anna,`` -- the sender
-  HTML-escapes the value for the HTML part) and ``%%UNSUBSCRIBE_URL%%`` (the href / URL of the personal
-  unsubscribe link). The headers contain ``%%RECIPIENT%%``, ``%%UNSUBSCRIBE_URL%%`` and
-  ``%%UNSUBSCRIBE_MAILTO%%``.
-* Every placeholder appears verbatim and unbroken in the raw bytes (the quoted-printable encoder here never
-  splits one across a soft line break) and in the decoded text of each part.
-* Filling placeholders in the raw bytes: header values as they are (ASCII; a non-ASCII name RFC 2047-encoded),
-  body values HTML-escaped in the HTML part and then quoted-printable encoded (a URL's "=" must become "=3D").
-  Each body placeholder stands on a physical line of its own (soft line breaks around it), so this never
-  makes a line too long. ``personalise(message, Recipient(...))`` below does exactly that; the other way is
-  to parse the message and replace in each part's ``get_content()``.
+* Both bodies contain ``%%GREETING%%`` (the whole greeting line, e.g. ``Hallo Anna,`` -- HTML-escaped
+  in the HTML part) and ``%%UNSUBSCRIBE_URL%%`` (the href / URL of the personal unsubscribe link).
+  The headers contain ``%%RECIPIENT%%``, ``%%UNSUBSCRIBE_URL%%`` and ``%%UNSUBSCRIBE_MAILTO%%``.
+* Every placeholder appears verbatim and unbroken in the raw bytes (the quoted-printable encoder never
+  splits one across a soft line break), each body placeholder on a physical line of its own.
 * The Message-ID and the boundary are derived from a SHA-256 hash of the content, so rendering the same
-  digest twice gives the same bytes. A sender that needs one Message-ID per recipient replaces the header.
+  digest twice gives the same bytes.
+
+``publisher send`` reads the message back (``parse_template``), encodes each body once, and writes one
+message per subscriber (``personalise``): the template's headers in their order, with To, Message-ID and
+List-Unsubscribe made for the recipient, and the bodies with the greeting and the unsubscribe link filled.
 """
 
 from __future__ import annotations
 
-import binascii
+import email.policy
 import hashlib
+import html
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from email import message_from_bytes
+from email.headerregistry import Address
+from email.utils import format_datetime, parseaddr
 from functools import lru_cache
+from urllib.parse import quote
+
+from publisher.config import Settings
+from publisher.errors import PublisherError
+from publisher.mail import encoding
+from publisher.render.templating import labels
 
 RECIPIENT = "%%RECIPIENT%%"
 GREETING = "%%GREETING%%"
 UNSUBSCRIBE_URL = "%%UNSUBSCRIBE_URL%%"
 UNSUBSCRIBE_MAILTO = "%%UNSUBSCRIBE_MAILTO%%"
 PLACEHOLDERS = (RECIPIENT, GREETING, UNSUBSCRIBE_URL, UNSUBSCRIBE_MAILTO)
-PLACEHOLDER = re.compile("|".join(re.escape(p) for p in PLACEHOLDERS))
-QP_LINE = 76
+BODY_PLACEHOLDERS = (GREETING, UNSUBSCRIBE_URL)
+
+
+# --- writing a message ----------------------------------------------------------------------------
+
+
+def assemble(headers: Iterable[str], boundary: str, text_qp: str, html_qp: str) -> str:
+    """A multipart/alternative message: the header lines (the Content-Type naming ``boundary`` among
+    them), then a text/plain and a text/html part, both quoted-printable. LF line ends.
+
+    The boundary must not occur in the bodies; one containing "=_" never does in quoted-printable.
+    """
+    out = list(headers)
+    for subtype, body in (("plain", text_qp), ("html", html_qp)):
+        out.append(
+            f'\n--{boundary}\nContent-Type: text/{subtype}; charset="utf-8"\n'
+            f"Content-Transfer-Encoding: quoted-printable\n\n{body}"
+        )
+    out.append(f"\n--{boundary}--\n")
+    return "".join(out)
+
+
+def content_type(boundary: str) -> str:
+    return encoding.fold_header("Content-Type", f'multipart/alternative; boundary="{boundary}"')
+
+
+# --- message.eml ----------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,91 +114,6 @@ class MessageSpec:
         return digest.hexdigest()
 
 
-# A chunk of a long encoded line: QP_LINE - 1 characters, one or two fewer when that would cut an "=XX"
-# escape, and only while more than QP_LINE - 1 characters are left (the rest is the last chunk).
-_QP_CHUNK = re.compile(
-    f"(?=.{{{QP_LINE}}})(?:.{{{QP_LINE - 2}}}(?==)|.{{{QP_LINE - 3}}}(?==)|.{{{QP_LINE - 1}}})", re.DOTALL
-)
-
-
-def _qp_chunks(segment: str) -> list[str]:
-    """Cut encoded text into chunks of at most QP_LINE - 1 characters, never inside an "=XX" escape.
-
-    The chunks match back to back from the start (each needs more than QP_LINE - 1 characters left),
-    so findall cuts the whole segment in C; what is left over is the last chunk.
-    """
-    chunks: list[str] = _QP_CHUNK.findall(segment)
-    done = sum(map(len, chunks))
-    if done < len(segment):
-        chunks.append(segment[done:])
-    return chunks
-
-
-def _qp_pieces(encoded: str) -> list[str]:
-    """One encoded line as physical lines (without their soft-break "="): every placeholder on a line of
-    its own (soft breaks around it), so that replacing it never makes a line too long for the text
-    around it."""
-    pieces: list[str] = []
-    pos = 0
-    for match in PLACEHOLDER.finditer(encoded):
-        pieces += _qp_chunks(encoded[pos : match.start()])
-        pieces.append(match.group(0))
-        pos = match.end()
-    pieces += _qp_chunks(encoded[pos:])
-    return pieces or [""]
-
-
-# Bytes quoted-printable writes as they are; every other byte becomes "=XX" (RFC 2045, as binascii).
-_LITERAL = bytes(range(33, 127)).replace(b"=", b"") + b" \t\n"
-_ESCAPES = [b"=%02X" % byte for byte in range(256)]
-_LONE_DOT = re.compile(rb"\n\.(?=[\n\0]|\Z)")
-
-
-def qp_escape(data: bytes) -> str:
-    """``binascii.b2a_qp(data, istext=True)`` without its soft line breaks, in a few C passes.
-
-    binascii walks the data byte by byte. Without its soft breaks, what it writes is: every byte
-    outside ``_LITERAL`` escaped, and, depending on the neighbours, a space or tab before a line end or
-    at the very end, and a "." alone at the start of a line (it would end an SMTP DATA). A line start
-    is the start of the data or just after a "\n": a soft break never leaves binascii at column 0.
-    Those rules are applied here with replace; data with a "\r" (binascii treats "\r\n" as a line end)
-    goes to binascii itself.
-    """
-    if b"\r" in data:
-        return binascii.b2a_qp(data, istext=True).decode("ascii").replace("=\n", "")
-    special = data.translate(None, _LITERAL)  # the bytes to escape, with repeats
-    if special:
-        data = data.replace(b"=", b"=3D")  # first: the other escapes bring their own "="
-    if b" \n" in data:
-        data = data.replace(b" \n", b"=20\n")
-    if b"\t\n" in data:
-        data = data.replace(b"\t\n", b"=09\n")
-    if data.endswith((b" ", b"\t")):
-        data = data[:-1] + _ESCAPES[data[-1]]
-    if b"\n." in data:
-        data = _LONE_DOT.sub(b"\n=2E", data)
-    if data.startswith(b".") and data[1:2] in (b"", b"\n", b"\0"):
-        data = b"=2E" + data[1:]
-    for byte in set(special):
-        if byte != ord("="):
-            data = data.replace(bytes((byte,)), _ESCAPES[byte])
-    return data.decode("ascii")
-
-
-def qp_encode(text: str) -> str:
-    """Quoted-printable (RFC 2045), lines <= 76 characters, placeholders never split across a soft break.
-
-    The escaping is binascii's (see ``qp_escape``); the soft line breaks are made here, because
-    binascii's would cut through a placeholder. Lines that are short and hold no placeholder stay as
-    they are.
-    """
-    lines = qp_escape(text.replace("\r\n", "\n").encode("utf-8")).split("\n")
-    for index, line in enumerate(lines):
-        if len(line) >= QP_LINE or "%%" in line:
-            lines[index] = "=\n".join(_qp_pieces(line))
-    return "\n".join(lines)
-
-
 def message_id(spec: MessageSpec, content_hash: str | None = None) -> str:
     """``<yyyymmdd.<content hash>@<domain>>``; pass ``content_hash`` when it is already known."""
     content_hash = content_hash or spec.content_hash()
@@ -191,97 +140,224 @@ _HEADER_ORDER = (
 )
 
 
-def _fold_headers(values: dict[str, object]) -> dict[str, bytes]:
-    """Each header as the email package's header registry parses, encodes and folds it."""
-    from email import policy
-    from email.message import EmailMessage
-
-    head = EmailMessage(policy=policy.default)
-    for name, value in values.items():
-        head[name] = value
-    return {name: policy.default.fold_binary(name, value) for name, value in head.items()}
-
-
 @lru_cache(maxsize=1)
-def _fixed_headers() -> dict[str, bytes]:
-    return _fold_headers(dict(_FIXED_HEADERS))
+def _fixed_headers() -> dict[str, str]:
+    return {name: encoding.fold_header(name, value) for name, value in _FIXED_HEADERS.items()}
 
 
 def build_message(spec: MessageSpec) -> bytes:
-    """The message as bytes (see the module docstring for the exact shape).
-
-    The email package's header registry encodes and folds the headers (the fixed ones once per
-    process); the two quoted-printable bodies are joined with the boundary directly, which is what the
-    email generator would write, minus its line-by-line copying of ~100 KB of HTML.
-    """
-    from email.headerregistry import Address
-    from email.utils import format_datetime
-
+    """``message.eml`` as bytes (see the module docstring for the exact shape)."""
     content_hash = spec.content_hash()  # hashes both bodies: once
     boundary = f"=_publisher_{content_hash[:32]}"
-    headers = _fixed_headers() | _fold_headers(
-        {
-            "From": Address(display_name=spec.from_name, addr_spec=spec.from_address),
-            "Subject": spec.subject,
-            "Date": format_datetime(spec.date),
-            "Message-ID": message_id(spec, content_hash),
-            # "=_" cannot occur in a quoted-printable body ("=" is always "=3D" there): a safe boundary.
-            "Content-Type": f'multipart/alternative; boundary="{boundary}"',
-        }
+    headers = _fixed_headers() | {
+        "From": encoding.fold_header(
+            "From", Address(display_name=spec.from_name, addr_spec=spec.from_address)
+        ),
+        "Subject": encoding.fold_header("Subject", spec.subject),
+        "Date": encoding.fold_header("Date", format_datetime(spec.date)),
+        "Message-ID": encoding.fold_header("Message-ID", message_id(spec, content_hash)),
+        # "=_" cannot occur in a quoted-printable body ("=" is always "=3D" there): a safe boundary.
+        "Content-Type": content_type(boundary),
+    }
+    # Each body ends with a line break of its own: the one before the next boundary belongs to it.
+    text = encoding.qp_encode(spec.text, PLACEHOLDERS) + "\n"
+    body_html = encoding.qp_encode(spec.html, PLACEHOLDERS) + "\n"
+    return assemble((headers[name] for name in _HEADER_ORDER), boundary, text, body_html).encode("ascii")
+
+
+# --- each subscriber's message --------------------------------------------------------------------
+
+# Headers written per recipient, in the template's place for them (appended if the template lacks one).
+PERSONAL_HEADERS = ("To", "Message-ID", "List-Unsubscribe", "List-Unsubscribe-Post")
+PERSONAL = frozenset(name.lower() for name in PERSONAL_HEADERS)
+# The MIME structure is written anew, so these are not copied.
+STRUCTURE_HEADERS = frozenset({"content-type", "content-transfer-encoding"})
+REQUIRED_HEADERS = ("Subject", "From", "Date")
+
+
+@dataclass(frozen=True, slots=True)
+class MailTemplate:
+    """The parts of message.eml: headers to copy, and the two decoded bodies with their placeholders.
+
+    ``header_lines`` and the compiled bodies are the same, encoded once (see ``make_template``).
+    """
+
+    headers: tuple[tuple[str, str], ...]
+    text: str
+    html: str
+    from_address: str
+    header_lines: tuple[tuple[str, str], ...]
+    text_body: encoding.CompiledBody
+    html_body: encoding.CompiledBody
+
+
+def make_template(
+    headers: tuple[tuple[str, str], ...], text: str, html: str, from_address: str
+) -> MailTemplate:
+    """Encode what every recipient shares once: the copied headers and the bodies around the placeholders."""
+    lines = tuple(
+        (name, "" if name.lower() in PERSONAL else encoding.fold_header(name, value))
+        for name, value in headers
     )
-    out = [headers[name] for name in _HEADER_ORDER]
-    for subtype, body in (("plain", spec.text), ("html", spec.html)):
-        out.append(
-            f'\n--{boundary}\nContent-Type: text/{subtype}; charset="utf-8"\n'
-            f"Content-Transfer-Encoding: quoted-printable\n\n{qp_encode(body)}\n".encode("ascii")
+    return MailTemplate(
+        headers=headers,
+        text=text,
+        html=html,
+        from_address=from_address,
+        header_lines=lines,
+        text_body=encoding.compile_body(text, BODY_PLACEHOLDERS),
+        html_body=encoding.compile_body(html, BODY_PLACEHOLDERS),
+    )
+
+
+def parse_template(data: bytes, source: str) -> MailTemplate:
+    """Split message.eml into headers and its text/plain and text/html bodies; check the digest contract."""
+    hint = "re-render it with 'publisher digest'"
+    message = message_from_bytes(data, policy=email.policy.default)
+    if message.get_content_type() != "multipart/alternative":
+        raise PublisherError(
+            f"{source}: is {message.get_content_type()}, expected multipart/alternative (text + HTML) "
+            f"-> {hint}"
         )
-    out.append(f"\n--{boundary}--\n".encode("ascii"))
-    return b"".join(out)
+    bodies = {}
+    for subtype in ("plain", "html"):
+        part = message.get_body(preferencelist=(subtype,))
+        if part is None:
+            raise PublisherError(f"{source}: has no text/{subtype} part -> {hint}")
+        try:
+            # Line ends are normalised here; a sent copy has CRLF again.
+            bodies[subtype] = part.get_content().replace("\r\n", "\n")
+        except (LookupError, UnicodeError) as exc:
+            raise PublisherError(
+                f"{source}: the text/{subtype} part cannot be decoded ({exc}) -> {hint}"
+            ) from None
+        if UNSUBSCRIBE_URL not in bodies[subtype]:
+            raise PublisherError(
+                f"{source}: the text/{subtype} part has no {UNSUBSCRIBE_URL} placeholder, so subscribers "
+                f"could not unsubscribe -> {hint}"
+            )
+    missing = [name for name in REQUIRED_HEADERS if message[name] is None]
+    if missing:
+        raise PublisherError(f"{source}: missing header(s) {', '.join(missing)} -> {hint}")
+    headers = tuple(
+        (name, str(value)) for name, value in message.items() if name.lower() not in STRUCTURE_HEADERS
+    )
+    return make_template(headers, bodies["plain"], bodies["html"], parseaddr(str(message["From"]))[1])
+
+
+@dataclass(frozen=True, slots=True)
+class MailSettings:
+    """What personalising needs, resolved once per run."""
+
+    digest_id: str
+    envelope_from: str
+    unsubscribe_url: str
+    unsubscribe_mailto: str
+    default_lang: str
+    reply_to: str = ""
+
+    @property
+    def domain(self) -> str:
+        domain = self.envelope_from.rpartition("@")[2] or "localhost"
+        try:
+            return domain.encode("idna").decode("ascii")
+        except UnicodeError:
+            return "localhost"
+
+
+def mail_settings(settings: Settings, template: MailTemplate, digest_id: str, lang: str) -> MailSettings:
+    """Resolve sender, unsubscribe URL and mailto from ``[smtp]``/``[digest]`` and the template's From."""
+    envelope_from = settings.smtp.from_address or template.from_address
+    if "@" not in envelope_from:
+        raise PublisherError(
+            f"{settings.config_path or 'publisher.toml'}: [smtp] from_address is not set and message.eml "
+            'has no From address -> set from_address = "news@example.org" under [smtp]'
+        )
+    mailto = (settings.smtp.unsubscribe_mailto or f"{envelope_from}?subject=unsubscribe").removeprefix(
+        "mailto:"
+    )
+    url = settings.digest.unsubscribe_url or settings.url("unsubscribe")
+    for key, value in (("[digest] unsubscribe_url", url), ("[smtp] unsubscribe_mailto", mailto)):
+        if not all(33 <= ord(c) < 127 for c in value):
+            raise PublisherError(
+                f"{settings.config_path or 'publisher.toml'}: {key} {value!r} must be plain ASCII without "
+                "spaces (it goes into the List-Unsubscribe header) -> percent-encode it, e.g. %C3%BC for ü"
+            )
+    return MailSettings(
+        digest_id=digest_id,
+        envelope_from=envelope_from,
+        unsubscribe_url=url,
+        unsubscribe_mailto=mailto,
+        default_lang=lang or settings.language,
+        reply_to=settings.smtp.reply_to,
+    )
 
 
 @dataclass(frozen=True, slots=True)
 class Recipient:
-    """The per-recipient values of the placeholders."""
-
-    address: str
-    greeting: str
-    unsubscribe_url: str
-    unsubscribe_mailto: str
-    name: str = ""
+    email: str
+    name: str
+    lang: str
+    token: str
 
 
-def personalise(message: bytes, recipient: Recipient) -> bytes:
-    """Fill the placeholders of a ``message.eml`` for one recipient, in the raw bytes (no re-parsing).
+@dataclass(frozen=True, slots=True)
+class OutgoingMail:
+    """One finished message: the bytes to put after DATA (CRLF line ends), and what the envelope needs."""
 
-    Raises ValueError for values that cannot go into a header as they are (non-ASCII URLs, line breaks).
-    """
-    import html
-    from email.utils import formataddr
+    recipient: str
+    message_id: str
+    data: bytes
 
-    for value in (recipient.address, recipient.unsubscribe_url, recipient.unsubscribe_mailto):
-        if not value.isascii() or any(c in value for c in "\r\n<> "):
-            raise ValueError(f"{value!r} cannot go into a mail header: use ASCII without spaces or <>")
-    if "\n" in recipient.greeting or "\r" in recipient.greeting:
-        raise ValueError("the greeting must be one line")
-    head, _, body = message.partition(b"\n\n")
-    to = formataddr((recipient.name, recipient.address), charset="utf-8")
-    for placeholder, value in (
-        (RECIPIENT, to),
-        (UNSUBSCRIBE_URL, recipient.unsubscribe_url),
-        (UNSUBSCRIBE_MAILTO, recipient.unsubscribe_mailto),
-    ):
-        head = head.replace(placeholder.encode("ascii"), value.encode("ascii"))
-    boundary = re.search(rb'boundary="([^"]+)"', head)
-    if boundary is None:
-        raise ValueError("not a message.eml from publisher digest: no multipart boundary")
-    parts = body.split(b"--" + boundary.group(1))
-    for index, part in enumerate(parts):
-        is_html = part.lstrip().lower().startswith(b"content-type: text/html")
-        escape = html.escape if is_html else str
-        for placeholder, value in (
-            (GREETING, recipient.greeting),
-            (UNSUBSCRIBE_URL, recipient.unsubscribe_url),
-        ):
-            part = part.replace(placeholder.encode("ascii"), qp_encode(escape(value)).encode("ascii"))
-        parts[index] = part
-    return head + b"\n\n" + (b"--" + boundary.group(1)).join(parts)
+
+def greeting_line(lang: str, name: str) -> str:
+    """'Hallo Anna,' / 'Hello Anna,' / 'Hallo,' when there is no name."""
+    word = labels(lang)["greeting"]
+    return f"{word} {name}," if name.strip() else f"{word},"
+
+
+def message_id_for(digest_id: str, address: str, domain: str) -> str:
+    """Deterministic per recipient, so a resent message is recognisable and server logs can be searched."""
+    digest_part = re.sub(r"[^A-Za-z0-9_-]+", "-", digest_id).strip("-")[:64] or "digest"
+    address_hash = hashlib.sha256(address.casefold().encode("utf-8")).hexdigest()[:20]
+    return f"<{digest_part}.{address_hash}@{domain}>"
+
+
+def unsubscribe_link(base: str, token: str) -> str:
+    separator = "&" if "?" in base else "?"
+    return f"{base}{separator}token={quote(token, safe='')}"
+
+
+def personalise(template: MailTemplate, settings: MailSettings, recipient: Recipient) -> OutgoingMail:
+    """The finished message for one subscriber; pure, byte-identical for the same inputs."""
+    lang = recipient.lang or settings.default_lang
+    greeting = greeting_line(lang, recipient.name)
+    link = unsubscribe_link(settings.unsubscribe_url, recipient.token)
+    message_id = message_id_for(settings.digest_id, recipient.email, settings.domain)
+    personal = {
+        "to": encoding.fold_header("To", Address(display_name=recipient.name, addr_spec=recipient.email)),
+        "message-id": encoding.raw_header("Message-ID", message_id),
+        # Raw, folded between the two URIs: encoding a long URL as RFC 2047 words would break it.
+        "list-unsubscribe": encoding.raw_header(
+            "List-Unsubscribe", f"<{link}>,\n <mailto:{settings.unsubscribe_mailto}>"
+        ),
+        "list-unsubscribe-post": encoding.raw_header("List-Unsubscribe-Post", "List-Unsubscribe=One-Click"),
+    }
+    lines: list[str] = []
+    for name, line in template.header_lines:
+        lines.append(personal.pop(name.lower(), "") if name.lower() in PERSONAL else line)
+    lines += [personal[name.lower()] for name in PERSONAL_HEADERS if name.lower() in personal]
+    present = {name.lower() for name, _ in template.header_lines}
+    if settings.reply_to and "reply-to" not in present:
+        lines.append(encoding.fold_header("Reply-To", settings.reply_to))
+    if "mime-version" not in present:
+        lines.append("MIME-Version: 1.0\n")
+    # "=_" never occurs in quoted-printable, so this boundary is safe; it is fixed, so output is stable.
+    boundary = "=_" + hashlib.sha256(message_id.encode()).hexdigest()[:32]
+    lines.append(content_type(boundary))
+    text = encoding.fill_body(template.text_body, {GREETING: greeting, UNSUBSCRIBE_URL: link})
+    body_html = encoding.fill_body(
+        template.html_body, {GREETING: html.escape(greeting), UNSUBSCRIBE_URL: html.escape(link)}
+    )
+    data = assemble(lines, boundary, text, body_html).replace("\n", "\r\n").encode("ascii")
+    return OutgoingMail(recipient=recipient.email, message_id=message_id, data=data)

@@ -1,10 +1,11 @@
-"""Find and read rendered digests (``out/digests/<yyyy-mm-dd>/digest.json`` + ``message.eml``) for sending."""
+"""A rendered digest's folder (out/digests/<date>/): its metadata written and read back; the newest one."""
 
 from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -12,6 +13,8 @@ from typing import Any
 from publisher.errors import Problem, PublisherError
 
 DIGESTS_DIR = "digests"
+MANIFEST = "digest.json"
+MESSAGE = "message.eml"
 DATE_DIR = re.compile(r"\d{4}-\d{2}-\d{2}(?:-\d+)?")  # a second digest of a day: <date>-2, see free_folder
 REQUIRED_STRINGS = ("digest_id", "date", "subject", "lang")
 REQUIRED_TIMES = ("now", "window_start", "window_end")
@@ -19,9 +22,9 @@ REQUIRED_TIMES = ("now", "window_start", "window_end")
 
 @dataclass(frozen=True, slots=True)
 class RenderedDigest:
-    """One digest as ``publisher digest`` left it on disk: the metadata and the raw message template."""
+    """One digest as ``publisher digest`` renders it and ``publisher send`` reads it back: the metadata
+    its ``digest.json`` holds, and its files by name (read back: only ``message.eml``)."""
 
-    folder: Path
     digest_id: str
     date: str
     now: datetime
@@ -30,12 +33,40 @@ class RenderedDigest:
     subject: str
     lang: str
     entry_ids: tuple[str, ...]
-    files: tuple[str, ...]
-    message: bytes
+    file_names: tuple[str, ...]  # the files digest.json lists, besides itself
+    files: Mapping[str, bytes] = field(repr=False)
+    folder: str = ""  # its folder's name under out/digests/: the date, or date-2, -3 … (see free_folder)
+    path: Path | None = None  # where it was read from
+    html_size: int = 0  # of the HTML part of the message, as rendered
+    warnings: tuple[Problem, ...] = ()  # what rendering it found the user should know
+
+    @property
+    def directory(self) -> str:
+        """Its folder relative to the output folder."""
+        return f"{DIGESTS_DIR}/{self.folder or self.date}"
+
+    @property
+    def message(self) -> bytes:
+        return self.files[MESSAGE]
 
     @property
     def message_path(self) -> Path:
-        return self.folder / "message.eml"
+        return (self.path or Path(self.directory)) / MESSAGE
+
+    def manifest(self) -> bytes:
+        """The ``digest.json`` that describes it."""
+        data = {
+            "digest_id": self.digest_id,
+            "date": self.date,
+            "now": self.now.isoformat(),
+            "window_start": self.window_start.isoformat(),
+            "window_end": self.window_end.isoformat(),
+            "subject": self.subject,
+            "lang": self.lang,
+            "entry_ids": list(self.entry_ids),
+            "files": list(self.file_names),
+        }
+        return (json.dumps(data, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
 
 
 def digest_folders(out_dir: Path) -> list[Path]:
@@ -44,11 +75,7 @@ def digest_folders(out_dir: Path) -> list[Path]:
     if not root.is_dir():
         return []
     return sorted(
-        (
-            p
-            for p in root.iterdir()
-            if p.is_dir() and DATE_DIR.fullmatch(p.name) and (p / "digest.json").is_file()
-        ),
+        (p for p in root.iterdir() if p.is_dir() and DATE_DIR.fullmatch(p.name) and (p / MANIFEST).is_file()),
         key=_edition,
     )
 
@@ -83,7 +110,7 @@ def _time(path: str, data: dict[str, Any], key: str, problems: list[Problem]) ->
 
 def load_digest(folder: Path) -> RenderedDigest:
     """Read and check a digest folder; every missing or malformed field is reported at once."""
-    meta_path, message_path = folder / "digest.json", folder / "message.eml"
+    meta_path, message_path = folder / MANIFEST, folder / MESSAGE
     hint = "re-render it with 'publisher digest'"
     try:
         data = json.loads(meta_path.read_bytes().decode("utf-8"))
@@ -112,13 +139,16 @@ def load_digest(folder: Path) -> RenderedDigest:
     if problems:
         raise PublisherError(f"{meta_path}: the digest metadata has {len(problems)} problem(s)", problems)
     return RenderedDigest(
-        folder=folder.resolve(),
         digest_id=data["digest_id"],
         date=data["date"],
         subject=data["subject"],
         lang=data["lang"],
         entry_ids=lists["entry_ids"],
-        files=lists["files"],
-        message=message,
-        **times,
+        file_names=lists["files"],
+        files={MESSAGE: message},
+        folder=folder.name,
+        path=folder.resolve(),
+        now=times["now"],
+        window_start=times["window_start"],
+        window_end=times["window_end"],
     )

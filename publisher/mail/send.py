@@ -15,8 +15,8 @@ from pathlib import Path
 
 from publisher.config import Settings
 from publisher.errors import PublisherError
-from publisher.mail import deliveries, outbox, personal, smtp, subscribers, tokens
-from publisher.mail.deliveries import Delivery
+from publisher.mail import database, deliveries, message, outbox, smtp, subscribers, tokens
+from publisher.mail.deliveries import Delivery, Status
 from publisher.mail.state import SentDigest, load_state, record_sent
 from publisher.mail.subscribers import Subscriber
 
@@ -96,15 +96,15 @@ class _Run:
     settings: Settings
     conn: sqlite3.Connection
     digest: outbox.RenderedDigest
-    template: personal.MailTemplate
-    mail_settings: personal.MailSettings
+    template: message.MailTemplate
+    mail_settings: message.MailSettings
     secret: bytes
     options: SendOptions
 
-    def message(self, subscriber: Subscriber) -> personal.OutgoingMail:
+    def mail_for(self, subscriber: Subscriber) -> message.OutgoingMail:
         token = tokens.make_token(self.secret, subscriber.id, subscriber.key)
-        recipient = personal.Recipient(subscriber.email, subscriber.name, subscriber.lang, token)
-        return personal.personalise(self.template, self.mail_settings, recipient)
+        recipient = message.Recipient(subscriber.email, subscriber.name, subscriber.lang, token)
+        return message.personalise(self.template, self.mail_settings, recipient)
 
 
 @contextmanager
@@ -148,7 +148,7 @@ class _Sender:
     ) -> None:
         self.run, self.conn, self.smtp = run, run.conn, run.settings.smtp
         self.transport, self.progress, self.sleep = transport, progress, sleep
-        self.claimable = (*_claimable(run.options), deliveries.PENDING)
+        self.claimable = (*_claimable(run.options), Status.PENDING)
         self.limiter = smtp.RateLimiter(self.smtp.rate_per_second, sleep=sleep)
         self.outcomes: list[Outcome] = []
 
@@ -199,25 +199,25 @@ class _Sender:
     def _attempt(self, job: _Job) -> Outcome | None:
         """One try for one subscriber: an Outcome when final, None to retry later."""
         subscriber = job.subscriber
-        message = self.run.message(subscriber)
+        mail = self.run.mail_for(subscriber)
         if not self.transport.connected:
             self.connect()
         self.limiter.wait()
-        if not deliveries.claim(self.conn, job.delivery.id, message.message_id, self.claimable):
+        if not deliveries.claim(self.conn, job.delivery.id, mail.message_id, self.claimable):
             deliveries.drop_pending(self.conn, job.delivery.id)
             return Outcome(subscriber.email, "skipped", error="unsubscribed while the run was going on")
         job.attempts += 1
         try:
-            self.transport.send(self.run.mail_settings.envelope_from, subscriber.email, message.data)
+            self.transport.send(self.run.mail_settings.envelope_from, subscriber.email, mail.data)
         except smtp.SmtpFailure as failure:
-            return self._failed(job, message.message_id, failure)
+            return self._failed(job, mail.message_id, failure)
         except BaseException:
             # Interrupted mid-transaction (Ctrl-C): we cannot know what the server got.
             deliveries.mark_unknown(self.conn, job.delivery.id, "interrupted during the SMTP transaction")
             raise
         deliveries.mark_sent(self.conn, job.delivery.id)
-        logger.debug("sent %s to %s", message.message_id, subscriber.email)
-        return Outcome(subscriber.email, "sent", message.message_id)
+        logger.debug("sent %s to %s", mail.message_id, subscriber.email)
+        return Outcome(subscriber.email, "sent", mail.message_id)
 
     def _failed(self, job: _Job, message_id: str, failure: smtp.SmtpFailure) -> Outcome | None:
         email, delivery_id = job.subscriber.email, job.delivery.id
@@ -242,8 +242,8 @@ def _plan(run: _Run, jobs: list[_Job]) -> list[Outcome]:
     plan = []
     for job in jobs:
         s = job.subscriber
-        greeting = personal.greeting_line(s.lang or run.mail_settings.default_lang, s.name)
-        plan.append(Outcome(s.email, "planned", run.message(s).message_id, greeting=greeting))
+        greeting = message.greeting_line(s.lang or run.mail_settings.default_lang, s.name)
+        plan.append(Outcome(s.email, "planned", run.mail_for(s).message_id, greeting=greeting))
     return plan
 
 
@@ -257,7 +257,7 @@ def send_digest(
     """Deliver the latest (or the given) rendered digest. Raises PublisherError when it cannot start."""
     folder = options.digest_dir or outbox.latest_digest(settings.out_dir)
     digest = outbox.load_digest(folder)
-    template = personal.parse_template(digest.message, str(digest.message_path))
+    template = message.parse_template(digest.message, str(digest.message_path))
     if _already_recorded(settings, digest.digest_id) and not options.force:
         raise PublisherError(
             f"{settings.state_path}: digest {digest.digest_id} ({digest.date}) is already marked as sent -> "
@@ -265,9 +265,9 @@ def send_digest(
             "it are still skipped)"
         )
     secret = tokens.secret_from_env(environ)
-    mail_settings = personal.mail_settings(settings, template, digest.digest_id, digest.lang)
+    mail_settings = message.mail_settings(settings, template, digest.digest_id, digest.lang)
     transport_options = None if options.dry_run else smtp.options_from_settings(settings.smtp, environ)
-    conn = subscribers.connect(settings.database_path)
+    conn = database.connect(settings.database_path)
     try:
         if not subscribers.list_subscribers(conn, subscribers.ACTIVE):
             raise PublisherError(
@@ -285,23 +285,23 @@ def send_digest(
         conn.close()
 
 
-def _claimable(options: SendOptions) -> tuple[str, ...]:
-    return (deliveries.PENDING, deliveries.FAILED) + ((deliveries.UNKNOWN,) if options.retry_unknown else ())
+def _claimable(options: SendOptions) -> tuple[Status, ...]:
+    return (Status.PENDING, Status.FAILED) + ((Status.UNKNOWN,) if options.retry_unknown else ())
 
 
 def _dry_run(run: _Run) -> SendReport:
     digest_id = run.digest.digest_id
-    done = {d.subscriber for d in deliveries.list_deliveries(run.conn, digest_id, [deliveries.SENT])}
-    unknown = tuple(deliveries.list_deliveries(run.conn, digest_id, [deliveries.SENDING, deliveries.UNKNOWN]))
+    done = {d.subscriber for d in deliveries.list_deliveries(run.conn, digest_id, [Status.SENT])}
+    unknown = tuple(deliveries.list_deliveries(run.conn, digest_id, [Status.SENDING, Status.UNKNOWN]))
     skip = done | (set() if run.options.retry_unknown else {d.subscriber for d in unknown})
     jobs = [
-        _Job(Delivery(0, digest_id, s.key, s.email, deliveries.PENDING, 0, "", "", None), s)
+        _Job(Delivery(0, digest_id, s.key, s.email, Status.PENDING, 0, "", "", None), s)
         for s in subscribers.list_subscribers(run.conn, subscribers.ACTIVE)
         if s.key not in skip
     ]
     return SendReport(
         digest_id=digest_id,
-        folder=run.digest.folder,
+        folder=run.digest.path or Path(run.digest.folder),
         outcomes=tuple(_plan(run, jobs)),
         already_sent=len(done),
         left=0,
@@ -320,7 +320,7 @@ def _deliver(
         for delivery in deliveries.unknown_to_sent(conn, digest.digest_id):
             logger.warning("%s: marked as sent by the operator (%s)", delivery.email, delivery.message_id)
     left = deliveries.prepare(conn, digest.digest_id)
-    already_sent = deliveries.counts(conn, digest.digest_id)[deliveries.SENT]
+    already_sent = deliveries.counts(conn, digest.digest_id)[Status.SENT]
     jobs = [_Job(d, s) for d, s in deliveries.work_list(conn, digest.digest_id, _claimable(run.options))]
     sender = _Sender(run, transport, progress, sleep)
     try:
@@ -335,10 +335,10 @@ def _deliver(
         record_sent(run.settings.state_path, sent)
     return SendReport(
         digest_id=digest.digest_id,
-        folder=digest.folder,
+        folder=digest.path or Path(digest.folder),
         outcomes=tuple(outcomes),
         already_sent=already_sent,
         left=left,
-        unknown=tuple(deliveries.list_deliveries(conn, digest.digest_id, [deliveries.UNKNOWN])),
+        unknown=tuple(deliveries.list_deliveries(conn, digest.digest_id, [Status.UNKNOWN])),
         marked_sent=marked,
     )

@@ -12,6 +12,7 @@ from datetime import datetime
 from pathlib import Path
 
 from publisher.errors import Problem, PublisherError, warning
+from publisher.mail.database import transaction
 from publisher.mail.subscribers import (
     Subscriber,
     check_fields,
@@ -23,7 +24,6 @@ from publisher.mail.subscribers import (
     normalise_email,
     parse_tags,
     timestamp,
-    transaction,
 )
 
 logger = logging.getLogger(__name__)

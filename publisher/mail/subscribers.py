@@ -1,4 +1,4 @@
-"""The subscriber store in SQLite (WAL): schema migrations, and add, import, list, remove, unsubscribe."""
+"""The subscribers table: its schema, and add, import, list, remove, unsubscribe."""
 
 from __future__ import annotations
 
@@ -6,11 +6,9 @@ import json
 import logging
 import sqlite3
 import unicodedata
-from collections.abc import Iterable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 from email_validator import EmailNotValidError, validate_email
@@ -18,6 +16,7 @@ from email_validator import EmailNotValidError, validate_email
 from publisher.config import LANGUAGES
 from publisher.errors import Problem, PublisherError
 from publisher.mail import tokens
+from publisher.mail.database import transaction
 
 logger = logging.getLogger(__name__)
 
@@ -25,9 +24,9 @@ ACTIVE = "active"
 UNSUBSCRIBED = "unsubscribed"
 MAX_NAME = 200
 
-# One tuple of statements per schema version; PRAGMA user_version says how many have run.
-MIGRATIONS: tuple[tuple[str, ...], ...] = (
-    (
+# The statements each schema version adds to this table (see ``database.migrations``).
+MIGRATIONS: dict[int, tuple[str, ...]] = {
+    1: (
         """CREATE TABLE subscribers (
             id INTEGER PRIMARY KEY AUTOINCREMENT,  -- never reused: a removed subscriber's tokens stay dead
             email TEXT NOT NULL,
@@ -39,23 +38,8 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
             created TEXT NOT NULL,
             unsubscribed_at TEXT
         )""",
-        """CREATE TABLE deliveries (
-            id INTEGER PRIMARY KEY,
-            digest_id TEXT NOT NULL,
-            subscriber TEXT NOT NULL,
-            email TEXT NOT NULL,
-            status TEXT NOT NULL DEFAULT 'pending'
-                CHECK (status IN ('pending', 'sending', 'sent', 'failed', 'unknown')),
-            attempts INTEGER NOT NULL DEFAULT 0,
-            last_error TEXT NOT NULL DEFAULT '',
-            message_id TEXT NOT NULL DEFAULT '',
-            sent_at TEXT,
-            UNIQUE (digest_id, subscriber)
-        )""",
-        "CREATE INDEX deliveries_status ON deliveries (digest_id, status)",
     ),
-)
-SCHEMA_VERSION = len(MIGRATIONS)
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,54 +67,6 @@ class Subscriber:
             "created": self.created,
             "unsubscribed_at": self.unsubscribed_at,
         }
-
-
-# --- the database --------------------------------------------------------------------------------
-
-
-def connect(path: Path) -> sqlite3.Connection:
-    """Open (and create or migrate) the store. Autocommit mode: writes go through ``transaction()``."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        conn = sqlite3.connect(path, isolation_level=None, timeout=10.0)
-        conn.row_factory = sqlite3.Row
-        conn.execute("PRAGMA journal_mode=WAL")
-        # FULL: a committed claim survives a power cut, which "exactly once" depends on.
-        conn.execute("PRAGMA synchronous=FULL")
-        _migrate(conn, path)
-    except sqlite3.DatabaseError as exc:
-        raise PublisherError(
-            f"{path}: cannot open the subscriber database ({exc}) -> restore it from a backup, "
-            "or point [smtp] database at another file"
-        ) from None
-    return conn
-
-
-def _migrate(conn: sqlite3.Connection, path: Path) -> None:
-    version = conn.execute("PRAGMA user_version").fetchone()[0]
-    if version > SCHEMA_VERSION:
-        raise PublisherError(
-            f"{path}: the database has schema version {version}, this publisher knows up to "
-            f"{SCHEMA_VERSION} -> upgrade publisher"
-        )
-    for number in range(version, SCHEMA_VERSION):
-        with transaction(conn):
-            for statement in MIGRATIONS[number]:
-                conn.execute(statement)
-            conn.execute(f"PRAGMA user_version = {number + 1}")
-        logger.info("%s: migrated the database to schema version %d", path, number + 1)
-
-
-@contextmanager
-def transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
-    """One committed write transaction (BEGIN IMMEDIATE takes the write lock up front)."""
-    conn.execute("BEGIN IMMEDIATE")
-    try:
-        yield conn
-    except BaseException:
-        conn.execute("ROLLBACK")
-        raise
-    conn.execute("COMMIT")
 
 
 def timestamp(now: datetime | None) -> str:
@@ -276,10 +212,6 @@ def get_subscriber(conn: sqlite3.Connection, subscriber_id: int) -> Subscriber:
     if row is None:
         raise PublisherError(f"no subscriber with id {subscriber_id}")
     return row_to_subscriber(row)
-
-
-def find_subscriber(conn: sqlite3.Connection, email: str) -> Subscriber | None:
-    return existing_subscriber(conn, email.strip())
 
 
 def list_subscribers(conn: sqlite3.Connection, status: str | None = None) -> list[Subscriber]:

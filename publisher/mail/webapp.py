@@ -12,7 +12,7 @@ from typing import Any
 from urllib.parse import parse_qs
 
 from publisher.config import Settings, load_settings
-from publisher.mail import subscribers, tokens
+from publisher.mail import database, subscribers, tokens
 from publisher.mail.subscribers import Subscriber
 
 logger = logging.getLogger(__name__)
@@ -138,7 +138,7 @@ class UnsubscribeApp:
         query = parse_qs(environ.get("QUERY_STRING", ""))
         form = _read_form(environ) if method == "POST" else {}
         token = (query.get("token") or form.get("token") or [""])[0]
-        conn = subscribers.connect(self.database_path)
+        conn = database.connect(self.database_path)
         try:
             subscriber = subscribers.subscriber_for_token(conn, self.secret, token)
             if subscriber is None:

@@ -15,7 +15,7 @@ from publisher.content.cache import BuildCache
 from publisher.content.load import load_site, refresh
 from publisher.content.loaders import SourceEntry
 from publisher.content.normalise import Normalised
-from publisher.digest.render import DigestWindow
+from publisher.digest.selection import DigestWindow
 from publisher.errors import Problem
 from tests.conftest import MakeProject
 from tests.helpers import SETTLED_NS, entry, settings_of, settle, uri_id

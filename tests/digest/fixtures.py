@@ -7,6 +7,10 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from publisher.config import Settings, load_settings
+from publisher.digest.render import render_digest
+from publisher.digest.selection import digest_window, select_entries
+from publisher.mail.outbox import RenderedDigest
+from publisher.mail.state import DigestState
 from publisher.model import Entry, Image
 
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -131,3 +135,40 @@ def make_cli_project(root: Path, count: int, extra_config: str = "") -> Settings
     for n in range(1, count + 1):
         write_entry_file(root, n)
     return settings
+
+
+TRICKY = "Preise < 5 € & „Rabatte“ für \"Kunden\" – 'heute'"
+SCRIPT_TEXT = "Vorsicht: <script>alert(1)</script> & mehr"
+SCRIPT_HTML = "<p>Vorsicht: &lt;script&gt;alert(1)&lt;/script&gt; &amp; mehr</p><p>Zweiter Absatz.</p>"
+
+
+def golden_entries() -> tuple[Entry, ...]:
+    """The fixed input of the golden files: every shape an entry can take, newest first."""
+    return (
+        make_entry(1, title=TRICKY, image=photo(1), published=datetime(2024, 5, 19, 18, 30, tzinfo=BERLIN)),
+        make_entry(
+            2, lang="en", title="Cycle path opens", published=datetime(2024, 5, 16, 8, 0, tzinfo=BERLIN)
+        ),
+        make_entry(
+            3,
+            summary="",
+            content_html=SCRIPT_HTML,
+            image=photo(3, url=""),
+            published=datetime(2024, 5, 14, 10, 0, tzinfo=BERLIN),
+        ),
+        make_entry(
+            4,
+            image=photo(4, width=None, height=None, credit=""),
+            published=datetime(2024, 5, 13, 12, 0, tzinfo=BERLIN),
+        ),
+    )
+
+
+def render(
+    settings: Settings, entries: tuple[Entry, ...], now: datetime = NOW, state: DigestState | None = None
+) -> RenderedDigest:
+    """The digest of ``entries`` at ``now`` after the digests sent in ``state``, as ``publisher digest``."""
+    state = state or DigestState()
+    window = digest_window(state, now, window_days=settings.digest.window_days)
+    selection = select_entries(entries, state, window, settings.digest.max_entries)
+    return render_digest(settings, selection, now)

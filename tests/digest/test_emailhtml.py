@@ -10,7 +10,8 @@ from mjml import mjml2html
 
 from publisher.config import Settings
 from publisher.digest.emailhtml import check_mjml_source, compile_mjml, render_template
-from publisher.digest.render import digest_window, render_digest, select_entries
+from publisher.digest.render import render_digest
+from publisher.digest.selection import digest_window, select_entries
 from publisher.errors import PublisherError
 from publisher.mail.state import DigestState
 from publisher.render.templating import default_templates_dir, make_environment

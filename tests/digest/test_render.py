@@ -10,70 +10,34 @@ import re
 import shutil
 import subprocess
 from dataclasses import replace
-from datetime import datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import lxml.html
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
 
 from publisher.config import Settings
-from publisher.digest import render as digest
-from publisher.digest.render import (
-    SIZE_LIMIT,
-    RenderedDigest,
-    digest_window,
-    mark_sent,
-    parse_moment,
-    render_digest,
-    select_entries,
-    write_digest,
-)
+from publisher.digest.render import SIZE_LIMIT
 from publisher.errors import PublisherError
-from publisher.mail.message import Recipient, personalise
-from publisher.mail.state import DigestState, SentDigest, load_state
-from publisher.model import Entry
-from tests.digest.fixtures import BERLIN, NOW, make_entry, make_project, many_entries, photo
+from publisher.mail import message
+from tests.digest.fixtures import (
+    NOW,
+    SCRIPT_TEXT,
+    TRICKY,
+    golden_entries,
+    make_entry,
+    make_project,
+    many_entries,
+    photo,
+    render,
+)
 
 GOLDEN = Path(__file__).parent / "golden" / "digest"
-TRICKY = "Preise < 5 € & „Rabatte“ für \"Kunden\" – 'heute'"
-SCRIPT_TEXT = "Vorsicht: <script>alert(1)</script> & mehr"
-SCRIPT_HTML = "<p>Vorsicht: &lt;script&gt;alert(1)&lt;/script&gt; &amp; mehr</p><p>Zweiter Absatz.</p>"
 
 
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
     return make_project(tmp_path / "site")
-
-
-def golden_entries() -> tuple[Entry, ...]:
-    """The fixed input of the golden files: every shape an entry can take, newest first."""
-    return (
-        make_entry(1, title=TRICKY, image=photo(1), published=datetime(2024, 5, 19, 18, 30, tzinfo=BERLIN)),
-        make_entry(
-            2, lang="en", title="Cycle path opens", published=datetime(2024, 5, 16, 8, 0, tzinfo=BERLIN)
-        ),
-        make_entry(
-            3,
-            summary="",
-            content_html=SCRIPT_HTML,
-            image=photo(3, url=""),
-            published=datetime(2024, 5, 14, 10, 0, tzinfo=BERLIN),
-        ),
-        make_entry(
-            4,
-            image=photo(4, width=None, height=None, credit=""),
-            published=datetime(2024, 5, 13, 12, 0, tzinfo=BERLIN),
-        ),
-    )
-
-
-def render(settings: Settings, entries: tuple[Entry, ...], now: datetime = NOW, state=None) -> RenderedDigest:
-    state = state or DigestState()
-    window = digest_window(state, now, window_days=settings.digest.window_days)
-    selection = select_entries(entries, state, window, settings.digest.max_entries)
-    return render_digest(settings, selection, now)
 
 
 def css(doc: lxml.html.HtmlElement, selector: str) -> list[lxml.html.HtmlElement]:
@@ -89,109 +53,7 @@ def text_of(html: bytes) -> str:
     return " ".join(lxml.html.fromstring(html).text_content().split())
 
 
-# --- the window ---------------------------------------------------------------------------------
-
-
-def test_first_digest_covers_window_days_and_nothing_from_the_future() -> None:
-    entries = (
-        make_entry(1, published=NOW + timedelta(minutes=1)),  # scheduled: not yet
-        make_entry(2, published=NOW),
-        make_entry(3, published=NOW - timedelta(days=7) + timedelta(seconds=1)),
-        make_entry(4, published=NOW - timedelta(days=7)),  # exactly at the start: belongs to the last one
-        make_entry(5, published=NOW - timedelta(days=30)),
-    )
-    window = digest_window(DigestState(), NOW, window_days=7)
-    assert (window.start, window.end) == (NOW - timedelta(days=7), NOW)
-    chosen = select_entries(entries, DigestState(), window, 20).entries
-    assert [e.slug for e in chosen] == ["meldung-02", "meldung-03"]
-
-
-def test_next_digest_starts_after_the_last_sent_one_and_never_repeats_an_id() -> None:
-    last_end = NOW - timedelta(days=2)
-    state = DigestState(
-        sent=(
-            SentDigest("2024-05-18-abcdef12", last_end, last_end, ("tag:news.example.org,2024:meldung-05",)),
-        )
-    )
-    entries = (
-        make_entry(1, published=NOW - timedelta(days=1)),
-        make_entry(2, published=last_end),  # published exactly at the end of the last window: was in it
-        make_entry(3, published=last_end - timedelta(hours=1)),
-        make_entry(5, published=NOW - timedelta(hours=5)),  # already sent (its date was edited later)
-    )
-    window = digest_window(state, NOW, window_days=7)
-    assert window.start == last_end
-    assert [e.slug for e in select_entries(entries, state, window, 20).entries] == ["meldung-01"]
-    explicit = digest_window(state, NOW, window_days=7, since=NOW - timedelta(days=10))
-    assert explicit.start_inclusive
-    assert [e.slug for e in select_entries(entries, state, explicit, 20).entries] == [
-        "meldung-01",
-        "meldung-02",
-        "meldung-03",
-    ]
-
-
-def test_explicit_windows_since_and_days() -> None:
-    since = datetime(2024, 5, 14, tzinfo=BERLIN)
-    window = digest_window(DigestState(), NOW, window_days=7, since=since)
-    assert window.contains(since) and not window.contains(since - timedelta(seconds=1))
-    assert digest_window(DigestState(), NOW, window_days=7, days=2).start == NOW - timedelta(days=2)
-
-
-@pytest.mark.parametrize(
-    ("kwargs", "message"),
-    [
-        ({"since": NOW + timedelta(days=1)}, "is after the digest time"),
-        ({"since": NOW - timedelta(days=1), "days": 3}, "either --since or --days"),
-    ],
-)
-def test_bad_windows_are_errors(kwargs: dict, message: str) -> None:
-    with pytest.raises(PublisherError, match=message):
-        digest_window(DigestState(), NOW, window_days=7, **kwargs)
-
-
-def test_a_now_before_the_last_sent_digest_is_an_error() -> None:
-    state = DigestState(sent=(SentDigest("x", NOW, NOW, ()),))
-    with pytest.raises(PublisherError, match="already covers entries up to"):
-        digest_window(state, NOW - timedelta(days=1), window_days=7)
-
-
-@pytest.mark.parametrize(
-    ("text", "expected"),
-    [
-        ("2024-05-20", datetime(2024, 5, 20, tzinfo=BERLIN)),
-        ("2024-05-20T09:00+02:00", NOW),
-        ("2024-05-20T07:00Z", NOW),
-        ("2024-05-20 09:00", NOW),
-    ],
-)
-def test_parse_moment(text: str, expected: datetime) -> None:
-    assert parse_moment(text, BERLIN) == expected
-    assert parse_moment(text, BERLIN).tzinfo is not None
-
-
-@pytest.mark.parametrize("text", ["gestern", "2024-13-01", "20.05.2024", ""])
-def test_parse_moment_rejects_what_is_not_a_date(text: str) -> None:
-    with pytest.raises(ValueError, match="is not a date"):
-        parse_moment(text, BERLIN)
-
-
-@pytest.mark.parametrize(
-    "text", ["9999-12-31T23:59-05:00", "0001-01-01T00:00+05:00", "1899-12-31", "9001-01-01"]
-)
-def test_parse_moment_refuses_times_at_the_calendar_edges(text: str) -> None:
-    """Converting them to the site's zone, or a window of days before them, left the calendar."""
-    with pytest.raises(ValueError, match="is out of range: give a date between the years 1900 and 9000"):
-        parse_moment(text, BERLIN)
-
-
-@given(
-    st.datetimes(min_value=datetime(1900, 1, 2), max_value=datetime(8999, 12, 30)), st.integers(1, 182_500)
-)
-def test_any_moment_in_range_makes_a_window_of_any_allowed_length(moment: datetime, days: int) -> None:
-    now = parse_moment(moment.isoformat(), BERLIN)
-    window = digest_window(DigestState(), now, window_days=7, days=days)
-    assert window.start < window.end == now
+# --- which entries -------------------------------------------------------------------------------
 
 
 def test_max_entries_keeps_the_newest_and_says_what_was_left_out(tmp_path: Path) -> None:
@@ -457,90 +319,28 @@ def test_an_invalid_sender_address_is_an_error(tmp_path: Path) -> None:
         render(settings, golden_entries())
 
 
-# --- writing and the state ----------------------------------------------------------------------
-
-
-def test_write_digest_writes_every_file(settings: Settings) -> None:
-    rendered = render(settings, golden_entries())
-    paths = write_digest(settings, rendered)
-    directory = settings.out_dir / "digests" / "2024-05-20"
-    assert paths == [
-        directory / n for n in ("email.html", "email.txt", "index.html", "message.eml", "digest.json")
-    ]
-    assert {p.name: p.read_bytes() for p in paths} == rendered.files
-    assert sorted(p.name for p in directory.iterdir()) == sorted(rendered.files)  # no temp files left
-
-
-def test_mark_sent_then_only_newer_entries(settings: Settings) -> None:
-    first = render(settings, golden_entries())
-    mark_sent(settings, first)
-    state = load_state(settings.state_path)
-    assert [(d.digest_id, d.window_end, d.entry_ids) for d in state.sent] == [
-        (first.digest_id, NOW, first.entry_ids)
-    ]
-    later = NOW + timedelta(days=7)
-    newer = (make_entry(10, published=NOW + timedelta(days=1)), *golden_entries())
-    second = render(settings, newer, now=later, state=state)
-    assert second.entry_ids == (newer[0].id,)
-    assert second.window.start == NOW
-    assert mark_sent(settings, first) == state  # idempotent per digest id
-
-
-def test_a_crash_while_writing_the_state_leaves_the_old_state(
-    settings: Settings, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    mark_sent(settings, render(settings, golden_entries()))
-    before = settings.state_path.read_bytes()
-    later = render(
-        settings,
-        (make_entry(10, published=NOW + timedelta(days=1)),),
-        now=NOW + timedelta(days=2),
-        state=load_state(settings.state_path),
-    )
-    real_replace = os.replace
-
-    def failing_replace(src: str, dst: str) -> None:
-        if Path(dst) == settings.state_path:
-            raise OSError(28, "No space left on device")
-        real_replace(src, dst)
-
-    monkeypatch.setattr(os, "replace", failing_replace)
-    with pytest.raises(PublisherError, match="NOT marked as sent"):
-        mark_sent(settings, later)
-    assert settings.state_path.read_bytes() == before
-    left = sorted(p.name for p in settings.state_path.parent.iterdir() if p != settings.cache_dir)
-    assert left == ["state.json"]  # no temporary file next to it (cache/ holds compiled templates)
-
-
-def test_a_corrupt_state_file_is_an_error(settings: Settings) -> None:
-    settings.state_path.parent.mkdir(parents=True)
-    settings.state_path.write_text('{"version": 1, "sent": [{"digest_id": "x"}]}')
-    with pytest.raises(PublisherError, match="state file is corrupt"):
-        digest.load_digest_state(settings)
-
-
 # --- deliverability -----------------------------------------------------------------------------
 
 
-SAMPLE = Recipient(
-    address="anna.schmidt@example.com",
-    name="Anna Schmidt",
-    greeting="Hallo Anna,",
-    unsubscribe_url="https://news.example.org/unsubscribe?token=3f9a7c21d4&list=news",
-    unsubscribe_mailto="unsubscribe+3f9a7c21d4@example.org",
-)
+def sent_copy(settings: Settings, eml: bytes) -> bytes:
+    """What ``publisher send`` transmits to one subscriber for this message.eml."""
+    template = message.parse_template(eml, "message.eml")
+    mail_settings = message.mail_settings(settings, template, "2024-05-20-3f9a7c21", "de")
+    token = "7.abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQ"
+    recipient = message.Recipient("anna.schmidt@example.com", "Anna Schmidt", "de", token)
+    return message.personalise(template, mail_settings, recipient).data
 
 
 @pytest.mark.spamassassin
 @pytest.mark.skipif(shutil.which("spamassassin") is None, reason="Debian's spamassassin is not installed")
 def test_spamassassin_scores_the_message_below_one_point(settings: Settings, tmp_path: Path) -> None:
-    message = personalise(render(settings, many_entries(20)).files["message.eml"], SAMPLE)
-    assert b"%%" not in message
+    sent = sent_copy(settings, render(settings, many_entries(20)).files["message.eml"])
+    assert b"%%" not in sent
     home = tmp_path / "sa-home"
     home.mkdir()
     result = subprocess.run(
         ["spamassassin", "--local", "--test-mode"],
-        input=message,
+        input=sent,
         capture_output=True,
         timeout=120,
         check=False,

@@ -8,7 +8,9 @@ from typing import Any
 
 import pytest
 
-from publisher.digest.render import digest_window, render_digest, select_entries, write_digest
+from publisher.digest.folder import write_digest
+from publisher.digest.render import render_digest
+from publisher.digest.selection import digest_window, select_entries
 from publisher.mail.state import DigestState
 from tests.digest.fixtures import NOW, make_entry, make_project, many_entries, photo
 

@@ -14,7 +14,6 @@ from publisher.importing.dates import (
     NotADate,
     find_dates,
     is_label,
-    parse_dateline,
     read_dateline,
 )
 
@@ -33,6 +32,12 @@ ENGLISH_MONTHS = (
     "November",
     "December",
 )
+
+
+def parse_dateline(line: str) -> Dateline | None:
+    """A dateline's date, or None (also for a dateline whose date does not exist)."""
+    result = read_dateline(line)
+    return result if isinstance(result, Dateline) else None
 
 
 @pytest.mark.parametrize(

@@ -20,7 +20,7 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
 
 from publisher.config import Settings, load_settings
-from publisher.mail import subscribers
+from publisher.mail import database, subscribers
 
 DIGEST_ID = "urn:uuid:6f1c2d3e-0000-4000-8000-000000000514"
 SECRET = "test-secret-0123456789abcdef"
@@ -130,7 +130,7 @@ def subscriber_rows(count: int) -> list[tuple[str, str, str]]:
 
 
 def add_subscribers(settings: Settings, rows: list[tuple[str, str, str]]) -> None:
-    conn = subscribers.connect(settings.database_path)
+    conn = database.connect(settings.database_path)
     try:
         for address, name, lang in rows:
             subscribers.add_subscriber(conn, address, name=name, lang=lang)

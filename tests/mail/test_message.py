@@ -1,36 +1,32 @@
-"""message.eml: the contract with `publisher send`, checked with Python's email package."""
+"""The digest mail: message.eml (the contract with `publisher send`) and the copy each subscriber gets."""
 
 from __future__ import annotations
 
-import binascii
 import email
 import email.policy
-import quopri
 import re
+from dataclasses import replace
 from datetime import datetime
 from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
 
-from publisher.digest.render import digest_window, render_digest, select_entries
+from publisher.config import Settings, load_settings
+from publisher.digest.render import render_digest
+from publisher.digest.selection import digest_window, select_entries
+from publisher.errors import PublisherError
+from publisher.mail import message as mail
 from publisher.mail.message import (
     GREETING,
     PLACEHOLDERS,
-    RECIPIENT,
-    UNSUBSCRIBE_MAILTO,
     UNSUBSCRIBE_URL,
     MessageSpec,
-    Recipient,
     build_message,
-    personalise,
-    qp_encode,
-    qp_escape,
 )
 from publisher.mail.state import DigestState
 from tests.digest.fixtures import BERLIN, NOW, make_entry, make_project, photo
+from tests.mail.fixtures import DIGEST_ID, write_digest, write_project
 
 HEADERS = [
     "From",
@@ -43,13 +39,22 @@ HEADERS = [
     "List-Unsubscribe-Post",
     "Content-Type",
 ]
-ANNA = Recipient(
-    address="anna@example.com",
-    name="Anna Jürgens",
-    greeting="Hallo Anna & „Freunde“,",
-    unsubscribe_url="https://news.example.org/unsubscribe?token=3d3d&list=a",
+TOKEN = "7.abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQ"
+ANNA = mail.Recipient("anna@example.com", "Anna & „Freunde“", "de", TOKEN)
+ANNA_SETTINGS = mail.MailSettings(
+    digest_id="2024-05-20-3f9a7c21",
+    envelope_from="news@example.org",
+    unsubscribe_url="https://news.example.org/unsubscribe?list=a",
     unsubscribe_mailto="unsubscribe+3d3d@news.example.org",
+    default_lang="de",
 )
+ANNA_LINK = f"https://news.example.org/unsubscribe?list=a&token={TOKEN}"
+
+
+def sent_copy(eml: bytes, recipient: mail.Recipient = ANNA) -> bytes:
+    """What ``publisher send`` transmits to ``recipient`` for this message.eml."""
+    template = mail.parse_template(eml, "message.eml")
+    return mail.personalise(template, ANNA_SETTINGS, recipient).data
 
 
 @pytest.fixture
@@ -112,29 +117,29 @@ def test_the_raw_bytes_are_ascii_with_short_lines_and_whole_placeholders(eml: by
             assert line.rstrip(b"=") in (GREETING.encode(), UNSUBSCRIBE_URL.encode()), line
 
 
-def test_personalise_fills_headers_and_both_bodies(eml: bytes) -> None:
-    message = parse(personalise(eml, ANNA))
+def test_the_sent_copy_fills_headers_and_both_bodies(eml: bytes) -> None:
+    message = parse(sent_copy(eml))
     assert message.defects == []
-    assert message["To"].addresses[0].display_name == "Anna Jürgens"
+    assert message["To"].addresses[0].display_name == "Anna & „Freunde“"
     assert message["To"].addresses[0].addr_spec == "anna@example.com"
-    assert message["List-Unsubscribe"] == (
-        "<https://news.example.org/unsubscribe?token=3d3d&list=a>, <mailto:unsubscribe+3d3d@news.example.org>"
-    )
-    text, html = (p.get_content() for p in message.iter_parts())
+    assert message["List-Unsubscribe"] == f"<{ANNA_LINK}>, <mailto:unsubscribe+3d3d@news.example.org>"
+    text, html = (p.get_content().replace("\r\n", "\n") for p in message.iter_parts())
     assert "%%" not in text and "%%" not in html
     assert text.startswith("Hallo Anna & „Freunde“,\n")
-    assert "Abmelden: https://news.example.org/unsubscribe?token=3d3d&list=a\n" in text
+    assert f"Abmelden: {ANNA_LINK}\n" in text
     assert "Hallo Anna &amp; „Freunde“," in html
-    assert 'href="https://news.example.org/unsubscribe?token=3d3d&amp;list=a"' in html
+    assert f'href="{ANNA_LINK.replace("&", "&amp;")}"' in html
 
 
-def test_personalise_refuses_values_that_break_headers(eml: bytes) -> None:
+def test_the_sent_copy_refuses_values_that_break_headers(eml: bytes) -> None:
     from dataclasses import replace
 
-    with pytest.raises(ValueError, match="cannot go into a mail header"):
-        personalise(eml, replace(ANNA, unsubscribe_url="https://news.example.org/abmelden/jürgen"))
-    with pytest.raises(ValueError, match="one line"):
-        personalise(eml, replace(ANNA, greeting="Hallo\nBcc: x@example.org"))
+    template = mail.parse_template(eml, "message.eml")
+    broken = replace(ANNA_SETTINGS, unsubscribe_url="https://news.example.org/abmelden/jürgen")
+    with pytest.raises(ValueError, match="not a plain ASCII header"):
+        mail.personalise(template, broken, ANNA)
+    with pytest.raises(ValueError, match="CR or LF"):
+        mail.personalise(template, ANNA_SETTINGS, replace(ANNA, email="anna@example.com\nBcc: x@example.org"))
 
 
 def test_same_input_same_bytes_and_the_hash_covers_the_content() -> None:
@@ -156,63 +161,221 @@ def test_date_header_is_the_digest_time_in_its_zone() -> None:
     assert message["Date"] == "Mon, 15 Jan 2024 07:05:00 +0100"
 
 
-@given(
-    st.lists(
-        st.one_of(
-            st.text(
-                alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\r"), max_size=120
-            ),
-            st.sampled_from([*PLACEHOLDERS, " ", "\t", "=", "\n", "ä", "%%", "%%R%%"]),
-        ),
-        max_size=30,
-    ).map("".join)
+# --- the copies publisher send writes ------------------------------------------------------------
+
+
+CONTRACT_ORDER = [
+    "Subject",
+    "From",
+    "To",
+    "Date",
+    "Message-ID",
+    "List-Unsubscribe",
+    "List-Unsubscribe-Post",
+    "MIME-Version",
+    "Content-Type",
+]
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return write_project(tmp_path / "send", 2525)
+
+
+@pytest.fixture
+def template(settings: Settings) -> mail.MailTemplate:
+    folder = write_digest(settings.out_dir)
+    return mail.parse_template((folder / "message.eml").read_bytes(), "message.eml")
+
+
+@pytest.fixture
+def mail_settings(settings: Settings, template: mail.MailTemplate) -> mail.MailSettings:
+    return mail.mail_settings(settings, template, DIGEST_ID, "de")
+
+
+def build_for(template: mail.MailTemplate, ms: mail.MailSettings, **recipient: str) -> EmailMessage:
+    values = {"email": "anna@example.org", "name": "Anna", "lang": "de", "token": TOKEN, **recipient}
+    return parse(mail.personalise(template, ms, mail.Recipient(**values)).data)
+
+
+def test_template_keeps_contract_headers_and_decoded_bodies(template: mail.MailTemplate) -> None:
+    names = [name for name, _ in template.headers]
+    assert names == [*CONTRACT_ORDER[:-1]]
+    assert dict(template.headers)["Subject"] == "Wochenrückblick: „Neues“ aus München"
+    assert template.text.startswith("%%GREETING%%\n")
+    assert 'href="%%UNSUBSCRIBE_URL%%"' in template.html
+    assert template.from_address == "news@example.org"
+
+
+def test_personalised_headers(template: mail.MailTemplate, mail_settings: mail.MailSettings) -> None:
+    message = build_for(template, mail_settings, name="Jürgen Müller")
+    assert list(message.keys()) == CONTRACT_ORDER  # the digest's header order is kept
+    assert str(message["To"]) == "Jürgen Müller <anna@example.org>"
+    assert str(message["Subject"]) == "Wochenrückblick: „Neues“ aus München"
+    assert str(message["From"]) == "Beispiel Nachrichten <news@example.org>"
+    assert str(message["Date"]) == "Tue, 14 May 2024 09:00:00 +0200"
+    link = f"https://news.example.org/unsubscribe?token={TOKEN}"
+    assert str(message["List-Unsubscribe"]) == f"<{link}>, <mailto:news@example.org?subject=unsubscribe>"
+    assert str(message["List-Unsubscribe-Post"]) == "List-Unsubscribe=One-Click"
+    assert message["Message-ID"] == mail.message_id_for(DIGEST_ID, "anna@example.org", "example.org")
+    assert message.get_content_type() == "multipart/alternative"
+    assert [p.get_content_type() for p in message.iter_parts()] == ["text/plain", "text/html"]
+    assert all(p.get_content_charset() == "utf-8" for p in message.iter_parts())
+
+
+def test_list_unsubscribe_header_is_not_encoded(
+    template: mail.MailTemplate, mail_settings: mail.MailSettings
+) -> None:
+    raw = mail.personalise(template, mail_settings, mail.Recipient("anna@example.org", "", "de", TOKEN)).data
+    assert (
+        f"List-Unsubscribe: <https://news.example.org/unsubscribe?token={TOKEN}>,\r\n <mailto:".encode()
+        in raw
+    )
+    assert b"=?utf-8?" not in raw.split(b"List-Unsubscribe:")[1].split(b"\r\nList-Unsubscribe-Post")[0]
+    assert all(len(line) <= 998 for line in raw.split(b"\r\n"))
+
+
+@pytest.mark.parametrize(
+    ("lang", "name", "greeting"),
+    [
+        ("de", "Anna", "Hallo Anna,"),
+        ("en", "Anna", "Hello Anna,"),
+        ("de", "", "Hallo,"),
+        ("", "Jürgen", "Hallo Jürgen,"),
+    ],
 )
-def test_qp_encode_round_trips_with_short_lines_and_whole_placeholders(text: str) -> None:
-    encoded = qp_encode(text)
-    assert quopri.decodestring(encoded.encode("ascii")).decode("utf-8") == text
-    for line in encoded.split("\n"):
-        assert len(line) <= 76
-        assert not line.endswith((" ", "\t"))
-    for placeholder in (RECIPIENT, GREETING, UNSUBSCRIBE_URL, UNSUBSCRIBE_MAILTO):
-        assert encoded.count(placeholder) == text.count(placeholder)
+def test_greeting_in_both_parts(
+    template: mail.MailTemplate, mail_settings: mail.MailSettings, lang: str, name: str, greeting: str
+) -> None:
+    message = build_for(template, mail_settings, lang=lang, name=name)
+    text, html = (p.get_content().replace("\r\n", "\n") for p in message.iter_parts())
+    assert text.startswith(greeting + "\n")
+    assert f"<p>{greeting}</p>" in html
+    assert "%%" not in text and "%%" not in html
+    assert f"https://news.example.org/unsubscribe?token={TOKEN}" in text
+    assert f'href="https://news.example.org/unsubscribe?token={TOKEN}"' in html
+    assert "„Neues Rathaus“ eröffnet – Straße gesperrt" in text
 
 
-# Text that exercises every context rule of quoted-printable: line ends after spaces and tabs, lone
-# dots, control characters, CR (alone and before LF), "=", non-ASCII, long lines, placeholders.
-QP_PIECES = st.sampled_from(
-    [*PLACEHOLDERS, " ", "\t", "=", "\n", "\r", "\r\n", ".", "\n.", ".\n", "\x00", "\x7f", "\x0b", "ä", "€",
-     "%%", "a", "x" * 70, "é" * 30, "=" * 25]
-)  # fmt: skip
-QP_TEXT = st.lists(st.one_of(QP_PIECES, st.text(max_size=40)), max_size=40).map("".join)
+def test_values_in_the_html_part_are_escaped(template: mail.MailTemplate, settings: Settings) -> None:
+    ms = mail.mail_settings(
+        replace(
+            settings, digest=replace(settings.digest, unsubscribe_url="https://x.example/u?list=1&a=<b>")
+        ),
+        template,
+        DIGEST_ID,
+        "de",
+    )
+    message = build_for(template, ms, name='<script>alert("x")</script> & Co')
+    text, html = (p.get_content().replace("\r\n", "\n") for p in message.iter_parts())
+    assert "<script>" not in html
+    assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; Co," in html
+    assert 'href="https://x.example/u?list=1&amp;a=&lt;b&gt;&amp;token=' in html
+    assert '<script>alert("x")</script> & Co,' in text  # plain text stays plain
 
 
-def _qp_reference(text: str) -> str:
-    """qp_encode as first written: binascii's lines joined, then cut again chunk by chunk."""
-    encoded = binascii.b2a_qp(text.replace("\r\n", "\n").encode("utf-8"), istext=True).decode("ascii")
-    lines = []
-    for line in encoded.replace("=\n", "").split("\n"):
-        pieces: list[str] = []
-        segments = re.split(f"({'|'.join(map(re.escape, PLACEHOLDERS))})", line)
-        for number, segment in enumerate(segments):
-            if number % 2:  # a placeholder
-                pieces.append(segment)
-                continue
-            while len(segment) > 75:
-                cut = 75 - (1 if segment[74] == "=" else 2 if segment[73] == "=" else 0)
-                pieces.append(segment[:cut])
-                segment = segment[cut:]
-            if segment:
-                pieces.append(segment)
-        lines.append("=\n".join(pieces))
-    return "\n".join(lines)
+def test_output_is_deterministic_and_differs_per_recipient(
+    template: mail.MailTemplate, mail_settings: mail.MailSettings
+) -> None:
+    anna = mail.Recipient("anna@example.org", "Anna", "de", TOKEN)
+    first = mail.personalise(template, mail_settings, anna)
+    assert mail.personalise(template, mail_settings, anna) == first
+    bob = mail.personalise(template, mail_settings, replace(anna, email="bob@example.org"))
+    assert bob.message_id != first.message_id
+    assert first.message_id.endswith("@example.org>")
+    assert "6f1c2d3e" in first.message_id  # derived from the digest id
 
 
-@given(QP_TEXT)
-def test_qp_escape_writes_what_binascii_writes(text: str) -> None:
-    data = text.encode("utf-8", "surrogatepass")
-    assert qp_escape(data) == binascii.b2a_qp(data, istext=True).decode("ascii").replace("=\n", "")
+def test_message_id_ignores_address_case() -> None:
+    assert mail.message_id_for("d", "Anna@Example.org", "x.org") == mail.message_id_for(
+        "d", "anna@example.org", "x.org"
+    )
 
 
-@given(QP_TEXT.filter(lambda text: not any("\ud800" <= c <= "\udfff" for c in text)))
-def test_qp_encode_is_byte_identical_to_the_straightforward_encoder(text: str) -> None:
-    assert qp_encode(text) == _qp_reference(text)
+def test_config_keys_for_sender_and_mailto(tmp_path: Path, template: mail.MailTemplate) -> None:
+    settings = write_project(
+        tmp_path / "p",
+        2525,
+        from_address="digest@lists.example.org",
+        unsubscribe_mailto="leave@lists.example.org?subject=leave",
+        reply_to="redaktion@example.org",
+    )
+    ms = mail.mail_settings(settings, template, DIGEST_ID, "en")
+    assert (ms.envelope_from, ms.domain, ms.default_lang) == (
+        "digest@lists.example.org",
+        "lists.example.org",
+        "en",
+    )
+    message = build_for(template, ms)
+    assert str(message["List-Unsubscribe"]).endswith("<mailto:leave@lists.example.org?subject=leave>")
+    assert str(message["Reply-To"]) == "redaktion@example.org"
+    assert message["Message-ID"].endswith("@lists.example.org>")
+
+
+def test_sender_falls_back_to_the_template_from(tmp_path: Path, template: mail.MailTemplate) -> None:
+    settings = write_project(tmp_path / "p", 2525, from_address="")
+    assert mail.mail_settings(settings, template, DIGEST_ID, "de").envelope_from == "news@example.org"
+
+
+def test_non_ascii_unsubscribe_url_is_a_config_error(tmp_path: Path, template: mail.MailTemplate) -> None:
+    (tmp_path / "p").mkdir()
+    (tmp_path / "p" / "publisher.toml").write_text(
+        'title = "T"\nbase_url = "https://example.org/"\n[digest]\nunsubscribe_url = "https://example.org/abmelden-für"\n',
+        encoding="utf-8",
+    )
+    with pytest.raises(PublisherError) as caught:  # the configuration says so first, at its line
+        load_settings(tmp_path / "p" / "publisher.toml")
+    [problem] = caught.value.problems
+    assert (problem.field, problem.line) == ("digest.unsubscribe_url", 4) and "percent-encode" in problem.hint
+    # Settings made in Python skip that check; the mail refuses the URL all the same.
+    (tmp_path / "p" / "publisher.toml").write_text(
+        'title = "T"\nbase_url = "https://example.org/"\n', encoding="utf-8"
+    )
+    valid = load_settings(tmp_path / "p" / "publisher.toml")
+    settings = replace(
+        valid, digest=replace(valid.digest, unsubscribe_url="https://example.org/abmelden-für")
+    )
+    with pytest.raises(PublisherError, match=r"\[digest\] unsubscribe_url .* percent-encode"):
+        mail.mail_settings(settings, template, DIGEST_ID, "de")
+
+
+def _eml(message: EmailMessage) -> bytes:
+    return message.as_bytes(policy=email.policy.SMTP)
+
+
+def test_template_that_is_not_multipart_alternative_is_refused() -> None:
+    message = EmailMessage()
+    message["Subject"], message["From"], message["Date"] = "s", "a@b.org", "Tue, 14 May 2024 09:00:00 +0200"
+    message.set_content("%%UNSUBSCRIBE_URL%%")
+    with pytest.raises(PublisherError, match=r"message\.eml: is text/plain, expected multipart/alternative"):
+        mail.parse_template(_eml(message), "message.eml")
+
+
+def test_template_without_unsubscribe_placeholder_is_refused() -> None:
+    message = EmailMessage()
+    message["Subject"], message["From"], message["Date"] = "s", "a@b.org", "Tue, 14 May 2024 09:00:00 +0200"
+    message.set_content("%%UNSUBSCRIBE_URL%%")
+    message.add_alternative("<p>no link</p>", subtype="html")
+    with pytest.raises(PublisherError, match="text/html part has no %%UNSUBSCRIBE_URL%%"):
+        mail.parse_template(_eml(message), "message.eml")
+
+
+def test_missing_personal_headers_are_added() -> None:
+    message = EmailMessage()
+    message["Subject"], message["From"], message["Date"] = "s", "a@b.org", "Tue, 14 May 2024 09:00:00 +0200"
+    message.set_content("%%GREETING%% %%UNSUBSCRIBE_URL%%")
+    message.add_alternative("<a href='%%UNSUBSCRIBE_URL%%'>x</a>", subtype="html")
+    template = mail.parse_template(_eml(message), "message.eml")
+    ms = mail.MailSettings(DIGEST_ID, "a@b.org", "https://b.org/u", "a@b.org?subject=unsubscribe", "en")
+    built = build_for(template, ms)
+    assert list(built.keys())[:3] == ["Subject", "From", "Date"]
+    assert {"To", "Message-ID", "List-Unsubscribe", "List-Unsubscribe-Post"} <= set(built.keys())
+
+
+def test_template_without_subject_is_refused() -> None:
+    message = EmailMessage()
+    message["From"], message["Date"] = "a@b.org", "Tue, 14 May 2024 09:00:00 +0200"
+    message.set_content("%%UNSUBSCRIBE_URL%%")
+    message.add_alternative("<a href='%%UNSUBSCRIBE_URL%%'>x</a>", subtype="html")
+    with pytest.raises(PublisherError, match=r"missing header.*Subject"):
+        mail.parse_template(_eml(message), "message.eml")

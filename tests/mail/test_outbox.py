@@ -20,7 +20,7 @@ def test_latest_is_the_newest_dated_folder_with_metadata(tmp_path: Path) -> None
     digest = outbox.load_digest(newest)
     assert (digest.digest_id, digest.date, digest.lang) == (DIGEST_ID, "2024-05-14", "de")
     assert digest.window_end.isoformat() == "2024-05-14T09:00:00+02:00"
-    assert digest.files == ("digest.html", "digest.txt", "message.eml")
+    assert digest.file_names == ("digest.html", "digest.txt", "message.eml")
     assert digest.message.startswith(b"Subject: ")
 
 

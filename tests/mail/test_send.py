@@ -17,8 +17,8 @@ import pytest
 
 from publisher.config import Settings
 from publisher.errors import PublisherError
-from publisher.mail import deliveries, subscribers
-from publisher.mail import personal as mail
+from publisher.mail import database, deliveries, subscribers
+from publisher.mail import message as mail
 from publisher.mail.send import Outcome, SendOptions, SendReport, send_digest, send_lock
 from publisher.mail.state import load_state
 from publisher.mail.webapp import UnsubscribeApp
@@ -46,7 +46,7 @@ def project(tmp_path: Path, port: int, count: int, **smtp: object) -> Settings:
 
 
 def statuses(settings: Settings, digest_id: str = DIGEST_ID) -> dict[str, int]:
-    conn = subscribers.connect(settings.database_path)
+    conn = database.connect(settings.database_path)
     try:
         return {k: v for k, v in deliveries.counts(conn, digest_id).items() if v}
     finally:
@@ -54,7 +54,7 @@ def statuses(settings: Settings, digest_id: str = DIGEST_ID) -> dict[str, int]:
 
 
 def delivery_of(settings: Settings, address: str) -> deliveries.Delivery:
-    conn = subscribers.connect(settings.database_path)
+    conn = database.connect(settings.database_path)
     try:
         found = [d for d in deliveries.list_deliveries(conn, DIGEST_ID) if d.email == address]
     finally:
@@ -80,7 +80,7 @@ def test_each_of_300_subscribers_gets_one_personalised_message(tmp_path: Path) -
     assert progress[0] == (0, 300, None) and progress[-1][:2] == (300, 300)
     assert len(progress) == 301
 
-    conn = subscribers.connect(settings.database_path)
+    conn = database.connect(settings.database_path)
     message_ids = set()
     for (sender, recipients, _), message in zip(handler.messages, handler.received(), strict=True):
         address = recipients[0]
@@ -166,7 +166,7 @@ def test_the_link_in_a_received_mail_unsubscribes_via_the_web_app(
 
 
 def list_all(settings: Settings) -> list[subscribers.Subscriber]:
-    conn = subscribers.connect(settings.database_path)
+    conn = database.connect(settings.database_path)
     try:
         return subscribers.list_subscribers(conn)
     finally:
@@ -291,8 +291,8 @@ def test_an_already_sent_digest_needs_force_and_force_never_duplicates(tmp_path:
 def test_unsubscribed_and_removed_subscribers_get_nothing(tmp_path: Path) -> None:
     with smtp_server() as (controller, handler):
         settings = project(tmp_path, controller.port, 6)
-        conn = subscribers.connect(settings.database_path)
-        subscribers.unsubscribe(conn, subscribers.find_subscriber(conn, "user0001@example.org").id)  # type: ignore[union-attr]
+        conn = database.connect(settings.database_path)
+        subscribers.unsubscribe(conn, subscribers.existing_subscriber(conn, "user0001@example.org").id)  # type: ignore[union-attr]
         subscribers.remove_subscriber(conn, "user0002@example.org")
         conn.close()
         report = send(settings)
@@ -303,8 +303,8 @@ def test_unsubscribed_and_removed_subscribers_get_nothing(tmp_path: Path) -> Non
 def test_someone_unsubscribing_during_the_run_is_skipped(tmp_path: Path) -> None:
     def unsubscribe_user_5(done: int, total: int, outcome: Outcome | None) -> None:
         if done == 2:  # another process (the web app) unsubscribes user0005 while we are sending
-            conn = subscribers.connect(settings.database_path)
-            found = subscribers.find_subscriber(conn, "user0005@example.org")
+            conn = database.connect(settings.database_path)
+            found = subscribers.existing_subscriber(conn, "user0005@example.org")
             assert found is not None
             subscribers.unsubscribe(conn, found.id)
             conn.close()
@@ -365,7 +365,7 @@ def test_an_empty_list_is_an_error(tmp_path: Path, who: str) -> None:
     with smtp_server() as (controller, handler):
         settings = project(tmp_path, controller.port, 0 if who == "nobody" else 1)
         if who == "only-unsubscribed":
-            conn = subscribers.connect(settings.database_path)
+            conn = database.connect(settings.database_path)
             subscribers.unsubscribe(conn, subscribers.list_subscribers(conn)[0].id)
             conn.close()
         with pytest.raises(PublisherError, match="no active subscribers -> add some"):

@@ -15,7 +15,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from publisher.cli import cli
-from publisher.mail import deliveries, subscribers, tokens
+from publisher.mail import database, deliveries, subscribers, tokens
 from publisher.mail.state import load_state
 from tests.mail.fixtures import (
     DIGEST_ID,
@@ -108,7 +108,7 @@ def test_import_reports_bad_lines_on_stderr(tmp_path: Path) -> None:
 
 def test_unsubscribe_token_command(tmp_path: Path) -> None:
     root = site(tmp_path, count=2)
-    conn = subscribers.connect(root / "publisher.db")
+    conn = database.connect(root / "publisher.db")
     first = subscribers.list_subscribers(conn)[0]
     conn.close()
     token = tokens.make_token(SECRET.encode(), first.id, first.key)
@@ -233,7 +233,7 @@ def test_killed_mid_run_then_resume_delivers_everyone_exactly_once(tmp_path: Pat
             faults.release.set()
         assert process.returncode == -signal.SIGKILL
         in_flight = handler.messages[119][1][0]
-        conn = subscribers.connect(root / "publisher.db")
+        conn = database.connect(root / "publisher.db")
         counts = deliveries.counts(conn, DIGEST_ID)
         assert counts == {"pending": 180, "sending": 1, "sent": 119, "failed": 0, "unknown": 0}
         conn.close()
@@ -257,7 +257,7 @@ def test_killed_mid_run_then_resume_delivers_everyone_exactly_once(tmp_path: Pat
 
 def test_serve_runs_the_unsubscribe_app(tmp_path: Path) -> None:
     root = site(tmp_path, count=1)
-    conn = subscribers.connect(root / "publisher.db")
+    conn = database.connect(root / "publisher.db")
     first = subscribers.list_subscribers(conn)[0]
     conn.close()
     token = tokens.make_token(SECRET.encode(), first.id, first.key)

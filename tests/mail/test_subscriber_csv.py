@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from publisher.errors import PublisherError
-from publisher.mail import subscriber_csv, subscribers
+from publisher.mail import database, subscriber_csv, subscribers
 from tests.mail.fixtures import write_csv
 
 
@@ -58,7 +58,7 @@ def test_import_reports_duplicates_in_the_file_and_in_the_list(
         (2, "anna@example.org is already in the list (active)"),
         (4, "Bob@example.org is a duplicate of line 3"),
     ]
-    assert subscribers.find_subscriber(conn, "bob@example.org").name == "Bob"  # type: ignore[union-attr]
+    assert subscribers.existing_subscriber(conn, "bob@example.org").name == "Bob"  # type: ignore[union-attr]
 
 
 def test_unreadable_record_is_reported_and_the_rest_imported(
@@ -127,9 +127,9 @@ def test_every_row_is_either_imported_or_reported(tmp_path: Path, rows: list[tup
     writer.writerow(["email", "name", "lang"])
     writer.writerows(rows)
     path = write_csv(tmp_path / "prop.csv", buffer.getvalue())
-    database = tmp_path / "prop.db"
-    database.unlink(missing_ok=True)
-    conn = subscribers.connect(database)
+    db_path = tmp_path / "prop.db"
+    db_path.unlink(missing_ok=True)
+    conn = database.connect(db_path)
     try:
         report = subscriber_csv.import_csv(conn, path)
         stored = subscribers.list_subscribers(conn)

@@ -12,7 +12,7 @@ from wsgiref.validate import validator
 import pytest
 
 from publisher.errors import PublisherError
-from publisher.mail import subscribers, tokens
+from publisher.mail import database, subscribers, tokens
 from publisher.mail.webapp import UnsubscribeApp, app_from_env
 from tests.mail.fixtures import write_project
 
@@ -59,32 +59,32 @@ def call(
 @pytest.fixture
 def site(tmp_path: Path) -> tuple[UnsubscribeApp, Path]:
     settings = write_project(tmp_path, 25)
-    conn = subscribers.connect(settings.database_path)
+    conn = database.connect(settings.database_path)
     subscribers.add_subscriber(conn, "anna@example.org", name="Anna", lang="de")
     subscribers.add_subscriber(conn, "o'brien&co@example.org", name="<b>Bob</b>", lang="en")
     conn.close()
     return UnsubscribeApp.from_settings(settings, SECRET), settings.database_path
 
 
-def token_for(database: Path, address: str) -> str:
-    conn = subscribers.connect(database)
-    found = subscribers.find_subscriber(conn, address)
+def token_for(db_path: Path, address: str) -> str:
+    conn = database.connect(db_path)
+    found = subscribers.existing_subscriber(conn, address)
     conn.close()
     assert found is not None
     return tokens.make_token(SECRET, found.id, found.key)
 
 
-def status_of(database: Path, address: str) -> str:
-    conn = subscribers.connect(database)
-    found = subscribers.find_subscriber(conn, address)
+def status_of(db_path: Path, address: str) -> str:
+    conn = database.connect(db_path)
+    found = subscribers.existing_subscriber(conn, address)
     conn.close()
     assert found is not None
     return found.status
 
 
 def test_get_shows_a_confirmation_form_and_changes_nothing(site: tuple[UnsubscribeApp, Path]) -> None:
-    app, database = site
-    token = token_for(database, "anna@example.org")
+    app, db_path = site
+    token = token_for(db_path, "anna@example.org")
     response = call(app, query=urlencode({"token": token}))
     assert response.status == "200 OK"
     assert response.headers["Content-Type"] == "text/html; charset=utf-8"
@@ -95,17 +95,17 @@ def test_get_shows_a_confirmation_form_and_changes_nothing(site: tuple[Unsubscri
     assert "Möchten Sie den Newsletter für anna@example.org abbestellen?" in response.text
     assert f'<form method="post" action="?token={token}">' in response.text
     assert '<button type="submit">Abbestellen</button>' in response.text
-    assert status_of(database, "anna@example.org") == "active"
+    assert status_of(db_path, "anna@example.org") == "active"
 
 
 def test_one_click_post_unsubscribes(site: tuple[UnsubscribeApp, Path]) -> None:
-    app, database = site
-    token = token_for(database, "anna@example.org")
+    app, db_path = site
+    token = token_for(db_path, "anna@example.org")
     response = call(app, "POST", query=urlencode({"token": token}), body=b"List-Unsubscribe=One-Click")
     assert response.status == "200 OK"
     assert "anna@example.org ist abgemeldet" in response.text
-    assert status_of(database, "anna@example.org") == "unsubscribed"
-    assert status_of(database, "o'brien&co@example.org") == "active"
+    assert status_of(db_path, "anna@example.org") == "unsubscribed"
+    assert status_of(db_path, "o'brien&co@example.org") == "active"
     again = call(app, "POST", query=urlencode({"token": token}), body=b"List-Unsubscribe=One-Click")
     assert again.status == "200 OK"  # idempotent
     later = call(app, query=urlencode({"token": token}))
@@ -113,18 +113,18 @@ def test_one_click_post_unsubscribes(site: tuple[UnsubscribeApp, Path]) -> None:
 
 
 def test_the_form_post_with_the_token_in_the_body_works(site: tuple[UnsubscribeApp, Path]) -> None:
-    app, database = site
-    token = token_for(database, "anna@example.org")
+    app, db_path = site
+    token = token_for(db_path, "anna@example.org")
     body = urlencode({"List-Unsubscribe": "One-Click", "token": token}).encode()
     assert call(app, "POST", body=body).status == "200 OK"
-    assert status_of(database, "anna@example.org") == "unsubscribed"
+    assert status_of(db_path, "anna@example.org") == "unsubscribed"
 
 
 def test_values_are_escaped_and_the_page_is_in_the_subscribers_language(
     site: tuple[UnsubscribeApp, Path],
 ) -> None:
-    app, database = site
-    token = token_for(database, "o'brien&co@example.org")
+    app, db_path = site
+    token = token_for(db_path, "o'brien&co@example.org")
     response = call(app, query=urlencode({"token": token}))
     assert '<html lang="en">' in response.text
     assert "Do you want to stop the newsletter for o&#x27;brien&amp;co@example.org?" in response.text
@@ -142,19 +142,19 @@ def test_values_are_escaped_and_the_page_is_in_the_subscribers_language(
     ],
 )
 def test_forged_or_missing_tokens_change_nothing(site: tuple[UnsubscribeApp, Path], query: str) -> None:
-    app, database = site
+    app, db_path = site
     response = call(app, "POST", query=query, body=b"List-Unsubscribe=One-Click")
     assert response.status == "400 Bad Request"
     assert "Es wurde nichts geändert" in response.text
     assert "<script>" not in response.text
-    assert status_of(database, "anna@example.org") == "active"
-    assert status_of(database, "o'brien&co@example.org") == "active"
+    assert status_of(db_path, "anna@example.org") == "active"
+    assert status_of(db_path, "o'brien&co@example.org") == "active"
 
 
 def test_a_token_signed_with_another_secret_changes_nothing(site: tuple[UnsubscribeApp, Path]) -> None:
-    app, database = site
-    conn = subscribers.connect(database)
-    anna = subscribers.find_subscriber(conn, "anna@example.org")
+    app, db_path = site
+    conn = database.connect(db_path)
+    anna = subscribers.existing_subscriber(conn, "anna@example.org")
     conn.close()
     assert anna is not None
     other = tokens.make_token(b"some-other-secret-0123456789", anna.id, anna.key)
@@ -162,18 +162,18 @@ def test_a_token_signed_with_another_secret_changes_nothing(site: tuple[Unsubscr
         call(app, "POST", query=f"token={other}", body=b"List-Unsubscribe=One-Click").status
         == "400 Bad Request"
     )
-    assert status_of(database, "anna@example.org") == "active"
+    assert status_of(db_path, "anna@example.org") == "active"
 
 
 def test_head_other_paths_and_methods(site: tuple[UnsubscribeApp, Path]) -> None:
-    app, database = site
-    token = token_for(database, "anna@example.org")
+    app, db_path = site
+    token = token_for(db_path, "anna@example.org")
     head = call(app, "HEAD", query=f"token={token}")
     assert head.status == "200 OK" and head.body == b""
     assert call(app, path="/admin").status == "404 Not Found"
     put = call(app, "PUT", query=f"token={token}")
     assert put.status == "405 Method Not Allowed" and put.headers["Allow"] == "GET, HEAD, POST"
-    assert status_of(database, "anna@example.org") == "active"
+    assert status_of(db_path, "anna@example.org") == "active"
 
 
 def test_app_from_env_for_wsgi_servers(tmp_path: Path) -> None:

@@ -2,14 +2,27 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from jinja2 import Environment
+
 from publisher.config import Settings
-from publisher.model import Author, Entry, Image, Tag
+from publisher.model import Author, Entry, Image, Tag, newest_first
+from publisher.output import write_if_changed
+from publisher.render.archive import (
+    STYLESHEET,
+    TAGS_INDEX,
+    entry_page,
+    list_pages,
+    stylesheet,
+    tag_counts,
+    tags_page,
+)
 
 BERLIN = ZoneInfo("Europe/Berlin")
 BASE_URL = "https://news.example.org/archiv/"
@@ -111,3 +124,25 @@ def lightweight(entry: Entry) -> Entry:
 def many_entries(count: int) -> list[Entry]:
     """``count`` entries, newest first."""
     return [make_entry(n) for n in range(count, 0, -1)]
+
+
+def render_archive(entries: Sequence[Entry], settings: Settings, env: Environment) -> dict[str, bytes]:
+    """The whole archive at once, ``{path: bytes}``: every page plus ``style.css``, made of the page
+    functions the build calls one job at a time."""
+    ordered = newest_first(tuple(entries))
+    languages = sorted({e.lang for e in ordered})  # as the build gives every page (each has feeds)
+    files = {entry.path: entry_page(entry, settings, env, languages) for entry in ordered}
+    files.update(list_pages(ordered, settings, env, kind="index", languages=languages))
+    counts = tag_counts(ordered)
+    for tag, _ in counts:
+        tagged = [e for e in ordered if any(t.slug == tag.slug for t in e.tags)]
+        files.update(list_pages(tagged, settings, env, kind="tag", tag=tag, languages=languages))
+    files[TAGS_INDEX] = tags_page(counts, settings, env, languages)
+    files[STYLESHEET] = stylesheet(env)
+    return dict(sorted(files.items()))
+
+
+def write_all(out_dir: Path, files: Mapping[str, bytes]) -> None:
+    """Write every ``{relative path: bytes}`` under ``out_dir``."""
+    for relative, data in files.items():
+        write_if_changed(out_dir / relative, data)

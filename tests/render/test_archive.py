@@ -30,7 +30,6 @@ from publisher.render.archive import (
     numbered_page_count,
     page_slices,
     relative_href,
-    render_archive,
     stylesheet,
     tag_counts,
     tags_page,
@@ -51,6 +50,7 @@ from tests.render.fixtures import (
     make_entry,
     make_settings,
     many_entries,
+    render_archive,
 )
 
 REPO = Path(__file__).resolve().parents[2]

@@ -12,10 +12,17 @@ import pytest
 from publisher.build.pipeline import build
 from publisher.config import load_settings
 from publisher.model import Image
-from publisher.output import write_all
-from publisher.render.archive import render_archive
 from publisher.render.templating import make_environment
-from tests.render.fixtures import LONG_URL, LONG_WORD, english_entry, full_entry, make_entry, make_settings
+from tests.render.fixtures import (
+    LONG_URL,
+    LONG_WORD,
+    english_entry,
+    full_entry,
+    make_entry,
+    make_settings,
+    render_archive,
+    write_all,
+)
 
 pytestmark = pytest.mark.browser
 
