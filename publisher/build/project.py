@@ -146,15 +146,17 @@ def fix_slugs(settings: Settings) -> list[tuple[str, str]]:
 
 
 def _add_line(file: Path, relative: str, data: bytes, key: str, value: str) -> bool:
-    """Put ``key: value`` at the top of the front matter, if the file then reads as before plus
-    that key (a front matter written as one flow mapping, ``{title: …, date: …}``, cannot take a
-    line: it is left alone)."""
+    """Put ``key: value`` at the top of the front matter (a slug after the id), if the file then
+    reads as before plus that key (a front matter written as one flow mapping, ``{title: …,
+    date: …}``, cannot take a line: it is left alone)."""
     source, _ = parse_entry(data, relative)
     assert source is not None
     text = data.decode("utf-8-sig")
     newline = "\r\n" if text.startswith("---\r\n") else "\n"
-    first_break = text.index("\n") + 1
-    new_text = f"{text[:first_break]}{key}: {value}{newline}{text[first_break:]}"
+    at = text.index("\n") + 1
+    if key != "id" and text.startswith("id:", at):  # after the id, which --fix-ids writes first
+        at = text.index("\n", at) + 1
+    new_text = f"{text[:at]}{key}: {value}{newline}{text[at:]}"
     fixed, _ = parse_entry(new_text.encode("utf-8"), relative)
     if fixed is None or fixed.metadata != {key: value, **source.metadata}:
         return False

@@ -93,15 +93,8 @@ def sample(make_project: MakeProject) -> Path:
 def test_the_sample_builds_every_output(sample: Path) -> None:
     report = run_build(sample)
     files = set(tree(sample / "out"))
-    assert report.entries == 6
-    # The sample links three pages that no build publishes (the others are media files beside
-    # the entries, which are published): each is a warning that names the entry and the link.
-    assert sorted((p.path.rsplit("/", 1)[1], p.message.split()[2]) for p in report.problems) == [
-        ("2024-03-31-sommerzeit.md", "https://news.example.org/hintergrund/zeitumstellung.html,"),
-        ("2024-03-31-sommerzeit.md", "https://news.example.org/tarife.html,"),
-        ("2024-06-03-hydrogen-valleys.md", "https://news.example.org/media/gallery.html,"),
-    ]
-    assert all(not p.is_error and p.field == "body" for p in report.problems)
+    # Every link in the sample leads to something published (media files beside the entries, a tag page).
+    assert report.entries == 6 and report.problems == ()
     for page in ("404.html", "sitemap.xml", "robots.txt", "media/zeitplan.png", "downloads/slides.pdf"):
         assert page in files
     feeds = {"rss.xml", "atom.xml", "feed.json"}
