@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Any
 
@@ -600,3 +601,45 @@ def test_messages_say_what_to_do_and_show_values_as_written(
     assert problem.message.startswith(message), problem
     assert hint in problem.hint, problem
     assert "datetime" not in str(problem) and "bool" not in str(problem)
+
+
+@pytest.mark.parametrize(
+    "entry_id",
+    [
+        "<script>alert(1)</script>",
+        "2024-meldung",
+        "meldung eins",
+        "urn:uuid:a b",
+        "https:/kein-host",
+        "x:%zz",
+    ],
+)
+def test_an_id_that_is_not_a_uri_is_refused(entry_id: str) -> None:
+    """Feed ids must be URIs (Atom: "id must be a full and valid URL"); the error says how to get one."""
+    result = run(f"---\ntitle: T\ndate: 2024-05-14\nid: {json.dumps(entry_id)}\n---\nText\n")
+    assert result.entry is None
+    problem = only(result, "id")
+    assert problem.is_error and problem.line == 4
+    assert "not a URI" in problem.message and "--fix-ids" in problem.hint
+
+
+@pytest.mark.parametrize(
+    "entry_id",
+    [
+        "urn:uuid:3f0c5a52-8a2e-4c41-9a57-1b1f0c0d0a01",
+        "tag:news.example.org,2024:meldung-1",
+        "https://news.example.org/posts/1",
+        "urn:x-alt:%C3%A4",
+    ],
+)
+def test_ids_that_are_uris_are_kept_as_written(entry_id: str) -> None:
+    result = run(f"---\ntitle: T\ndate: 2024-05-14\nid: {json.dumps(entry_id)}\n---\nText\n")
+    assert result.entry is not None and result.entry.id == entry_id
+
+
+def test_an_image_url_with_a_space_is_percent_encoded() -> None:
+    result = run(
+        "---\ntitle: T\ndate: 2024-05-14\nid: urn:x:1\nimage: {url: media/Foto Konferenz.jpg}\n---\nText\n"
+    )
+    assert result.entry is not None and result.entry.image is not None
+    assert result.entry.image.url == "https://news.example.org/media/Foto%20Konferenz.jpg"
