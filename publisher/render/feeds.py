@@ -159,10 +159,11 @@ def _add_entry(fe: FeedEntry, entry: Entry, kind: str, content: str, language: s
             fe.author([_author_dict(author) for author in entry.authors])
     if entry.tags:
         fe.category([{"term": tag.name, "label": tag.name} for tag in entry.tags])
-    summary = entry.summary or entry.title
     # Readers take an RSS description as HTML: the plain-text summary is escaped for HTML first
-    # (then feedgen escapes it for XML), so "F&E" and "<script>" reach the reader as text.
-    fe.summary(escape(summary, quote=False) if kind == "rss" else summary)
+    # (then feedgen escapes it for XML), so "F&E" and "<script>" reach the reader as text. Atom
+    # says so: type="html" (as text, a summary showing "<img …>" looks like undeclared markup).
+    summary = escape(entry.summary or entry.title, quote=False)
+    fe.summary(summary, type="html" if kind == "atom" else None)
     if content == "full":
         # RSS carries the HTML in content:encoded as CDATA; Atom as escaped text of type "html".
         fe.content(content_with_image(entry), type="CDATA" if kind == "rss" else "html")

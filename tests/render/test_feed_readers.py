@@ -107,12 +107,15 @@ def test_rss_descriptions_reach_readers_as_the_summary_text(make_project: MakePr
         assert seen.text == expected[title]
         assert unescape(description) == expected[title]
     assert feedparser.parse((root / "out" / "rss.xml").read_bytes()).bozo == 0
-    # Atom's summary is text (no type="html"), JSON Feed's summary is plain text: both as written.
+    # Atom says its summary is HTML, and it is the same escaped text; JSON Feed's is plain text.
     atom = etree.parse(str(root / "out" / "atom.xml")).getroot()
     for element in atom.iterfind(f"{ATOM}entry"):
         summary = element.find(f"{ATOM}summary")
-        assert summary is not None and summary.get("type") in (None, "text")
-        assert summary.text == expected[element.findtext(f"{ATOM}title")]
+        assert summary is not None and summary.get("type") == "html"
+        seen = as_html(summary.text)
+        assert seen.tags == [] and seen.text == expected[element.findtext(f"{ATOM}title")]
+    items = json.loads((root / "out" / "feed.json").read_bytes())["items"]
+    assert {item["title"]: item["summary"] for item in items} == expected
 
 
 def test_urls_with_spaces_and_umlauts_are_percent_encoded(make_project: MakeProject) -> None:
