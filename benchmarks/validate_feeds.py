@@ -58,8 +58,16 @@ tags: [Forschung]
 }
 
 
-def prepare(root: Path, count: int) -> None:
+# Top-level settings the generated publisher.toml gets, so that the feeds carry what they can:
+# the logo (RSS image, Atom icon and logo, JSON Feed icon) and a WebSub hub (hub links). The hub
+# does not exist: the build's publish pings fail, which is one warning.
+SETTINGS = 'logo = "media/Foto Konferenz.jpg"\nwebsub_hub = "https://hub.example.org/"\n'
+
+
+def prepare(root: Path, count: int, settings: str = SETTINGS) -> None:
     write_project(root, count)
+    config = root / "publisher.toml"
+    config.write_text(settings + config.read_text(encoding="utf-8"), encoding="utf-8")
     entries = root / "entries"
     for name, text in HOSTILE.items():
         (entries / name).parent.mkdir(parents=True, exist_ok=True)

@@ -72,6 +72,8 @@ class DigestContext:
     feeds: tuple[FeedLink, ...]
     sender_name: str
     sender_address: tuple[str, ...]
+    accent_color: str = ""  # a bar above the header, as on the archive pages ("" for none)
+    logo_url: str = ""  # the site's logo, shown beside its title ("" for none)
 
     def as_dict(self) -> dict[str, Any]:
         return {f.name: getattr(self, f.name) for f in fields(self)}
@@ -149,4 +151,6 @@ def build_context(
         sender_address=tuple(
             line.strip() for line in settings.digest.sender_address.splitlines() if line.strip()
         ),
+        accent_color=settings.accent_color,
+        logo_url=settings.logo_url,
     )
