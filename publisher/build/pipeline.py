@@ -152,11 +152,13 @@ def _plan(
         page_key = sha256(f"{entry_prefix}{token[entry.source_path]}".encode()).hexdigest()
         yield _Job(page_key, jobs.EntryPage(entry))
 
-    def feed_jobs(meta: FeedMeta, chosen: Sequence[Entry]) -> Iterator[_Job]:
-        """The subscription feeds (the newest ``feed_limit`` entries) and the archived Atom
-        documents (RFC 5005), counted from the oldest entries: a new entry changes the newest."""
+    def feed_jobs(meta: FeedMeta, chosen: Sequence[Entry], archived: bool = True) -> Iterator[_Job]:
+        """The subscription feeds (the newest ``feed_limit`` entries) and, with ``archived``, the
+        archived Atom documents (RFC 5005), counted from the oldest entries: a new entry changes
+        the newest. Topic feeds are not archived: every entry would be archived once per topic,
+        which more than doubled the cost of the archives (the site's archived feed has them all)."""
         top = tuple(chosen[: settings.feed_limit])
-        count = feeds.archive_count(len(chosen), settings.feed_limit)
+        count = feeds.archive_count(len(chosen), settings.feed_limit) if archived else 0
         yield _Job(key("feed", settings_fp, meta, count, listed(top)), jobs.FeedSet(meta, top, count))
         size = feeds.archive_size(settings.feed_limit)
         end = len(chosen)
@@ -196,7 +198,7 @@ def _plan(
             f"tags/{slug}/",
             settings.language,
         )
-        yield from feed_jobs(meta, tagged)
+        yield from feed_jobs(meta, tagged, archived=False)
         yield from list_jobs(tagged, tag)
     counts = tuple((tag_names[slug], len(by_tag[slug])) for slug in sorted(by_tag))
     yield _Job(key("tags", settings_fp, templates_fp, facts, counts), jobs.TagsPage(counts))

@@ -108,6 +108,6 @@ def article_json_ld(entry: Entry, settings: Settings) -> Markup:
         data["image"] = [image]
     if entry.tags:
         data["keywords"] = [tag.name for tag in entry.tags]
-    text = json.dumps(data, ensure_ascii=False, indent=1)
+    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
     # "</script>" or "<!--" in a title must not end the element: JSON allows \u003c for "<".
     return Markup(text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026"))
