@@ -18,7 +18,7 @@ from hypothesis import settings as hyp_settings
 from hypothesis import strategies as st
 
 from publisher.build.pipeline import build
-from publisher.config import Settings
+from publisher.config import LegalSettings, Settings, SubscribeSettings
 from publisher.errors import PublisherError
 from publisher.model import Author, Entry, Image
 from publisher.render.archive import (
@@ -644,3 +644,65 @@ def test_a_project_folder_named_bundled_is_refused(make_project: MakeProject) ->
     [problem] = caught.value.problems
     assert Path(problem.path) == root / "templates" / "bundled"
     assert "never used" in problem.message
+
+
+# --- what pages tell the sites they are shared on, and the footer --------------------------------
+
+
+def test_an_entry_page_tells_open_graph_twitter_and_schema_org_what_it_is(site: Settings) -> None:
+    entry = full_entry()
+    doc = parse(entry_page(entry, site, make_environment(site)))
+    og = {m.get("property"): m.get("content") for m in doc.xpath("//meta[@property]")}
+    assert og["og:type"] == "article" and og["og:url"] == entry.url and og["og:locale"] == "de_DE"
+    assert (og["og:title"], og["og:site_name"], og["og:description"]) == (
+        entry.title,
+        site.title,
+        entry.summary,
+    )
+    assert entry.image is not None and og["og:image"] == entry.image.url
+    assert (og["og:image:width"], og["og:image:height"], og["og:image:alt"]) == (
+        "1200",
+        "800",
+        entry.image.alt,
+    )
+    assert og["article:published_time"] == entry.published.isoformat()
+    twitter = {m.get("name"): m.get("content") for m in doc.xpath("//meta[starts-with(@name, 'twitter:')]")}
+    assert twitter["twitter:card"] == "summary_large_image" and twitter["twitter:image"] == entry.image.url
+    [script] = doc.xpath("//script[@type='application/ld+json']")
+    data = json.loads(script.text)
+    assert (data["@type"], data["headline"], data["url"]) == ("NewsArticle", entry.title, entry.url)
+    assert data["datePublished"] == entry.published.isoformat()
+    assert [a["name"] for a in data["author"]] == [a.name for a in entry.authors]
+    assert data["image"][0]["url"] == entry.image.url and data["publisher"]["name"] == site.title
+
+
+def test_list_pages_are_websites_with_the_logo_as_their_image(site: Settings) -> None:
+    logo = replace(site, logo="media/logo.png")
+    doc = parse(list_pages(many_entries(3), logo, make_environment(logo), kind="index")["index.html"])
+    og = {m.get("property"): m.get("content") for m in doc.xpath("//meta[@property]")}
+    assert og["og:type"] == "website" and og["og:image"] == BASE_URL + "media/logo.png"
+    assert og["og:url"] == BASE_URL and "article:published_time" not in og
+    assert doc.xpath("//meta[@name='twitter:card']/@content") == ["summary"]
+    assert not doc.xpath("//script")
+
+
+def test_the_footer_links_imprint_privacy_and_signup_when_configured(site: Settings) -> None:
+    env = make_environment(site)
+    plain = parse(list_pages(many_entries(2), site, env, kind="index")["index.html"])
+    assert not plain.xpath("//nav[@class='legal-links']")
+    assert not plain.xpath("//head/style") and not plain.xpath("//link[@rel='icon']")
+    configured = replace(
+        site,
+        legal=LegalSettings("https://example.org/impressum", "https://example.org/datenschutz"),
+        subscribe=SubscribeSettings("https://newsletter.example.org/anmelden"),
+        accent_color="#0b52a8",
+    )
+    doc = parse(list_pages(many_entries(2), configured, env, kind="index")["index.html"])
+    [nav] = doc.xpath("//footer//nav[@class='legal-links']")
+    assert [(a.text, a.get("href")) for a in nav.iter("a")] == [
+        ("Newsletter abonnieren", "https://newsletter.example.org/anmelden"),
+        ("Impressum", "https://example.org/impressum"),
+        ("Datenschutz", "https://example.org/datenschutz"),
+    ]
+    assert nav.get("aria-label") == "Rechtliches und Newsletter"
+    assert doc.xpath("//head/style/text()") == [":root { --accent: #0b52a8; }"]
