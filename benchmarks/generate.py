@@ -186,6 +186,42 @@ def publisher_text(spec: EntrySpec) -> str:
     return "\n".join(lines)
 
 
+# Titles an old site used again and again: a third of its entries share their title (and so their slug).
+RECURRING_TITLES = (
+    "Veranstaltungshinweis", "Neue Mitglieder im Netzwerk", "Rückblick", "Einladung zum Netzwerktreffen",
+    "Pressemitteilung", "Termine", "Newsletter", "Stellenangebot", "Jahresbericht", "Förderaufruf",
+    "Event review", "New members", "Call for proposals", "Save the date",
+)  # fmt: skip
+
+
+def migrated_text(spec: EntrySpec) -> str:
+    """The entry as a site migrated from Jekyll brings it: no id, ``author``/``categories``/``permalink``
+    and ``layout`` keys, a date with a spaced offset, links to the old site's topic pages, and a third
+    of the titles used by other entries too."""
+    topic = slug_key(spec.tags[0]).replace(" ", "-") if spec.tags else "allgemein"
+    title = spec.title
+    if spec.index % 3 == 0:
+        title = RECURRING_TITLES[spec.index // 3 % len(RECURRING_TITLES)]
+    lines = [
+        "---",
+        "layout: post",
+        f"title: {_yaml(title)}",
+        f"date: {spec.date:%Y-%m-%d %H:%M:%S %z}",
+        f"author: {_yaml(spec.authors[0])}",
+        "categories:",
+        *[f"  - {_yaml(tag)}" for tag in spec.tags],
+        f"lang: {spec.lang}",
+        f"permalink: /themen/{topic}/{spec.date:%Y}/{spec.index:06d}.html",
+    ]
+    if spec.summary:
+        lines.append(f"description: {_yaml(spec.summary)}")
+    if spec.image:
+        lines.append(f"featured_image: {spec.image[0]}")
+    more = "Mehr zum Thema" if spec.lang == "de" else "More on this topic"
+    lines += ["---", "", spec.body, "", f"[{more}](/themen/{topic}.html)"]
+    return "\n".join(lines)
+
+
 def pelican_text(spec: EntrySpec) -> str:
     """The same entry in Pelican's Markdown metadata format (``Key: value`` lines, then the body)."""
     lines = [f"Title: {spec.title}", f"Date: {_iso(spec.date)}"]
@@ -212,8 +248,16 @@ def _write(path: Path, text: str) -> int:
     return len(data)
 
 
-def write_project(root: Path, count: int, seed: int | str = DEFAULT_SEED, pelican: Path | None = None) -> int:
-    """Write ``publisher.toml``, ``entries/`` (and a Pelican project); return the bytes of entries written."""
+def write_project(
+    root: Path,
+    count: int,
+    seed: int | str = DEFAULT_SEED,
+    pelican: Path | None = None,
+    migrated: bool = False,
+) -> int:
+    """Write ``publisher.toml``, ``entries/`` (and a Pelican project); return the bytes of entries written.
+
+    ``migrated``: the entries as a site brought along from Jekyll writes them (see migrated_text)."""
     entries = root / "entries"
     entries.mkdir(parents=True, exist_ok=True)
     (root / "publisher.toml").write_text(
@@ -233,7 +277,7 @@ def write_project(root: Path, count: int, seed: int | str = DEFAULT_SEED, pelica
             if pelican is not None:
                 (pelican / "content" / year).mkdir(exist_ok=True)
             made.add(year)
-        total += _write(entries / spec.rel_path, publisher_text(spec))
+        total += _write(entries / spec.rel_path, (migrated_text if migrated else publisher_text)(spec))
         if pelican is not None:
             _write(pelican / "content" / spec.rel_path, pelican_text(spec))
     return total
@@ -326,6 +370,9 @@ def main(argv: list[str] | None = None) -> int:
     project.add_argument("directory", type=Path)
     project.add_argument("--entries", type=int, default=1000)
     project.add_argument("--pelican", type=Path, help="also write the entries as a Pelican project here")
+    project.add_argument(
+        "--migrated", action="store_true", help="entries as a site migrated from Jekyll has them (no ids)"
+    )
     raw = sub.add_parser("raw", help="raw press-release text files for `publisher import`")
     raw.add_argument("directory", type=Path)
     raw.add_argument("--count", type=int, default=1000)
@@ -339,7 +386,7 @@ def main(argv: list[str] | None = None) -> int:
     seed = int(args.seed) if str(args.seed).isdigit() else args.seed
     started = time.perf_counter()
     if args.command == "project":
-        size = write_project(args.directory, args.entries, seed, args.pelican)
+        size = write_project(args.directory, args.entries, seed, args.pelican, args.migrated)
         done = f"{args.entries} entries, {size / 1e6:.1f} MB"
     elif args.command == "raw":
         done = f"{len(write_raw(args.directory, args.count, seed))} raw press releases"

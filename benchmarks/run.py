@@ -178,7 +178,9 @@ class Bench:
         self.load[str(count)] = [round(x, 2) for x in os.getloadavg()]
         log(f"[{count:,}] generating project{' and Pelican copy' if use_pelican else ''} in {base}")
         started = time.perf_counter()
-        written = generate.write_project(project, count, self.args.seed, pelican if use_pelican else None)
+        written = generate.write_project(
+            project, count, self.args.seed, pelican if use_pelican else None, migrated=self.args.migrated
+        )
         os.sync()  # the generated files reach the disk now, not during the first timed run
         log(f"[{count:,}] generated {written / 1e6:.1f} MB in {time.perf_counter() - started:.1f} s")
         rows: dict[str, Row] = {}
@@ -532,6 +534,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--raw", type=int, default=1000, help="raw press releases for the import row")
     parser.add_argument("--seed", type=int, default=generate.DEFAULT_SEED)
     parser.add_argument("--verify", action="store_true", help="check edit/add output equals a cold build")
+    parser.add_argument(
+        "--migrated",
+        action="store_true",
+        help="entries as a site migrated from Jekyll has them: no ids, Jekyll keys, a third sharing titles",
+    )
     parser.add_argument("--work", type=Path, default=BENCH / "work", help="scratch directory (gitignored)")
     args = parser.parse_args(argv)
     try:
@@ -572,6 +579,10 @@ def main(argv: list[str] | None = None) -> int:
         f"floor renders with {args.floor_renderer} {versions.get(args.floor_renderer, '')}, "
         f"feedgen {versions['feedgen']}; Pelican: {pelican_version(bench.pelican_python) or 'not measured'}",
     ]
+    if args.migrated:
+        header.append(
+            "corpus: migrated from Jekyll (no ids, author/categories/permalink, a third sharing titles)"
+        )
     if {"render", "mjml"} & set(args.only):
         header.append(f"mjml-python {versions['mjml-python']}; node MJML: {node_mjml}")
     busy = {size: load[0] for size, load in bench.load.items() if load[0] > 0.5}

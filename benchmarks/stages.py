@@ -61,14 +61,14 @@ def main(argv: Sequence[str] | None = None) -> None:
 
     from publisher.config import load_settings
     from publisher.content.loaders import parse_entry, scan_entry_files
-    from publisher.content.normalise import SiteContext, normalise
+    from publisher.content.normalise import NormaliseContext, normalise
     from publisher.content.sanitise import render_markdown, sanitise_html
     from publisher.model import Feed, FeedMeta, newest_first
     from publisher.render import archive, feeds
     from publisher.render.templating import make_environment
 
     settings = load_settings(args.project / "publisher.toml")
-    site = SiteContext(settings.base_url, settings.timezone, settings.language)
+    context = NormaliseContext.of(settings)
     files = scan_entry_files(settings.entries_dir, settings.root)
     step = max(1, len(files) // args.entries)
     chosen = files[::step][: args.entries]
@@ -77,7 +77,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         source, _ = parse_entry(Path(file.path).read_bytes(), file.relative)
         if source is not None:
             sources.append(source)
-    entries = newest_first([e for e in (normalise(s, site).entry for s in sources) if e is not None])
+    entries = newest_first([e for e in (normalise(s, context).entry for s in sources) if e is not None])
     only = set(args.only.split(","))
     print(f"{len(sources)} entries of {args.project} with {args.code}", flush=True)
 
@@ -89,13 +89,16 @@ def main(argv: Sequence[str] | None = None) -> None:
 
     rendered = [render_markdown(s.body) for s in sources]
     report("markdown", lambda: len([render_markdown(s.body) for s in sources]), "entry")
-    page_urls = [f"{site.base_url}posts/x{i}.html" for i in range(len(rendered))]
+    base_url = context.base_url
+    page_urls = [f"{base_url}posts/x{i}.html" for i in range(len(rendered))]
     report(
         "sanitise",
-        lambda: len([sanitise_html(h, site.base_url, u) for h, u in zip(rendered, page_urls, strict=True)]),
+        lambda: len(
+            [sanitise_html(h, context.base_url, u) for h, u in zip(rendered, page_urls, strict=True)]
+        ),
         "entry",
     )
-    report("normalise", lambda: len([normalise(s, site) for s in sources]), "entry")
+    report("normalise", lambda: len([normalise(s, context) for s in sources]), "entry")
 
     meta = FeedMeta(
         title=settings.title,

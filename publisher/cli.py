@@ -17,7 +17,7 @@ from typing import Any
 import click
 
 from publisher import __version__
-from publisher.errors import Problem, PublisherError
+from publisher.errors import Problem, PublisherError, listen_error
 
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
@@ -120,7 +120,8 @@ def os_error_message(exc: OSError) -> str:
     """``path: what the system said -> what to do`` for a failed read or write."""
     where = exc.filename if exc.filename is not None else "a file"
     hints = {
-        errno.EACCES: "give publisher write access to the folder, or choose another one (e.g. --out)",
+        errno.EACCES: "check that publisher may read it (an input) or write its folder (an output, e.g. "
+        "--out elsewhere)",
         errno.EROFS: "the folder is on a read-only file system: choose a writable one (e.g. --out)",
         errno.ENOSPC: "the disk is full: free some space and run the command again",
         errno.EADDRINUSE: "another program listens on that port: choose another with --port",
@@ -129,13 +130,21 @@ def os_error_message(exc: OSError) -> str:
     return f"{where}: {exc.strerror or exc} -> {hint}"
 
 
-def echo_problems(problems: list[Problem] | tuple[Problem, ...], strict: bool = False) -> None:
-    """Every problem on stderr; with -q only errors (and, with ``strict``, the warnings that count)."""
+def echo_problems(
+    problems: list[Problem] | tuple[Problem, ...], strict: bool = False, summary: bool = False
+) -> None:
+    """Problems on stderr; with -q only errors (and, with ``strict``, the warnings that count).
+
+    ``summary``: at most WARNING_LINES warnings one by one and the rest counted by kind (unless -v).
+    """
+    from publisher.errors import WARNING_LINES, problem_lines
+
     context = click.get_current_context(silent=True)
-    quiet = context is not None and isinstance(context.obj, CliState) and context.obj.verbosity < 0
-    for problem in problems:
-        if problem.is_error or strict or not quiet:
-            click.echo(str(problem), err=True)
+    verbosity = context.obj.verbosity if context is not None and isinstance(context.obj, CliState) else 0
+    shown = [p for p in problems if p.is_error or strict or verbosity >= 0]
+    limit = WARNING_LINES if summary and verbosity < 1 else None
+    for line in problem_lines(shown, limit):
+        click.echo(line, err=True)
 
 
 def _configure_logging(verbosity: int) -> None:
@@ -233,29 +242,37 @@ def _exit_for(problems: Sequence[Problem], strict: bool) -> ExitCode:
     is_flag=True,
     help="Ignore the cache and what earlier builds wrote: normalise and render everything again.",
 )
+@click.option("--future", is_flag=True, help="Also publish the entries dated in the future (scheduled).")
+@click.option("--now", "now_text", metavar="ISO", help="Build the site as it is at this time (default: now).")
 @click.pass_obj
-def build(state: CliState, out_dir: Path | None, strict: bool, full: bool) -> ExitCode:
+def build(
+    state: CliState, out_dir: Path | None, strict: bool, full: bool, future: bool, now_text: str | None
+) -> ExitCode:
     """Build feeds and the web archive from entries/ into out/.
 
     Incremental: only files whose inputs changed are rendered and written; files of deleted
     entries are removed. With errors in any entry nothing is written. --full starts from
-    nothing (the output is the same; files whose bytes do not change stay untouched). Example:
+    nothing (the output is the same; files whose bytes do not change stay untouched). Entries
+    dated in the future are scheduled: left out until their time (a build from cron then
+    publishes them), unless --future. Example:
 
     \b
       publisher build && ls out/
       publisher build --full
+      publisher build --now 2024-06-03T08:00   # the site as it will be then
     """
     from publisher.build.pipeline import build as run_build
 
     settings = state.settings()
+    now = _moment(settings, now_text)
     if out_dir is not None:
         settings = settings.with_overrides(out_dir=(state.cwd / out_dir).resolve())
     progress = _progress(state)
     try:
-        report = run_build(settings, progress, full=full, strict=strict)
+        report = run_build(settings, progress, full=full, strict=strict, now=now, future=future)
     finally:
         progress.close()
-    echo_problems(report.problems, strict)
+    echo_problems(report.problems, strict, summary=True)
     if report.errors or (strict and report.problems):
         counts = f"{len(report.errors)} error(s), {len(report.warnings)} warning(s)"
         because = "" if report.errors else " (--strict)"
@@ -265,6 +282,13 @@ def build(state: CliState, out_dir: Path | None, strict: bool, full: bool) -> Ex
         f"{report.entries} entries: {len(report.written)} file(s) written, {report.unchanged} unchanged, "
         f"{len(report.deleted)} deleted in {settings.out_dir}"
     )
+    if report.scheduled and not future:
+        first = report.scheduled[0]
+        click.echo(
+            f"{len(report.scheduled)} scheduled entr{'y' if len(report.scheduled) == 1 else 'ies'} left out "
+            f"(the next: {first.source_path} at {first.published.isoformat()}); 'publisher check' lists them",
+            err=True,
+        )
     return _exit_for(report.problems, strict)
 
 
@@ -275,13 +299,17 @@ def build(state: CliState, out_dir: Path | None, strict: bool, full: bool) -> Ex
     is_flag=True,
     help="Write a permanent id and slug (the entry's address) into every entry that lacks them.",
 )
+@click.option(
+    "--now", "now_text", metavar="ISO", help="Which entries are scheduled at this time (default: now)."
+)
 @click.pass_obj
-def check(state: CliState, strict: bool, fix_ids: bool) -> ExitCode:
+def check(state: CliState, strict: bool, fix_ids: bool, now_text: str | None) -> ExitCode:
     """Load and lint every entry, the configuration and the links between them; write nothing
     to out/.
 
     Prints every problem (file:line: field: message -> what to do) on stderr and exits 1
-    if there is an error (or any warning, with --strict). Example:
+    if there is an error (or any warning, with --strict). Lists on stdout the scheduled entries
+    (dated in the future) and when each goes out. Example:
 
     \b
       publisher check --strict
@@ -292,15 +320,19 @@ def check(state: CliState, strict: bool, fix_ids: bool) -> ExitCode:
     from publisher.build.project import fix_slugs as write_slugs
 
     settings = state.settings()
+    now = _moment(settings, now_text)
     if fix_ids:
         for path in write_ids(settings):
             click.echo(f"id written: {path}")
         for path, slug in write_slugs(settings):
             click.echo(f"slug written: {path} ({slug})")
-    entries, problems = check_site(settings, _progress(state))
+    report = check_site(settings, _progress(state), now=now)
+    problems = report.problems
     echo_problems(problems, strict)
+    for entry in report.scheduled:
+        click.echo(f"scheduled: {entry.source_path} goes out {entry.published.isoformat(sep=' ')}")
     errors = sum(p.is_error for p in problems)
-    click.echo(f"{entries} entries checked: {errors} error(s), {len(problems) - errors} warning(s)")
+    click.echo(f"{report.entries} entries checked: {errors} error(s), {len(problems) - errors} warning(s)")
     return _exit_for(problems, strict)
 
 
@@ -319,7 +351,7 @@ def entries(state: CliState, as_json: bool) -> ExitCode:
     import json
 
     from publisher.build.export import entry_as_dict
-    from publisher.build.pipeline import load_entries
+    from publisher.content.load import load_entries
 
     found, problems = load_entries(state.settings())
     echo_problems(problems)
@@ -359,6 +391,102 @@ def init(state: CliState, directory: Path, title: str, base_url: str) -> None:
         raise
     for path in created:
         click.echo(f"created {path}")
+
+
+def _not_blank(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]) -> tuple[str, ...]:
+    """Repeatable text options: an empty value is a usage error (it would break the entry file)."""
+    if any(not value.strip() for value in values):
+        raise click.BadParameter("must not be empty -> give a value, or leave the option out", ctx, param)
+    return tuple(value.strip() for value in values)
+
+
+def _moment(settings: Any, now_text: str | None) -> Any:
+    """``--now``: an ISO date or time (naive: in the site's time zone), or the wall clock there."""
+    from publisher.digest.selection import default_now, parse_moment
+
+    if now_text is None:
+        return default_now(settings)
+    try:
+        # An empty value (an unset variable in `--now "$NOW"`) is an error, not "now".
+        return parse_moment(now_text, settings.tz)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--now") from None
+
+
+@cli.command("new")
+@click.argument("title")
+@click.option("--lang", help="The entry's language, e.g. de, en, de-AT (default: the site's language).")
+@click.option(
+    "--tag", "tags", multiple=True, metavar="TAG", callback=_not_blank, help="Add a tag (repeatable)."
+)
+@click.option("--now", "now_text", metavar="ISO", help="The entry's date and time (default: now).")
+@click.pass_obj
+def new_command(
+    state: CliState, title: str, lang: str | None, tags: tuple[str, ...], now_text: str | None
+) -> None:
+    """Start a new entry: entries/YYYY/YYYY-MM-DD-slug.md, a draft with an id and today's date.
+
+    Prints the new file's path; an existing file is never replaced. Remove the draft line to
+    publish it; a date in the future schedules it. Example:
+
+    \b
+      publisher new "Neues Wasserwerk eröffnet" --tag Wasser --tag Köln
+      publisher new "Annual report" --lang en --now 2024-06-03T08:00
+    """
+    from publisher.build.project import new_entry
+
+    settings = state.settings()
+    path = new_entry(settings, title, _moment(settings, now_text), lang=lang, tags=tags)
+    click.echo(_shown(path, state.cwd))
+
+
+@cli.command("preview")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535), help="TCP port.")
+@click.option(
+    "--host", default="127.0.0.1", show_default=True, help="Interface to listen on (this machine only)."
+)
+@click.option("--drafts", is_flag=True, help="Also show drafts and scheduled entries, each with a banner.")
+@click.option(
+    "--now", "now_text", metavar="ISO", help="Preview the site as it is at this time (default: now)."
+)
+@click.option("--open", "open_browser", is_flag=True, help="Open the preview in the browser.")
+@click.pass_obj
+def preview_command(
+    state: CliState, port: int, host: str, drafts: bool, now_text: str | None, open_browser: bool
+) -> None:
+    """Serve the site on this machine, rebuild it when a file changes and reload the page.
+
+    Watches entries/, templates/ and publisher.toml. A problem is shown in the browser, on any
+    page, until the next good save. /_digest/ shows the digest as it would go out now. The files
+    the preview builds go to .publisher/preview/, never to out/. Example:
+
+    \b
+      publisher preview --open
+      publisher preview --drafts --port 8001
+    """
+    from publisher.preview.server import PreviewServer
+    from publisher.preview.session import PreviewOptions, Session
+
+    settings = state.settings()
+    now = _moment(settings, now_text) if now_text is not None else None
+
+    def echo(line: str) -> None:
+        if state.verbosity >= 0 or not line.startswith("built "):
+            click.echo(line, err=True)
+
+    session = Session(state.config_path, state.cwd, PreviewOptions(drafts=drafts, now=now), echo)
+    server = PreviewServer(session, host, port)
+    try:
+        session.rebuild()
+        server.start_watching()
+        click.echo(f"Preview on {server.url} (/_digest/ for the digest; Ctrl+C stops it)", err=True)
+        if open_browser and click.launch(server.url) != 0:
+            click.echo(f"warning: no browser could be opened -> open {server.url} yourself", err=True)
+        server.serve_forever()
+    except KeyboardInterrupt:
+        click.echo("stopped", err=True)
+    finally:
+        server.close()
 
 
 # --- digest ---
@@ -403,15 +531,7 @@ def digest(
     if since is not None and days is not None:
         raise click.UsageError("give either --since or --days, not both")
     settings = state.settings()
-    try:
-        # An empty value (an unset variable in `--now "$NOW"`) is an error, not "now".
-        now = (
-            choose.parse_moment(now_text, settings.tz)
-            if now_text is not None
-            else choose.default_now(settings)
-        )
-    except ValueError as exc:
-        raise click.BadParameter(str(exc), param_hint="--now") from None
+    now = _moment(settings, now_text)
     try:
         start = choose.parse_moment(since, settings.tz) if since is not None else None
     except ValueError as exc:
@@ -467,15 +587,14 @@ def digest(
 # --- import ---
 
 
-def _not_blank(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]) -> tuple[str, ...]:
-    """Repeatable text options: an empty value is a usage error (it would break the entry file)."""
-    if any(not value.strip() for value in values):
-        raise click.BadParameter("must not be empty -> give a value, or leave the option out", ctx, param)
-    return tuple(value.strip() for value in values)
-
-
 @cli.command("import")
-@click.argument("files", nargs=-1, required=True, metavar="FILE...")
+@click.argument("files", nargs=-1, metavar="FILE...")
+@click.option(
+    "--from-feed",
+    "feed",
+    metavar="FILE|URL",
+    help="Import every item of an RSS, Atom or JSON feed (a file or an http(s) URL); item ids are kept.",
+)
 @click.option("--dry-run", is_flag=True, help="Write nothing; show what would be imported.")
 @click.option("--json", "as_json", is_flag=True, help="Print the entries as a JSON array on stdout.")
 @click.option(
@@ -507,6 +626,7 @@ def _not_blank(ctx: click.Context, param: click.Parameter, values: tuple[str, ..
 def import_command(
     state: CliState,
     files: tuple[str, ...],
+    feed: str | None,
     dry_run: bool,
     as_json: bool,
     explain: bool,
@@ -524,10 +644,11 @@ def import_command(
       publisher import --dry-run --json a.txt   # writes nothing; prints the entries as JSON
       publisher import --explain release.txt    # what became of every line, and why
       publisher import --date 2024-05-14 --tag Cluster - < release.txt
+      publisher import --from-feed https://www.example.org/feed.xml   # a site's feed, ids kept
     """
     import json
 
-    from publisher.importing.batch import ImportInput, import_inputs
+    from publisher.importing.batch import ImportInput, import_feed, import_inputs
     from publisher.importing.importer import ImportOptions, explain_lines
 
     settings = state.settings()
@@ -538,13 +659,22 @@ def import_command(
         authors=authors,
         default_lang=settings.language,
     )
-    inputs = [
-        ImportInput.stream(sys.stdin.buffer) if name == "-" else ImportInput.file(name, state.import_path)
-        for name in files
-    ]
+    if bool(feed) == bool(files):
+        raise click.UsageError("give FILE... or --from-feed FILE|URL (one of the two)")
+    if feed:
+        outcomes = import_feed(
+            feed, options, settings.entries_dir, locate=state.import_path, dry_run=dry_run, force=force
+        )
+    else:
+        inputs = [
+            ImportInput.stream(sys.stdin.buffer) if name == "-" else ImportInput.file(name, state.import_path)
+            for name in files
+        ]
+        outcomes = import_inputs(inputs, options, settings.entries_dir, dry_run=dry_run, force=force)
     records: list[dict[str, object]] = []
-    failed = 0
-    for outcome in import_inputs(inputs, options, settings.entries_dir, dry_run=dry_run, force=force):
+    failed = total = 0
+    for outcome in outcomes:
+        total += 1
         records.append(outcome.as_json(explain, lambda path: _shown(path, state.cwd)))
         if outcome.entry is not None:
             echo_problems(outcome.entry.warnings)
@@ -563,7 +693,7 @@ def import_command(
     if as_json:
         click.echo(json.dumps(records, ensure_ascii=False, indent=2))
     if failed:
-        click.echo(f"{failed} of {len(files)} input(s) failed", err=True)
+        click.echo(f"{failed} of {total} input(s) failed", err=True)
         return ExitCode.PROBLEMS
     return ExitCode.OK
 
@@ -586,68 +716,133 @@ def subscribers_group() -> None:
 @subscribers_group.command("add")
 @click.argument("email")
 @click.option("--name", default="", help='Name used in the greeting ("Hallo Anna,").')
-@click.option("--lang", default="", help="de or en; empty means the digest's language.")
-@click.option("--tags", default="", help='Comma-separated tags, e.g. "presse, rathaus".')
+@click.option("--lang", default="", help="de or en: the language of the whole mail; empty: the site's.")
+@click.option(
+    "--topics",
+    "--tags",
+    "topics",
+    default="",
+    help='Comma-separated topics (tags of entries), e.g. "presse, rathaus"; empty: every entry.',
+)
 @click.pass_obj
-def subscribers_add(state: CliState, email: str, name: str, lang: str, tags: str) -> None:
-    """Add one subscriber; the address is checked and must be new (case-insensitively).
+def subscribers_add(state: CliState, email: str, name: str, lang: str, topics: str) -> None:
+    """Add one confirmed subscriber: you vouch for their consent (recorded as source "cli").
+
+    The address is checked and must be new (case-insensitively), and not erased on request.
 
     \b
     Example:
-      publisher subscribers add anna@example.org --name "Anna Müller" --lang de --tags presse
+      publisher subscribers add anna@example.org --name "Anna Müller" --lang de --topics presse
     """
     from publisher.mail import database, subscribers
 
     with closing(database.connect(state.settings().database_path)) as conn:
-        added = subscribers.add_subscriber(conn, email, name=name, lang=lang, tags=tags)
+        added = subscribers.add_subscriber(conn, email, name=name, lang=lang, tags=topics)
     click.echo(f"added {added.email}")
 
 
 @subscribers_group.command("import")
 @click.argument("csv_file", metavar="FILE.csv", type=ProjectPath(dir_okay=False, path_type=Path))
+@click.option(
+    "--confirm",
+    "ask",
+    is_flag=True,
+    help="Mail the confirmation link to every imported row without consent (needs [smtp], PUBLISHER_SECRET).",
+)
 @click.pass_obj
-def subscribers_import(state: CliState, csv_file: Path) -> ExitCode:
-    """Import subscribers from a UTF-8 CSV file with the columns email,name,lang,tags.
+def subscribers_import(state: CliState, csv_file: Path, ask: bool) -> ExitCode:
+    """Import subscribers from a UTF-8 CSV file: email,name,lang,topics,consent_source,consented_at.
 
+    Rows with consent_source and consented_at (where and when they consented) are imported as confirmed;
+    rows without are pending and get no digest until they confirm: --confirm mails them the link.
     Bad rows are reported with their line number and skipped; every other row is imported.
-    Exit code 1 if any row was invalid; duplicates are warnings.
+    Exit code 1 if any row was invalid (or a confirmation mail failed); duplicates are warnings.
 
     \b
-    Example:
+    Examples:
       publisher subscribers import list.csv
+      publisher subscribers import messe-2024.csv --confirm
     """
-    from publisher.mail import database, subscriber_csv
+    from datetime import UTC, datetime
 
-    with closing(database.connect(state.settings().database_path)) as conn:
-        report = subscriber_csv.import_csv(conn, (state.cwd / csv_file).resolve())
+    from publisher.mail import confirmation, database, subscriber_csv, subscribers, tokens
+
+    settings = state.settings()
+    path = (state.cwd / csv_file).resolve()
+    secret = tokens.secret_from_env() if ask else b""
+    with closing(database.connect(settings.database_path)) as conn:
+        report = subscriber_csv.import_csv(conn, path)
+        pending = [s for s in report.added if s.status == subscribers.PENDING]
+        requests = (
+            confirmation.ask_to_confirm(
+                settings, conn, pending, secret, f"import:{path.name}", datetime.now(UTC)
+            )
+            if ask
+            else None
+        )
     echo_problems(report.problems)
-    click.echo(f"imported {len(report.added)}, skipped {report.skipped} row(s) with problems")
-    return ExitCode.PROBLEMS if report.errors else ExitCode.OK
+    confirmed = len(report.added) - len(pending)
+    click.echo(
+        f"imported {len(report.added)} ({confirmed} confirmed, {len(pending)} pending), "
+        f"skipped {report.skipped} row(s) with problems"
+    )
+    if requests is not None:
+        for address, why in requests.failed:
+            click.echo(f"confirmation mail to {address} failed: {why}", err=True)
+        click.echo(
+            f"confirmation mails: {len(requests.sent)} sent, {len(requests.failed)} failed, "
+            f"{len(requests.held_back)} held back (one went out within the last "
+            f"{settings.subscribe.confirm_interval_hours:g} h)"
+        )
+    elif pending:
+        click.echo(
+            f"{len(pending)} pending subscriber(s) get no digest until they confirm -> run the import with "
+            "--confirm to mail them the link, or add consent_source and consented_at if they consented "
+            "elsewhere",
+            err=True,
+        )
+    return ExitCode.PROBLEMS if report.errors or (requests and requests.failed) else ExitCode.OK
 
 
 @subscribers_group.command("list")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON array instead of a table.")
 @click.pass_obj
 def subscribers_list(state: CliState, as_json: bool) -> None:
-    """List every subscriber (active and unsubscribed), ordered by address.
+    """List every address with its status: pending, confirmed, unsubscribed, or suppressed (erased on
+    request: only a hash is left). Tab-separated: email, name, lang, status, topics.
 
     \b
     Examples:
       publisher subscribers list
-      publisher subscribers list --json | jq '.[] | select(.status == "active") | .email'
+      publisher subscribers list --json | jq '.[] | select(.status == "confirmed") | .email'
     """
     import json
 
-    from publisher.mail import database, subscribers
+    from publisher.mail import database, subscribers, suppression
+    from publisher.tabular import safe_cell
 
     with closing(database.connect(state.settings().database_path)) as conn:
         found = subscribers.list_subscribers(conn)
+        erased = suppression.list_suppressions(conn)
     if as_json:
-        click.echo(json.dumps([s.as_dict() for s in found], indent=2, ensure_ascii=False))
+        rows = [s.as_dict() for s in found] + [
+            {"email": None, "address_sha256": e.address_hash, "status": "suppressed", "since": e.at}
+            for e in erased
+        ]
+        click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
         return
     for s in found:
-        click.echo("\t".join([s.email, s.name, s.lang or "-", s.status, ",".join(s.tags)]))
-    click.echo(f"{len(found)} subscriber(s)", err=True)
+        cells = [
+            safe_cell(s.email),
+            safe_cell(s.name),
+            s.lang or "-",
+            s.status,
+            safe_cell(",".join(s.topics)),
+        ]
+        click.echo("\t".join(cells))
+    for e in erased:
+        click.echo("\t".join([f"(erased {e.address_hash[:12]})", "", "-", subscribers.SUPPRESSED, ""]))
+    click.echo(f"{len(found)} subscriber(s), {len(erased)} suppressed", err=True)
 
 
 @subscribers_group.command("remove")
@@ -665,6 +860,69 @@ def subscribers_remove(state: CliState, email: str) -> None:
     with closing(database.connect(state.settings().database_path)) as conn:
         removed = subscribers.remove_subscriber(conn, email)
     click.echo(f"removed {removed.email}")
+
+
+@subscribers_group.command("export")
+@click.argument("email")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON (the default is a readable summary).")
+@click.pass_obj
+def subscribers_export(state: CliState, email: str, as_json: bool) -> None:
+    """Everything stored about one address: the subscriber, the consent history, every delivery.
+
+    For a request for access (GDPR Art. 15). Example:
+
+    \b
+      publisher subscribers export anna@example.org --json > anna.json
+    """
+    import json
+
+    from publisher.mail import database, privacy
+
+    with closing(database.connect(state.settings().database_path)) as conn:
+        data = privacy.export(conn, email)
+    if as_json:
+        click.echo(json.dumps(data, indent=2, ensure_ascii=False))
+        return
+    subscriber: Any = data["subscriber"]
+    if subscriber is None:
+        click.echo(f"{email.strip()}: erased on request; only a hash is kept on the suppression list")
+        return
+    for key, value in subscriber.items():
+        click.echo(f"{key}: {value if value not in (None, '') else '-'}")
+    events: Any = data["consent"]
+    click.echo(f"consent history: {len(events)} event(s)")
+    for event in events:
+        click.echo(f"  {event['at']}  {event['event']}  {event['source']}  {event['ip'] or '-'}")
+    deliveries: Any = data["deliveries"]
+    click.echo(f"deliveries: {len(deliveries)}")
+    for delivery in deliveries:
+        click.echo(f"  {delivery['digest_id']}  {delivery['status']}  {delivery['sent_at'] or '-'}")
+
+
+@subscribers_group.command("forget")
+@click.argument("email")
+@click.option("--yes", is_flag=True, help="Do not ask before erasing.")
+@click.pass_obj
+def subscribers_forget(state: CliState, email: str, yes: bool) -> None:
+    """Erase an address's personal data (GDPR Art. 17) and keep a hash on the suppression list.
+
+    The subscriber and its consent history are deleted, its delivery rows lose address and Message-ID.
+    No later import or "subscribers add" can add the address again; only a new web signup that the
+    person confirms can. Example:
+
+    \b
+      publisher subscribers forget anna@example.org --yes
+    """
+    from publisher.mail import database, privacy
+
+    if not yes:
+        click.confirm(f"Erase everything stored about {email.strip()}? This cannot be undone", abort=True)
+    with closing(database.connect(state.settings().database_path)) as conn:
+        erased = privacy.forget(conn, email)
+    click.echo(
+        f"erased {erased.email}: {erased.consent_events} consent event(s) deleted, "
+        f"{erased.deliveries} delivery row(s) anonymised; the address is on the suppression list"
+    )
 
 
 @subscribers_group.command("unsubscribe")
@@ -730,6 +988,7 @@ def send_command(
       publisher send --resume                # after a crash or an aborted run
       publisher send --mark-unknown-sent     # after checking the server log for the Message-IDs
     """
+    from publisher.digest.variants import for_sending
     from publisher.mail.send import SendOptions, send_digest
 
     if retry_unknown and mark_unknown_sent:
@@ -756,7 +1015,7 @@ def send_command(
             bar.update(1)
 
     try:
-        report = send_digest(settings, options, progress=progress)
+        report = send_digest(settings, options, progress=progress, variants=for_sending(settings))
     finally:
         if bar is not None:
             bar.__exit__(None, None, None)
@@ -767,7 +1026,10 @@ def send_command(
 def _echo_send_report(report: Any) -> None:
     if report.dry_run:
         for outcome in report.outcomes:
-            click.echo(f"would send\t{outcome.email}\t{outcome.greeting}\t{outcome.message_id}")
+            if outcome.status == "planned":
+                click.echo(f"would send\t{outcome.email}\t{outcome.greeting}\t{outcome.message_id}")
+            else:
+                click.echo(f"no mail\t{outcome.email}\t{outcome.error}")
     for outcome in report.failed:
         click.echo(f"failed: {outcome.email}: {outcome.error}", err=True)
     for delivery in report.unknown:
@@ -779,7 +1041,8 @@ def _echo_send_report(report: Any) -> None:
             "(it did not).",
             err=True,
         )
-    verb, count = ("would send", len(report.outcomes)) if report.dry_run else ("sent", report.sent)
+    planned = sum(1 for o in report.outcomes if o.status == "planned")
+    verb, count = ("would send", planned) if report.dry_run else ("sent", report.sent)
     click.echo(
         f"{verb} {count}, failed {len(report.failed)}, skipped {report.skipped}, "
         f"unknown {len(report.unknown)} (digest {report.digest_id}, {report.folder})"
@@ -791,30 +1054,50 @@ def _echo_send_report(report: Any) -> None:
 @cli.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
 @click.option("--port", default=8025, show_default=True, type=click.IntRange(0, 65535), help="TCP port.")
+@click.option("--threads", default=8, show_default=True, type=click.IntRange(1, 256), help="Worker threads.")
+@click.option(
+    "--timeout",
+    default=30,
+    show_default=True,
+    type=click.IntRange(1, 3600),
+    help="Seconds a connection may stay idle (a client that sends half a request) before it is closed.",
+)
+@click.option(
+    "--trusted-proxy",
+    default="",
+    metavar="ADDR",
+    help="The reverse proxy's address: its X-Forwarded-For header names the visitor.",
+)
 @click.pass_obj
-def serve_command(state: CliState, host: str, port: int) -> None:
-    """Run the unsubscribe web app with wsgiref (for local use; see docs for a production WSGI server).
+def serve_command(
+    state: CliState, host: str, port: int, threads: int, timeout: int, trusted_proxy: str
+) -> None:
+    """Run the web app (signup, confirmation, preferences, unsubscribe) on waitress, a threaded WSGI server.
+
+    Slow clients do not hold up others: waitress reads each request completely before a worker thread
+    handles it, and closes connections idle for longer than --timeout. Put a reverse proxy with https in
+    front of it (see docs/operations.md). Request lines are not logged: they hold tokens.
 
     \b
     Example:
-      PUBLISHER_SECRET=... publisher serve --port 8025
-      # then open http://127.0.0.1:8025/unsubscribe?token=...
+      PUBLISHER_SECRET=... publisher serve --port 8000
+      # then open http://127.0.0.1:8000/subscribe
+      publisher serve --port 8000 --trusted-proxy 127.0.0.1    # behind nginx on the same machine
     """
-    from wsgiref.simple_server import WSGIRequestHandler, make_server
-
     from publisher.mail import tokens
-    from publisher.mail.webapp import UnsubscribeApp
+    from publisher.mail.web.server import make_server
+    from publisher.mail.webapp import WebApp
 
-    app = UnsubscribeApp.from_settings(state.settings(), tokens.secret_from_env())
-
-    class QuietHandler(WSGIRequestHandler):
-        def log_message(self, format: str, *args: Any) -> None:
-            # The request line holds the token; log method and status only.
-            logging.getLogger("publisher.serve").info("%s %s", self.command, args[1] if len(args) > 1 else "")
-
-    with make_server(host, port, app, handler_class=QuietHandler) as server:
-        click.echo(f"Serving the unsubscribe app on http://{host}:{server.server_port}/unsubscribe", err=True)
-        try:
-            server.serve_forever()
-        except KeyboardInterrupt:
-            click.echo("stopped", err=True)
+    app = WebApp.from_settings(state.settings(), tokens.secret_from_env())
+    try:
+        server = make_server(app, host, port, threads, timeout, trusted_proxy)
+    except OSError as exc:
+        raise listen_error(host, port, exc) from None
+    bound = server.effective_port
+    click.echo(f"Serving the web app on http://{host}:{bound}/subscribe", err=True)
+    try:
+        server.run()
+    except KeyboardInterrupt:
+        click.echo("stopped", err=True)
+    finally:
+        server.close()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import difflib
+import hashlib
 import re
 import tomllib
 from collections.abc import Callable, Mapping
@@ -12,7 +14,7 @@ from urllib.parse import quote, urlsplit, urlunsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from publisher.addresses import is_bare_address
-from publisher.errors import Problem, PublisherError
+from publisher.errors import Problem, PublisherError, warning
 from publisher.urls import encode_url
 
 CONFIG_NAME = "publisher.toml"
@@ -31,6 +33,41 @@ class DigestSettings:
     sender_address: str = ""
     unsubscribe_url: str = ""
     state_file: str = ".publisher/state.json"
+    # Per-language greeting line ({name} is the subscriber's name) and the line used without a name.
+    greeting_de: str = "Hallo {name},"
+    greeting_en: str = "Hello {name},"
+    greeting_de_no_name: str = ""
+    greeting_en_no_name: str = ""
+    # Subject and intro for subscribers who read another language than the site's (see ``subject_for``).
+    subject_de: str = ""
+    subject_en: str = ""
+    intro_de: str = ""
+    intro_en: str = ""
+
+    def greeting(self, lang: str, name: str) -> str:
+        """The greeting line for a subscriber: with their name, or the neutral line without one."""
+        lang = lang if lang in LANGUAGES else "en"
+        with_name = getattr(self, f"greeting_{lang}")
+        name = " ".join(name.split())
+        if name:
+            return with_name.replace("{name}", name)
+        neutral = getattr(self, f"greeting_{lang}_no_name")
+        return neutral or _without_name(with_name)
+
+    def subject_for(self, lang: str, site_language: str) -> str:
+        """The subject template for a language: ``subject_<lang>``, else ``subject`` when it is the site's
+        language (the one ``subject`` is written in), else "" (the default subject in that language)."""
+        own = getattr(self, f"subject_{lang}", "") if lang in LANGUAGES else ""
+        return own or (self.subject if lang == site_language else "")
+
+    def intro_for(self, lang: str, site_language: str) -> str:
+        own = getattr(self, f"intro_{lang}", "") if lang in LANGUAGES else ""
+        return own or (self.intro if lang == site_language else "")
+
+
+def _without_name(greeting: str) -> str:
+    """ "Guten Tag {name}," -> "Guten Tag,": the greeting with the name and the space before it removed."""
+    return re.sub(r"\s*\{name\}", "", greeting).strip()
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,20 +91,52 @@ class SmtpSettings:
 
 @dataclass(frozen=True, slots=True)
 class LegalSettings:
-    """The ``[legal]`` table: where the site's imprint and privacy notice are (linked in every footer)."""
+    """The ``[legal]`` table: the imprint (in every mail) and where imprint and privacy notice are online."""
 
+    imprint: str = ""
     imprint_url: str = ""
     privacy_url: str = ""
+
+    @property
+    def imprint_lines(self) -> tuple[str, ...]:
+        return tuple(line.strip() for line in self.imprint.splitlines() if line.strip())
+
+
+FEED_CONTENT = ("full", "summary")
+IP_RECORDING = ("full", "truncated", "none")
+DEFAULT_CONSENT = {
+    "de": "Ja, ich möchte die Neuigkeiten von {title} per E-Mail erhalten. Diese Einwilligung kann ich "
+    "jederzeit widerrufen, zum Beispiel über den Abmeldelink in jeder Ausgabe.",
+    "en": "Yes, I want to receive the news from {title} by email. I can withdraw this consent at any time, "
+    "for example with the unsubscribe link in every issue.",
+}
 
 
 @dataclass(frozen=True, slots=True)
 class SubscribeSettings:
-    """The ``[subscribe]`` table: the public address of the newsletter signup (linked in every footer)."""
+    """The ``[subscribe]`` table: the public signup (the web app) and the consent it asks for."""
 
     url: str = ""
+    topics: tuple[str, ...] = ()
+    consent_de: str = ""
+    consent_en: str = ""
+    consent_version: str = ""
+    confirm_days: int = 7
+    confirm_interval_hours: float = 24.0
+    signups_per_ip_per_hour: int = 10
+    record_ip: str = "truncated"
 
+    def consent_text(self, lang: str, title: str) -> str:
+        """The exact consent text shown next to the checkbox (and recorded with the consent)."""
+        lang = lang if lang in LANGUAGES else "en"
+        text = getattr(self, f"consent_{lang}") or DEFAULT_CONSENT[lang]
+        return text.replace("{title}", title)
 
-FEED_CONTENT = ("full", "summary")
+    def version(self, lang: str, title: str) -> str:
+        """``consent_version``, or a short hash of the text: a changed text is a new version either way."""
+        if self.consent_version:
+            return self.consent_version
+        return "sha256:" + hashlib.sha256(self.consent_text(lang, title).encode("utf-8")).hexdigest()[:12]
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,9 +186,10 @@ class Settings:
     def not_entries(self) -> tuple[Path, ...]:
         """Folders and files that are never entries or media, though they may lie inside
         ``entries_dir`` (with ``entries_dir = "."``): scanning the output would publish it again,
-        one folder deeper, and the templates and the configuration would be reported as stray files."""
+        one folder deeper, and the templates and the configuration would be reported as stray files;
+        the subscriber database and the digest state are never published, not even through a link."""
         config = (self.config_path.resolve(),) if self.config_path else (self.root / CONFIG_NAME,)
-        return (self.out_dir, self.templates_dir, *config)
+        return (self.out_dir, self.templates_dir, *config, self.database_path, self.state_path)
 
     def url(self, relative: str) -> str:
         """Absolute URL of a path inside the site."""
@@ -131,6 +201,13 @@ class Settings:
         if not self.logo:
             return ""
         return encode_url(self.logo if urlsplit(self.logo).scheme else self.url(self.logo))
+
+    def app_url(self, route: str) -> str:
+        """Absolute URL of a page of the web app (subscribe, confirm, preferences, unsubscribe): beside
+        ``[subscribe] url`` when set (the app may run on another host), else inside the site."""
+        if self.subscribe.url:
+            return self.subscribe.url.rsplit("/", 1)[0] + "/" + route
+        return self.url(route)
 
     def with_overrides(self, **overrides: Any) -> Settings:
         """Return a copy with the given values; ``None`` means "not given" (CLI options)."""
@@ -280,6 +357,35 @@ def _ascii_url_or_empty(value: Any) -> Failure | None:
     return _url_or_empty(value)
 
 
+def _greeting(value: Any) -> Failure | None:
+    failure = _one_line(value)
+    if failure:
+        return failure
+    rest = value.replace("{name}", "", 1)
+    if "{" in rest or "}" in rest:
+        return "may hold {name} once and no other braces", 'write it like "Guten Tag {name},"'
+    return None
+
+
+def _neutral_greeting(value: Any) -> Failure | None:
+    if value == "":
+        return None
+    failure = _one_line(value)
+    if failure is None and ("{" in value or "}" in value):
+        return "is the greeting without a name: no {name} or braces", 'write it like "Guten Tag,"'
+    return failure
+
+
+def _topics(value: Any) -> Failure | None:
+    if not all(isinstance(item, str) and item.strip() for item in value):
+        return "must be a list of topic names", 'write it like topics = ["Energie", "Verkehr"]'
+    return None
+
+
+def _consent(value: Any) -> Failure | None:
+    return None if value == "" else _not_empty(value)
+
+
 SUBJECT_PLACEHOLDERS = ("{title}", "{count}", "{date}")
 _BRACED = re.compile(r"\{[^{}]*\}")
 
@@ -330,6 +436,14 @@ DIGEST_KEYS: dict[str, tuple[tuple[type, ...], Check | None]] = {
     "sender_address": ((str,), None),
     "unsubscribe_url": ((str,), _ascii_url_or_empty),
     "state_file": ((str,), None),
+    "greeting_de": ((str,), _greeting),
+    "greeting_en": ((str,), _greeting),
+    "greeting_de_no_name": ((str,), _neutral_greeting),
+    "greeting_en_no_name": ((str,), _neutral_greeting),
+    "subject_de": ((str,), _subject),
+    "subject_en": ((str,), _subject),
+    "intro_de": ((str,), None),
+    "intro_en": ((str,), None),
 }
 SMTP_KEYS: dict[str, tuple[tuple[type, ...], Check | None]] = {
     "host": ((str,), _not_empty),
@@ -347,11 +461,20 @@ SMTP_KEYS: dict[str, tuple[tuple[type, ...], Check | None]] = {
     "unsubscribe_mailto": ((str,), None),
 }
 LEGAL_KEYS: dict[str, tuple[tuple[type, ...], Check | None]] = {
+    "imprint": ((str,), None),
     "imprint_url": ((str,), _url_or_empty),
     "privacy_url": ((str,), _url_or_empty),
 }
 SUBSCRIBE_KEYS: dict[str, tuple[tuple[type, ...], Check | None]] = {
     "url": ((str,), _url_or_empty),
+    "topics": ((list,), _topics),
+    "consent_de": ((str,), _consent),
+    "consent_en": ((str,), _consent),
+    "consent_version": ((str,), None),
+    "confirm_days": ((int,), _between(1, 90)),
+    "confirm_interval_hours": ((int, float), _positive),
+    "signups_per_ip_per_hour": ((int,), _at_least(1)),
+    "record_ip": ((str,), _one_of(*IP_RECORDING)),
 }
 TABLES = {"digest": DIGEST_KEYS, "smtp": SMTP_KEYS, "legal": LEGAL_KEYS, "subscribe": SUBSCRIBE_KEYS}
 REQUIRED = ("title", "base_url")
@@ -359,7 +482,8 @@ SECRET_KEYS = {"password", "smtp_password", "secret"}
 
 
 def _type_name(types: tuple[type, ...]) -> str:
-    return " or ".join({str: "a string", int: "an integer", float: "a number"}[t] for t in types)
+    names = {str: "a string", int: "an integer", float: "a number", list: "a list"}
+    return " or ".join(names[t] for t in types)
 
 
 def _type_hint(key: str, types: tuple[type, ...], value: Any) -> str:
@@ -406,11 +530,7 @@ def _check_table(
         name = f"{prefix}{key}"
         line = lines.get(name)
         if key not in spec:
-            if key in SECRET_KEYS:
-                hint = "secrets never go in the file: set PUBLISHER_SMTP_PASSWORD / PUBLISHER_SECRET instead"
-            else:
-                hint = f"known keys here: {', '.join(sorted(spec))}"
-            problems.append(Problem(path, "unknown key", line=line, field=name, hint=hint))
+            problems.append(_unknown_key(key, value, spec, prefix, path, line))
             continue
         types, check = spec[key]
         # bool is an int subclass; "feed_limit = true" must not pass as 1.
@@ -425,6 +545,33 @@ def _check_table(
             continue
         values[key] = value
     return values
+
+
+def _unknown_key(
+    key: str,
+    value: Any,
+    spec: Mapping[str, tuple[tuple[type, ...], Check | None]],
+    prefix: str,
+    path: str,
+    line: int | None,
+) -> Problem:
+    """An unknown key or table, with the names that are known there (and the nearest one, for a typo)."""
+    tables = ", ".join(f"[{name}]" for name in sorted(TABLES))
+    if key in SECRET_KEYS:
+        hint = "secrets never go in the file: set PUBLISHER_SMTP_PASSWORD / PUBLISHER_SECRET instead"
+        return Problem(path, "unknown key", line=line, field=f"{prefix}{key}", hint=hint)
+    if not prefix and isinstance(value, dict):
+        close = difflib.get_close_matches(key, list(TABLES), n=1)
+        guess = f"did you mean [{close[0]}]? " if close else ""
+        return Problem(
+            path, f"unknown table [{key}]", line=line, field=key, hint=f"{guess}known tables: {tables}"
+        )
+    close = difflib.get_close_matches(key, list(spec), n=1)
+    guess = f"did you mean {prefix}{close[0]}? " if close else ""
+    known = f"known keys here: {', '.join(sorted(spec))}"
+    if not prefix:
+        known += f"; and the tables {tables}"
+    return Problem(path, "unknown key", line=line, field=f"{prefix}{key}", hint=f"{guess}{known}")
 
 
 def parse_settings(
@@ -484,9 +631,31 @@ def parse_settings(
         digest=DigestSettings(**tables.get("digest", {})),
         smtp=SmtpSettings(**tables.get("smtp", {})),
         legal=LegalSettings(**tables.get("legal", {})),
-        subscribe=SubscribeSettings(**tables.get("subscribe", {})),
+        subscribe=SubscribeSettings(**_tuples(tables.get("subscribe", {}))),
         config_path=config_path,
     )
+
+
+def _tuples(values: dict[str, Any]) -> dict[str, Any]:
+    """Lists from TOML as tuples (Settings are frozen and hashable)."""
+    return {key: tuple(value) if isinstance(value, list) else value for key, value in values.items()}
+
+
+def legal_problems(settings: Settings) -> list[Problem]:
+    """What ``check`` says about the legal side of sending: a German site that sends mail needs an imprint
+    in every mail (§ 5 DDG)."""
+    sends = settings.smtp != SmtpSettings() or settings.database_path.exists()
+    if settings.language != "de" or not sends or settings.legal.imprint.strip():
+        return []
+    return [
+        warning(
+            str(settings.config_path or settings.root / CONFIG_NAME),
+            "the site sends newsletters but has no imprint for its mails",
+            field="legal.imprint",
+            hint='add [legal] imprint = """Name, Anschrift, Vertretungsberechtigte, Kontakt""" '
+            "(German law, § 5 DDG, wants it in every mail)",
+        )
+    ]
 
 
 def load_settings(config_path: Path | None = None, cwd: Path | None = None) -> Settings:
@@ -506,5 +675,72 @@ def load_settings(config_path: Path | None = None, cwd: Path | None = None) -> S
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise PublisherError(f"{path}: invalid TOML: {exc}") from None
+        raise PublisherError(f"{path}: the file is not valid TOML", [toml_problem(text, exc, path)]) from None
     return parse_settings(data, path.parent.resolve(), path.resolve(), key_lines(text))
+
+
+_TOML_POSITION = re.compile(r"\s*\(at (?:line (\d+), column (\d+)|end of document)\)\s*$")
+
+
+def toml_problem(text: str, exc: ValueError, path: Path) -> Problem:
+    """tomllib's message as ``path:line: problem -> hint``. A quote that is never closed (the most
+    common slip: tomllib then complains about the line break, or the end of the file) is told as
+    that, at the line where it opens."""
+    message = str(exc)
+    position = _TOML_POSITION.search(message)
+    reason = message[: position.start()] if position else message
+    line = int(position.group(1)) if position and position.group(1) else None
+    opened = unclosed_quote(text)
+    if opened is not None and (line is None or line >= opened[0]):
+        number, quote = opened
+        if len(quote) == 3:
+            hint = f"end the text with {quote} (a text over several lines starts and ends with {quote})"
+        else:
+            hint = f"close it at the end of the value, on the same line: title = {quote}Neuigkeiten{quote}"
+        return Problem(
+            str(path),
+            f"invalid TOML: the quote {quote} opened on this line is never closed",
+            line=number,
+            hint=hint,
+        )
+    return Problem(
+        str(path),
+        f"invalid TOML: {reason}",
+        line=line,
+        hint='write one key = value per line, text in quotes (title = "Neuigkeiten"), a table as [digest]',
+    )
+
+
+def unclosed_quote(text: str) -> tuple[int, str] | None:
+    """The line and the quote (``"``, ``'``, ``\"\"\"`` or ``\'\'\'``) of the first string in a TOML
+    text that is not closed: a one-line string at the end of its line, a multi-line one at the end
+    of the text. Comments are skipped; a backslash escapes the next character in a basic string."""
+    quote = ""
+    start = 0
+    line = 1
+    i = 0
+    while i < len(text):
+        char = text[i]
+        if not quote:
+            if char == "#":
+                end = text.find("\n", i)
+                i = len(text) if end < 0 else end
+                continue
+            if char in "\"'":
+                quote = char * 3 if text.startswith(char * 3, i) else char
+                start = line
+                i += len(quote)
+                continue
+        elif text.startswith(quote, i):
+            i += len(quote)
+            quote = ""
+            continue
+        elif char == "\\" and quote[0] == '"':
+            i += 2
+            continue
+        elif char == "\n" and len(quote) == 1:
+            return start, quote
+        if char == "\n":
+            line += 1
+        i += 1
+    return (start, quote) if quote else None

@@ -43,6 +43,23 @@ def write_atomic(path: Path, data: bytes, durable: bool = True) -> None:
         raise
 
 
+def write_new(path: Path, data: bytes) -> None:
+    """Write a file that must not exist yet, atomically: the bytes go to a temp file beside it,
+    which is then linked under the final name (that fails if the name is taken, even by a file
+    another process created a moment ago). Raises FileExistsError; never replaces a file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = f"{path.parent}/.{path.name}.{os.getpid()}.{next(_temp_names)}.tmp"
+    try:
+        with open(tmp, "xb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.link(tmp, path)
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+
+
 def write_if_changed(path: Path, data: bytes, durable: bool = True) -> bool:
     """Write atomically unless the file already holds exactly these bytes. Returns True if written."""
     try:
@@ -130,6 +147,9 @@ def read_manifest(out_dir: Path) -> dict[str, str]:
 
     It lives in the output folder itself, so that it always describes exactly that folder, even
     after the build cache was deleted. A missing or unreadable manifest means "nothing known".
+
+    The file can be edited by anyone who can write ``out/``: its paths are not trusted. What
+    deletes files it lists checks each path with ``lies_inside`` first.
     """
     try:
         data = json.loads((out_dir / MANIFEST).read_bytes())
@@ -137,6 +157,24 @@ def read_manifest(out_dir: Path) -> dict[str, str]:
         return {str(path): str(key) for path, key in files.items()}
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return {}
+
+
+def is_inside_path(path: str) -> bool:
+    """Whether ``path`` is a plain relative path that stays inside the folder it is relative to."""
+    if not path or "\0" in path or os.path.isabs(path):
+        return False
+    return all(part not in ("", ".", "..") for part in path.split("/"))
+
+
+def lies_inside(folder: Path, path: str) -> bool:
+    """Whether ``folder/path`` is inside ``folder`` after following every symbolic link on the way
+    to it (the file itself may be a link: removing it removes the link, not its target)."""
+    if not is_inside_path(path):
+        return False
+    target = Path(os.path.join(folder, path))
+    real_folder = os.path.realpath(folder)
+    real_parent = os.path.realpath(target.parent)
+    return real_parent == real_folder or real_parent.startswith(real_folder + os.sep)
 
 
 def write_manifest(out_dir: Path, files: Mapping[str, str]) -> None:

@@ -285,3 +285,24 @@ def test_run_floor_smoke(tmp_path: Path) -> None:
     for name in ("rss.xml", "atom.xml"):
         feed = feedparser.parse(tmp_path / "work" / "50" / "floor-out" / name)
         assert not feed.bozo and len(feed.entries) == 50
+
+
+@pytest.mark.browser
+def test_preview_benchmark_smoke(tmp_path: Path) -> None:
+    """benchmarks/preview.py on a tiny project: one timed save, and a row of the table."""
+    if not Path("/usr/bin/chromium").exists():
+        pytest.skip("Debian's chromium is not installed at /usr/bin/chromium")
+    command = [sys.executable, str(BENCH / "preview.py"), "--entries", "40", "--runs", "1"]
+    command += ["--work", str(tmp_path / "work")]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=180, env={**os.environ})
+    assert done.returncode == 0, done.stderr
+    assert "save 1: " in done.stderr
+    [row] = [line for line in done.stdout.splitlines() if "preview, entry edited" in line]
+    assert row.split()[0] == "40" and row.count(" ms") == 4
+
+
+def test_the_variants_benchmark_builds_every_message_over_twenty_variants() -> None:
+    from benchmarks import variants
+
+    [(seconds, built, used)] = variants.measure(200, 1)
+    assert (built, used) == (200, 20) and seconds > 0

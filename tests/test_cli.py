@@ -6,12 +6,14 @@ from __future__ import annotations
 import json
 import re
 import shutil
+import socket
 from datetime import datetime
 from pathlib import Path
 
 import click
 import feedparser
 import pytest
+import yaml
 from click.testing import CliRunner, Result
 
 from publisher import __version__
@@ -254,7 +256,12 @@ def test_init_makes_a_project_that_builds(runner: CliRunner, tmp_path: Path) -> 
     build = run(runner, "-C", root, "build")
     assert build.exit_code == 0, build.stderr
     feed = feedparser.parse((root / "out" / "atom.xml").read_bytes())
-    assert feed.bozo == 0 and feed.feed.title == "Neue „Nachrichten“" and len(feed.entries) == 1
+    # The example is a draft: it must not go out in the first feed or digest.
+    assert feed.bozo == 0 and feed.feed.title == "Neue „Nachrichten“" and len(feed.entries) == 0
+    [example] = (root / "entries").glob("*.md")
+    example.write_text(example.read_text(encoding="utf-8").replace("draft: true\n", ""), encoding="utf-8")
+    assert run(runner, "-C", root, "build").exit_code == 0
+    assert len(feedparser.parse((root / "out" / "atom.xml").read_bytes()).entries) == 1
     again = run(runner, "-C", tmp_path, "init", "neu")
     assert again.exit_code == 1 and "already exists" in again.stderr
 
@@ -296,11 +303,19 @@ BAD_INPUT: dict[str, tuple[dict[str, str | bytes], list[str]]] = {
     ),
     "unparseable-date": (
         {"datum.md": entry(date="31.02.2024", id="a")},
-        ["entries/datum.md:3:", "date: '31.02.2024' is not a date", "-> write ISO 8601"],
+        [
+            "entries/datum.md:3:",
+            "date: '31.02.2024' is a German date, but February 2024 has 29 days, so there is no day 31",
+            "-> write the real date year-month-day, e.g. date: 2024-02-29",
+        ],
     ),
     "impossible-date": (
         {"datum.md": "---\nid: a\ntitle: T\ndate: 2024-02-30\n---\nText\n"},
-        ["entries/datum.md:4:", "date: '2024-02-30' is not a date", "-> write ISO 8601"],
+        [
+            "entries/datum.md:4:",
+            "date: '2024-02-30' is not a date: February 2024 has 29 days, so there is no day 30",
+            "-> write the real date, e.g. date: 2024-02-29",
+        ],
     ),
     "duplicate-ids": (
         {"a.md": entry("A", id="urn:uuid:gleich"), "b.md": entry("B", id="urn:uuid:gleich")},
@@ -489,3 +504,93 @@ def test_paths_given_with_minus_c_are_checked_inside_that_directory(
     refused = run(runner, "-C", root, "build", "--out", "datei")  # a file inside the project: usage error
     assert refused.exit_code == 2
     assert "datei" in refused.stderr and "is a file" in refused.stderr
+
+
+def test_a_port_in_use_is_named(
+    runner: CliRunner, make_project: MakeProject, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = make_project(sample=True)
+    monkeypatch.setenv("PUBLISHER_SECRET", "Xq3-vT9_pL2mZ8rK4wN7bC1dF6gH0jY5")
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = run(runner, "-C", root, "serve", "--port", str(port))
+    assert result.exit_code == 1
+    assert result.stderr.startswith(f"Error: 127.0.0.1:{port}: port {port} is already in use (")
+    assert f"choose another port, e.g. --port {port + 1}" in result.stderr
+    assert "a file" not in result.stderr
+
+
+# --- new ------------------------------------------------------------------------------------------
+
+
+def test_new_writes_a_draft_with_an_id_and_the_time_in_the_sites_zone(
+    runner: CliRunner, make_project: MakeProject
+) -> None:
+    root = make_project()
+    result = run(
+        runner, "-C", root, "new", "Neues Wasserwerk: „Sauberes Wasser“", "--tag", "Köln, Bonn", "--tag",
+        "Wasser", "--now", "2024-06-03T06:30:00Z",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    path = "entries/2024/2024-06-03-neues-wasserwerk-sauberes-wasser.md"
+    assert result.stdout == f"{path}\n"
+    text = (root / path).read_text(encoding="utf-8")
+    front = yaml.safe_load(text.split("---\n")[1])
+    assert re.fullmatch(r"urn:uuid:[0-9a-f-]{36}", front["id"])
+    assert front["title"] == "Neues Wasserwerk: „Sauberes Wasser“"
+    assert front["date"] == "2024-06-03 08:30"  # 06:30 UTC is 08:30 in Berlin (summer time)
+    assert front["draft"] is True and front["lang"] == "de"
+    assert front["tags"] == ["Köln, Bonn", "Wasser"]
+    assert {"subtitle", "authors", "summary"} <= set(front)
+    again = run(runner, "-C", root, "new", "Neues Wasserwerk: „Sauberes Wasser“", "--now", "2024-06-03T09:00")
+    assert again.exit_code == 1
+    assert f"{path}: already exists" in again.stderr
+    assert (root / path).read_text(encoding="utf-8") == text  # never replaced
+    other = run(runner, "-C", root, "new", "Annual report", "--lang", "en", "--now", "2024-06-03")
+    assert other.stdout == "entries/2024/2024-06-03-annual-report.md\n"
+    check = run(runner, "-C", root, "check")
+    assert check.exit_code == 0, check.stderr  # drafts: what is missing (the text) is only a warning
+    assert "the entry is a draft" in check.stderr
+    assert run(runner, "-C", root, "build").stdout.startswith("0 entries")
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["  "], "the title is empty"),
+        (["Titel", "--lang", "xx"], "--lang 'xx' is not a language code"),
+        (["Titel", "--now", "gestern"], "'gestern' is not a date"),
+    ],
+)
+def test_new_refuses_what_it_cannot_write(
+    runner: CliRunner, make_project: MakeProject, args: list[str], message: str
+) -> None:
+    root = make_project()
+    result = run(runner, "-C", root, "new", *args)
+    assert result.exit_code in (1, 2) and message in result.stderr
+    assert list((root / "entries").rglob("*.md")) == []
+
+
+def test_a_build_with_many_warnings_shows_twenty_and_counts_the_rest_by_kind(tmp_path: Path) -> None:
+    """Thousands of warning lines drown a build's output; check still lists every one."""
+    root = tmp_path / "site"
+    (root / "entries").mkdir(parents=True)
+    (root / "publisher.toml").write_text('title = "T"\nbase_url = "https://example.org/"\n', encoding="utf-8")
+    for n in range(30):
+        (root / "entries" / f"e{n:02d}.md").write_text(
+            f"---\ntitle: Eintrag {n}\ndate: 2024-05-{n % 28 + 1:02d}\n---\nText {n}.\n", encoding="utf-8"
+        )
+    built = CliRunner().invoke(cli, ["-C", str(root), "build"])
+    assert built.exit_code == 0, built.stderr
+    lines = built.stderr.splitlines()
+    assert sum(": warning: " in line for line in lines) == 20
+    assert (
+        "... 10 more warning(s) not shown; 30 in all, by kind ('publisher check' lists every one):" in lines
+    )
+    assert any(line.startswith("  30 x id: has no id;") and "--fix-ids" in line for line in lines)
+    checked = CliRunner().invoke(cli, ["-C", str(root), "check"])
+    assert sum(": warning: " in line for line in checked.stderr.splitlines()) == 30
+    verbose = CliRunner().invoke(cli, ["-C", str(root), "-v", "build", "--full"])
+    assert sum(": warning: " in line for line in verbose.stderr.splitlines()) == 30

@@ -12,11 +12,13 @@ from publisher.config import (
     LEGAL_KEYS,
     SMTP_KEYS,
     SUBSCRIBE_KEYS,
+    TABLES,
     TOP_LEVEL,
     DigestSettings,
     LegalSettings,
     SmtpSettings,
     SubscribeSettings,
+    legal_problems,
     load_settings,
     parse_settings,
 )
@@ -52,6 +54,14 @@ sender_name = "Netzwerk"
 sender_address = "Musterstraße 1, Köln"
 unsubscribe_url = "https://news.example.org/abmelden"
 state_file = "state/digest.json"
+greeting_de = "Guten Tag {name},"
+greeting_en = "Dear {name},"
+greeting_de_no_name = "Guten Tag,"
+greeting_en_no_name = "Dear reader,"
+subject_de = "Die Woche ({date})"
+subject_en = "The week ({date})"
+intro_de = "Hallo zusammen"
+intro_en = "Hello everyone"
 
 [smtp]
 host = "mail.example.org"
@@ -69,11 +79,23 @@ retry_backoff = 0.5
 unsubscribe_mailto = "leave@example.org?subject=unsubscribe"
 
 [legal]
-imprint_url = "https://www.example.org/impressum"
-privacy_url = "https://www.example.org/datenschutz"
+imprint = '''
+Netzwerk e. V., Musterstraße 1, 50667 Köln
+Vorstand: Erika Muster
+'''
+imprint_url = "https://news.example.org/impressum"
+privacy_url = "https://news.example.org/datenschutz"
 
 [subscribe]
-url = "https://newsletter.example.org/subscribe"
+url = "https://app.example.org/news/subscribe"
+topics = ["Energie", "Verkehr"]
+consent_de = "Ja, ich will."
+consent_en = "Yes, I want it."
+consent_version = "2024-05"
+confirm_days = 3
+confirm_interval_hours = 12
+signups_per_ip_per_hour = 30
+record_ip = "full"
 """
 
 
@@ -102,7 +124,11 @@ def test_defaults(tmp_path: Path) -> None:
         "",
         "",
     )
-    assert settings.legal == LegalSettings() and settings.subscribe == SubscribeSettings()
+    assert settings.legal == LegalSettings()
+    assert settings.subscribe == SubscribeSettings()
+    assert settings.app_url("subscribe") == "https://news.example.org/subscribe"
+    assert settings.subscribe.consent_text("de", "T").startswith("Ja, ich möchte die Neuigkeiten von T")
+    assert settings.subscribe.version("de", "T").startswith("sha256:")
 
 
 def test_every_key_is_read(tmp_path: Path) -> None:
@@ -129,6 +155,8 @@ def test_every_key_is_read(tmp_path: Path) -> None:
     assert s.digest == DigestSettings(
         14, 3, "Die Woche", "Hallo", "Netzwerk", "Musterstraße 1, Köln",
         "https://news.example.org/abmelden", "state/digest.json",
+        "Guten Tag {name},", "Dear {name},", "Guten Tag,", "Dear reader,",
+        "Die Woche ({date})", "The week ({date})", "Hallo zusammen", "Hello everyone",
     )  # fmt: skip
     assert s.state_path == root / "state" / "digest.json"
     assert s.smtp == SmtpSettings(
@@ -144,12 +172,63 @@ def test_every_key_is_read(tmp_path: Path) -> None:
     )
     assert s.logo_url == "https://news.example.org/archiv/media/Unser%20Logo.png"  # a URL, encoded
     assert s.legal == LegalSettings(
-        "https://www.example.org/impressum", "https://www.example.org/datenschutz"
-    )
-    assert s.subscribe == SubscribeSettings("https://newsletter.example.org/subscribe")
+        "Netzwerk e. V., Musterstraße 1, 50667 Köln\nVorstand: Erika Muster\n",
+        "https://news.example.org/impressum", "https://news.example.org/datenschutz",
+    )  # fmt: skip
+    assert s.legal.imprint_lines == ("Netzwerk e. V., Musterstraße 1, 50667 Köln", "Vorstand: Erika Muster")
+    assert s.subscribe == SubscribeSettings(
+        "https://app.example.org/news/subscribe", ("Energie", "Verkehr"), "Ja, ich will.", "Yes, I want it.",
+        "2024-05", 3, 12, 30, "full",
+    )  # fmt: skip
+    assert s.app_url("confirm") == "https://app.example.org/news/confirm"
     # Every documented key is in the file above, so a new key cannot slip in untested.
     assert all(f"\n{key} = " in "\n" + FULL_TOML for key in TOP_LEVEL)
-    assert all(f"\n{key} = " in FULL_TOML for key in [*DIGEST_KEYS, *SMTP_KEYS, *LEGAL_KEYS, *SUBSCRIBE_KEYS])
+    tables = [*DIGEST_KEYS, *SMTP_KEYS, *LEGAL_KEYS, *SUBSCRIBE_KEYS]
+    assert all(f"\n{key} = " in FULL_TOML for key in tables)
+
+
+def test_greetings_with_and_without_a_name() -> None:
+    digest = DigestSettings()
+    assert digest.greeting("de", "Dr. Petra Schäfer") == "Hallo Dr. Petra Schäfer,"
+    assert digest.greeting("en", "") == "Hello,"
+    formal = DigestSettings(greeting_de="Guten Tag {name},", greeting_en="Dear {name},")
+    assert formal.greeting("de", "Dr. Petra Schäfer") == "Guten Tag Dr. Petra Schäfer,"
+    assert formal.greeting("de", "  ") == "Guten Tag,"
+    assert formal.greeting("en", "") == "Dear,"
+    own = DigestSettings(greeting_en="Dear {name},", greeting_en_no_name="Dear reader,")
+    assert own.greeting("en", "") == "Dear reader,"
+
+
+@pytest.mark.parametrize(
+    ("table", "key", "value", "words"),
+    [
+        ("digest", "greeting_de", "Hallo {vorname},", "{name} once"),
+        ("digest", "greeting_en", "Hi\n{name}", "line break"),
+        ("digest", "greeting_de_no_name", "Hallo {name},", "without a name"),
+        ("subscribe", "record_ip", "all", "must be one of full, truncated, none"),
+        ("subscribe", "signups_per_ip_per_hour", 0, "at least 1"),
+        ("subscribe", "topics", ["Energie", ""], "list of topic names"),
+        ("subscribe", "url", "app.example.org/subscribe", "absolute"),
+        ("legal", "privacy_url", "/datenschutz", "absolute"),
+    ],
+)
+def test_bad_signup_and_legal_values(table: str, key: str, value: object, words: str) -> None:
+    found = problems_of({**MINIMAL, table: {key: value}})
+    assert [p.field for p in found] == [f"{table}.{key}"]
+    assert words in str(found[0])
+
+
+def test_check_warns_when_a_german_site_sends_without_an_imprint(tmp_path: Path) -> None:
+    sending = parse_settings({**MINIMAL, "smtp": {"host": "mail.example.org"}}, tmp_path)
+    (warning,) = legal_problems(sending)
+    assert warning.field == "legal.imprint" and not warning.is_error and "§ 5 DDG" in str(warning)
+    with_imprint = parse_settings(
+        {**MINIMAL, "smtp": {"host": "m"}, "legal": {"imprint": "X e. V."}}, tmp_path
+    )
+    assert legal_problems(with_imprint) == []
+    assert legal_problems(parse_settings(MINIMAL, tmp_path)) == []  # sends nothing
+    english = parse_settings({**MINIMAL, "language": "en", "smtp": {"host": "m"}}, tmp_path)
+    assert legal_problems(english) == []
 
 
 def test_paths_are_relative_to_the_config_file_not_the_cwd(tmp_path: Path, monkeypatch) -> None:
@@ -367,8 +446,45 @@ def test_invalid_toml_names_the_line(tmp_path: Path) -> None:
     path.write_text('title = "T"\nbase_url = https://example.org/\n', encoding="utf-8")
     with pytest.raises(PublisherError) as info:
         load_settings(path)
-    assert str(path) in str(info.value)
-    assert "line 2" in str(info.value)
+    assert f"{path}:2: invalid TOML: " in str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "quote"),
+    [
+        ('title = "Neuigkeiten\nbase_url = "https://example.org/"\n', 1, '"'),
+        ('title = \'Neuigkeiten\nbase_url = "https://example.org/"\n', 1, "'"),
+        ('title = "T" # a "comment\nbase_url = "https://example.org/\n', 2, '"'),
+        ('title = "T"\nbase_url = "https://example.org/"\ndescription = "Ein \\" im Text\n', 3, '"'),
+        ('title = """Neuigkeiten\nbase_url = "https://example.org/"\n', 1, '"""'),
+    ],
+)
+def test_an_unclosed_quote_is_named_at_its_line_with_a_hint_to_close_it(
+    tmp_path: Path, text: str, line: int, quote: str
+) -> None:
+    path = tmp_path / "publisher.toml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(PublisherError) as info:
+        load_settings(path)
+    [problem] = info.value.problems
+    assert (problem.path, problem.line) == (str(path), line)
+    assert f"the quote {quote} opened on this line is never closed" in problem.message
+    assert ("close it" if len(quote) == 1 else f"end the text with {quote}") in problem.hint
+
+
+def test_a_misspelt_table_lists_the_known_tables() -> None:
+    [problem] = problems_of({**MINIMAL, "smpt": {"host": "mail.example.org"}})
+    assert problem.field == "smpt"
+    assert problem.message == "unknown table [smpt]"
+    tables = ", ".join(f"[{name}]" for name in sorted(TABLES))
+    assert "[digest]" in tables and "[smtp]" in tables
+    assert problem.hint == f"did you mean [smtp]? known tables: {tables}"
+
+
+def test_an_unknown_top_level_key_also_names_the_tables() -> None:
+    [problem] = problems_of({**MINIMAL, "feedlimit": 3})
+    assert problem.hint.startswith("did you mean feed_limit? known keys here: ")
+    assert problem.hint.endswith("and the tables " + ", ".join(f"[{name}]" for name in sorted(TABLES)))
 
 
 def test_non_utf8_config(tmp_path: Path) -> None:

@@ -12,7 +12,17 @@ from pathlib import Path
 import pytest
 
 PACKAGE = Path(__file__).resolve().parents[1] / "publisher"
-LAYERS = {"core": 0, "content": 1, "render": 2, "mail": 3, "digest": 4, "build": 5, "importing": 5, "top": 9}
+LAYERS = {
+    "core": 0,
+    "content": 1,
+    "render": 2,
+    "mail": 3,
+    "digest": 4,
+    "build": 5,
+    "importing": 5,
+    "preview": 6,
+    "top": 9,
+}
 TOP = {"cli", "__init__", "__main__", "publish"}
 
 

@@ -14,8 +14,8 @@ from __future__ import annotations
 import hashlib
 import os
 import pickle
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from publisher import __version__
@@ -24,16 +24,17 @@ from publisher.content.cache import BuildCache
 from publisher.content.loaders import Media
 from publisher.content.urls import RECORD
 from publisher.errors import Problem
+from publisher.model import Entry
 from publisher.output import MANIFEST, read_manifest
 
 
 def key(*parts: object) -> str:
-    """A digest of the parts' reprs (which must be deterministic: no sets, no ids)."""
-    digest = hashlib.sha256()
+    """A fingerprint (SHA-256) of the parts' reprs (which must be deterministic: no sets, no ids)."""
+    fingerprint = hashlib.sha256()
     for part in parts:
-        digest.update(repr(part).encode("utf-8"))
-        digest.update(b"\x00")
-    return digest.hexdigest()
+        fingerprint.update(repr(part).encode("utf-8"))
+        fingerprint.update(b"\x00")
+    return fingerprint.hexdigest()
 
 
 def settings_fingerprint(settings: Settings) -> str:
@@ -67,30 +68,41 @@ def templates_fingerprint(settings: Settings) -> str:
     """The names and contents of the project's and the bundled templates."""
     from publisher.render.templating import default_templates_dir
 
-    digest = hashlib.sha256()
+    fingerprint = hashlib.sha256()
     for folder in (settings.templates_dir, default_templates_dir()):
         if not folder.is_dir():
             continue
         for file in sorted(p for p in folder.rglob("*") if p.is_file()):
-            digest.update(file.relative_to(folder).as_posix().encode())
-            digest.update(hashlib.sha256(file.read_bytes()).digest())
-    return digest.hexdigest()
+            fingerprint.update(file.relative_to(folder).as_posix().encode())
+            fingerprint.update(hashlib.sha256(file.read_bytes()).digest())
+    return fingerprint.hexdigest()
 
 
-def inputs_fingerprint(settings: Settings, entry_digests: Mapping[str, str], media: Media) -> str:
-    """Everything a build reads: ``entry_digests`` maps each entry file (relative path, in path
-    order) to the SHA-256 of its bytes; ``media`` (``loaders.scan_assets``) are the media files,
-    which count by name, mtime and size, and the ignored files' names."""
-    digest = hashlib.sha256()
-    digest.update(f"{settings_fingerprint(settings)}\n{templates_fingerprint(settings)}\n".encode())
-    for path, content in entry_digests.items():
-        digest.update(f"{path}\0{content}\n".encode())
-    assets, ignored = media
+def inputs_fingerprint(
+    settings: Settings,
+    entry_fingerprints: Mapping[str, str],
+    media: Media,
+    held: Sequence[str] = (),
+    variant: str = "",
+) -> str:
+    """Everything a build reads: ``entry_fingerprints`` maps each entry file (relative path, in
+    path order) to the SHA-256 of its bytes; ``media`` (``loaders.scan_assets``) are the media
+    files, which count by name, mtime and size, the ignored files' names and what was refused.
+    ``held`` are the entry files left out because they are scheduled: the output changes when one
+    of them comes due. ``variant`` names anything else that changes what is built ("drafts")."""
+    fingerprint = hashlib.sha256()
+    fingerprint.update(f"{settings_fingerprint(settings)}\n{templates_fingerprint(settings)}\n".encode())
+    fingerprint.update(f"scheduled\0{len(held)}\0{chr(0).join(held)}\0{variant}\n".encode())
+    for path, content in entry_fingerprints.items():
+        fingerprint.update(f"{path}\0{content}\n".encode())
+    assets, ignored, refused = media
+    for item in refused:
+        fingerprint.update(f"refused\0{item.relative}\0{item.reason}\n".encode())
     for asset in assets:
-        digest.update(f"asset\0{asset.relative}\0{asset.mtime_ns}\0{asset.size}\n".encode())
+        fingerprint.update(f"asset\0{asset.relative}\0{asset.mtime_ns}\0{asset.size}\n".encode())
     for name in ignored:
-        digest.update(f"ignored\0{name}\n".encode())
-    return digest.hexdigest()
+        fingerprint.update(f"ignored\0{name}\n".encode())
+    return fingerprint.hexdigest()
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,29 +113,29 @@ class BuildRecord:
     manifest: str  # SHA-256 of the manifest the build left in out/
     entries: int
     problems: tuple[Problem, ...]  # the warnings it reported (a build with errors is not recorded)
+    scheduled: tuple[Entry, ...] = ()  # the entries dated after its time (light)
+    drafts: tuple[Entry, ...] = ()  # the drafts it published (light; only the preview's builds)
 
 
-def _manifest_digest(out_dir: Path) -> str | None:
-    """The digest of the manifest and the address record (both written by the build): a build
+def _manifest_fingerprint(out_dir: Path) -> str | None:
+    """The fingerprint of the manifest and the address record (both written by the build): a build
     that finds either changed or gone builds (and writes them) again."""
     try:
-        digest = hashlib.sha256((out_dir / MANIFEST).read_bytes())
+        fingerprint = hashlib.sha256((out_dir / MANIFEST).read_bytes())
     except OSError:
         return None
     try:
-        digest.update((out_dir / RECORD).read_bytes())
+        fingerprint.update((out_dir / RECORD).read_bytes())
     except OSError:
-        digest.update(b"no record")
-    return digest.hexdigest()
+        fingerprint.update(b"no record")
+    return fingerprint.hexdigest()
 
 
-def remember(
-    cache: BuildCache, out_dir: Path, inputs: str, entries: int, problems: tuple[Problem, ...]
-) -> None:
-    """Record a finished build (after its manifest was written)."""
-    manifest = _manifest_digest(out_dir)
+def remember(cache: BuildCache, out_dir: Path, record: BuildRecord) -> None:
+    """Record a finished build (after its manifest was written; ``record.manifest`` is filled in here)."""
+    manifest = _manifest_fingerprint(out_dir)
     if manifest is not None:
-        record = BuildRecord(inputs, manifest, entries, problems)
+        record = replace(record, manifest=manifest)
         cache.remember_build(str(out_dir), pickle.dumps(record, pickle.HIGHEST_PROTOCOL))
 
 
@@ -139,22 +151,27 @@ def unchanged(cache: BuildCache, out_dir: Path, inputs: str) -> tuple[BuildRecor
         return None
     if not isinstance(record, BuildRecord) or record.inputs != inputs:
         return None
-    if _manifest_digest(out_dir) != record.manifest:
+    if _manifest_fingerprint(out_dir) != record.manifest:
         return None  # out/ was built since by something else, or a build stopped half-way
     files = read_manifest(out_dir)
-    present = _files_below(out_dir)
+    present = files_below(out_dir)
     if not files or not present.issuperset(files):
         return None  # someone deleted outputs: the build puts them back
     return record, len(files)
 
 
-def _files_below(folder: Path) -> set[str]:
-    """Relative paths of every file below ``folder`` (one directory listing per folder, no stat)."""
+def files_below(folder: Path) -> set[str]:
+    """Relative paths of every file below ``folder`` (one directory listing per folder, no stat);
+    a folder that is not there has none."""
     found: set[str] = set()
     stack = [(str(folder), "")]
     while stack:
         path, prefix = stack.pop()
-        with os.scandir(path) as listing:
+        try:
+            listing = os.scandir(path)
+        except (FileNotFoundError, NotADirectoryError):
+            continue
+        with listing:
             for item in listing:
                 if item.is_dir(follow_symlinks=False):
                     stack.append((item.path, f"{prefix}{item.name}/"))
@@ -165,6 +182,7 @@ def _files_below(folder: Path) -> set[str]:
 
 __all__ = [
     "BuildRecord",
+    "files_below",
     "inputs_fingerprint",
     "key",
     "remember",

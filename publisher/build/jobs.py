@@ -111,6 +111,7 @@ class Redirect:
     target_url: str
     title: str
     lang: str
+    source_path: str = ""  # the entry that declares the old address (front matter ``aliases``), if one does
 
     @property
     def paths(self) -> tuple[str, ...]:

@@ -1,5 +1,5 @@
-"""Edits to a project's own files: scaffold a project (``init``), write missing ids and slugs
-(``check --fix-ids``)."""
+"""Edits to a project's own files: scaffold a project (``init``) or an entry (``new``), write missing
+ids and slugs (``check --fix-ids``)."""
 
 from __future__ import annotations
 
@@ -12,12 +12,15 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from publisher.config import CONFIG_NAME, Settings, key_lines, parse_settings
+from publisher.content.dates import parse_when
+from publisher.content.generators import translate
 from publisher.content.ids import fallback_id, mint_id
+from publisher.content.languages import known_language
 from publisher.content.load import load_site
 from publisher.content.loaders import parse_entry, scan_entry_files
-from publisher.content.normalise import parse_when
+from publisher.content.slugs import slugify
 from publisher.errors import Problem, PublisherError
-from publisher.output import write_atomic
+from publisher.output import write_atomic, write_new
 from publisher.render.templating import default_templates_dir
 
 CONFIG_TEMPLATE = """\
@@ -42,6 +45,7 @@ EXAMPLE_ENTRY = """\
 id: {id}
 title: Willkommen bei publisher
 date: {date}
+draft: true
 authors: [Redaktion]
 tags: [Intern]
 lang: de
@@ -110,10 +114,11 @@ def fix_ids(settings: Settings) -> list[str]:
         file, relative = Path(found.path), found.relative
         data = file.read_bytes()
         source, _ = parse_entry(data, relative)
-        if source is None or "id" in source.metadata or source.metadata.get("date") is None:
+        meta = None if source is None else translate(source.metadata, settings.base_url)
+        if source is None or meta is None or "id" in meta or meta.get("date") is None:
             continue
         try:
-            published = parse_when(source.metadata["date"], tz)
+            published = parse_when(meta["date"], tz)
         except ValueError:
             continue
         if _add_line(file, relative, data, "id", fallback_id(relative, published)):
@@ -138,7 +143,7 @@ def fix_slugs(settings: Settings) -> list[tuple[str, str]]:
             continue
         data = file.read_bytes()
         source, _ = parse_entry(data, relative)
-        if source is None or "slug" in source.metadata:
+        if source is None or "slug" in translate(source.metadata, settings.base_url):
             continue
         if _add_line(file, relative, data, "slug", slug):
             changed.append((relative, slug))
@@ -146,19 +151,76 @@ def fix_slugs(settings: Settings) -> list[tuple[str, str]]:
 
 
 def _add_line(file: Path, relative: str, data: bytes, key: str, value: str) -> bool:
-    """Put ``key: value`` at the top of the front matter (a slug after the id), if the file then
-    reads as before plus that key (a front matter written as one flow mapping, ``{title: …,
-    date: …}``, cannot take a line: it is left alone)."""
+    """Put ``key: value`` at the top of the front matter (a slug after the id; ``key = "value"`` in
+    Hugo's TOML front matter; first among Pelican's ``Key: value`` lines), if the file then reads as
+    before plus that key (a front matter written as one flow mapping, ``{title: …, date: …}``,
+    cannot take a line: it is left alone)."""
     source, _ = parse_entry(data, relative)
     assert source is not None
     text = data.decode("utf-8-sig")
-    newline = "\r\n" if text.startswith("---\r\n") else "\n"
-    at = text.index("\n") + 1
-    if key != "id" and text.startswith("id:", at):  # after the id, which --fix-ids writes first
+    newline = "\r\n" if "\r\n" in text.split("\n", 1)[0] + "\n" else "\n"
+    toml = text.startswith("+++")
+    at = text.index("\n") + 1 if text.startswith(("---", "+++")) else 0
+    if key != "id" and text.startswith("id = " if toml else "id:", at):  # after the id --fix-ids writes
         at = text.index("\n", at) + 1
-    new_text = f"{text[:at]}{key}: {value}{newline}{text[at:]}"
+    line = f"{key} = {json.dumps(value)}" if toml else f"{key}: {value}"
+    new_text = f"{text[:at]}{line}{newline}{text[at:]}"
     fixed, _ = parse_entry(new_text.encode("utf-8"), relative)
     if fixed is None or fixed.metadata != {key: value, **source.metadata}:
         return False
     write_atomic(file, new_text.encode("utf-8"))
     return True
+
+
+NEW_ENTRY = """\
+---
+id: {id}
+title: {title}
+subtitle: ""
+date: {date}  # publication time ({timezone}); a later one schedules the entry
+draft: true  # remove this line to publish the entry
+lang: {lang}
+authors: []
+tags: {tags}
+summary: ""  # empty: the first paragraph
+# image: {{url: media/bild.jpg, alt: "", credit: ""}}
+# source: https://www.example.org/presse/1
+---
+
+"""
+
+
+def new_entry(
+    settings: Settings, title: str, now: datetime, lang: str | None = None, tags: tuple[str, ...] = ()
+) -> Path:
+    """Write ``entries/YYYY/YYYY-MM-DD-slug.md``: a draft with a new id, ``now`` (in the site's time
+    zone) as its date and every front-matter field to fill in. Never replaces a file."""
+    title = " ".join(title.split())
+    if not title:
+        raise PublisherError("publisher new: the title is empty -> give the entry's title in quotes")
+    lang = lang or settings.language
+    if not known_language(lang):
+        raise PublisherError(
+            f"publisher new: --lang {lang!r} is not a language code this site can show dates in "
+            "-> use a code such as de, en, de-AT or en-GB"
+        )
+    local = now.astimezone(settings.tz)
+    day = local.date().isoformat()
+    path = settings.entries_dir / f"{local.year:04d}" / f"{day}-{slugify(title, lang)}.md"
+    # JSON strings are YAML strings: quotes, colons and backslashes in a title are safe as they are.
+    text = NEW_ENTRY.format(
+        id=mint_id(),
+        title=json.dumps(title, ensure_ascii=False),
+        date=local.strftime("%Y-%m-%d %H:%M"),
+        timezone=settings.timezone,
+        lang=lang,
+        tags="[" + ", ".join(json.dumps(" ".join(t.split()), ensure_ascii=False) for t in tags) + "]",
+    )
+    try:
+        write_new(path, text.encode("utf-8"))
+    except FileExistsError:
+        shown = path.relative_to(settings.root) if path.is_relative_to(settings.root) else path
+        raise PublisherError(
+            f"{shown}: already exists -> edit that entry, or give the new one another title"
+        ) from None
+    return path

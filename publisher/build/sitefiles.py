@@ -1,6 +1,7 @@
 """The build's outputs besides entry pages, lists and feeds: redirect pages at old addresses (an
-entry's earlier slugs, the site's earlier base URL), the sitemap, robots.txt and 404.html; and the
-check that every link into the site leads to a file the build publishes."""
+entry's earlier slugs, the old addresses its front matter declares, the site's earlier base URL),
+the sitemap, robots.txt and 404.html; and the check that every link into the site leads to a file
+the build publishes."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from urllib.parse import unquote, urlsplit
 
 from publisher.build import jobs
 from publisher.config import Settings
-from publisher.content.urls import UrlRecord
+from publisher.content.urls import Published, UrlRecord
 from publisher.errors import Problem, warning
 from publisher.model import Entry, Tag
 from publisher.render import archive, sitepages
@@ -29,6 +30,51 @@ def redirect_jobs(record: UrlRecord, entries: Sequence[Entry], settings: Setting
             if old != entry.path:
                 task = jobs.Redirect(old, entry.url, entry.title, entry.lang)
                 yield ("redirect", old, entry.url, entry.title, entry.lang), task
+
+
+def alias_jobs(
+    entries: Sequence[Entry], record: UrlRecord, taken: set[str]
+) -> tuple[list[Keyed], list[Problem]]:
+    """A redirect page at each old address an entry declares (``aliases``: a migrated site's URLs),
+    and a warning for each one that cannot have it: an address another page of this build takes,
+    an earlier entry's old address, or one published for another entry (the address record: an
+    address stays with its entry). ``taken`` (every path planned so far) gets the new pages."""
+    owners = record.owners()
+    found: list[Keyed] = []
+    problems: list[Problem] = []
+    for entry in entries:
+        for alias in entry.aliases:
+            if alias in taken:
+                if alias in record.entries.get(entry.id, _NOWHERE).moved_from:
+                    continue  # its own earlier address: already a redirect to it
+                problems.append(
+                    warning(
+                        entry.source_path,
+                        f"the old address {alias} is already a page of this site; it gets no redirect",
+                        field="aliases",
+                        hint="remove it from the entry, or give the other page another address",
+                    )
+                )
+                continue
+            owner = owners.get(alias)
+            if owner is not None and owner != entry.id:
+                problems.append(
+                    warning(
+                        entry.source_path,
+                        f"the old address {alias} was published for another entry ({owner}); "
+                        "it gets no redirect",
+                        field="aliases",
+                        hint="remove it from the entry: an address, once published, stays with its entry",
+                    )
+                )
+                continue
+            taken.add(alias)
+            task = jobs.Redirect(alias, entry.url, entry.title, entry.lang, entry.source_path)
+            found.append((("redirect", alias, entry.url, entry.title, entry.lang), task))
+    return found, problems
+
+
+_NOWHERE = Published("", 0.0)
 
 
 def moved_base_prefixes(record: UrlRecord, base_url: str) -> list[str]:

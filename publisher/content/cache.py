@@ -11,45 +11,60 @@ import os
 import pickle
 import sqlite3
 from collections.abc import Iterable, Iterator
+from operator import attrgetter
 from pathlib import Path
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from publisher import __version__
 
 logger = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 9
+SCHEMA_VERSION = 10
 BULK_READ = 2000  # from this many rows on, one scan of the table beats a query per row
 CACHE_FILE = "build.sqlite"
 CLEAN_MARK = ".closed"  # beside the cache file: how it looked when it was last closed cleanly
 BOOT_ID = Path("/proc/sys/kernel/random/boot_id")
-COLUMNS = (
-    "path",
-    "mtime_ns",
-    "size",
-    "digest",
-    "light",
-    "html",
-    "published",
-    "entry_id",
-    "slug",
-    "flagged",
-    "explicit_slug",
-)
-"""The values of one stored row, in the order ``store`` takes them (``site._normalise_file``)."""
-INDEX_COLUMNS = tuple(c for c in COLUMNS if c not in ("light", "html"))
-_INDEX_AT = tuple(COLUMNS.index(c) for c in INDEX_COLUMNS)  # where each index column sits in a row
-_LIGHT_AT, _HTML_AT = COLUMNS.index("light"), COLUMNS.index("html")
 
 
-class IndexRow(NamedTuple):
-    path: str
-    digest: str
+class CacheRow(NamedTuple):
+    """One entry file as the cache stores it (``workers.normalise_file`` makes it)."""
+
+    path: str  # relative to the project root
+    mtime_ns: int  # 0 when too recent to trust (the content is compared instead)
+    size: int
+    fingerprint: str  # SHA-256 of the file's bytes
+    light: bytes  # the pickled ``Normalised`` without the entry's content_html
+    html: str  # the entry's content_html ("" without an entry)
     published: float | None  # POSIX timestamp; None when the file has no publishable entry
     entry_id: str | None
     slug: str | None
     flagged: int  # 1 when the file has problems or removals to report (its result must be loaded)
     explicit_slug: int  # 1 when the front matter sets the slug (it wins a collision)
+
+
+class IndexRow(NamedTuple):
+    """The columns of a ``CacheRow`` that cross-entry checks read, without unpickling anything."""
+
+    path: str
+    fingerprint: str
+    published: float | None
+    entry_id: str | None
+    slug: str | None
+    flagged: int
+    explicit_slug: int
+
+
+class FileState(NamedTuple):
+    """What tells whether a file changed since it was cached: its mtime and size, else its bytes."""
+
+    mtime_ns: int
+    size: int
+    fingerprint: str  # SHA-256 of its bytes
+
+
+INDEX_COLUMNS = tuple(c for c in CacheRow._fields if c not in ("light", "html"))
+"""The columns of the ``entries`` table: the small ones (the large ones live in tables of their own)."""
+_index_values = attrgetter(*INDEX_COLUMNS)
 
 
 class BuildCache:
@@ -95,9 +110,8 @@ class BuildCache:
             if check is None or check[0] != "ok":
                 raise sqlite3.DatabaseError(f"quick_check: {check[0] if check else 'no answer'}")
         db.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
-        row = db.execute("SELECT value FROM meta WHERE key = 'context'").fetchone()
-        if row is None or row[0] != self.context:
-            # Another version or site context: start over (the tables may have another shape).
+        if _value(db.execute("SELECT value FROM meta WHERE key = 'context'")) != self.context:
+            # Another version, other rules or settings: start over (the tables may have another shape).
             db.executescript(
                 "DROP TABLE IF EXISTS entries; DROP TABLE IF EXISTS light; DROP TABLE IF EXISTS html; "
                 "DROP TABLE IF EXISTS builds; DROP TABLE IF EXISTS media;"
@@ -110,7 +124,7 @@ class BuildCache:
         db.executescript(
             """
             CREATE TABLE IF NOT EXISTS entries (
-                path TEXT PRIMARY KEY, mtime_ns INTEGER, size INTEGER, digest TEXT, published REAL,
+                path TEXT PRIMARY KEY, mtime_ns INTEGER, size INTEGER, fingerprint TEXT, published REAL,
                 entry_id TEXT, slug TEXT, flagged INTEGER, explicit_slug INTEGER) WITHOUT ROWID;
             CREATE INDEX IF NOT EXISTS entries_by_slug ON entries (slug);
             CREATE INDEX IF NOT EXISTS entries_by_id ON entries (entry_id);
@@ -120,14 +134,14 @@ class BuildCache:
             CREATE TABLE IF NOT EXISTS html (path TEXT PRIMARY KEY, html TEXT NOT NULL);
             CREATE TABLE IF NOT EXISTS builds (out_dir TEXT PRIMARY KEY, record BLOB NOT NULL);
             CREATE TABLE IF NOT EXISTS media (
-                path TEXT PRIMARY KEY, mtime_ns INTEGER, size INTEGER, digest TEXT) WITHOUT ROWID;
+                path TEXT PRIMARY KEY, mtime_ns INTEGER, size INTEGER, fingerprint TEXT) WITHOUT ROWID;
             """
         )
         # A table of the same name but another shape raises here, and the cache is rebuilt.
         db.execute(f"SELECT {', '.join(INDEX_COLUMNS)} FROM entries LIMIT 0").fetchall()
         db.execute("SELECT path, light FROM light LIMIT 0").fetchall()
         db.execute("SELECT path, html FROM html LIMIT 0").fetchall()
-        db.execute("SELECT path, mtime_ns, size, digest FROM media LIMIT 0").fetchall()
+        db.execute("SELECT path, mtime_ns, size, fingerprint FROM media LIMIT 0").fetchall()
         return db
 
     @contextlib.contextmanager
@@ -199,31 +213,33 @@ class BuildCache:
 
     def last_build(self, out_dir: str) -> bytes | None:
         """What ``remember_build`` stored for this output folder, if anything."""
-        row = self.db.execute("SELECT record FROM builds WHERE out_dir = ?", (out_dir,)).fetchone()
-        return None if row is None else bytes(row[0])
+        record = _value(self.db.execute("SELECT record FROM builds WHERE out_dir = ?", (out_dir,)))
+        return None if record is None else bytes(record)
 
     def remember_build(self, out_dir: str, record: bytes) -> None:
         with self._transaction():
             self.db.execute("INSERT OR REPLACE INTO builds VALUES (?, ?)", (out_dir, record))
 
-    def media(self) -> dict[str, tuple[int, int, str]]:
-        """``{path in out/: (mtime_ns, size, SHA-256)}`` of every media file seen by a build."""
-        return {
-            p: (m, s, d) for p, m, s, d in self.db.execute("SELECT path, mtime_ns, size, digest FROM media")
-        }
+    def media(self) -> dict[str, FileState]:
+        """``{path in out/: state}`` of every media file seen by a build."""
+        query = "SELECT path, mtime_ns, size, fingerprint FROM media"
+        return {path: FileState(*state) for path, *state in self.db.execute(query)}
 
-    def remember_media(self, rows: Iterable[tuple[str, int, int, str]], gone: Iterable[str]) -> None:
-        """Store ``(path, mtime_ns, size, digest)`` rows and forget the ``gone`` paths."""
+    def remember_media(self, states: dict[str, FileState], gone: Iterable[str]) -> None:
+        """Store the states of changed media files and forget the ``gone`` paths."""
         with self._transaction():
-            self.db.executemany("INSERT OR REPLACE INTO media VALUES (?, ?, ?, ?)", list(rows))
+            self.db.executemany(
+                "INSERT OR REPLACE INTO media VALUES (?, ?, ?, ?)",
+                [(path, *state) for path, state in states.items()],
+            )
             self.db.executemany("DELETE FROM media WHERE path = ?", [(p,) for p in gone])
 
     # --- entries ---------------------------------------------------------------------------------
 
     def listing(self) -> str | None:
         """What ``remember_listing`` last stored (None once anything may have changed since)."""
-        row = self.db.execute("SELECT value FROM meta WHERE key = 'listing'").fetchone()
-        return None if row is None else str(row[0])
+        key = _value(self.db.execute("SELECT value FROM meta WHERE key = 'listing'"))
+        return None if key is None else str(key)
 
     def remember_listing(self, key: str | None) -> None:
         """Record that the entries table is up to date with the entry files whose listing (paths,
@@ -246,31 +262,28 @@ class BuildCache:
                 "cache %s: listing not recorded (%s); the next run compares every file", self.path, exc
             )
 
-    def digests(self) -> dict[str, str]:
-        """``{path: digest}`` of every cached entry file, in path order."""
-        return dict(self.db.execute("SELECT path, digest FROM entries ORDER BY path"))
+    def fingerprints(self) -> dict[str, str]:
+        """``{path: SHA-256 of its bytes}`` of every cached entry file, in path order."""
+        return dict(self.db.execute("SELECT path, fingerprint FROM entries ORDER BY path"))
 
-    def stats(self) -> dict[str, tuple[int, int, str]]:
-        """``{path: (mtime_ns, size, digest)}`` of every cached entry file."""
-        return {
-            p: (m, s, d) for p, m, s, d in self.db.execute("SELECT path, mtime_ns, size, digest FROM entries")
-        }
+    def stats(self) -> dict[str, FileState]:
+        """``{path: state}`` of every cached entry file."""
+        query = "SELECT path, mtime_ns, size, fingerprint FROM entries"
+        return {path: FileState(*state) for path, *state in self.db.execute(query)}
 
-    def store(self, rows: Iterable[tuple[object, ...]]) -> None:
-        """Rows with the values of ``COLUMNS``: the file's identity, the pickled light result, its
-        content HTML, and the few fields cross-entry checks need without unpickling anything."""
+    def store(self, rows: Iterable[CacheRow]) -> None:
+        """The file's identity, the pickled light result, its content HTML, and the few fields
+        cross-entry checks need without unpickling anything."""
         rows = list(rows)
         with self._transaction():
             self.db.executemany(
                 f"INSERT OR REPLACE INTO entries VALUES ({', '.join('?' * len(INDEX_COLUMNS))})",
-                [tuple(row[i] for i in _INDEX_AT) for row in rows],
+                [_index_values(row) for row in rows],
             )
             self.db.executemany(
-                "INSERT OR REPLACE INTO light VALUES (?, ?)", [(r[0], r[_LIGHT_AT]) for r in rows]
+                "INSERT OR REPLACE INTO light VALUES (?, ?)", [(r.path, r.light) for r in rows]
             )
-            self.db.executemany(
-                "INSERT OR REPLACE INTO html VALUES (?, ?)", [(r[0], r[_HTML_AT]) for r in rows]
-            )
+            self.db.executemany("INSERT OR REPLACE INTO html VALUES (?, ?)", [(r.path, r.html) for r in rows])
 
     def touch(self, rows: Iterable[tuple[str, int, int]]) -> None:
         """Record a new mtime for files whose content did not change."""
@@ -292,7 +305,7 @@ class BuildCache:
         return [
             IndexRow(*row)
             for row in self.db.execute(
-                "SELECT path, digest, published, entry_id, slug, flagged, explicit_slug FROM entries "
+                f"SELECT {', '.join(IndexRow._fields)} FROM entries "
                 "WHERE slug IN (SELECT slug FROM entries WHERE slug IS NOT NULL "
                 "               GROUP BY slug HAVING count(*) > 1) "
                 "OR entry_id IN (SELECT entry_id FROM entries WHERE entry_id IS NOT NULL "
@@ -306,14 +319,13 @@ class BuildCache:
         return [
             IndexRow(*row)
             for row in self.db.execute(
-                "SELECT path, digest, published, entry_id, slug, flagged, explicit_slug FROM entries "
-                "WHERE slug IS NOT NULL ORDER BY path"
+                f"SELECT {', '.join(IndexRow._fields)} FROM entries WHERE slug IS NOT NULL ORDER BY path"
             )
         ]
 
     def slugs(self) -> set[str]:
         """Every slug in use."""
-        return {row[0] for row in self.db.execute("SELECT slug FROM entries WHERE slug IS NOT NULL")}
+        return {slug for (slug,) in self.db.execute("SELECT slug FROM entries WHERE slug IS NOT NULL")}
 
     def timeline(
         self, since: float | None = None, until: float | None = None
@@ -332,30 +344,31 @@ class BuildCache:
 
     def flagged(self) -> list[str]:
         """Paths of the files whose results must be loaded for their problems or removals."""
-        return [row[0] for row in self.db.execute("SELECT path FROM entries WHERE flagged = 1")]
+        return [path for (path,) in self.db.execute("SELECT path FROM entries WHERE flagged = 1")]
 
     def light_results(self, paths: Iterable[str] | None = None) -> Iterator[tuple[str, str, object]]:
-        """``(path, digest, Normalised without content_html)`` of every (or the given) cached entry,
-        in the order of their paths."""
+        """``(path, fingerprint, Normalised without content_html)`` of every (or the given) cached
+        entry, in the order of their paths."""
         wanted = None if paths is None else set(paths)
         if wanted is not None and len(wanted) < BULK_READ:
             for path in sorted(wanted):
                 row = self.db.execute(
-                    "SELECT digest, light FROM entries JOIN light USING (path) WHERE path = ?", (path,)
+                    "SELECT fingerprint, light FROM entries JOIN light USING (path) WHERE path = ?", (path,)
                 ).fetchone()
                 if row is not None:
-                    yield path, row[0], pickle.loads(row[1])
+                    fingerprint, blob = row
+                    yield path, fingerprint, pickle.loads(blob)
             return
-        query = "SELECT path, digest, light FROM entries JOIN light USING (path) ORDER BY path"
-        for path, digest, blob in self.db.execute(query):
+        query = "SELECT path, fingerprint, light FROM entries JOIN light USING (path) ORDER BY path"
+        for path, fingerprint, blob in self.db.execute(query):
             if wanted is None or path in wanted:
-                yield path, digest, pickle.loads(blob)
+                yield path, fingerprint, pickle.loads(blob)
 
     def html(self, path: str) -> str:
-        row = self.db.execute("SELECT html FROM html WHERE path = ?", (path,)).fetchone()
-        if row is None:
+        html = _value(self.db.execute("SELECT html FROM html WHERE path = ?", (path,)))
+        if html is None:
             raise KeyError(path)
-        return row[0]
+        return str(html)
 
     @property
     def shareable(self) -> bool:
@@ -370,9 +383,18 @@ def read_html(cache_file: Path, paths: Iterable[str]) -> Iterator[tuple[str, str
     try:
         db.execute("BEGIN")
         for path in paths:
-            row = db.execute("SELECT html FROM html WHERE path = ?", (path,)).fetchone()
-            if row is None:
+            html = _value(db.execute("SELECT html FROM html WHERE path = ?", (path,)))
+            if html is None:
                 raise KeyError(path)
-            yield path, row[0]
+            yield path, str(html)
     finally:
         db.close()
+
+
+def _value(cursor: sqlite3.Cursor) -> Any:
+    """The one value a query for one column of at most one row found, or None."""
+    row = cursor.fetchone()
+    if row is None:
+        return None
+    (value,) = row
+    return value

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from operator import attrgetter
 from pathlib import Path
+from stat import S_ISBLK, S_ISCHR, S_ISFIFO, S_ISREG, S_ISSOCK
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from publisher.errors import Problem
@@ -98,9 +99,74 @@ class EntryFile(NamedTuple):
     size: int
 
 
+class Refused(NamedTuple):
+    """A file or folder in the entries folder that is not read, and why (told as a warning)."""
+
+    relative: str  # from the entries folder, like the names of ignored files
+    reason: str
+    hint: str
+
+
+class _Bounds:
+    """Where links in the entries folder may lead: into the project (its folder or the entries
+    folder), not into a hidden or ``_`` folder there or a path publisher never publishes (``skip``),
+    never back up into a folder being read (a loop) and never to a folder inside the entries folder
+    (its files are read at their own place already)."""
+
+    def __init__(self, entries: str, root: str | None, skip: set[str]) -> None:
+        self.entries = entries
+        self.roots = [entries] if root is None else [entries, root]
+        self.skip = skip
+
+    def refusal(self, path: str, relative: str, folder_real: str, is_dir: bool) -> Refused | None:
+        """None when the link at ``path`` may be followed; else why not."""
+        target = os.path.realpath(path)
+        shown = self._shown(target)
+        home = next((r for r in self.roots if target == r or target.startswith(r + "/")), None)
+        if home is None:
+            return Refused(
+                relative,
+                f"is a link to {target}, outside the project, so it is not followed",
+                "copy the file or folder into the project, or remove the link",
+            )
+        if is_dir and (_within(folder_real, target) or _within(self.entries, target)):
+            return Refused(
+                relative, f"is a link back to {shown} (a loop), so it is not followed", "remove the link"
+            )
+        if (is_dir or relative.endswith(ENTRY_SUFFIX)) and _within(target, self.entries):
+            what = "files are read at their" if is_dir else "file is read at its"
+            return Refused(
+                relative,
+                f"is a link to {shown}, whose {what} own place, so it is not followed",
+                "remove the link",
+            )
+        inside = target[len(home) + 1 :].split("/") if target != home else []
+        if any(part[:1] in "._" for part in inside) or any(_within(target, s) for s in self.skip):
+            return Refused(
+                relative,
+                f"is a link to {shown}, which publisher never publishes, so it is not followed",
+                "remove the link; only entries and media files in the project are published",
+            )
+        return None
+
+    def _shown(self, target: str) -> str:
+        root = self.roots[-1]
+        return target[len(root) + 1 :] or "." if _within(target, root) else target
+
+
+def _within(path: str, folder: str) -> bool:
+    """Whether ``path`` is ``folder`` or lies inside it (both real paths)."""
+    return path == folder or path.startswith(folder.rstrip("/") + "/")
+
+
+def _real(path: Path | None) -> str | None:
+    return None if path is None else os.path.realpath(path)
+
+
 def scan_entry_files(entries_dir: Path, root: Path, skip: Collection[Path] = ()) -> list[EntryFile]:
     """Every ``*.md`` below ``entries_dir`` (hidden and ``_`` files and folders skipped, and the
-    folders in ``skip``: the output and templates when they lie inside it), sorted.
+    folders in ``skip``: the output and templates when they lie inside it), sorted. Links are
+    followed only where ``_Bounds`` allows (``scan_assets`` reports the others).
 
     Uses ``os.scandir``: its entries know whether they are files or folders without a system
     call, so only entry files are stat'ed. Where the platform allows, each folder is listed
@@ -116,10 +182,11 @@ def scan_entry_files(entries_dir: Path, root: Path, skip: Collection[Path] = ())
     )
     by_descriptor = os.scandir in os.supports_fd
     skipped = {str(folder) for folder in skip}
+    bounds = _Bounds(str(base), _real(root), {os.path.realpath(f) for f in skipped})
     found: list[EntryFile] = []
-    stack = [(str(base), prefix)]
+    stack = [(str(base), prefix, str(base))]
     while stack:
-        folder, relative = stack.pop()
+        folder, relative, real = stack.pop()
         handle = os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0)) if by_descriptor else None
         try:
             with os.scandir(folder if handle is None else handle) as listing:
@@ -128,7 +195,13 @@ def scan_entry_files(entries_dir: Path, root: Path, skip: Collection[Path] = ())
                     if name[0] in "._":
                         continue
                     if name.endswith(ENTRY_SUFFIX) and item.is_file():
+                        if item.is_symlink() and bounds.refusal(
+                            f"{folder}/{name}", relative + name, real, False
+                        ):
+                            continue
                         stat = item.stat()
+                        if not S_ISREG(stat.st_mode):
+                            continue
                         found.append(
                             EntryFile(f"{folder}/{name}", relative + name, stat.st_mtime_ns, stat.st_size)
                         )
@@ -137,7 +210,12 @@ def scan_entry_files(entries_dir: Path, root: Path, skip: Collection[Path] = ())
                         and f"{folder}/{name}" not in skipped
                         and not _is_output_folder(f"{folder}/{name}")
                     ):
-                        stack.append((f"{folder}/{name}", f"{relative}{name}/"))
+                        inner = f"{real}/{name}"
+                        if item.is_symlink():
+                            if bounds.refusal(f"{folder}/{name}", name, real, True):
+                                continue
+                            inner = os.path.realpath(f"{folder}/{name}")
+                        stack.append((f"{folder}/{name}", f"{relative}{name}/", inner))
         finally:
             if handle is not None:
                 os.close(handle)
@@ -151,49 +229,112 @@ def _is_output_folder(folder: str) -> bool:
     return any(os.path.exists(os.path.join(folder, mark)) for mark in (MANIFEST, WRITING))
 
 
-Media = tuple[list[EntryFile], list[str]]  # media files to copy, and names of files ignored
+class Media(NamedTuple):
+    """What ``scan_assets`` found besides the entries."""
+
+    assets: list[EntryFile]  # media files to copy
+    ignored: list[str]  # names of other files, not published
+    refused: list[Refused]  # links not followed and files that are not regular files
+
+
 ASSET_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".gif", ".webp", ".avif", ".pdf"})
+NOT_REGULAR = {
+    S_ISFIFO: "a named pipe (FIFO)",
+    S_ISSOCK: "a socket",
+    S_ISCHR: "a device",
+    S_ISBLK: "a device",
+}
 
 
-def scan_assets(entries_dir: Path, skip: Collection[Path] = ()) -> Media:
-    """Media files kept beside the entries (copied to out/ at the same relative path), and the
-    relative paths of other files that are ignored. SVG is not copied: it can carry script.
+def scan_assets(entries_dir: Path, skip: Collection[Path] = (), root: Path | None = None) -> Media:
+    """Media files kept beside the entries (copied to out/ at the same relative path), the relative
+    paths of other files that are ignored, and what is refused: links that lead outside the project
+    (``root``; without it, the entries folder) or round in a loop, and anything that is not a regular
+    file (a named pipe would block the build reading it). SVG is not copied: it can carry script.
     The folders in ``skip`` (the output, the templates) are not looked into."""
     assets: list[EntryFile] = []
     ignored: list[str] = []
-    base = entries_dir.resolve()
+    refused: list[Refused] = []
+    base = str(entries_dir.resolve())
     skipped = {str(folder) for folder in skip}
-    for folder, dirs, files in os.walk(base):
-        dirs[:] = sorted(
-            d
-            for d in dirs
-            if not d.startswith((".", "_"))
-            and os.path.join(folder, d) not in skipped
-            and not _is_output_folder(os.path.join(folder, d))
-        )
-        for name in files:
-            if name.startswith((".", "_")):
+    bounds = _Bounds(base, _real(root), {os.path.realpath(f) for f in skipped})
+    stack = [(base, "", base)]
+    while stack:
+        folder, relative, real = stack.pop()
+        with os.scandir(folder) as listing:
+            items = sorted(listing, key=attrgetter("name"))
+        for item in items:
+            name, full = item.name, f"{folder}/{item.name}"
+            if name.startswith((".", "_")) or full in skipped:
                 continue
-            if name.endswith(ENTRY_SUFFIX):
-                if not os.path.isfile(os.path.join(folder, name)):  # a link to nothing: not silently dropped
-                    ignored.append(Path(folder, name).relative_to(base).as_posix())
+            is_link = item.is_symlink()
+            if item.is_dir():
+                if _is_output_folder(full):
+                    continue
+                refusal = bounds.refusal(full, relative + name, real, True) if is_link else None
+                if refusal:
+                    refused.append(refusal)
+                    continue
+                inner = os.path.realpath(full) if is_link else f"{real}/{name}"
+                stack.append((full, f"{relative}{name}/", inner))
                 continue
-            if os.path.join(folder, name) in skipped:
+            refusal = bounds.refusal(full, relative + name, real, False) if is_link else None
+            if refusal:
+                refused.append(refusal)
                 continue
-            full = os.path.join(folder, name)
-            relative = Path(full).relative_to(base).as_posix()
-            if Path(name).suffix.lower() in ASSET_SUFFIXES:
-                stat = os.stat(full)
-                assets.append(EntryFile(full, relative, stat.st_mtime_ns, stat.st_size))
+            if name.endswith(ENTRY_SUFFIX) and item.is_file():
+                continue  # an entry (scan_entry_files reads it): no stat for each of 100,000 entries
+            try:
+                stat = item.stat()
+            except OSError:  # a link to nothing
+                if name.endswith(ENTRY_SUFFIX):
+                    ignored.append(relative + name)
+                else:
+                    refused.append(
+                        Refused(
+                            relative + name,
+                            "is a link to nothing, so it is not published",
+                            "fix or remove the link",
+                        )
+                    )
+                continue
+            kind = next((what for test, what in NOT_REGULAR.items() if test(stat.st_mode)), None)
+            if kind is not None:
+                refused.append(
+                    Refused(
+                        relative + name,
+                        f"is {kind}, not a regular file, so it is not read",
+                        "remove it from the entries folder; only regular files are published",
+                    )
+                )
+            elif name.endswith(ENTRY_SUFFIX):
+                continue
+            elif Path(name).suffix.lower() in ASSET_SUFFIXES:
+                assets.append(EntryFile(full, relative + name, stat.st_mtime_ns, stat.st_size))
             else:
-                ignored.append(relative)
+                ignored.append(relative + name)
     assets.sort(key=lambda f: f.relative)
-    return assets, sorted(ignored)
+    refused.sort()
+    return Media(assets, sorted(ignored), refused)
 
 
 def entry_files(entries_dir: Path) -> list[Path]:
     """Every entry file below ``entries_dir``, in a stable order; hidden files and folders are skipped."""
     return [Path(f.path) for f in scan_entry_files(entries_dir, entries_dir)]
+
+
+def read_entry(path: Path, relative: str) -> tuple[bytes | None, list[Problem]]:
+    """The bytes of an entry file, or None and the problem that it cannot be read (no permission,
+    a file gone or replaced by something else since the scan)."""
+    try:
+        return path.read_bytes(), []
+    except OSError as exc:
+        reason = exc.strerror or type(exc).__name__
+        if isinstance(exc, PermissionError):
+            hint = f"let publisher read it, e.g. chmod a+r {relative}"
+        else:
+            hint = "check the file, then run the command again"
+        return None, [Problem(relative, f"cannot be read ({reason})", hint=hint)]
 
 
 def _line_of_byte(data: bytes, offset: int) -> int:
@@ -229,6 +370,10 @@ def parse_entry(data: bytes, path: str) -> tuple[SourceEntry | None, list[Proble
             )
         ]
     text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if text.startswith("+++"):
+        return _toml_entry(text, path)
+    if not text.startswith("---") and _PELICAN_FIRST.match(text):
+        return _pelican_entry(text, path)
     field_lines, body_line = _field_lines(text)
     if not text.startswith("---"):
         return None, [
@@ -256,7 +401,7 @@ def parse_entry(data: bytes, path: str) -> tuple[SourceEntry | None, list[Proble
     try:
         metadata = parsing.handler.load(front, Loader=parsing.loader)
     except parsing.module.YAMLError as exc:
-        return None, [_yaml_problem(exc, path, offset)]
+        return None, [_tab_problem(front, path, offset, exc) or _yaml_problem(exc, path, offset)]
     if metadata is None:
         metadata = {}
     if not isinstance(metadata, dict):
@@ -272,6 +417,75 @@ def parse_entry(data: bytes, path: str) -> tuple[SourceEntry | None, list[Proble
     if bad_keys:
         return None, [_key_problem(key, path, field_lines) for key in bad_keys]
     return SourceEntry(path, metadata, body.strip(), body_line, field_lines), []
+
+
+# Pelican's Markdown metadata: "Title: …" lines at the top of the file, a blank line, the text.
+_PELICAN_KEY = re.compile(r"^([A-Za-z][\w-]*):[ \t]*(.*)$")
+_PELICAN_FIRST = re.compile(r"^(?:title|date|slug|author|authors|tags|category|summary|id)\s*:", re.I)
+# Pelican keys whose value is a comma-separated list
+_PELICAN_LISTS = frozenset(("tags", "authors", "keywords"))
+
+
+def _pelican_entry(text: str, path: str) -> tuple[SourceEntry | None, list[Problem]]:
+    """Pelican's ``Key: value`` metadata (keys as lower case, ``Tags``/``Authors`` split at commas)."""
+    lines = text.split("\n")
+    metadata: dict[str, Any] = {}
+    field_lines: dict[str, int] = {}
+    number = 0
+    for number, line in enumerate(lines, start=1):
+        match = _PELICAN_KEY.match(line)
+        if not line.strip() or match is None:
+            break
+        key, value = match.group(1).lower(), match.group(2).strip()
+        if key in metadata:
+            return None, [
+                Problem(
+                    path,
+                    f"the key {key!r} is given twice (first on line {field_lines[key]}); only one can count",
+                    line=number,
+                    hint="keep one of the two lines",
+                )
+            ]
+        metadata[key] = [v.strip() for v in value.split(",") if v.strip()] if key in _PELICAN_LISTS else value
+        field_lines[key] = number
+    body = "\n".join(lines[number:] if not lines[number - 1].strip() else lines[number - 1 :])
+    return SourceEntry(path, metadata, body.strip(), number + 1, field_lines), []
+
+
+def _toml_entry(text: str, path: str) -> tuple[SourceEntry | None, list[Problem]]:
+    """Hugo's TOML front matter between ``+++`` lines."""
+    import tomllib
+
+    lines = text.split("\n")
+    end = next((n for n in range(1, len(lines)) if lines[n].strip() == "+++"), None)
+    if end is None:
+        return None, [
+            Problem(
+                path,
+                "the front matter has no closing +++ line",
+                line=1,
+                hint="end the TOML front matter with a line +++, then write the text below it",
+            )
+        ]
+    try:
+        metadata = tomllib.loads("\n".join(lines[1:end]))
+    except tomllib.TOMLDecodeError as exc:
+        found = re.search(r"line (\d+)", str(exc))
+        return None, [
+            Problem(
+                path,
+                f"the front matter is not valid TOML: {exc}",
+                line=int(found.group(1)) + 1 if found else 1,
+                hint='check quoting: text values need quotes, e.g. title = "…"',
+            )
+        ]
+    field_lines: dict[str, int] = {}
+    for number, line in enumerate(lines[1:end], start=2):
+        match = re.match(r"^\s*([A-Za-z0-9_][\w-]*)\s*=", line)
+        if match:
+            field_lines.setdefault(match.group(1), number)
+    body = "\n".join(lines[end + 1 :])
+    return SourceEntry(path, metadata, body.strip(), end + 2, field_lines), []
 
 
 def _yaml_problem(exc: yaml.YAMLError, path: str, offset: int) -> Problem:
@@ -290,6 +504,27 @@ def _yaml_problem(exc: yaml.YAMLError, path: str, offset: int) -> Problem:
         f"the front matter is not valid YAML: {problem}",
         line=line,
         hint="check quoting and indentation; a title with ': ' in it needs quotes",
+    )
+
+
+def _tab_problem(front: str, path: str, offset: int, exc: yaml.YAMLError) -> Problem | None:
+    """A tab in the indentation, where YAML's message ("found character that cannot start any
+    token") does not say so: the line of the error if it is indented with a tab, else the first
+    line before it that is."""
+    mark = getattr(exc, "problem_mark", None)
+    lines = front.split("\n")
+    last = mark.line if mark is not None and mark.line < len(lines) else len(lines) - 1
+    indented = [n for n in range(last + 1) if "\t" in lines[n][: len(lines[n]) - len(lines[n].lstrip())]]
+    if not indented:
+        return None
+    number = last if last in indented else indented[-1]
+    column = lines[number].index("\t") + 1
+    return Problem(
+        path,
+        f"the front matter is indented with a tab (column {column}); "
+        "YAML does not allow tabs for indentation",
+        line=offset + number + 1,
+        hint="indent with spaces instead (most editors can convert tabs to spaces)",
     )
 
 

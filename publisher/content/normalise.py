@@ -1,23 +1,34 @@
-"""Pure functions from a SourceEntry to a normalised Entry: field checks, dates, slugs, ids, safe HTML."""
+"""Pure functions from a SourceEntry to a normalised Entry: a table of parsers, one per front-matter
+field, that check and convert each value (dates, slugs, ids, safe HTML) and report every problem."""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, replace
-from datetime import UTC, date, datetime, time
-from typing import Any
-from urllib.parse import urlsplit
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from publisher.addresses import is_bare_address
+from publisher.content.dates import when
+from publisher.content.fields import (
+    Fields,
+    aliases_of,
+    authors_of,
+    image_of,
+    is_web_url,
+    shown,
+    tags_of,
+    without_control_chars,
+)
+from publisher.content.generators import translate
 from publisher.content.ids import fallback_id
 from publisher.content.languages import known_language
 from publisher.content.loaders import SourceEntry
 from publisher.content.sanitise import (
-    XML_ILLEGAL,
-    absolute_url,
     first_paragraph_text,
     internal_links,
+    paragraphs_text,
     render_markdown,
     sanitise_html,
     shorten,
@@ -25,45 +36,28 @@ from publisher.content.sanitise import (
 )
 from publisher.content.slugs import slugify
 from publisher.errors import Problem, Severity, warning
-from publisher.model import Author, Entry, Image, Tag, pickled_as_arguments
+from publisher.model import Author, Entry, Image, Removal, Tag, pickled_as_arguments
 from publisher.urls import encode_url, is_absolute_uri
 
-KNOWN_FIELDS = frozenset(
-    {
-        "id",
-        "title",
-        "subtitle",
-        "date",
-        "updated",
-        "authors",
-        "tags",
-        "summary",
-        "lang",
-        "slug",
-        "image",
-        "source",
-        "draft",
-    }
-)
-IMAGE_FIELDS = frozenset({"url", "alt", "caption", "credit", "width", "height"})
+if TYPE_CHECKING:
+    from publisher.config import Settings
+
 SLUG_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
-YAML_SPECIAL = re.compile(r"[,\[\]{}:#'\"]|^\s|\s$")  # text in a YAML list that needs quotes
-URL_UNSAFE = re.compile(r'[\s"<>\\]')
 LANG_PATTERN = re.compile(r"^[a-z]{2,3}(?:-[A-Za-z]{2,4})?$")
 SUMMARY_LIMIT = 300
-RULES_VERSION = 5
-"""Raise it whenever ``normalise`` gives another result for the same file and settings (a new
-check, another slug or message): the build cache keeps normalised entries under this number, so
-that none checked by older rules stays published (see ``site.refresh``)."""
 
 
 @dataclass(frozen=True, slots=True)
-class SiteContext:
-    """The few settings normalisation depends on (also the cache key of a normalised entry)."""
+class NormaliseContext:
+    """The few settings normalisation depends on (also part of the cache key of a normalised entry)."""
 
     base_url: str
     timezone: str
     language: str
+
+    @classmethod
+    def of(cls, settings: Settings) -> NormaliseContext:
+        return cls(settings.base_url, settings.timezone, settings.language)
 
     @property
     def tz(self) -> ZoneInfo:
@@ -73,7 +67,8 @@ class SiteContext:
 @pickled_as_arguments
 @dataclass(frozen=True, slots=True)
 class Normalised:
-    """The outcome for one file: the entry (None if it has errors or is a draft) and its problems."""
+    """The outcome for one file: the entry (None if it has errors) and its problems. A draft's entry
+    is kept when it is complete, for the preview; nothing else publishes a draft."""
 
     entry: Entry | None
     problems: tuple[Problem, ...]
@@ -82,451 +77,321 @@ class Normalised:
     links: tuple[str, ...] = ()  # paths inside the site the entry's text links to (see internal_links)
 
 
-class _Fields:
-    """Collects problems for one entry, locating each at its front-matter line."""
+@dataclass(slots=True)
+class _Parsed:
+    """One entry while its fields are parsed: where its problems go, and the values parsed so far
+    (a parser may use the values of the rows before it in its table)."""
 
-    def __init__(self, source: SourceEntry) -> None:
-        self.source = source
-        self.problems: list[Problem] = []
+    fields: Fields
+    context: NormaliseContext
+    source: SourceEntry
+    slug_override: str | None
+    keys: frozenset[str]  # the front matter's keys (a parser gets None both for an absent key and for null)
+    draft: bool = False
+    title: str = ""
+    lang: str = ""
+    published: datetime | None = None
+    updated: datetime | None = None
+    slug: str = ""
+    entry_id: str = ""
+    has_explicit_id: bool = False
+    legacy_id: bool = False
+    html: str = ""
+    links: tuple[str, ...] = ()
+    removed: tuple[Removal, ...] = ()
+    summary: str = ""
+    source_url: str = ""
+    authors: tuple[Author, ...] = ()
+    tags: tuple[Tag, ...] = ()
+    image: Image | None = None
+    subtitle: str = ""
+    excerpt_separator: str = "<!--more-->"
+    aliases: tuple[str, ...] = ()
 
-    def _line(self, field: str) -> int:
-        if field == "body":
-            return self.source.body_line
-        return self.source.field_lines.get(field.split(".")[0], 1)
+    @property
+    def path(self) -> str:
+        """The entry's page in out/ (once the slug is parsed)."""
+        return entry_path(self.slug)
 
-    def error(self, field: str, message: str, hint: str = "") -> None:
-        line = self._line(field)
-        self.problems.append(Problem(self.source.path, message, line=line, field=field, hint=hint))
-
-    def warn(self, field: str | None, message: str, hint: str = "") -> None:
-        line = self._line(field) if field else None
-        self.problems.append(warning(self.source.path, message, line=line, field=field, hint=hint))
-
-    def text(self, field: str, value: Any, required: bool = False) -> str:
-        if value is None:
-            if required:
-                self.error(field, "is missing", hint=f"add '{field}: …' to the front matter")
-            return ""
-        if isinstance(value, bool):
-            self.error(
-                field,
-                "must be text, not true or false (YAML reads yes, no, on and off as true/false)",
-                hint=f'put the text in quotes, e.g. {field}: "No"',
-            )
-            return ""
-        if not isinstance(value, str | int | float):
-            self.error(
-                field,
-                f"must be text, not {_kind(value)} ({_shown(value)})",
-                hint=f'put the text in quotes: {field}: "…"',
-            )
-            return ""
-        text = " ".join(str(value).split())
-        if required and not text:
-            self.error(field, "is empty", hint=f"write the {field} after '{field}:'")
-        return text
+    @property
+    def page_url(self) -> str:
+        return self.context.base_url + self.path
 
 
-class DateOutOfRange(ValueError):
-    """A real date or time that cannot be placed in the site's time zone (year 1, year 9999)."""
+FieldParser = Callable[[_Parsed, Any], None]
+"""Parses one front-matter value (None when the key is absent) into ``_Parsed``, reporting every
+problem through ``_Parsed.fields``."""
 
 
-def parse_when(value: Any, tz: ZoneInfo) -> datetime:
-    """ISO 8601 date or date-time; naive values are in the site time zone (DST handled by zoneinfo).
-    Raises ValueError, or DateOutOfRange for a date too close to the ends of the calendar."""
-    if isinstance(value, datetime):
-        moment = value
-    elif isinstance(value, date):
-        moment = datetime.combine(value, time(0, 0))
-    elif isinstance(value, str):
-        text = value.strip()
-        if text.endswith(("Z", "z")):
-            text = text[:-1] + "+00:00"
-        moment = datetime.fromisoformat(text)
-    else:
-        raise ValueError(f"{type(value).__name__} is not a date")
-    if moment.tzinfo is None:
-        # A local time that does not exist (02:30 when the clocks jump from 02:00 to 03:00) moves
-        # to the real local time at that instant; an ambiguous one (fold=0) is the first.
-        try:
-            moment = moment.replace(tzinfo=tz).astimezone(UTC).astimezone(tz)
-        except OverflowError:
-            raise DateOutOfRange(
-                f"{_shown(value)} is out of range (dates from the years 2 to 9998 work)"
-            ) from None
-    return moment
-
-
-def _when(fields: _Fields, name: str, value: Any, tz: ZoneInfo) -> datetime | None:
-    try:
-        moment = parse_when(value, tz)
-    except DateOutOfRange as exc:
-        fields.error(
-            name, str(exc), hint=f"write the real date, e.g. {name}: 2024-05-14 or {name}: 2024-05-14 09:30"
-        )
-    except ValueError:
-        fields.error(
-            name,
-            f"{_shown(value)} is not a date",
-            hint="write ISO 8601: 2024-05-14, 2024-05-14 09:30 or 2024-05-14T09:30:00+02:00",
-        )
-    else:
-        return whole_minute_offset(moment)
-    return None
-
-
-def whole_minute_offset(moment: datetime) -> datetime:
-    """The moment, in UTC if its offset is not whole minutes: local mean time (Berlin before April
-    1893 was UTC+00:53:28), which HTML's ``datetime``, Atom, RSS and RFC 3339 cannot write."""
-    offset = moment.utcoffset()
-    return moment.astimezone(UTC) if offset is not None and offset.total_seconds() % 60 else moment
-
-
-def _authors(fields: _Fields, value: Any) -> tuple[Author, ...]:
-    if value is None:
-        return ()
-    items = [value] if isinstance(value, str | dict) else value
-    if not isinstance(items, list):
-        fields.error(
-            "authors",
-            "must be a name or a list of names",
-            hint="write authors: [Anna Schäfer, Jürgen Müller]",
-        )
-        return ()
-    authors = []
-    for item in items:
-        if isinstance(item, str) and item.strip():
-            authors.append(Author(" ".join(item.split())))
-        elif isinstance(item, dict) and isinstance(item.get("name"), str) and item["name"].strip():
-            unknown = set(item) - {"name", "email", "url"}
-            if unknown:
-                keys = ", ".join(sorted(map(str, unknown)))
-                fields.warn(
-                    "authors",
-                    f"unknown author key(s) {keys} are ignored",
-                    hint="an author has name, email and url",
-                )
-            author = _author(fields, " ".join(item["name"].split()), item.get("email"), item.get("url"))
-            if author is not None:
-                authors.append(author)
-        else:
-            fields.error(
-                "authors",
-                f"{_shown(item)} is not an author",
-                hint="use a name or {name: …, email: …, url: …}",
-            )
-    return tuple(authors)
-
-
-def _author(fields: _Fields, name: str, email: Any, url: Any) -> Author | None:
-    """One ``{name, email, url}`` author; None (and an error) when the email or url is unusable."""
-    email, url = _stripped(email), _stripped(url)
-    usable = True
-    if not isinstance(email, str) or (email and not is_bare_address(email)):
-        fields.error(
-            "authors",
-            f"email {_shown(email)} of {name} is not an email address",
-            hint="write the address alone, e.g. email: anna@example.org (no 'mailto:', no name)",
-        )
-        usable = False
-    if not isinstance(url, str) or (url and not _is_web_url(url)):
-        fields.error(
-            "authors",
-            f"url {_shown(url)} of {name} is not an absolute http(s) URL",
-            hint="write the full address of the author's page, e.g. url: https://example.org/anna",
-        )
-        usable = False
-    return Author(name, email, encode_url(url)) if usable else None
-
-
-def _stripped(value: Any) -> Any:
-    """An optional text value without surrounding spaces ("" when absent); other types as they are."""
-    if value is None:
-        return ""
-    return value.strip() if isinstance(value, str) else value
-
-
-def _tags(fields: _Fields, value: Any, site_language: str) -> tuple[Tag, ...]:
-    """Tags with their slugs in the site language: one page per tag, whatever the entry's language."""
-    if value is None:
-        return ()
-    items = [t.strip() for t in value.split(",")] if isinstance(value, str) else value
-    if not isinstance(items, list):
-        fields.error("tags", "must be a list of tags", hint="write tags: [Cluster, Energie]")
-        return ()
-    tags: dict[str, Tag] = {}
-    for item in items:
-        if not isinstance(item, str | int) or isinstance(item, bool) or not str(item).strip():
-            fields.error(
-                "tags",
-                f"{_shown(item)} is not a tag name",
-                hint="write each tag as a word or a few, e.g. tags: [Forschung, Energie]",
-            )
-            continue
-        name = " ".join(str(item).split())
-        slug = slugify(name, site_language, fallback="")
-        if not slug:
-            fields.error(
-                "tags",
-                f"'{name}' is not a tag name: it has no letters or digits to name its page after",
-                hint="write the topic as a word, e.g. tags: [Forschung, Energie]",
-            )
-        elif slug not in tags:
-            tags[slug] = Tag(name, slug)
-        elif _tag_key(name) != _tag_key(tags[slug].name):
-            fields.warn(
-                "tags",
-                f"'{name}' is left out: it would have the same page (tags/{slug}/) as '{tags[slug].name}'",
-                hint="rename one of the two tags so that each gets its own page, or remove one",
-            )
-    return tuple(tags.values())
-
-
-def _tag_key(name: str) -> str:
-    """Names that differ only in case or spacing are the same tag (Köln, köln; F&E, F & E)."""
-    return "".join(name.split()).casefold()
-
-
-def _image(fields: _Fields, value: Any, site: SiteContext, page_url: str) -> Image | None:
-    if value is None:
-        return None
-    if isinstance(value, str):
-        value = {"url": value}
-    if not isinstance(value, dict):
-        fields.error(
-            "image",
-            "must be a URL or a table with url, alt, caption, credit",
-            hint="write image: media/picture.jpg, or image: {url: media/picture.jpg, alt: …}",
-        )
-        return None
-    unknown = set(value) - IMAGE_FIELDS
-    if unknown:
-        fields.warn(
-            "image",
-            f"unknown key(s) {', '.join(sorted(map(str, unknown)))} are ignored",
-            hint=f"known keys: {', '.join(sorted(IMAGE_FIELDS))}",
-        )
-    url = fields.text("image.url", value.get("url"))
-    if not url:
-        fields.warn(
-            "image.url",
-            "the image has no url, so it is not published (alt, caption and credit are kept in the file)",
-            hint="add image.url: media/picture.jpg (relative to the site) or an https:// URL",
-        )
-        return None
-    dimensions = {}
-    for key in ("width", "height"):
-        dim = value.get(key)
-        if dim is not None and (not isinstance(dim, int) or isinstance(dim, bool) or dim <= 0):
-            fields.error(
-                f"image.{key}",
-                f"{_shown(dim)} must be a positive whole number of pixels",
-                hint=f"write the image's {key} in pixels, e.g. image.{key}: 800, or remove it",
-            )
-        dimensions[key] = dim if isinstance(dim, int) and not isinstance(dim, bool) and dim > 0 else None
-    try:
-        absolute = encode_url(absolute_url(url, site.base_url, page_url))
-    except ValueError:
-        absolute = ""
-    if urlsplit(absolute).scheme not in ("http", "https"):
-        fields.error(
-            "image.url",
-            f"{_shown(url)} is not a usable image URL",
-            hint="use a path inside the site (media/picture.jpg) or an https:// URL",
-        )
-        return None
-    return Image(
-        url=absolute,
-        alt=fields.text("image.alt", value.get("alt")),
-        caption=fields.text("image.caption", value.get("caption")),
-        credit=fields.text("image.credit", value.get("credit")),
-        width=dimensions["width"],
-        height=dimensions["height"],
-        mime_type=_guess_type(urlsplit(absolute).path) or "",
+def _parse_draft(entry: _Parsed, value: Any) -> None:
+    if isinstance(value, bool) or "draft" not in entry.keys:
+        entry.draft = value is True
+        return
+    entry.fields.error(
+        "draft",
+        f"{shown(value)} must be true or false",
+        hint="write draft: true to keep the entry unpublished, or remove the line to publish it",
     )
 
 
-def _without_control_chars(value: Any) -> tuple[Any, bool]:
-    """The value with XML-illegal characters removed from every string in it, and whether any were."""
-    if isinstance(value, str):
-        cleaned = XML_ILLEGAL.sub("", value)
-        return cleaned, cleaned != value
-    if isinstance(value, list):
-        pairs = [_without_control_chars(v) for v in value]
-        return [v for v, _ in pairs], any(changed for _, changed in pairs)
-    if isinstance(value, dict):
-        pairs_by_key = {k: _without_control_chars(v) for k, v in value.items()}
-        return {k: v for k, (v, _) in pairs_by_key.items()}, any(c for _, c in pairs_by_key.values())
-    return value, False
+def _parse_title(entry: _Parsed, value: Any) -> None:
+    entry.title = entry.fields.text("title", value, required=True)
 
 
-def _is_web_url(url: str) -> bool:
-    """An absolute http(s) URL with a host and nothing a feed or an attribute cannot hold as it is
-    (white space, quotes, angle brackets)."""
-    if URL_UNSAFE.search(url):
-        return False
-    try:
-        parts = urlsplit(url)
-    except ValueError:  # e.g. an unclosed IPv6 bracket
-        return False
-    return parts.scheme in ("http", "https") and bool(parts.netloc)
-
-
-def _shown(value: Any, nested: bool = False) -> str:
-    """A front-matter value as the editor wrote it (YAML-like), for messages: ``'text'``,
-    ``2024-02-10``, ``[a, 2]``, ``true``; never a Python repr such as ``datetime.date(2024, 2, 10)``."""
-    if isinstance(value, str):
-        return value if nested and value and not YAML_SPECIAL.search(value) else f"'{value}'"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if value is None:
-        return "null"
-    if isinstance(value, datetime | date | time):
-        return value.isoformat(sep=" ") if isinstance(value, datetime) else value.isoformat()
-    if isinstance(value, list | tuple):
-        return "[" + ", ".join(_shown(v, nested=True) for v in value) + "]"
-    if isinstance(value, dict):
-        return "{" + ", ".join(f"{_shown(k, True)}: {_shown(v, True)}" for k, v in value.items()) + "}"
-    return str(value)
-
-
-def _kind(value: Any) -> str:
-    """What YAML made of a value that should have been text: ``a list``, ``a date`` …"""
-    if isinstance(value, datetime):
-        return "a date and time"
-    if isinstance(value, date):
-        return "a date"
-    if isinstance(value, list):
-        return "a list"
-    if isinstance(value, dict):
-        return "a table"
-    return type(value).__name__
-
-
-def normalise(source: SourceEntry, site: SiteContext, slug_override: str | None = None) -> Normalised:
-    """Check and convert every field; collect every problem rather than stopping at the first."""
-    fields = _Fields(source)
-    meta = {}
-    for key, value in source.metadata.items():
-        meta[key], removed_any = _without_control_chars(value)
-        if removed_any:
-            fields.warn(key, "control characters that XML forbids were removed", hint="retype the text")
-    for key in sorted(set(meta) - KNOWN_FIELDS):
-        fields.warn(
-            key, "unknown front-matter key is ignored", hint=f"known keys: {', '.join(sorted(KNOWN_FIELDS))}"
-        )
-
-    draft = meta.get("draft", False)
-    if not isinstance(draft, bool):
-        fields.error(
-            "draft",
-            f"{_shown(draft)} must be true or false",
-            hint="write draft: true to keep the entry unpublished, or remove the line to publish it",
-        )
-        draft = False
-
-    title = fields.text("title", meta.get("title"), required=True)
-    lang = fields.text("lang", meta.get("lang")) or site.language
+def _parse_lang(entry: _Parsed, value: Any) -> None:
+    lang = entry.fields.text("lang", value) or entry.context.language
     if not LANG_PATTERN.match(lang) or not known_language(lang):
-        fields.error(
+        entry.fields.error(
             "lang",
             f"'{lang}' is not a language code this site can show dates in",
             hint="use a code such as de, en, de-AT or en-GB",
         )
-        lang = site.language
+        lang = entry.context.language
+    entry.lang = lang
 
-    published = None
-    if meta.get("date") is None:
-        fields.error("date", "is missing", hint="add 'date: 2024-05-14' (ISO 8601) to the front matter")
+
+def _parse_date(entry: _Parsed, value: Any) -> None:
+    if value is None:
+        entry.fields.error("date", "is missing", hint="add 'date: 2024-05-14' (ISO 8601) to the front matter")
     else:
-        published = _when(fields, "date", meta["date"], site.tz)
-    updated = _when(fields, "updated", meta["updated"], site.tz) if meta.get("updated") is not None else None
-    if published and updated and updated < published:
-        fields.error("updated", "is earlier than date", hint="updated is when the entry last changed")
+        entry.published = when(entry.fields, "date", value, entry.context.tz)
 
-    slug = slug_override or fields.text("slug", meta.get("slug"))
+
+def _parse_updated(entry: _Parsed, value: Any) -> None:
+    if value is None:
+        return
+    entry.updated = when(entry.fields, "updated", value, entry.context.tz)
+    if entry.published and entry.updated and entry.updated < entry.published:
+        entry.fields.error("updated", "is earlier than date", hint="updated is when the entry last changed")
+
+
+def _parse_slug(entry: _Parsed, value: Any) -> None:
+    """The slug written in the front matter (unless a collision gave the entry another one), else
+    one made from the title in the entry's language."""
+    slug = entry.slug_override or entry.fields.text("slug", value)
     if slug and not SLUG_PATTERN.match(slug):
-        fields.error(
+        entry.fields.error(
             "slug",
-            f"{_shown(slug)} may only hold a-z, 0-9 and single hyphens",
+            f"{shown(slug)} may only hold a-z, 0-9 and single hyphens",
             hint=f"e.g. slug: {slugify(slug)}",
         )
-    slug = slug or slugify(title, lang)
+    entry.slug = slug or slugify(entry.title, entry.lang)
 
-    raw_id = meta.get("id")
-    entry_id = fields.text("id", raw_id) if raw_id is not None else ""
-    if raw_id is not None and not entry_id:
-        fields.error("id", "is empty", hint="remove the line so 'publisher check --fix-ids' mints one")
-    elif entry_id and not is_absolute_uri(entry_id):
-        fields.error(
-            "id",
-            f"{_shown(entry_id)} is not a URI, which feeds need as an id (Atom: a full and valid URL)",
-            hint="write a URI such as urn:uuid:… or tag:example.org,2024:meldung-1, or remove the line "
-            "and run 'publisher check --fix-ids' to mint one (readers see an entry with a new id as new)",
-        )
-    if raw_id is None and published is not None:
-        entry_id = fallback_id(source.path, published)
-        fields.warn(
+
+def _parse_legacy_id(entry: _Parsed, value: Any) -> None:
+    """``legacy_id: true``: the id is the one an earlier feed gave the item (``publisher import
+    --from-feed`` writes it for a guid that is no URI), kept as it is so that readers who follow the
+    old feed see no duplicates."""
+    if isinstance(value, bool) or "legacy_id" not in entry.keys:
+        entry.legacy_id = value is True
+        return
+    entry.fields.error(
+        "legacy_id",
+        f"{shown(value)} must be true or false",
+        hint="write legacy_id: true to keep an earlier feed's id that is no URI, or remove the line",
+    )
+
+
+def _parse_id(entry: _Parsed, value: Any) -> None:
+    entry.has_explicit_id = value is not None
+    if value is not None:
+        entry.entry_id = entry.fields.text("id", value)
+        if not entry.entry_id:
+            entry.fields.error(
+                "id", "is empty", hint="remove the line so 'publisher check --fix-ids' mints one"
+            )
+        elif not entry.legacy_id and not is_absolute_uri(entry.entry_id):
+            entry.fields.error(
+                "id",
+                f"{shown(entry.entry_id)} is not a URI, which feeds need as an id "
+                "(Atom: a full and valid URL)",
+                hint="write a URI such as urn:uuid:… or tag:example.org,2024:meldung-1, or remove the line "
+                "and run 'publisher check --fix-ids' to mint one (readers see an entry with a new id as "
+                "new); to keep an earlier feed's id that readers know, add 'legacy_id: true'",
+            )
+    elif entry.published is not None:
+        entry.entry_id = fallback_id(entry.source.path, entry.published)
+        entry.fields.warn(
             "id",
             "has no id; a fallback id from the file name is used and changes if the file is renamed",
             hint="run 'publisher check --fix-ids' to write a permanent id into the file",
         )
 
-    path = f"posts/{slug}.html"
-    page_url = site.base_url + path
-    body, removed_chars = strip_control_chars(source.body)
+
+def _render_body(entry: _Parsed) -> None:
+    """The Markdown below the front matter, as safe HTML whose relative links resolve against the
+    entry's page."""
+    body, removed_chars = strip_control_chars(entry.source.body)
+    if entry.excerpt_separator.startswith("<!--"):  # the summary's end, not a comment of the text
+        body = body.replace(entry.excerpt_separator, "")
     if not body.strip():
-        fields.error(
+        entry.fields.error(
             "body", "the entry has no text", hint="write the entry's text below the closing '---' line"
         )
-    safe = sanitise_html(render_markdown(body), site.base_url, page_url)
-    removed = (*removed_chars, *safe.removed)
+    safe = sanitise_html(render_markdown(body), entry.context.base_url, entry.page_url)
+    entry.html = safe.html
+    entry.links = internal_links(safe.html, entry.context.base_url, entry.page_url)
+    entry.removed = (*removed_chars, *safe.removed)
 
-    summary = fields.text("summary", meta.get("summary"))
-    summary = shorten(summary or first_paragraph_text(safe.html), SUMMARY_LIMIT)
-    source_url = fields.text("source", meta.get("source"))
-    if source_url and _is_web_url(source_url):
-        source_url = encode_url(source_url)
-    elif source_url:
-        fields.error(
+
+def _parse_excerpt_separator(entry: _Parsed, value: Any) -> None:
+    """Jekyll's ``excerpt_separator``: where the summary ends (default ``<!--more-->``, as in Hugo)."""
+    separator = entry.fields.text("excerpt_separator", value)
+    if separator:
+        entry.excerpt_separator = separator
+
+
+def _parse_summary(entry: _Parsed, value: Any) -> None:
+    """The summary given, else the text before the excerpt separator, else the first paragraph."""
+    summary = entry.fields.text("summary", value)
+    if not summary and entry.excerpt_separator in entry.source.body:
+        excerpt = entry.source.body.split(entry.excerpt_separator, 1)[0]
+        summary = paragraphs_text(render_markdown(strip_control_chars(excerpt)[0]))
+    entry.summary = shorten(summary or first_paragraph_text(entry.html), SUMMARY_LIMIT)
+
+
+def _parse_source(entry: _Parsed, value: Any) -> None:
+    entry.source_url = entry.fields.text("source", value)
+    if entry.source_url and is_web_url(entry.source_url):
+        entry.source_url = encode_url(entry.source_url)
+    elif entry.source_url:
+        entry.fields.error(
             "source",
-            f"{_shown(source_url)} is not an absolute http(s) URL",
+            f"{shown(entry.source_url)} is not an absolute http(s) URL",
             hint="write the full address of the original, e.g. source: https://www.example.org/presse/1",
         )
-    authors = _authors(fields, meta.get("authors"))
-    tags = _tags(fields, meta.get("tags"), site.language)
-    image = _image(fields, meta.get("image"), site, page_url)
-    subtitle = fields.text("subtitle", meta.get("subtitle"))
-    title, _ = strip_control_chars(title)
 
-    if draft:
-        # Left out of everything: what is still missing must not stop the build, only be shown.
-        problems = tuple(_draft_warning(p) if p.is_error else p for p in fields.problems)
-        return Normalised(None, problems, draft=True, has_explicit_id=raw_id is not None)
-    has_errors = any(p.is_error for p in fields.problems)
-    if has_errors or published is None:
-        return Normalised(None, tuple(fields.problems), has_explicit_id=raw_id is not None)
-    entry = Entry(
-        id=entry_id,
-        title=title,
-        slug=slug,
-        path=path,
-        url=page_url,
+
+def _parse_authors(entry: _Parsed, value: Any) -> None:
+    entry.authors = authors_of(entry.fields, value)
+
+
+def _parse_tags(entry: _Parsed, value: Any) -> None:
+    entry.tags = tags_of(entry.fields, value, entry.context.language)
+
+
+def _parse_image(entry: _Parsed, value: Any) -> None:
+    entry.image = image_of(entry.fields, value, entry.context.base_url, entry.page_url)
+
+
+def _parse_subtitle(entry: _Parsed, value: Any) -> None:
+    entry.subtitle = entry.fields.text("subtitle", value)
+
+
+def _parse_aliases(entry: _Parsed, value: Any) -> None:
+    """Old addresses of the entry on this site's host (``aliases``, or Jekyll's ``permalink``): each
+    gets a page that sends readers and search engines to the entry's page."""
+    entry.aliases = aliases_of(entry.fields, value, entry.context.base_url, entry.path)
+
+
+ADDRESS_FIELDS: dict[str, FieldParser] = {
+    "draft": _parse_draft,
+    "title": _parse_title,
+    "lang": _parse_lang,
+    "date": _parse_date,
+    "updated": _parse_updated,
+    "slug": _parse_slug,
+    "legacy_id": _parse_legacy_id,
+    "id": _parse_id,
+    "excerpt_separator": _parse_excerpt_separator,
+}
+"""The fields that decide whether, where and under which id the entry is published, parsed first
+and in this order (the slug is made from the title in the entry's language). Then the body is
+rendered against the entry's page URL."""
+
+
+CONTENT_FIELDS: dict[str, FieldParser] = {
+    "summary": _parse_summary,
+    "source": _parse_source,
+    "authors": _parse_authors,
+    "tags": _parse_tags,
+    "image": _parse_image,
+    "subtitle": _parse_subtitle,
+    "aliases": _parse_aliases,
+}
+"""The fields parsed after the body, in this order (a missing summary is the body's first paragraph,
+an image's relative URL resolves against the entry's page)."""
+
+
+KNOWN_FIELDS = frozenset(ADDRESS_FIELDS) | frozenset(CONTENT_FIELDS)
+
+
+def normalise(source: SourceEntry, context: NormaliseContext, slug_override: str | None = None) -> Normalised:
+    """Check and convert every field; collect every problem rather than stopping at the first."""
+    fields = Fields(source)
+    cleaned = {}
+    for key, value in source.metadata.items():
+        cleaned[key], removed_any = without_control_chars(value)
+        if removed_any:
+            fields.warn(key, "control characters that XML forbids were removed", hint="retype the text")
+    meta = translate(cleaned, context.base_url)  # "author", "categories", "permalink" … as they are meant
+    for key in sorted(set(meta) - KNOWN_FIELDS):
+        fields.warn(
+            key, "unknown front-matter key is ignored", hint=f"known keys: {', '.join(sorted(KNOWN_FIELDS))}"
+        )
+    entry = _Parsed(fields, context, source, slug_override, frozenset(meta))
+    for name, parse in ADDRESS_FIELDS.items():
+        parse(entry, meta.get(name))
+    _render_body(entry)
+    for name, parse in CONTENT_FIELDS.items():
+        parse(entry, meta.get(name))
+    return _outcome(entry)
+
+
+def _outcome(entry: _Parsed) -> Normalised:
+    """The entry, if it has no errors, and every problem found (a draft's errors as warnings)."""
+    problems = entry.fields.problems
+    if any(p.is_error for p in problems) or entry.published is None:
+        if entry.draft:
+            # Left out of everything: what is still missing must not stop the build, only be shown.
+            warned = tuple(_draft_warning(p) if p.is_error else p for p in problems)
+            return Normalised(None, warned, draft=True, has_explicit_id=entry.has_explicit_id)
+        return Normalised(None, tuple(problems), has_explicit_id=entry.has_explicit_id)
+    published = entry.published
+    result = Entry(
+        id=entry.entry_id,
+        title=strip_control_chars(entry.title)[0],
+        slug=entry.slug,
+        path=entry.path,
+        url=entry.page_url,
         published=published,
-        updated=updated or published,
-        lang=lang,
-        content_html=safe.html,
-        summary=summary,
-        subtitle=subtitle,
-        authors=authors,
-        tags=tags,
-        image=image,
-        source_url=source_url,
-        source_path=source.path,
-        removed=tuple(removed),
+        updated=entry.updated or published,
+        lang=entry.lang,
+        content_html=entry.html,
+        summary=entry.summary,
+        subtitle=entry.subtitle,
+        authors=entry.authors,
+        tags=entry.tags,
+        image=entry.image,
+        source_url=entry.source_url,
+        source_path=entry.source.path,
+        removed=tuple(entry.removed),
+        aliases=entry.aliases,
     )
-    links = internal_links(safe.html, site.base_url, page_url)
-    return Normalised(entry, tuple(fields.problems), has_explicit_id=raw_id is not None, links=links)
+    return Normalised(
+        result, tuple(problems), draft=entry.draft, has_explicit_id=entry.has_explicit_id, links=entry.links
+    )
+
+
+POSTS = "posts/"  # the folder of the entry pages in out/
+
+
+def entry_path(slug: str) -> str:
+    """The entry page's place in out/."""
+    return f"{POSTS}{slug}.html"
+
+
+def with_slug(entry: Entry, slug: str, base_url: str, html: str) -> Entry | None:
+    """``entry`` (normalised, with ``html`` as its content) at the address of ``slug`` instead, or
+    None when it must be normalised again for that: its HTML or image refers to its own page.
+
+    Normalising resolves relative links against the entry's page; a page in the same folder
+    resolves every link the same way, except those to the page itself (``#top``, ``?x``, ``""``).
+    """
+    if entry.url in html or (entry.image is not None and entry.url in entry.image.url):
+        return None
+    path = entry_path(slug)
+    return replace(entry, slug=slug, path=path, url=base_url + path, content_html=entry.content_html)
 
 
 def _draft_warning(problem: Problem) -> Problem:
@@ -541,9 +406,3 @@ def removal_warnings(entry: Entry) -> list[Problem]:
         warning(entry.source_path, f"removed {r.text[:80]!r}: {r.reason}", field="body")
         for r in entry.removed
     ]
-
-
-def _guess_type(path: str) -> str | None:
-    import mimetypes  # reads the system's MIME tables on first use: not needed to load a cached site
-
-    return mimetypes.guess_type(path)[0]

@@ -336,6 +336,12 @@ def first_paragraph_text(html: str) -> str:
     return ""
 
 
+def paragraphs_text(html: str) -> str:
+    """Plain text of every ``<p>``, joined by spaces (an excerpt of several paragraphs)."""
+    texts = (_paragraph_text(match.group(0)) for match in _FIRST_PARAGRAPH.finditer(html))
+    return " ".join(text for text in texts if text)
+
+
 def _paragraph_text(html: str) -> str:
     extractor = _TextExtractor()
     extractor.feed(html)

@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from publisher.content.cache import IndexRow
+from publisher.content.checks import LineOf
+from publisher.content.normalise import POSTS, entry_path
 from publisher.content.slugs import unique_slug
 from publisher.errors import Problem, warning
 from publisher.model import Entry
@@ -23,14 +25,6 @@ from publisher.output import write_if_changed
 
 RECORD = ".publisher-urls.json"
 RECORD_VERSION = 1
-POSTS = "posts/"
-
-LineOf = Callable[[str, str], int | None]  # (entry file, front-matter key) -> its line
-
-
-def entry_path(slug: str) -> str:
-    """The page of the entry with this slug, inside the site."""
-    return f"{POSTS}{slug}.html"
 
 
 def slug_of(path: str) -> str | None:
@@ -250,14 +244,3 @@ def updated_record(plan: UrlPlan, entries: Iterable[Entry], base_url: str) -> Ur
         previous = (record.base_url, *(b for b in previous if b not in (record.base_url, base_url)))
     previous = tuple(b for b in previous if b != base_url)
     return UrlRecord(base_url, previous, result)
-
-
-def redirects(record: UrlRecord, entries: Iterable[Entry]) -> dict[str, Entry]:
-    """``{old address: entry}`` for every address an entry had before its current one."""
-    found: dict[str, Entry] = {}
-    for entry in entries:
-        item = record.entries.get(entry.id)
-        for old in item.moved_from if item else ():
-            if old != entry.path:
-                found[old] = entry
-    return found

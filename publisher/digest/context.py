@@ -74,6 +74,12 @@ class DigestContext:
     sender_address: tuple[str, ...]
     accent_color: str = ""  # a bar above the header, as on the archive pages ("" for none)
     logo_url: str = ""  # the site's logo, shown beside its title ("" for none)
+    # The imprint ([legal] imprint, one line each) and where the legal pages are; the personal link to the
+    # subscriber's preferences page ("" in the versions that are not for one subscriber).
+    imprint: tuple[str, ...] = ()
+    imprint_url: str = ""
+    privacy_url: str = ""
+    preferences_url: str = ""
 
     def as_dict(self) -> dict[str, Any]:
         return {f.name: getattr(self, f.name) for f in fields(self)}
@@ -103,12 +109,18 @@ def digest_item(entry: Entry) -> DigestItem:
     )
 
 
-def subject_line(settings: Settings, count: int, now: datetime, labels: dict[str, str]) -> str:
-    """``[digest] subject`` with {title}, {count} and {date} filled in, or the default subject."""
+def subject_line(
+    settings: Settings, count: int, now: datetime, labels: dict[str, str], lang: str | None = None
+) -> str:
+    """``[digest] subject`` (or ``subject_<lang>``) with {title}, {count} and {date} filled in, or the
+    default subject, in the mail's language."""
     from publisher.render.templating import format_date
 
-    date = format_date(now, settings.language)
-    template = settings.digest.subject.strip() or "{title}: {count} {what} ({date})"
+    lang = lang or settings.language
+    date = format_date(now, lang)
+    template = (
+        settings.digest.subject_for(lang, settings.language).strip() or "{title}: {count} {what} ({date})"
+    )
     what = labels["new_entry"] if count == 1 else labels["new_entries"]
     values = {"{title}": settings.title, "{count}": str(count), "{date}": date, "{what}": what}
     for key, value in values.items():
@@ -123,19 +135,22 @@ def build_context(
     *,
     left_out: int = 0,
     web_url: str = "",
+    lang: str | None = None,
 ) -> DigestContext:
-    """The context of the plain email version (no placeholders); the CLI-independent heart of the digest."""
+    """The context of the plain email version (no placeholders); the CLI-independent heart of the digest.
+
+    ``lang`` is the mail's language (labels, dates, subject, intro, footer); entries keep their own."""
     from publisher.render.templating import labels
 
-    lang = settings.language
+    lang = lang or settings.language
     items = tuple(digest_item(e) for e in entries)
     return DigestContext(
         lang=lang,
         site_title=settings.title,
         site_url=settings.base_url,
-        subject=subject_line(settings, len(items), now, labels(lang)),
+        subject=subject_line(settings, len(items), now, labels(lang), lang),
         preheader=shorten(" · ".join(i.title for i in items), PREHEADER_LIMIT),
-        intro=settings.digest.intro.strip(),
+        intro=settings.digest.intro_for(lang, settings.language).strip(),
         now=now,
         entries=items,
         left_out=left_out,
@@ -153,4 +168,7 @@ def build_context(
         ),
         accent_color=settings.accent_color,
         logo_url=settings.logo_url,
+        imprint=settings.legal.imprint_lines,
+        imprint_url=settings.legal.imprint_url,
+        privacy_url=settings.legal.privacy_url,
     )

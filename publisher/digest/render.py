@@ -125,7 +125,14 @@ def render_digest(
     ``folder`` is its folder's name under ``out/digests/`` (by default the date), which the "view in
     browser" link names; ``free_folder`` tells when the date's folder is taken."""
     from publisher.digest.emailhtml import render_email_html, render_template
-    from publisher.mail.message import GREETING, PLACEHOLDERS, UNSUBSCRIBE_URL, MessageSpec, build_message
+    from publisher.mail.message import (
+        GREETING,
+        PLACEHOLDERS,
+        PREFERENCES_URL,
+        UNSUBSCRIBE_URL,
+        MessageSpec,
+        build_message,
+    )
 
     if env is None:
         from publisher.render.templating import make_environment
@@ -136,7 +143,9 @@ def render_digest(
     folder = folder or date
     root = settings.root
     context = email_context(settings, selection, now, folder)
-    personal = replace(context, greeting=GREETING, unsubscribe_url=UNSUBSCRIBE_URL)
+    personal = replace(
+        context, greeting=GREETING, unsubscribe_url=UNSUBSCRIBE_URL, preferences_url=PREFERENCES_URL
+    )
     html = render_email_html(env, HTML_TEMPLATE, context.as_dict(), root)
     # The web version is shown by a browser, which reads <style>: no inlining needed.
     web_context = replace(context, web_url="").as_dict()

@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
+from publisher.content.schedule import is_published
 from publisher.errors import Problem, PublisherError
 from publisher.mail.state import DigestState
 from publisher.model import Entry
@@ -26,7 +27,7 @@ class DigestWindow:
 
     def contains(self, moment: datetime) -> bool:
         after_start = moment >= self.start if self.start_inclusive else moment > self.start
-        return after_start and moment <= self.end
+        return after_start and is_published(moment, self.end)  # nothing the site does not show yet
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,7 +46,7 @@ def parse_moment(text: str, tz: ZoneInfo) -> datetime:
 
     Raises ValueError with a message fit for the user.
     """
-    from publisher.content.normalise import parse_when
+    from publisher.content.dates import parse_when
 
     try:
         moment = parse_when(text, tz)
@@ -69,7 +70,7 @@ def default_now(settings: Settings) -> datetime:
 
 
 def _days_before(now: datetime, days: int) -> datetime:
-    from publisher.content.normalise import whole_minute_offset
+    from publisher.content.dates import whole_minute_offset
 
     return whole_minute_offset(now - timedelta(days=days))
 
@@ -127,15 +128,17 @@ def load_selection(
     Only entries published in the window are loaded, and content HTML only for the chosen ones
     (it is the summary fallback), so a digest of a 100,000-entry project stays quick.
     """
-    from publisher.content.load import load_site
+    from publisher.content.load import Window, load_window
 
     limit = settings.digest.max_entries
-    site = load_site(
+    site = load_window(
         settings,
-        published=window.contains,
-        newest=limit,
-        exclude_ids=state.sent_entry_ids,
-        between=(window.start, window.end),
+        Window(
+            window.contains,
+            newest=limit,
+            exclude_ids=state.sent_entry_ids,
+            between=(window.start, window.end),
+        ),
     )
     try:
         light = select_entries(site.entries, state, window, limit)

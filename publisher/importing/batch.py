@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from publisher.errors import PublisherError
+from publisher.importing.feed import feed_entries, parse_feed, read_feed_source
 from publisher.importing.files import EntryIndex, entry_filename, read_source, read_stream, write_entry
 from publisher.importing.importer import ImportOptions, import_bytes
 from publisher.importing.model import ImportedEntry
@@ -78,3 +79,34 @@ def import_inputs(
                 yield ImportOutcome(item.source, entry, result.path, result.id, result.status)
         except PublisherError as exc:
             yield ImportOutcome(item.source, entry, error=exc)
+
+
+def import_feed(
+    source: str,
+    options: ImportOptions,
+    entries_dir: Path,
+    *,
+    locate: Callable[[str], Path] = Path,
+    dry_run: bool = False,
+    force: bool = False,
+) -> Iterator[ImportOutcome]:
+    """Import every item of the RSS, Atom or JSON feed at ``source`` (a file or an http(s) URL).
+
+    Each item keeps its guid/id as the entry's id, so a reader that switches to the new feed sees
+    no item twice; importing the same feed again changes nothing (the ids are found).
+    """
+    items = parse_feed(read_feed_source(source, locate), source)
+    index = None if dry_run else EntryIndex.scan(entries_dir)
+    for item, entry, error in feed_entries(items, source, options):
+        name = f"{source} [{item.id or item.title}]"
+        if entry is None:
+            yield ImportOutcome(name, error=error)
+            continue
+        try:
+            if index is None:
+                yield ImportOutcome(name, entry, entries_dir / entry_filename(entry))
+            else:
+                result = write_entry(entry, index, force=force)
+                yield ImportOutcome(name, entry, result.path, result.id, result.status)
+        except PublisherError as exc:
+            yield ImportOutcome(name, entry, error=exc)

@@ -2,12 +2,27 @@
 
 from __future__ import annotations
 
-import bisect
 import itertools
 import re
-from dataclasses import dataclass
 
-from publisher.importing import rawtext as rt
+from publisher.importing.lines import (
+    BULLET_RE,
+    NUMBERED_RE,
+    URL_RE,
+    RawLine,
+    is_link_line,
+    trailing_section_name,
+)
+from publisher.importing.model import ImportedImage
+from publisher.importing.sections import contact_header, contact_line, contact_run, link_sections
+from publisher.importing.sentences import (
+    DANGLING_WORDS,
+    SENTENCE_START,
+    ends_sentence,
+    same_text_key,
+    sentence_spans,
+)
+from publisher.importing.units import Unit
 
 # A word that may follow a suspended hyphen at a line end: "Geschäfts-" + "und Erlösmodelle".
 SUSPENDED_NEXT = frozenset(
@@ -16,44 +31,22 @@ SUSPENDED_NEXT = frozenset(
 _HYPHEN_END = re.compile(r"(\w+)-$")
 
 
-@dataclass
-class Unit:
-    """One body element and the input lines it came from; ``offsets`` locate each line in ``text``."""
-
-    kind: str  # "paragraph", "heading" or "item"
-    lines: list[rt.RawLine]
-    text: str
-    offsets: list[int]
-    notes: list[str]
-    kept: bool = True
-    reason: str = ""
-    marker: str = "-"  # a list item's Markdown marker: "-" or "1." for numbered lists
-
-    def line_at(self, offset: int) -> rt.RawLine:
-        return self.lines[max(0, bisect.bisect_right(self.offsets, offset) - 1)]
-
-    def drop(self, reason: str) -> None:
-        self.kept, self.reason = False, reason
-
-    @property
-    def trace(self) -> list[tuple[int, str, str, str]]:
-        """(line number, target, kind, reason) for every line of this unit."""
-        if not self.kept:
-            return [(line.number, "removed", self.kind, self.reason) for line in self.lines]
-        return [
-            (line.number, "body", self.kind, note) for line, note in zip(self.lines, self.notes, strict=True)
-        ]
-
-
-def body_units(lines: list[rt.RawLine], blank_separated: bool = False) -> list[Unit]:
+def body_units(
+    lines: list[RawLine],
+    blank_separated: bool = False,
+    furniture: frozenset[int] | set[int] = frozenset(),
+    blanks: frozenset[int] | set[int] = frozenset(),
+) -> list[Unit]:
     """Group the body's free lines into units: blocks break at blank or already-claimed lines.
 
     ``blank_separated``: the text separates paragraphs by blank lines, so a single line break after a
     sentence end is a soft wrap when the next word would not have fitted (PDF text), not a new paragraph.
+    ``furniture``: line numbers of page numbers and repeated page headers; a paragraph that a page end
+    broke in two goes on across them and the ``blanks`` around them.
     """
-    blocks: list[list[rt.RawLine]] = []
+    blocks: list[list[RawLine]] = []
     for line in lines:
-        if blocks and blocks[-1][-1].number == line.number - 1:
+        if blocks and _same_block(blocks[-1][-1], line, furniture, blanks):
             blocks[-1].append(line)
         else:
             blocks.append([line])
@@ -61,7 +54,7 @@ def body_units(lines: list[rt.RawLine], blank_separated: bool = False) -> list[U
     units: list[Unit] = []
     for index, block in enumerate(blocks):
         units.extend(_block_units(block, index < len(blocks) - 1, vocabulary, blank_separated))
-    _drop_trailing_links(units)
+    link_sections(units)
     kept = [u for u in units if u.kept]
     if kept and kept[-1].kind == "heading":  # a heading needs something after it
         last = kept[-1]
@@ -69,7 +62,20 @@ def body_units(lines: list[rt.RawLine], blank_separated: bool = False) -> list[U
     return units
 
 
-def _vocabulary(lines: list[rt.RawLine]) -> set[str]:
+def _same_block(
+    last: RawLine, line: RawLine, furniture: frozenset[int] | set[int], blanks: frozenset[int] | set[int]
+) -> bool:
+    if last.number == line.number - 1:
+        return True
+    gap = range(last.number + 1, line.number)
+    return (
+        all(n in furniture or n in blanks for n in gap)
+        and any(n in furniture for n in gap)
+        and (not ends_sentence(last.text) or line.text[:1].islower())
+    )
+
+
+def _vocabulary(lines: list[RawLine]) -> set[str]:
     """Every word of the text as written on one line (hyphenated compounds whole and in parts)."""
     words: set[str] = set()
     for line in lines:
@@ -84,21 +90,21 @@ def _known(word: str, vocabulary: set[str]) -> bool:
     return any(w.startswith(word) for w in vocabulary)
 
 
-def _bullet(block: list[rt.RawLine], i: int) -> str | None:
+def _bullet(block: list[RawLine], i: int) -> str | None:
     """The item text if line ``i`` is a list item; a dash mid-sentence (wrapped text) is not one."""
     numbered = _numbered(block, i)
     if numbered:
         return numbered[1]
-    match = rt.BULLET_RE.match(block[i].text)
+    match = BULLET_RE.match(block[i].text)
     if not match:
         return None
     if match.group("dash") and i > 0:
         prev = block[i - 1].text
         following = block[i + 1].text if i + 1 < len(block) else ""
         if not (
-            rt.ends_sentence(prev)
+            ends_sentence(prev)
             or prev.endswith(":")
-            or rt.BULLET_RE.match(prev)
+            or BULLET_RE.match(prev)
             or following.startswith(match.group("dash") + " ")
             or not _soft_wrapped(block, i)
         ):
@@ -106,39 +112,36 @@ def _bullet(block: list[rt.RawLine], i: int) -> str | None:
     return match.group("item")
 
 
-def _numbered(block: list[rt.RawLine], i: int) -> tuple[str, str] | None:
+def _numbered(block: list[RawLine], i: int) -> tuple[str, str] | None:
     """``1. Text`` / ``2) Text``: (marker, text) when the line before or after continues the count.
 
     Markdown renumbers ordered lists from their first number, so only consecutive numbers make a
     list (``7. Ausgabe`` after ``3. …`` stays text, with its number).
     """
-    match = rt.NUMBERED_RE.match(block[i].text)
+    match = NUMBERED_RE.match(block[i].text)
     if not match:
         return None
     number = int(match.group("number"))
     for j, expected in ((i - 1, number - 1), (i + 1, number + 1)):
-        other = rt.NUMBERED_RE.match(block[j].text) if 0 <= j < len(block) else None
+        other = NUMBERED_RE.match(block[j].text) if 0 <= j < len(block) else None
         if other and int(other.group("number")) == expected:
             return f"{number}.", match.group("item")
     return None
 
 
-def _is_heading(block: list[rt.RawLine], i: int, more_after: bool) -> bool:
+def _is_heading(block: list[RawLine], i: int, more_after: bool) -> bool:
     """A short line without final punctuation, after a sentence end and before more text."""
     text = block[i].text
-    if (
-        len(text) > 100
-        or len(text.split()) > 12
-        or text[-1] in ".,;:!…-–—"
-        or not rt.SENTENCE_START.match(text)
-    ):
+    if len(text) > 100 or len(text.split()) > 12 or text[-1] in ".,;:!…-–—" or not SENTENCE_START.match(text):
         return False
-    if (rt.ends_sentence(text) and not text.endswith("?")) or rt.is_link_line(text) or _bullet(block, i):
+    if (ends_sentence(text) and not text.endswith("?")) or is_link_line(text) or _bullet(block, i):
         return False
-    if i > 0 and not (rt.ends_sentence(block[i - 1].text) or _bullet(block, i - 1)):
+    if len(sentence_spans(text)) > 1 or text.rsplit(" ", 1)[-1].casefold() in DANGLING_WORDS:
+        return False  # "… ihre Berufe. Am": a wrapped sentence, no heading
+    if i > 0 and not (ends_sentence(block[i - 1].text) or _bullet(block, i - 1)):
         return False
     if i < len(block) - 1:
-        if not rt.SENTENCE_START.match(block[i + 1].text) and _bullet(block, i + 1) is None:
+        if not SENTENCE_START.match(block[i + 1].text) and _bullet(block, i + 1) is None:
             return False
         return not _soft_wrapped(block, i + 1)
     return more_after
@@ -158,47 +161,53 @@ def wrapped_block(texts: list[str]) -> bool:
     """Does the block show soft wrapping: a line broken mid-sentence where the next word did not fit?"""
     width = max(len(t) for t in texts)
     return any(
-        not rt.ends_sentence(a)
+        not ends_sentence(a)
         and (b[:1].islower() or soft_wrapped(a, b, width))
         and not (
-            rt.BULLET_RE.match(b)
-            or rt.NUMBERED_RE.match(b)
-            or rt.is_link_line(a)
-            or rt.is_link_line(b)
-            or rt.trailing_section_name(a)
+            BULLET_RE.match(b)
+            or NUMBERED_RE.match(b)
+            or is_link_line(a)
+            or is_link_line(b)
+            or trailing_section_name(a)
         )
         for a, b in itertools.pairwise(texts)
     )
 
 
-def _soft_wrapped(block: list[rt.RawLine], i: int) -> bool:
+def _soft_wrapped(block: list[RawLine], i: int) -> bool:
     width = max(len(line.text) for line in block)
     return soft_wrapped(block[i - 1].text, block[i].text, width)
 
 
-def _continues(block: list[rt.RawLine], i: int, more_after: bool, blank_separated: bool) -> bool:
+def _continues(block: list[RawLine], i: int, more_after: bool, blank_separated: bool) -> bool:
     """Does line ``i`` continue the paragraph of line ``i - 1`` (soft wrap) rather than start a new one?"""
     prev, line = block[i - 1].text, block[i].text
     if _bullet(block, i) is not None or _is_heading(block, i, more_after):
         return False
-    if rt.is_link_line(prev) or rt.is_link_line(line) or rt.trailing_section_name(prev):
+    if is_link_line(prev) or is_link_line(line) or trailing_section_name(prev):
         return False
     if _HYPHEN_END.search(prev) or line[:1].islower():
         return True
     if prev.endswith(":"):
-        return False
-    if rt.ends_sentence(prev):
+        return line.startswith("+")  # "Tel.:" / "+49 …": a phone number wrapped onto the next line
+    if ends_sentence(prev):
         return blank_separated and _soft_wrapped(block, i)
-    return _soft_wrapped(block, i)
+    # paragraphs end at blank lines: a line without a sentence end goes on ("Am" / "13. Mai …")
+    return blank_separated or _soft_wrapped(block, i)
 
 
 def _block_units(
-    block: list[rt.RawLine], more_after: bool, vocabulary: set[str], blank_separated: bool
+    block: list[RawLine], more_after: bool, vocabulary: set[str], blank_separated: bool
 ) -> list[Unit]:
     units: list[Unit] = []
     i = 0
     while i < len(block):
         line = block[i]
+        contact = _contact(block, i)
+        if contact:
+            units.extend(contact)
+            i += sum(len(u.lines) for u in contact)
+            continue
         item = _bullet(block, i)
         if item is not None:
             numbered = _numbered(block, i)
@@ -232,11 +241,45 @@ def _block_units(
     return units
 
 
-def _item_continues(bullet: rt.RawLine, line: rt.RawLine) -> bool:
+def _contact(block: list[RawLine], i: int) -> list[Unit]:
+    """A contact block from ``block[i]``: its heading (``Pressekontakt``) and its lines, kept line by line."""
+    line = block[i]
+    units = []
+    start = i
+    if contact_header(line.text) and i + 1 < len(block) and contact_line(block[i + 1].text):
+        heading = line.text.rstrip().rstrip(":").rstrip()
+        units.append(Unit("heading", [line], heading, [0], ["## heading: a contact block follows"]))
+        start = i + 1
+        end = start
+        while end < len(block) and contact_line(block[end].text) and not contact_header(block[end].text):
+            end += 1
+    else:
+        end = i + contact_run(block, i)
+    if end <= start:
+        return []
+    lines = block[start:end]
+    offsets = [sum(len(x.text) + 1 for x in lines[:k]) for k in range(len(lines))]
+    notes = ["contact block: its lines keep their line breaks"] * len(lines)
+    units.append(Unit("contact", lines, "\n".join(x.text for x in lines), offsets, notes))
+    return units
+
+
+def figure_unit(number: int, figure: ImportedImage) -> Unit:
+    """A placeholder for a later image block: an HTML comment with its texts (no image file in raw text)."""
+    parts = [
+        f"{key}: {value}"
+        for key, value in (("alt", figure.alt), ("caption", figure.caption), ("credit", figure.credit))
+        if value
+    ]
+    text = "\n".join(part.replace("-->", "- ->") for part in parts)
+    return Unit("figure", [RawLine(number, "", 0, False)], text, [0], [])
+
+
+def _item_continues(bullet: RawLine, line: RawLine) -> bool:
     return line.text[:1].islower() or line.indent > bullet.indent
 
 
-def _joined(kind: str, lines: list[rt.RawLine], vocabulary: set[str], first: str, note: str) -> Unit:
+def _joined(kind: str, lines: list[RawLine], vocabulary: set[str], first: str, note: str) -> Unit:
     """Join soft-wrapped lines; undo PDF hyphenation but keep suspended hyphens (``Geschäfts- und``)."""
     text, offsets, notes = first, [0], [note]
     for line in lines[1:]:
@@ -262,50 +305,19 @@ def _joined(kind: str, lines: list[rt.RawLine], vocabulary: set[str], first: str
     return Unit(kind, lines, text, offsets, notes)
 
 
-def _link_unit(unit: Unit) -> bool:
-    return unit.kind in ("paragraph", "item") and all(rt.is_link_line(line.text) for line in unit.lines)
-
-
-def _drop_trailing_links(units: list[Unit]) -> None:
-    """``Weitere Informationen`` / ``Mehr erfahren`` at the end, followed by links only (or nothing), goes.
-
-    Several such sections in a row (``Weiterführende Informationen`` …, then ``Downloads`` …) all go,
-    the last first.
-    """
-    while _drop_last_link_section(units):
-        pass
-
-
-def _drop_last_link_section(units: list[Unit]) -> bool:
-    kept = [u for u in units if u.kept]
-    j = len(kept)
-    while j > 0 and _link_unit(kept[j - 1]):
-        j -= 1
-    links = kept[j:]
-    head = kept[j - 1] if j > 0 and rt.trailing_section_name(kept[j - 1].text) else None
-    if head is None and links and rt.trailing_section_name(links[0].text):
-        head, links = links[0], links[1:]
-    if head is None:
-        return False
-    name = rt.trailing_section_name(head.text)
-    what = "only links" if links or rt.URL_RE.search(head.text) else "nothing"
-    head.drop(f"trailing '{name}' section with {what}")
-    for unit in links:
-        unit.drop(f"link in the trailing '{name}' section")
-    return True
-
-
-def dedupe(units: list[Unit], seen: dict[str, str]) -> list[tuple[rt.RawLine, str, str]]:
+def dedupe(units: list[Unit], seen: dict[str, str]) -> list[tuple[RawLine, str, str]]:
     """Drop repeated paragraphs and sentences (quote styles do not count); the first occurrence stays.
 
     ``seen`` maps comparison keys to where they were first seen (title, subtitle). Whole units are
     dropped in place; the removed single sentences are returned as (line, sentence, reason).
     """
-    removed: list[tuple[rt.RawLine, str, str]] = []
+    removed: list[tuple[RawLine, str, str]] = []
     headings: set[str] = set()
     for unit in units:
-        key = rt.same_text_key(unit.text)
+        key = same_text_key(unit.text)
         if not unit.kept:
+            continue
+        if unit.kind == "contact":
             continue
         if unit.kind == "heading":
             if key in headings or key in seen:
@@ -315,8 +327,8 @@ def dedupe(units: list[Unit], seen: dict[str, str]) -> list[tuple[rt.RawLine, st
         if key in seen:
             unit.drop(f"repeats {seen[key]}")
             continue
-        spans = rt.sentence_spans(unit.text)
-        repeats = [(a, b, seen.get(rt.same_text_key(unit.text[a:b]))) for a, b in spans]
+        spans = sentence_spans(unit.text)
+        repeats = [(a, b, seen.get(same_text_key(unit.text[a:b]))) for a, b in spans]
         if all(where for _, _, where in repeats):
             unit.drop(f"every sentence repeats an earlier one (first: {repeats[0][2]})")
             continue
@@ -326,7 +338,7 @@ def dedupe(units: list[Unit], seen: dict[str, str]) -> list[tuple[rt.RawLine, st
             if where:
                 removed.append((line, sentence, f"repeats {where}"))
             else:
-                seen[rt.same_text_key(sentence)] = f"a sentence in line {line.number}"
+                seen[same_text_key(sentence)] = f"a sentence in line {line.number}"
                 kept.append(sentence)
         seen[key] = f"the paragraph from line {unit.lines[0].number}"
         if len(kept) < len(spans):
@@ -343,7 +355,7 @@ _BLOCK_START = re.compile(r"^(?:(\d{1,9})([.)])(?=\s|$)|([#>+=|-]))")
 def escape_markdown(text: str) -> str:
     """Keep the wording literal in Markdown: ``*``, ``_``, ``<`` … and list/heading starts are escaped."""
     parts, pos = [], 0
-    for match in rt.URL_RE.finditer(text):
+    for match in URL_RE.finditer(text):
         parts.append(_INLINE.sub(r"\\\1", text[pos : match.start()]))
         parts.append(match.group(0))
         pos = match.end()
@@ -356,7 +368,11 @@ def join_units_markdown(units: list[Unit]) -> str:
     out: list[str] = []
     previous = ""
     for unit in units:
-        if unit.kind == "heading":
+        if unit.kind == "figure":
+            block = f"<!-- figure\n{unit.text}\n-->"
+        elif unit.kind == "contact":
+            block = "\\\n".join(escape_markdown(line) for line in unit.text.split("\n"))
+        elif unit.kind == "heading":
             block = "## " + escape_markdown(unit.text)
         elif unit.kind == "item":
             block = f"{unit.marker} {escape_markdown(unit.text)}"

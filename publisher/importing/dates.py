@@ -34,7 +34,12 @@ PATTERNS: tuple[re.Pattern[str], ...] = (
         rf"\b{_MONTH}\s+(?P<day>\d{{1,2}}){_ORD}(?:\s*[-–]\s*\d{{1,2}}{_ORD})?,?\s+(?P<year>\d{{4}})(?!\d)",
         re.I,
     ),
-    re.compile(rf"(?<![\d.])(?P<day>\d{{1,2}}){_ORD}\s+{_MONTH},?\s+(?P<year>\d{{4}})(?!\d)", re.I),
+    re.compile(
+        rf"(?<![\d.])(?P<day>\d{{1,2}}){_ORD}(?:\s*[-–]\s*\d{{1,2}}{_ORD})?\s+{_MONTH},?\s+(?P<year>\d{{4}})(?!\d)",
+        re.I,
+    ),
+    # "12 / 07 / 2021", "12/07/2021": day, month, year as European documents write them
+    re.compile(r"(?<![\d/])(?P<day>\d{1,2})\s?/\s?(?P<mon>\d{1,2})\s?/\s?(?P<year>\d{4})(?![\d/])"),
 )
 # "14.05.24": a two-digit year means 20YY. Only in a dateline: in a sentence "1.2.24" may be a version.
 SHORT_YEAR = re.compile(_NUMERIC + r"(?P<year>\d{2})(?!\d|\.\d)")
@@ -70,7 +75,8 @@ SHORT_WEEKDAYS = (
 # "Last updated: 14 May 2024", "Zuletzt aktualisiert am 14.05.2024".
 _FILLER = re.compile(
     r"\b(?:" + "|".join((*LABELS, *WEEKDAYS)) + r"|vom|am|den|dem|stand|datum|veröffentlicht|published|"
-    r"posted|updated|aktualisiert|last|zuletzt|on|of|dated|uhr|\d{1,2}[:.]\d{2})\b"
+    r"posted|updated|aktualisiert|last|zuletzt|on|of|dated|uhr|presse|press|daily|weekly|embargoed|embargo|"
+    r"until|sperrfrist|bst|cet|cest|mez|mesz|utc|gmt|\d{1,2}[:.]\d{2})\b"
     r"|\b(?:" + "|".join(SHORT_WEEKDAYS) + r")\b\.?",
     re.I,
 )

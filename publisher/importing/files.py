@@ -12,9 +12,10 @@ import yaml
 
 from publisher.content.loaders import entry_files
 from publisher.errors import PublisherError
-from publisher.importing import rawtext
+from publisher.importing import decoding
 from publisher.importing.model import ImportedEntry
 from publisher.output import write_atomic
+from publisher.urls import is_absolute_uri
 
 logger = logging.getLogger(__name__)
 
@@ -34,8 +35,8 @@ def read_source(path: Path, source: str | None = None) -> bytes:
     where = source or str(path)
     try:
         size = path.stat().st_size
-        if size > rawtext.MAX_BYTES:
-            raise rawtext.size_error(where, size)
+        if size > decoding.MAX_BYTES:
+            raise decoding.size_error(where, size)
         data = path.read_bytes()
     except IsADirectoryError:
         raise PublisherError(f"{where}: is a directory -> give the press release's text file") from None
@@ -45,16 +46,16 @@ def read_source(path: Path, source: str | None = None) -> bytes:
         raise PublisherError(
             f"{where}: cannot read it ({exc.strerror}) -> check the path and permissions"
         ) from None
-    if len(data) > rawtext.MAX_BYTES:  # it grew since stat()
-        raise rawtext.size_error(where, len(data))
+    if len(data) > decoding.MAX_BYTES:  # it grew since stat()
+        raise decoding.size_error(where, len(data))
     return data
 
 
 def read_stream(stream: BinaryIO, source: str) -> bytes:
     """Read standard input, refusing it after 5 MB without reading the rest ("more than 5 MB")."""
-    data = stream.read(rawtext.MAX_BYTES + 1)
-    if len(data) > rawtext.MAX_BYTES:
-        raise rawtext.size_error(source, None)
+    data = stream.read(decoding.MAX_BYTES + 1)
+    if len(data) > decoding.MAX_BYTES:
+        raise decoding.size_error(source, None)
     return data
 
 
@@ -75,19 +76,31 @@ def entry_filename(entry: ImportedEntry) -> str:
 
 def front_matter(entry: ImportedEntry) -> dict[str, Any]:
     """Keys in the order editors read them; empty optional keys are left out."""
-    data: dict[str, Any] = {"id": entry.id, "title": entry.title}
+    data: dict[str, Any] = {"id": entry.id}
+    if not is_absolute_uri(entry.id):  # an earlier feed's guid such as "item-17": kept for its readers
+        data["legacy_id"] = True
+    data["title"] = entry.title
     if entry.subtitle:
         data["subtitle"] = entry.subtitle
-    data["date"] = entry.date
+    data["date"] = entry.published or entry.date
+    if entry.updated and entry.updated != entry.published:
+        data["updated"] = entry.updated
     if entry.authors:
         data["authors"] = list(entry.authors)
     if entry.tags:
         data["tags"] = list(entry.tags)
+    if entry.summary:
+        data["summary"] = entry.summary
     data["lang"] = entry.lang
     if entry.source_url:
         data["source"] = entry.source_url
     if entry.image is not None:
-        image = {"alt": entry.image.alt, "caption": entry.image.caption, "credit": entry.image.credit}
+        image = {
+            "url": entry.image.url,
+            "alt": entry.image.alt,
+            "caption": entry.image.caption,
+            "credit": entry.image.credit,
+        }
         data["image"] = {key: value for key, value in image.items() if value}
     return data
 

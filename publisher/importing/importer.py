@@ -10,22 +10,30 @@ import hashlib
 import logging
 import unicodedata
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
-from datetime import date
+from dataclasses import replace
 
 from publisher.content.ids import mint_id
-from publisher.errors import Problem, PublisherError, warning
-from publisher.importing import rawtext as rt
-from publisher.importing.body import (
-    Unit,
-    body_units,
-    dedupe,
-    join_units_markdown,
-    soft_wrapped,
-    wrapped_block,
+from publisher.errors import PublisherError, warning
+from publisher.importing.attribution import authors_of, source_of
+from publisher.importing.body import Unit, body_units, dedupe, figure_unit, join_units_markdown
+from publisher.importing.chrome import boilerplate_reason, chrome_tail, postal_detail, teaser_header
+from publisher.importing.dates import find_dates
+from publisher.importing.decoding import decode
+from publisher.importing.draft import Draft
+from publisher.importing.head import header_and_title, not_a_date_problem
+from publisher.importing.images import image_blocks
+from publisher.importing.lines import (
+    RawLine,
+    escape_controls,
+    normalised_text,
+    split_lines,
+    trailing_section_name,
 )
-from publisher.importing.dates import Dateline, NotADate, find_dates, is_label, read_dateline
+from publisher.importing.mailtext import attribution, forward_marker, header_line, unquote
 from publisher.importing.model import ImportedEntry, ImportedImage, ImportOptions, Step, explain_lines
+from publisher.importing.sections import contact_header
+from publisher.importing.sentences import detect_language, same_text_key
+from publisher.importing.subtitle import blank_separated, read_subtitle
 from publisher.model import Removal
 
 __all__ = [
@@ -41,43 +49,9 @@ __all__ = [
 logger = logging.getLogger(__name__)
 
 
-@dataclass
-class _Draft:
-    """The mutable notes taken while reading one text; frozen into an ImportedEntry at the end."""
-
-    source: str
-    lines: list[rt.RawLine]
-    roles: dict[int, Step] = field(default_factory=dict)  # line number -> its (first) decision
-    steps: list[Step] = field(default_factory=list)
-    removed: list[tuple[int, Removal]] = field(default_factory=list)
-    warnings: list[Problem] = field(default_factory=list)
-    date: date | None = None
-    date_line: int | None = None
-    # a line shaped like a dateline whose date the calendar does not have ("29.02.2023")
-    not_a_date: tuple[rt.RawLine, NotADate] | None = None
-    authors: list[str] = field(default_factory=list)
-    source_url: str = ""
-
-    def claim(self, line: rt.RawLine, target: str, kind: str, reason: str, removed: str | None = "") -> None:
-        """Record a decision; a removal also goes to ``removed`` (``removed=None``: already recorded)."""
-        if line.changed and target != "removed":
-            reason += " (odd spaces normalised)"
-        step = Step(line.number, line.text, target, kind, reason)
-        self.roles.setdefault(line.number, step)
-        self.steps.append(step)
-        if target == "removed" and removed is not None:
-            self.removed.append((line.number, Removal(removed or line.text, reason)))
-
-    def free(self, line: rt.RawLine) -> bool:
-        return bool(line.text) and line.number not in self.roles
-
-    def content(self, after: int = 0) -> list[rt.RawLine]:
-        return [line for line in self.lines if line.number > after and self.free(line)]
-
-
 def import_bytes(data: bytes, source_path: str, options: ImportOptions | None = None) -> ImportedEntry:
-    """Decode raw bytes (see rawtext.decode) and import the text; bytes read another way are warned about."""
-    decoded = rt.decode(data, source_path)
+    """Decode raw bytes (see decoding.decode) and import the text; bytes read another way are warned about."""
+    decoded = decode(data, source_path)
     entry = import_text(decoded.text, source_path, options, encoding=decoded.encoding)
     repairs = tuple(
         warning(source_path, message, line=line, field="encoding") for line, message in decoded.repairs
@@ -90,32 +64,37 @@ def import_text(
 ) -> ImportedEntry:
     """Turn one press release into an ImportedEntry. Raises PublisherError when no title can be found."""
     options = options or ImportOptions()
-    lines = rt.split_lines(unicodedata.normalize("NFC", text))
+    lines = split_lines(unicodedata.normalize("NFC", text))
     if not any(line.text for line in lines):
         raise PublisherError(f"{source_path}: the file is empty -> paste the press release text into it")
-    draft = _Draft(source_path, lines)
+    draft = Draft(source_path, unquote(lines))
     for line in lines:
         if line.controls:
-            shown = rt.escape_controls(line.controls)
+            shown = escape_controls(line.controls)
             reason = f"control character(s) {shown} taken out of the line (not text)"
             draft.removed.append((line.number, Removal(shown, reason)))
             draft.steps.append(Step(line.number, line.text, "removed", "control", reason))
     _classify_lines(draft)
-    title_line = _header_and_title(draft)
-    image = _image_blocks(draft, title_line)
-    subtitle_line = _subtitle(draft, title_line)
-    units = body_units(draft.content(after=title_line.number), _blank_separated(draft, title_line.number))
-    seen = {rt.same_text_key(title_line.text): "the title"}
+    image_blocks(draft)
+    title_line = header_and_title(draft)
+    subtitle_line = read_subtitle(draft, title_line)
+    units = body_units(
+        draft.content(),
+        blank_separated(draft, title_line.number),
+        furniture=draft.page_furniture,
+        blanks={line.number for line in draft.lines if not line.text},
+    )
+    seen = {same_text_key(title_line.text): "the title"}
     if subtitle_line is not None:
-        seen.setdefault(rt.same_text_key(subtitle_line.text), "the subtitle")
+        seen.setdefault(same_text_key(subtitle_line.text), "the subtitle")
     for line, sentence, reason in dedupe(units, seen):
         draft.claim(line, "removed", "duplicate", reason, removed=sentence)
     for unit in units:
         if not unit.kept:
             draft.removed.append((unit.lines[0].number, Removal(unit.text, unit.reason)))
         for number, target, kind, reason in unit.trace:
-            draft.claim(lines[number - 1], target, kind, reason, removed=None)
-    date_problem = _not_a_date_problem(draft, options.date)
+            draft.claim(draft.lines[number - 1], target, kind, reason, removed=None)
+    date_problem = not_a_date_problem(draft, options.date)
     if options.date is not None:
         if draft.date_line is not None and draft.date != options.date:
             line = lines[draft.date_line - 1]
@@ -129,20 +108,24 @@ def import_text(
         date_source = None  # the text's own dateline is wrong: a date from its sentences would be a guess
     else:
         date_source = _date_from_text(draft, subtitle_line, units)
-    for line in lines:
-        if not line.text:
+    for line in draft.lines:
+        if not line.text and line.quote:
+            reason = "quote mark on an empty line of the quoted message"
+            draft.removed.append((line.number, Removal(line.quote.strip(), reason)))
+            draft.steps.append(Step(line.number, line.quote.strip(), "removed", "quote", reason))
+        elif not line.text:
             draft.steps.append(Step(line.number, "", "-", "blank", "empty line (separates blocks)"))
     kept = [u for u in units if u.kept]
-    body = join_units_markdown(kept)
+    body = join_units_markdown(_with_figures(kept, draft.figures))
     title = title_line.text
     subtitle = subtitle_line.text if subtitle_line else ""
-    lang = options.lang or rt.detect_language(
+    lang = options.lang or detect_language(
         " ".join([title, subtitle, *(u.text for u in kept)]), options.default_lang
     )
     if not body:
         draft.warnings.append(warning(source_path, "the body is empty after the title -> check the text"))
     authors = list(dict.fromkeys([*draft.authors, *options.authors]))
-    seed = hashlib.sha256(rt.normalised_text(lines).encode("utf-8")).hexdigest()
+    seed = hashlib.sha256(normalised_text(lines).encode("utf-8")).hexdigest()
     return ImportedEntry(
         source_path=source_path,
         id=mint_id(f"publisher-import:{seed}"),
@@ -154,7 +137,8 @@ def import_text(
         tags=tuple(dict.fromkeys(options.tags)),
         lang=lang,
         source_url=draft.source_url,
-        image=image,
+        image=draft.image,
+        figures=tuple(figure for _, figure in draft.figures),
         headings=tuple(u.text for u in kept if u.kind == "heading"),
         body_markdown=body,
         removed=tuple(r for _, r in sorted(draft.removed, key=lambda pair: pair[0])),
@@ -165,17 +149,29 @@ def import_text(
     )
 
 
-def _classify_lines(draft: _Draft) -> None:
-    """Decisions that do not depend on position: boilerplate, author and source lines."""
+def _classify_lines(draft: Draft) -> None:
+    """Decisions that do not depend on position: e-mail headers, boilerplate, author and source lines."""
+    _mail_lines(draft)
     for line in draft.lines:
-        if not line.text:
+        if not draft.free(line):
             continue
-        if reason := rt.boilerplate_reason(line.text):
+        following = draft.lines[line.number] if line.number < len(draft.lines) else None
+        if (tail := chrome_tail(line.text)) and (following is None or not following.text):
+            line = draft.cut(
+                line, line.text[: -len(tail)].rstrip(), tail, "link or button text after the paragraph"
+            )
+        if (reason := boilerplate_reason(line.text)) and not trailing_section_name(line.text):
             draft.claim(line, "removed", "boilerplate", reason)
-        elif names := rt.authors_of(line.text):
+            if reason.startswith("page number"):
+                draft.page_furniture.add(line.number)
+            if teaser_header(line.text):
+                _teasers(draft, line)
+            if reason.startswith("category, tag or publishing"):
+                _address_after(draft, line)
+        elif names := authors_of(line.text):
             draft.authors.extend(n for n in names if n not in draft.authors)
             draft.claim(line, "authors", "author line", f"author line -> authors: {', '.join(names)}")
-        elif url := rt.source_of(line.text):
+        elif url := source_of(line.text):
             if draft.source_url:
                 draft.claim(line, "removed", "source line", "another source line; the entry keeps the first")
             else:
@@ -183,219 +179,15 @@ def _classify_lines(draft: _Draft) -> None:
                 draft.claim(line, "source_url", "source line", f"source line -> source_url {url}")
 
 
-def _header_and_title(draft: _Draft) -> rt.RawLine:
-    """Label and dateline lines before the title, the title itself, and a dateline right after it."""
-    content = draft.content()
-    index = 0
-    while index < len(content) and _header_line(draft, content[index], "before the title"):
-        index += 1
-    if index == len(content):
-        raise PublisherError(
-            f"{draft.source}: no title-like line: the text has only a label, a date or boilerplate "
-            "-> add the title as the first line of the text"
-        )
-    title = content[index]
-    problem = _title_problem(title.text)
-    if problem:
-        raise PublisherError(
-            f"{draft.source}:{title.number}: no title-like line: the first line of text {problem} "
-            "-> put the title on a line of its own at the top"
-        )
-    where = "after the label/dateline" if index else "of the text"
-    draft.claim(title, "title", "title", f"first line {where}, reads as a title")
-    for line in draft.content(after=title.number)[:3]:
-        if draft.date is None and read_dateline(line.text):
-            _header_line(draft, line, "after the title")
-    return title
-
-
-def _header_line(draft: _Draft, line: rt.RawLine, where: str) -> bool:
-    if is_label(line.text):
-        draft.claim(line, "removed", "label", f"label line {where} (names the kind of text)")
-        return True
-    dateline = read_dateline(line.text)
-    if dateline is None:
-        return False
-    if isinstance(dateline, NotADate):
-        _not_a_dateline(draft, line, dateline, where)
-        return True
-    _dateline(draft, line, dateline, where)
-    return True
-
-
-def _not_a_dateline(draft: _Draft, line: rt.RawLine, bad: NotADate, where: str) -> None:
-    """``29.02.2023``: neither the date nor the title; removed, and (see _not_a_date_problem) reported."""
-    if draft.date is not None:
-        reason = f"another dateline {where} (not a date either: {bad.why})"
-    else:
-        reason = f"looks like a dateline, but '{bad.text}' is not a date ({bad.why})"
-        if draft.not_a_date is None:
-            draft.not_a_date = (line, bad)
-    draft.claim(line, "removed", "dateline", reason)
-
-
-def _not_a_date_problem(draft: _Draft, option: date | None) -> Problem | None:
-    """The warning for a dateline that is no date; with ``--date``, a note in the explanation instead."""
-    if draft.not_a_date is None:
-        return None
-    line, bad = draft.not_a_date
-    if option is not None:
-        draft.steps.append(
-            Step(line.number, line.text, "removed", "dateline", f"--date {option} gives the date")
-        )
-        return None
-    if draft.date is None:
-        outcome = "the entry gets no date from the text"
-    else:
-        outcome = f"the date {draft.date.isoformat()} comes from the dateline on line {draft.date_line}"
-    problem = warning(
-        draft.source,
-        f"looks like a dateline, but '{bad.text}' is not a date ({bad.why}); {outcome}",
-        line=line.number,
-        field="date",
-        hint="correct the dateline, or pass --date YYYY-MM-DD",
-    )
-    draft.warnings.append(problem)
-    return problem
-
-
-def _dateline(draft: _Draft, line: rt.RawLine, dateline: Dateline, where: str) -> None:
-    if draft.date is None:
-        draft.date, draft.date_line = dateline.value, line.number
-        draft.claim(line, "date", "dateline", f"dateline {where} -> date {dateline.value.isoformat()}")
-        if dateline.place:
-            reason = "place name of the dateline (the date went to date)"
-            draft.claim(line, "removed", "dateline", reason, removed=dateline.place)
-    else:
-        draft.claim(line, "removed", "dateline", f"another dateline {where}; the first one gave the date")
-
-
-def _title_problem(text: str) -> str | None:
-    if len(text) > 200:
-        return f"is {len(text)} characters long (a paragraph, not a title)"
-    if text.endswith((",", ";", ":")):
-        return f"ends with '{text[-1]}' (it continues, a title does not)"
-    if rt.bullet_item(text) is not None:
-        return "is a list item"
-    if rt.ends_sentence(text) and (len(rt.sentences(text)) > 1 or len(text) > 120):
-        return "reads like a paragraph (several sentences)"
-    return None
-
-
-def _image_blocks(draft: _Draft, title: rt.RawLine) -> ImportedImage | None:
-    """``alt line`` (maybe twice) + ``© CREDIT`` + optional ``caption title``: the first becomes the image."""
-    image: ImportedImage | None = None
-    by_number = {line.number: line for line in draft.lines}
-    for line in draft.content(after=title.number):
-        credit = rt.credit_of(line.text)
-        if credit is None or not draft.free(line):
-            continue
-        alt = _neighbour(draft, by_number, line.number - 1)
-        dup = _neighbour(draft, by_number, alt.number - 1) if alt else None
-        if dup and alt and rt.same_text_key(dup.text) != rt.same_text_key(alt.text):
-            dup = None
-        if alt and not _alt_like(draft, by_number, dup or alt, alt):
-            alt = dup = None
-        caption = _neighbour(draft, by_number, line.number + 1)
-        if caption and not (
-            len(caption.text) <= 150
-            and (
-                not rt.ends_sentence(caption.text)
-                or (alt and rt.same_text_key(alt.text) == rt.same_text_key(caption.text))
-            )
-        ):
-            caption = None
-        parts = [
-            ("image.alt", alt, "image alt text (line before the credit)"),
-            ("image.credit", line, f"image credit -> {credit}"),
-            ("image.caption", caption, "image caption title (line after the credit)"),
-        ]
-        if image is None:
-            image = ImportedImage(alt.text if alt else "", caption.text if caption else "", credit)
-            if dup is not None:
-                draft.claim(dup, "removed", "image", "image alt text repeated on the next line")
-            for target, part, reason in parts:
-                if part is not None:
-                    draft.claim(part, target, "image", reason)
-        else:
-            for part in (dup, alt, line, caption):
-                if part is not None:
-                    draft.claim(part, "removed", "image", "another image block; an entry keeps one image")
-    return image
-
-
-def _neighbour(draft: _Draft, by_number: dict[int, rt.RawLine], number: int) -> rt.RawLine | None:
-    line = by_number.get(number)
-    return line if line is not None and draft.free(line) and rt.credit_of(line.text) is None else None
-
-
-def _alt_like(draft: _Draft, by_number: dict[int, rt.RawLine], first: rt.RawLine, alt: rt.RawLine) -> bool:
-    """An alt text starts its block, or is short and no sentence: a paragraph glued above stays body."""
-    if len(alt.text) > 500 or len(rt.sentences(alt.text)) > 2 or rt.bullet_item(alt.text) is not None:
-        return False
-    before = by_number.get(first.number - 1)
-    starts_block = before is None or not before.text or before.number in draft.roles
-    return starts_block or (len(alt.text) <= 200 and not rt.ends_sentence(alt.text))
-
-
-def _subtitle(draft: _Draft, title: rt.RawLine) -> rt.RawLine | None:
-    """A short one-sentence line right after the title, followed by more text, is the subtitle."""
-    after = draft.content(after=title.number)
-    if len(after) < 2:
-        return None
-    line, following = after[0], after[1]
-    text = line.text
-    if (
-        len(text) > 200
-        or rt.same_text_key(text) == rt.same_text_key(title.text)
-        or len(rt.sentences(text)) != 1
-        or text.endswith((":", ",", ";", "-"))
-        or rt.bullet_item(text) is not None
-        or rt.is_link_line(text)
-        or rt.trailing_section_name(text)
-        or (following.number == line.number + 1 and not _stands_alone(draft, line, following))
-    ):
-        return None
-    draft.claim(line, "subtitle", "subtitle", "short single sentence right after the title")
-    return line
-
-
-def _blank_separated(draft: _Draft, after: int) -> bool:
-    """Are the text's paragraphs separated by blank lines (rather than by single line breaks)?"""
-    numbers = [line.number for line in draft.content(after)]
-    return bool(numbers) and any(not line.text for line in draft.lines[numbers[0] : numbers[-1]])
-
-
-def _stands_alone(draft: _Draft, line: rt.RawLine, following: rt.RawLine) -> bool:
-    """A line directly followed by more text stands alone if it was not (or cannot have been) wrapped.
-
-    Where a wrap could have fallen, it stands alone only in text without blank lines that is not
-    wrapped elsewhere either (no line broken mid-sentence because the next word did not fit), and
-    only if it does not end with an article or conjunction.
-    """
-    if following.text[:1].islower():
-        return False
-    blocks: list[list[str]] = [[]]
-    for other in draft.lines[line.number - 1 :]:
-        if draft.free(other) or other.number == line.number:
-            blocks[-1].append(other.text)
-        elif blocks[-1]:
-            blocks.append([])
-    if not soft_wrapped(line.text, following.text, max(len(t) for t in blocks[0])):
-        return True
-    if _blank_separated(draft, line.number - 1) or wrapped_block(blocks[0][1:]):
-        return False
-    if line.text.rsplit(" ", 1)[-1] in rt.DANGLING_WORDS or not rt.SENTENCE_START.match(following.text):
-        return False
-    return not any(wrapped_block(b) for b in blocks[1:] if b)
-
-
-def _date_from_text(draft: _Draft, subtitle: rt.RawLine | None, units: list[Unit]) -> str | None:
+def _date_from_text(draft: Draft, subtitle: RawLine | None, units: list[Unit]) -> str | None:
     """No dateline: the first full date written in the subtitle or body, with a warning."""
-    texts: list[tuple[str, Callable[[int], rt.RawLine]]] = []
+    texts: list[tuple[str, Callable[[int], RawLine]]] = []
+    lead = next((s for s in draft.steps if s.kind == "lead sentence"), None)
+    if lead is not None:  # the title is the text's first sentence
+        texts.append((lead.text, lambda _offset: draft.lines[lead.line - 1]))
     if subtitle is not None:
         texts.append((subtitle.text, lambda _offset: subtitle))
-    texts += [(u.text, u.line_at) for u in units if u.kept]
+    texts += [(u.text, u.line_at) for u in units if u.kept and u.kind == "paragraph"]
     for text, line_at in texts:
         found = find_dates(text)
         if not found:
@@ -415,3 +207,54 @@ def _date_from_text(draft: _Draft, subtitle: rt.RawLine | None, units: list[Unit
         )
         return "text"
     return None
+
+
+def _address_after(draft: Draft, line: RawLine) -> None:
+    """``Herausgeber: …`` and the address lines right under it: the sender's footer."""
+    for other in draft.lines[line.number :]:
+        if not (other.text and draft.free(other) and postal_detail(other.text) and len(other.text) <= 120):
+            break
+        draft.claim(other, "removed", "boilerplate", f"address under '{line.text}' (the sender's footer)")
+
+
+def _teasers(draft: Draft, header: RawLine) -> None:
+    """``Das könnte Sie auch interessieren`` and what follows it: teasers of other articles, to the end."""
+    for line in draft.lines[header.number :]:
+        if draft.free(line) and not contact_header(line.text):
+            draft.claim(line, "removed", "boilerplate", f"after '{header.text}': teasers of other pages")
+        elif contact_header(line.text):
+            break
+
+
+def _mail_lines(draft: Draft) -> None:
+    """A forward marker and the header lines after it, header lines at the top, a reply above a quote."""
+    filled = [line for line in draft.lines if line.text]
+    quoted = [line for line in filled if line.quote]
+    if quoted:
+        for line in filled:
+            if line.number >= quoted[0].number:
+                break
+            draft.claim(line, "removed", "e-mail", "reply text above the quoted message")
+    headers = False
+    for index, line in enumerate(filled):
+        if forward_marker(line.text):
+            draft.claim(line, "removed", "e-mail", "forward marker of an e-mail")
+            headers = True
+        elif header_line(line.text) and (headers or index < 2 or not draft.free(filled[index - 1])):
+            draft.claim(line, "removed", "e-mail", "e-mail header line")
+            headers = True
+        elif attribution(line.text) and line.number < (quoted[0].number if quoted else 0):
+            continue
+        else:
+            headers = False
+            if index > 8:
+                break
+
+
+def _with_figures(units: list[Unit], figures: list[tuple[int, ImportedImage]]) -> list[Unit]:
+    """The body's units with a figure placeholder where each later image block stood."""
+    out = list(units)
+    for number, figure in figures:
+        at = next((i for i, u in enumerate(out) if u.lines[0].number > number), len(out))
+        out.insert(at, figure_unit(number, figure))
+    return out

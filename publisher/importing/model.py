@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from publisher.content.slugs import slugify
 from publisher.errors import Problem
-from publisher.importing.rawtext import escape_controls
+from publisher.importing.lines import escape_controls
 from publisher.model import Removal
 
 
@@ -29,6 +29,7 @@ class ImportedImage:
     alt: str = ""
     caption: str = ""
     credit: str = ""
+    url: str = ""  # only from a feed: raw text has no image files
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +70,12 @@ class ImportedEntry:
     encoding: str = "utf-8"
     # why the entry has no date although the text has a dateline ("29.02.2023"); also in warnings
     date_problem: Problem | None = None
+    # image blocks after the first one, in text order (the first is ``image``)
+    figures: tuple[ImportedImage, ...] = ()
+    # from a feed: the item's own times (``date`` is the day of ``published``) and summary
+    published: datetime | None = None
+    updated: datetime | None = None
+    summary: str = ""
 
     @property
     def slug(self) -> str:
@@ -87,9 +94,7 @@ class ImportedEntry:
             "tags": list(self.tags),
             "lang": self.lang,
             "source_url": self.source_url,
-            "image": None
-            if self.image is None
-            else {"alt": self.image.alt, "caption": self.image.caption, "credit": self.image.credit},
+            "image": None if self.image is None else _image_json(self.image),
             "headings": list(self.headings),
             "body_markdown": self.body_markdown,
             "removed": [{"text": r.text, "reason": r.reason} for r in self.removed],
@@ -101,6 +106,11 @@ class ImportedEntry:
                 for s in self.explanation
             ]
         return data
+
+
+def _image_json(image: ImportedImage) -> dict[str, str]:
+    data = {"alt": image.alt, "caption": image.caption, "credit": image.credit}
+    return {"url": image.url, **data} if image.url else data
 
 
 def explain_lines(entry: ImportedEntry, width: int = 48) -> list[str]:

@@ -136,12 +136,12 @@ def prepare(conn: sqlite3.Connection, digest_id: str) -> int:
     with transaction(conn):
         conn.execute(
             "INSERT OR IGNORE INTO deliveries (digest_id, subscriber, email) "
-            "SELECT ?, email_key, email FROM subscribers WHERE status = 'active' ORDER BY id",
+            "SELECT ?, email_key, email FROM subscribers WHERE status = 'confirmed' ORDER BY id",
             (digest_id,),
         )
         dropped = conn.execute(
             "DELETE FROM deliveries WHERE digest_id = ? AND status = 'pending' AND subscriber NOT IN "
-            "(SELECT email_key FROM subscribers WHERE status = 'active')",
+            "(SELECT email_key FROM subscribers WHERE status = 'confirmed')",
             (digest_id,),
         ).rowcount
     return dropped
@@ -156,7 +156,7 @@ def work_list(
         "SELECT d.*, s.id AS s_id, s.email AS s_email, s.name AS s_name, s.lang AS s_lang, s.tags AS s_tags, "
         "s.status AS s_status, s.created AS s_created, s.unsubscribed_at AS s_unsubscribed_at "
         "FROM deliveries d JOIN subscribers s ON s.email_key = d.subscriber "
-        f"WHERE d.digest_id = ? AND d.status IN ({marks}) AND s.status = 'active' ORDER BY s.id",
+        f"WHERE d.digest_id = ? AND d.status IN ({marks}) AND s.status = 'confirmed' ORDER BY s.id",
         (digest_id, *values),
     ).fetchall()
     result = []
@@ -177,7 +177,7 @@ def claim(conn: sqlite3.Connection, delivery_id: int, message_id: str, allowed: 
         cursor = conn.execute(
             "UPDATE deliveries SET status = 'sending', attempts = attempts + 1, message_id = ? "
             f"WHERE id = ? AND status IN ({marks}) AND subscriber IN "
-            "(SELECT email_key FROM subscribers WHERE status = 'active')",
+            "(SELECT email_key FROM subscribers WHERE status = 'confirmed')",
             (message_id, delivery_id, *values),
         )
     return cursor.rowcount == 1

@@ -47,7 +47,7 @@ from email.utils import format_datetime, parseaddr
 from functools import lru_cache
 from urllib.parse import quote
 
-from publisher.config import Settings
+from publisher.config import DigestSettings, Settings
 from publisher.errors import PublisherError
 from publisher.mail import encoding
 from publisher.render.templating import labels
@@ -56,8 +56,9 @@ RECIPIENT = "%%RECIPIENT%%"
 GREETING = "%%GREETING%%"
 UNSUBSCRIBE_URL = "%%UNSUBSCRIBE_URL%%"
 UNSUBSCRIBE_MAILTO = "%%UNSUBSCRIBE_MAILTO%%"
-PLACEHOLDERS = (RECIPIENT, GREETING, UNSUBSCRIBE_URL, UNSUBSCRIBE_MAILTO)
-BODY_PLACEHOLDERS = (GREETING, UNSUBSCRIBE_URL)
+PREFERENCES_URL = "%%PREFERENCES_URL%%"  # the subscriber's preferences page (same token as unsubscribing)
+PLACEHOLDERS = (RECIPIENT, GREETING, UNSUBSCRIBE_URL, UNSUBSCRIBE_MAILTO, PREFERENCES_URL)
+BODY_PLACEHOLDERS = (GREETING, UNSUBSCRIBE_URL, PREFERENCES_URL)
 
 
 # --- writing a message ----------------------------------------------------------------------------
@@ -79,8 +80,25 @@ def assemble(headers: Iterable[str], boundary: str, text_qp: str, html_qp: str) 
     return "".join(out)
 
 
+_PLAIN_BOUNDARY = re.compile(r"=_[0-9a-f]{32}")
+_PLAIN_NAME = re.compile(r"[A-Za-z0-9]+(?: [A-Za-z0-9]+)*")
+
+
 def content_type(boundary: str) -> str:
+    # The boundaries this module makes need no parsing: written directly, byte for byte what folding
+    # gives (a header is folded for every message sent, and folding costs more than the rest).
+    if _PLAIN_BOUNDARY.fullmatch(boundary):
+        return f'Content-Type: multipart/alternative;\n boundary="{boundary}"\n'
     return encoding.fold_header("Content-Type", f'multipart/alternative; boundary="{boundary}"')
+
+
+def to_header(name: str, address: str) -> str:
+    """``To:`` for one recipient; a plain name (letters, digits, single spaces) or none is written
+    directly, anything else goes through the email package's folding (the result is the same)."""
+    plain = f"To: {name} <{address}>\n" if name else f"To: {address}\n"
+    if address.isascii() and len(plain) <= 79 and (not name or _PLAIN_NAME.fullmatch(name)):
+        return plain
+    return encoding.fold_header("To", Address(display_name=name, addr_spec=address))
 
 
 # --- message.eml ----------------------------------------------------------------------------------
@@ -255,6 +273,8 @@ class MailSettings:
     unsubscribe_mailto: str
     default_lang: str
     reply_to: str = ""
+    preferences_url: str = ""  # the preferences page; ?token=… is appended per subscriber
+    greetings: DigestSettings | None = None  # [digest] greeting_<lang> and greeting_<lang>_no_name
 
     @property
     def domain(self) -> str:
@@ -290,6 +310,8 @@ def mail_settings(settings: Settings, template: MailTemplate, digest_id: str, la
         unsubscribe_mailto=mailto,
         default_lang=lang or settings.language,
         reply_to=settings.smtp.reply_to,
+        preferences_url=settings.app_url("preferences"),
+        greetings=settings.digest,
     )
 
 
@@ -310,8 +332,11 @@ class OutgoingMail:
     data: bytes
 
 
-def greeting_line(lang: str, name: str) -> str:
-    """'Hallo Anna,' / 'Hello Anna,' / 'Hallo,' when there is no name."""
+def greeting_line(lang: str, name: str, greetings: DigestSettings | None = None) -> str:
+    """The greeting from ``[digest] greeting_<lang>`` ("Guten Tag {name},"), or the neutral line without a
+    name; without settings 'Hallo Anna,' / 'Hello Anna,' / 'Hallo,'."""
+    if greetings is not None:
+        return greetings.greeting(lang, name)
     word = labels(lang)["greeting"]
     return f"{word} {name}," if name.strip() else f"{word},"
 
@@ -331,11 +356,14 @@ def unsubscribe_link(base: str, token: str) -> str:
 def personalise(template: MailTemplate, settings: MailSettings, recipient: Recipient) -> OutgoingMail:
     """The finished message for one subscriber; pure, byte-identical for the same inputs."""
     lang = recipient.lang or settings.default_lang
-    greeting = greeting_line(lang, recipient.name)
+    greeting = greeting_line(lang, recipient.name, settings.greetings)
     link = unsubscribe_link(settings.unsubscribe_url, recipient.token)
+    preferences = (
+        unsubscribe_link(settings.preferences_url, recipient.token) if settings.preferences_url else ""
+    )
     message_id = message_id_for(settings.digest_id, recipient.email, settings.domain)
     personal = {
-        "to": encoding.fold_header("To", Address(display_name=recipient.name, addr_spec=recipient.email)),
+        "to": to_header(recipient.name, recipient.email),
         "message-id": encoding.raw_header("Message-ID", message_id),
         # Raw, folded between the two URIs: encoding a long URL as RFC 2047 words would break it.
         "list-unsubscribe": encoding.raw_header(
@@ -355,9 +383,16 @@ def personalise(template: MailTemplate, settings: MailSettings, recipient: Recip
     # "=_" never occurs in quoted-printable, so this boundary is safe; it is fixed, so output is stable.
     boundary = "=_" + hashlib.sha256(message_id.encode()).hexdigest()[:32]
     lines.append(content_type(boundary))
-    text = encoding.fill_body(template.text_body, {GREETING: greeting, UNSUBSCRIBE_URL: link})
+    text = encoding.fill_body(
+        template.text_body, {GREETING: greeting, UNSUBSCRIBE_URL: link, PREFERENCES_URL: preferences}
+    )
     body_html = encoding.fill_body(
-        template.html_body, {GREETING: html.escape(greeting), UNSUBSCRIBE_URL: html.escape(link)}
+        template.html_body,
+        {
+            GREETING: html.escape(greeting),
+            UNSUBSCRIBE_URL: html.escape(link),
+            PREFERENCES_URL: html.escape(preferences),
+        },
     )
     data = assemble(lines, boundary, text, body_html).replace("\n", "\r\n").encode("ascii")
     return OutgoingMail(recipient=recipient.email, message_id=message_id, data=data)

@@ -80,6 +80,10 @@ class SendReport:
 
 
 Progress = Callable[[int, int, Outcome | None], None]
+# Each subscriber's template: their language and topics (None: no entry on their topics, no mail).
+TemplateFor = Callable[[Subscriber], message.MailTemplate | None]
+VariantSource = Callable[[outbox.RenderedDigest, message.MailTemplate], TemplateFor]
+NOTHING_ON_TOPICS = "no entry of this digest is on their topics"
 
 
 @dataclass
@@ -100,11 +104,16 @@ class _Run:
     mail_settings: message.MailSettings
     secret: bytes
     options: SendOptions
+    template_for: TemplateFor | None = None
 
-    def mail_for(self, subscriber: Subscriber) -> message.OutgoingMail:
+    def mail_for(self, subscriber: Subscriber) -> message.OutgoingMail | None:
+        """The subscriber's message, or None when none of the digest's entries is on their topics."""
+        template = self.template if self.template_for is None else self.template_for(subscriber)
+        if template is None:
+            return None
         token = tokens.make_token(self.secret, subscriber.id, subscriber.key)
         recipient = message.Recipient(subscriber.email, subscriber.name, subscriber.lang, token)
-        return message.personalise(self.template, self.mail_settings, recipient)
+        return message.personalise(template, self.mail_settings, recipient)
 
 
 @contextmanager
@@ -200,6 +209,9 @@ class _Sender:
         """One try for one subscriber: an Outcome when final, None to retry later."""
         subscriber = job.subscriber
         mail = self.run.mail_for(subscriber)
+        if mail is None:
+            deliveries.drop_pending(self.conn, job.delivery.id)
+            return Outcome(subscriber.email, "skipped", error=NOTHING_ON_TOPICS)
         if not self.transport.connected:
             self.connect()
         self.limiter.wait()
@@ -242,8 +254,14 @@ def _plan(run: _Run, jobs: list[_Job]) -> list[Outcome]:
     plan = []
     for job in jobs:
         s = job.subscriber
-        greeting = message.greeting_line(s.lang or run.mail_settings.default_lang, s.name)
-        plan.append(Outcome(s.email, "planned", run.mail_for(s).message_id, greeting=greeting))
+        mail = run.mail_for(s)
+        if mail is None:
+            plan.append(Outcome(s.email, "skipped", error=NOTHING_ON_TOPICS))
+            continue
+        greeting = message.greeting_line(
+            s.lang or run.mail_settings.default_lang, s.name, run.mail_settings.greetings
+        )
+        plan.append(Outcome(s.email, "planned", mail.message_id, greeting=greeting))
     return plan
 
 
@@ -253,8 +271,12 @@ def send_digest(
     progress: Progress | None = None,
     environ: Mapping[str, str] | None = None,
     sleep: Callable[[float], None] = time.sleep,
+    variants: VariantSource | None = None,
 ) -> SendReport:
-    """Deliver the latest (or the given) rendered digest. Raises PublisherError when it cannot start."""
+    """Deliver the latest (or the given) rendered digest. Raises PublisherError when it cannot start.
+
+    ``variants`` gives each subscriber their language and topics (``digest.variants.for_sending``);
+    without it everyone gets ``message.eml`` as it is."""
     folder = options.digest_dir or outbox.latest_digest(settings.out_dir)
     digest = outbox.load_digest(folder)
     template = message.parse_template(digest.message, str(digest.message_path))
@@ -274,7 +296,8 @@ def send_digest(
                 f"{settings.database_path}: there are no active subscribers -> add some with "
                 "'publisher subscribers add EMAIL' or 'publisher subscribers import FILE.csv'"
             )
-        run = _Run(settings, conn, digest, template, mail_settings, secret, options)
+        template_for = variants(digest, template) if variants is not None else None
+        run = _Run(settings, conn, digest, template, mail_settings, secret, options, template_for)
         if options.dry_run:
             return _dry_run(run)
         assert transport_options is not None

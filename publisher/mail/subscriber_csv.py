@@ -1,4 +1,9 @@
-"""Import subscribers from CSV (email,name,lang,tags): bad rows are reported by line, the rest imported."""
+"""Import subscribers from CSV (email,name,lang,topics,consent_source,consented_at): bad rows are reported
+by line, the rest imported.
+
+A row that names where and when the person consented (``consent_source`` and ``consented_at``) is imported as
+confirmed, with that consent in its history; a row without is imported as pending: it gets no digest until
+the person confirms (``publisher subscribers import --confirm`` sends them the confirmation mail)."""
 
 from __future__ import annotations
 
@@ -6,14 +11,19 @@ import csv
 import io
 import logging
 import sqlite3
+import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 from publisher.errors import Problem, PublisherError, warning
+from publisher.mail import consent, suppression
 from publisher.mail.database import transaction
 from publisher.mail.subscribers import (
+    CONFIRMED,
+    PENDING,
+    SUPPRESSED_HINT,
     Subscriber,
     check_fields,
     duplicate_hint,
@@ -28,7 +38,10 @@ from publisher.mail.subscribers import (
 
 logger = logging.getLogger(__name__)
 
-CSV_COLUMNS = ("email", "name", "lang", "tags")
+CSV_COLUMNS = ("email", "name", "lang", "topics", "consent_source", "consented_at")
+# Without a header the columns are in this order (the older four-column files included).
+POSITIONAL = ("email", "name", "lang", "topics", "consent_source", "consented_at")
+ALIASES = {"tags": "topics"}  # the older name of the topics column
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,7 +99,7 @@ def _read_text(path: Path) -> str:
 
 def _header(row: list[str], line: int, label: str, problems: list[Problem]) -> tuple[str, ...] | None:
     """The column names if this record is a header (it names an "email" column), else None."""
-    names = tuple(cell.strip().lower() for cell in row)
+    names = tuple(ALIASES.get(cell.strip().lower(), cell.strip().lower()) for cell in row)
     if "email" not in names:
         return None
     unknown = [c for c in names if c not in CSV_COLUMNS]
@@ -102,15 +115,53 @@ def _header(row: list[str], line: int, label: str, problems: list[Problem]) -> t
     return names
 
 
+def _consent_time(value: str, now: datetime) -> tuple[str, str | None]:
+    """``consented_at`` as stored (ISO date or date and time), or the problem with it."""
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        return "", f"{value!r} is not a date or time; write it like 2023-09-14 or 2023-09-14T10:30:00+02:00"
+    if moment.tzinfo is None and len(value) > len("2023-09-14"):
+        return "", f"{value!r} has no time zone; add it, e.g. 2023-09-14T10:30:00+02:00"
+    day = moment.date() if moment.tzinfo is None else moment.astimezone(UTC).date()
+    if day > now.astimezone(UTC).date():
+        return "", f"{value!r} is in the future"
+    stored = date.isoformat(moment.date()) if len(value) <= len("2023-09-14") else moment.isoformat()
+    return stored, None
+
+
+def _consent_problems(values: dict[str, str], now: datetime) -> tuple[str, list[tuple[str, str, str]]]:
+    source, when = values.get("consent_source", ""), values.get("consented_at", "")
+    if not source and not when:
+        return "", []
+    if not source or not when:
+        missing = "consent_source" if not source else "consented_at"
+        return "", [
+            (
+                missing,
+                "is empty, but the row has the other consent column",
+                "give both where and when the person consented, or neither (then they are asked to confirm)",
+            )
+        ]
+    if any(unicodedata.category(c) == "Cc" for c in source):
+        return "", [
+            ("consent_source", "contains a line break or a control character", "write it on one line")
+        ]
+    stored, problem = _consent_time(when, now)
+    return stored, [("consented_at", problem, "fix the date")] if problem else []
+
+
 def import_csv(conn: sqlite3.Connection, path: Path, now: datetime | None = None) -> ImportReport:
-    """Import ``email,name,lang,tags`` rows (header optional) in one transaction."""
+    """Import rows (header optional) in one transaction; see the module docstring for the columns."""
     text = _read_text(path)
     label = str(path)
     problems: list[Problem] = []
     added: list[int] = []
-    columns: tuple[str, ...] = CSV_COLUMNS
+    columns: tuple[str, ...] = POSITIONAL
     seen: dict[str, int] = {}
-    stamp = timestamp(now)
+    moment = now or datetime.now(UTC)
+    stamp = timestamp(moment)
+    source = f"import:{path.name}"
     first = True
     data_rows = 0
     delimiter = _delimiter(text)
@@ -134,8 +185,9 @@ def import_csv(conn: sqlite3.Connection, path: Path, now: datetime | None = None
                 continue
             values = dict(zip(columns, (cell.strip() for cell in row), strict=False))
             address, name = values.get("email", ""), values.get("name", "")
-            lang, tags = values.get("lang", ""), values.get("tags", "")
-            errors = check_fields(address, name, lang, tags)
+            lang, tags = values.get("lang", ""), values.get("topics", "")
+            consented_at, consent_errors = _consent_problems(values, moment)
+            errors = check_fields(address, name, lang, tags) + consent_errors
             if errors:
                 problems.extend(
                     Problem(label, message, line=line, field=field, hint=hint)
@@ -153,9 +205,25 @@ def import_csv(conn: sqlite3.Connection, path: Path, now: datetime | None = None
             elif existing is not None:
                 message = f"{existing.email} is already in the list ({existing.status})"
                 hint = "skipped; " + duplicate_hint(existing)
+            elif suppression.is_suppressed(conn, key):
+                message, hint = f"{address} is on the suppression list", "skipped; " + SUPPRESSED_HINT
             else:
                 seen[key] = line
-                added.append(insert_subscriber(conn, address, name, lang, parse_tags(tags), stamp))
+                topics = parse_tags(tags)
+                status = CONFIRMED if consented_at else PENDING
+                new_id = insert_subscriber(conn, address, name, lang, topics, stamp, status)
+                consent.record(
+                    conn,
+                    new_id,
+                    consent.Event.IMPORT,
+                    consented_at or stamp,
+                    source=source,
+                    detail=values.get("consent_source", "") if consented_at else "no consent in the file",
+                    name=name,
+                    lang=lang,
+                    topics=topics,
+                )
+                added.append(new_id)
                 continue
             problems.append(warning(label, message, line=line, field="email", hint=hint))
     logger.info("%s: imported %d subscriber(s), %d problem(s)", path, len(added), len(problems))

@@ -15,13 +15,17 @@ from email_validator import EmailNotValidError, validate_email
 
 from publisher.config import LANGUAGES
 from publisher.errors import Problem, PublisherError
-from publisher.mail import tokens
+from publisher.mail import consent, suppression, tokens
 from publisher.mail.database import transaction
 
 logger = logging.getLogger(__name__)
 
-ACTIVE = "active"
+PENDING = "pending"  # signed up (or imported without consent), waiting for the confirmation link
+CONFIRMED = "confirmed"  # receives the digest
 UNSUBSCRIBED = "unsubscribed"
+SUPPRESSED = "suppressed"  # erased on request: only a hash is left (see ``suppression``)
+ACTIVE = CONFIRMED  # who gets mail
+STATUSES = (PENDING, CONFIRMED, UNSUBSCRIBED, SUPPRESSED)
 MAX_NAME = 200
 
 # The statements each schema version adds to this table (see ``database.migrations``).
@@ -39,6 +43,34 @@ MIGRATIONS: dict[int, tuple[str, ...]] = {
             unsubscribed_at TEXT
         )""",
     ),
+    # Version 2: statuses pending/confirmed/unsubscribed ("active" became "confirmed"), and when a
+    # subscriber confirmed. SQLite cannot change a CHECK constraint in place: the table is rebuilt, and
+    # its AUTOINCREMENT counter carried over, so ids of removed subscribers stay unused.
+    2: (
+        """CREATE TABLE subscribers_v2 (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            email TEXT NOT NULL,
+            email_key TEXT NOT NULL UNIQUE,
+            name TEXT NOT NULL DEFAULT '',
+            lang TEXT NOT NULL DEFAULT '',
+            tags TEXT NOT NULL DEFAULT '[]',
+            status TEXT NOT NULL DEFAULT 'pending'
+                CHECK (status IN ('pending', 'confirmed', 'unsubscribed')),
+            created TEXT NOT NULL,
+            confirmed_at TEXT,
+            unsubscribed_at TEXT
+        )""",
+        """INSERT INTO subscribers_v2
+            (id, email, email_key, name, lang, tags, status, created, confirmed_at, unsubscribed_at)
+            SELECT id, email, email_key, name, lang, tags,
+                CASE status WHEN 'active' THEN 'confirmed' ELSE status END, created, NULL, unsubscribed_at
+            FROM subscribers""",
+        "DELETE FROM sqlite_sequence WHERE name = 'subscribers_v2'",
+        """INSERT INTO sqlite_sequence (name, seq)
+            SELECT 'subscribers_v2', seq FROM sqlite_sequence WHERE name = 'subscribers'""",
+        "DROP TABLE subscribers",
+        "ALTER TABLE subscribers_v2 RENAME TO subscribers",
+    ),
 }
 
 
@@ -52,10 +84,16 @@ class Subscriber:
     status: str
     created: str
     unsubscribed_at: str | None
+    confirmed_at: str | None = None
 
     @property
     def key(self) -> str:
         return email_key(self.email)
+
+    @property
+    def topics(self) -> tuple[str, ...]:
+        """Topics are the subscriber's tags: one list, two names (``tags`` in the database and CSV)."""
+        return self.tags
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -65,6 +103,7 @@ class Subscriber:
             "tags": list(self.tags),
             "status": self.status,
             "created": self.created,
+            "confirmed_at": self.confirmed_at,
             "unsubscribed_at": self.unsubscribed_at,
         }
 
@@ -74,6 +113,7 @@ def timestamp(now: datetime | None) -> str:
 
 
 def row_to_subscriber(row: Mapping[str, Any] | sqlite3.Row) -> Subscriber:
+    names = list(row.keys())  # a sqlite3.Row's ``in`` looks at values, not names
     return Subscriber(
         id=row["id"],
         email=row["email"],
@@ -83,6 +123,7 @@ def row_to_subscriber(row: Mapping[str, Any] | sqlite3.Row) -> Subscriber:
         status=row["status"],
         created=row["created"],
         unsubscribed_at=row["unsubscribed_at"],
+        confirmed_at=row["confirmed_at"] if "confirmed_at" in names else None,
     )
 
 
@@ -149,22 +190,54 @@ def parse_tags(tags: str | Iterable[str]) -> tuple[str, ...]:
 
 
 def insert_subscriber(
-    conn: sqlite3.Connection, email: str, name: str, lang: str, tags: tuple[str, ...], now: str
+    conn: sqlite3.Connection,
+    email: str,
+    name: str,
+    lang: str,
+    tags: tuple[str, ...],
+    now: str,
+    status: str = CONFIRMED,
 ) -> int:
     cursor = conn.execute(
-        "INSERT INTO subscribers (email, email_key, name, lang, tags, status, created) "
-        "VALUES (?, ?, ?, ?, ?, 'active', ?)",
-        (email, email_key(email), name, lang, json.dumps(list(tags), ensure_ascii=False), now),
+        "INSERT INTO subscribers (email, email_key, name, lang, tags, status, created, confirmed_at) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        (
+            email,
+            email_key(email),
+            name,
+            lang,
+            json.dumps(list(tags), ensure_ascii=False),
+            status,
+            now,
+            now if status == CONFIRMED else None,
+        ),
     )
     return int(cursor.lastrowid or 0)
 
 
+def lookup_key(email: str) -> str:
+    """The key an address given on the command line is looked up by: normalised like a stored address
+    (``anna@münchen.de`` is stored as ``anna@xn--mnchen-3ya.de``), or as written if it is not valid."""
+    try:
+        return email_key(normalise_email(email))
+    except ValueError:
+        return email_key(email.strip())
+
+
 def existing_subscriber(conn: sqlite3.Connection, email: str) -> Subscriber | None:
-    row = conn.execute("SELECT * FROM subscribers WHERE email_key = ?", (email_key(email),)).fetchone()
+    row = conn.execute("SELECT * FROM subscribers WHERE email_key = ?", (lookup_key(email),)).fetchone()
     return row_to_subscriber(row) if row else None
 
 
+SUPPRESSED_HINT = (
+    "it was erased on request ('publisher subscribers forget') and may only come back by signing up "
+    "on the web form and confirming the mail"
+)
+
+
 def duplicate_hint(existing: Subscriber) -> str:
+    if existing.status == PENDING:
+        return "it waits for its confirmation link to be clicked; nothing to do"
     if existing.status == UNSUBSCRIBED:
         return (
             f"it unsubscribed on {existing.unsubscribed_at}; only if the person asked to come back, "
@@ -196,13 +269,20 @@ def add_subscriber(
         ]
         raise PublisherError(f"cannot add {email.strip()!r}", problems)
     address = normalise_email(email)
+    stamp = timestamp(now)
+    topics = parse_tags(tags)
     with transaction(conn):
         existing = existing_subscriber(conn, address)
         if existing is not None:
             raise PublisherError(
                 f"{existing.email} is already in the list ({existing.status}) -> " + duplicate_hint(existing)
             )
-        new_id = insert_subscriber(conn, address, name, lang, parse_tags(tags), timestamp(now))
+        if suppression.is_suppressed(conn, email_key(address)):
+            raise PublisherError(f"{address} is on the suppression list -> {SUPPRESSED_HINT}")
+        new_id = insert_subscriber(conn, address, name, lang, topics, stamp)
+        consent.record(
+            conn, new_id, consent.Event.ADD, stamp, source="cli", name=name, lang=lang, topics=topics
+        )
     logger.info("added subscriber %s", address)
     return get_subscriber(conn, new_id)
 
@@ -218,6 +298,7 @@ def list_subscribers(conn: sqlite3.Connection, status: str | None = None) -> lis
     """All subscribers (or those with one status), ordered by address for stable output."""
     if status is None:
         rows = conn.execute("SELECT * FROM subscribers ORDER BY email_key").fetchall()
+
     else:
         rows = conn.execute(
             "SELECT * FROM subscribers WHERE status = ? ORDER BY email_key", (status,)
@@ -238,14 +319,23 @@ def remove_subscriber(conn: sqlite3.Connection, email: str) -> Subscriber:
     return existing
 
 
-def unsubscribe(conn: sqlite3.Connection, subscriber_id: int, now: datetime | None = None) -> Subscriber:
+def unsubscribe(
+    conn: sqlite3.Connection,
+    subscriber_id: int,
+    now: datetime | None = None,
+    ip: str = "",
+    source: str = "cli",
+) -> Subscriber:
     """Mark a subscriber unsubscribed (idempotent: the first unsubscribe time is kept)."""
+    stamp = timestamp(now)
     with transaction(conn):
-        conn.execute(
+        changed = conn.execute(
             "UPDATE subscribers SET status = 'unsubscribed', unsubscribed_at = ? "
-            "WHERE id = ? AND status = 'active'",
-            (timestamp(now), subscriber_id),
-        )
+            "WHERE id = ? AND status != 'unsubscribed'",
+            (stamp, subscriber_id),
+        ).rowcount
+        if changed:
+            consent.record(conn, subscriber_id, consent.Event.UNSUBSCRIBE, stamp, ip=ip, source=source)
     return get_subscriber(conn, subscriber_id)
 
 

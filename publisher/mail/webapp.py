@@ -1,173 +1,124 @@
-"""The unsubscribe web app (WSGI): GET shows a confirmation page, POST unsubscribes (RFC 8058 one-click)."""
+"""The web app (WSGI): signup with double opt-in, confirmation, preferences and unsubscribe, on one app.
+
+Routes: ``/subscribe`` (GET form, POST signup), ``/confirm`` (GET page, POST confirms), ``/preferences``
+(GET page, POST saves), ``/unsubscribe`` (GET page, POST unsubscribes, RFC 8058 one-click); ``/`` and the
+mount point itself are the unsubscribe page, as before. Unknown paths 404, other methods 405, large bodies
+413, a failing database 503; no stack trace and no other subscriber's data ever reach a visitor.
+"""
 
 from __future__ import annotations
 
-import html
 import logging
 import os
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs
 
 from publisher.config import Settings, load_settings
-from publisher.mail import database, subscribers, tokens
-from publisher.mail.subscribers import Subscriber
+from publisher.mail import tokens
+from publisher.mail.database import StoreError
+from publisher.mail.web import account_routes, signup_routes
+from publisher.mail.web.http import HttpError, Request, read_request
+from publisher.mail.web.pages import texts
+from publisher.mail.web.state import AppState, Page
 
 logger = logging.getLogger(__name__)
 
-MAX_BODY = 16 * 1024
-PATHS = ("", "/", "/unsubscribe")
 StartResponse = Callable[..., Any]
-
-TEXTS: dict[str, dict[str, str]] = {
-    "de": {
-        "title": "Newsletter abbestellen",
-        "confirm": "Möchten Sie den Newsletter für {email} abbestellen?",
-        "button": "Abbestellen",
-        "done": "{email} ist abgemeldet. Sie erhalten keine weiteren Ausgaben.",
-        "already": "{email} ist bereits abgemeldet.",
-        "invalid": "Dieser Abmeldelink ist ungültig oder veraltet. Es wurde nichts geändert.",
-        "not_found": "Diese Seite gibt es nicht.",
-        "method": "Diese Anfrage wird nicht unterstützt.",
-    },
-    "en": {
-        "title": "Unsubscribe from the newsletter",
-        "confirm": "Do you want to stop the newsletter for {email}?",
-        "button": "Unsubscribe",
-        "done": "{email} is unsubscribed. You will not receive further issues.",
-        "already": "{email} is already unsubscribed.",
-        "invalid": "This unsubscribe link is not valid or has expired. Nothing was changed.",
-        "not_found": "This page does not exist.",
-        "method": "This request is not supported.",
-    },
+Route = Callable[[AppState, Request], Page]
+ROUTES: dict[str, Route] = {
+    "/subscribe": signup_routes.subscribe,
+    "/confirm": signup_routes.confirm,
+    "/preferences": account_routes.preferences,
+    "/unsubscribe": account_routes.unsubscribe,
+    "/": account_routes.unsubscribe,
+    "": account_routes.unsubscribe,
 }
+METHODS = ("GET", "HEAD", "POST")
+SECURITY_HEADERS = (
+    ("Cache-Control", "no-store"),
+    ("Referrer-Policy", "no-referrer"),
+    ("X-Content-Type-Options", "nosniff"),
+    ("X-Frame-Options", "DENY"),
+    (
+        "Content-Security-Policy",
+        "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; form-action 'self'; "
+        "frame-ancestors 'none'; base-uri 'none'",
+    ),
+)
 
 
-@dataclass(frozen=True, slots=True)
-class Page:
-    status: str
-    lang: str
-    title: str
-    message: str
-    form_token: str | None = None
-
-
-def _texts(lang: str) -> dict[str, str]:
-    return TEXTS.get(lang, TEXTS["en"])
-
-
-def render(page: Page, site_title: str) -> bytes:
-    """A tiny self-contained page; every value is escaped."""
-    texts = _texts(page.lang)
-    form = ""
-    if page.form_token is not None:
-        token = html.escape(page.form_token)
-        form = (
-            f'<form method="post" action="?token={token}">'
-            '<input type="hidden" name="List-Unsubscribe" value="One-Click">'
-            f'<input type="hidden" name="token" value="{token}">'
-            f'<button type="submit">{html.escape(texts["button"])}</button></form>'
-        )
-    body = (
-        f'<!doctype html>\n<html lang="{html.escape(page.lang)}"><head><meta charset="utf-8">'
-        '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        '<meta name="robots" content="noindex">'
-        f"<title>{html.escape(page.title)} – {html.escape(site_title)}</title>"
-        "<style>body{font-family:system-ui,sans-serif;max-width:36rem;margin:3rem auto;padding:0 1rem;"
-        "line-height:1.5}button{font-size:1rem;padding:.5rem 1.25rem}</style></head><body>"
-        f"<h1>{html.escape(page.title)}</h1><p>{html.escape(page.message)}</p>{form}</body></html>\n"
-    )
-    return body.encode("utf-8")
-
-
-def _read_form(environ: Mapping[str, Any]) -> dict[str, list[str]]:
-    try:
-        length = int(environ.get("CONTENT_LENGTH") or 0)
-    except ValueError:
-        length = 0
-    if length <= 0:
-        return {}
-    raw = environ["wsgi.input"].read(min(length, MAX_BODY))
-    return parse_qs(raw.decode("utf-8", "replace"))
-
-
-class UnsubscribeApp:
-    """WSGI callable. Each request opens its own SQLite connection, so any WSGI server (threads too) works."""
+class WebApp:
+    """The WSGI callable. Each request opens its own SQLite connection, so threads and processes work."""
 
     def __init__(
-        self, database_path: Path, secret: bytes, site_title: str = "", language: str = "de"
+        self,
+        settings: Settings,
+        secret: bytes,
+        clock: Callable[[], datetime] | None = None,
+        environ: Mapping[str, str] | None = None,
     ) -> None:
-        self.database_path = database_path
-        self.secret = secret
-        self.site_title = site_title
-        self.language = language
+        self.state = AppState(settings, secret, clock or (lambda: datetime.now(UTC)), environ)
+        # Worked out now, before a server starts its threads: reading the site may start worker processes.
+        self.state.topics()
 
     @classmethod
-    def from_settings(cls, settings: Settings, secret: bytes) -> UnsubscribeApp:
-        return cls(settings.database_path, secret, settings.title, settings.language)
+    def from_settings(cls, settings: Settings, secret: bytes) -> WebApp:
+        return cls(settings, secret)
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         page = self.handle(environ)
-        body = render(page, self.site_title)
-        start_response(
-            page.status,
-            [
-                ("Content-Type", "text/html; charset=utf-8"),
-                ("Content-Length", str(len(body))),
-                ("Cache-Control", "no-store"),
-                ("Referrer-Policy", "no-referrer"),
-                ("X-Content-Type-Options", "nosniff"),
-                (
-                    "Content-Security-Policy",
-                    "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'",
-                ),
-                *([("Allow", "GET, HEAD, POST")] if page.status.startswith("405") else []),
-            ],
-        )
+        try:
+            body = self.state.pages.render(page.template, page.lang, page.context)
+        except Exception:
+            logger.exception("the web app could not render the %s page", page.template)
+            page = self._error("500 Internal Server Error", "error")
+            body = texts(page.lang)["error"].encode("utf-8")
+        headers = [
+            ("Content-Type", "text/html; charset=utf-8"),
+            ("Content-Length", str(len(body))),
+            ("Content-Language", page.lang),
+            *SECURITY_HEADERS,
+        ]
+        if page.status.startswith("405"):
+            headers.append(("Allow", ", ".join(METHODS)))
+        if page.status.startswith("413"):
+            headers.append(("Connection", "close"))
+        start_response(page.status, headers)
         return [b""] if environ.get("REQUEST_METHOD") == "HEAD" else [body]
 
     def handle(self, environ: Mapping[str, Any]) -> Page:
-        texts = _texts(self.language)
-        if environ.get("PATH_INFO", "") not in PATHS:
-            return Page("404 Not Found", self.language, texts["title"], texts["not_found"])
-        method = environ.get("REQUEST_METHOD", "GET")
-        if method not in ("GET", "HEAD", "POST"):
-            return Page("405 Method Not Allowed", self.language, texts["title"], texts["method"])
-        query = parse_qs(environ.get("QUERY_STRING", ""))
-        form = _read_form(environ) if method == "POST" else {}
-        token = (query.get("token") or form.get("token") or [""])[0]
-        conn = database.connect(self.database_path)
+        route = ROUTES.get(environ.get("PATH_INFO", "") or "")
+        if route is None:
+            return self._error("404 Not Found", "not_found")
+        if environ.get("REQUEST_METHOD", "GET").upper() not in METHODS:
+            return self._error("405 Method Not Allowed", "method")
         try:
-            subscriber = subscribers.subscriber_for_token(conn, self.secret, token)
-            if subscriber is None:
-                logger.info("unsubscribe: rejected a forged, malformed or stale token")
-                return Page("400 Bad Request", self.language, texts["title"], texts["invalid"])
-            if method == "POST":
-                # RFC 8058: the POST alone unsubscribes; no cookie, no second step.
-                subscriber = subscribers.unsubscribe(conn, subscriber.id)
-                logger.info("unsubscribed %s via the web app", subscriber.email)
-                return self._page(subscriber, "done")
-        finally:
-            conn.close()
-        if subscriber.status == subscribers.UNSUBSCRIBED:
-            return self._page(subscriber, "already")
-        # GET never changes anything: mail scanners follow links.
-        return self._page(subscriber, "confirm", form_token=token)
+            return route(self.state, read_request(environ))
+        except HttpError as exc:
+            return self._error(exc.status, exc.page)
+        except StoreError as exc:
+            logger.error("%s", exc)
+            return self._error("503 Service Unavailable", "unavailable")
+        except Exception:
+            logger.exception("the web app failed on %s", environ.get("PATH_INFO", ""))
+            return self._error("500 Internal Server Error", "error")
 
-    def _page(self, subscriber: Subscriber, key: str, form_token: str | None = None) -> Page:
-        lang = subscriber.lang or self.language
-        texts = _texts(lang)
-        return Page("200 OK", lang, texts["title"], texts[key].format(email=subscriber.email), form_token)
+    def _error(self, status: str, key: str) -> Page:
+        lang = self.state.settings.language
+        return self.state.message(status, lang, f"{key}_title", texts(lang)[key])
 
 
-def app_from_env(environ: Mapping[str, str] | None = None) -> UnsubscribeApp:
+UnsubscribeApp = WebApp  # the name the app had when it only unsubscribed
+
+
+def app_from_env(environ: Mapping[str, str] | None = None) -> WebApp:
     """Factory for WSGI servers: reads PUBLISHER_CONFIG (path to publisher.toml) and PUBLISHER_SECRET.
 
-    Example: ``gunicorn 'publisher.mail.webapp:app_from_env()'``.
+    Example: ``waitress-serve --call publisher.mail.webapp:app_from_env``.
     """
     env = os.environ if environ is None else environ
     config = env.get("PUBLISHER_CONFIG")
     settings = load_settings(Path(config) if config else None)
-    return UnsubscribeApp.from_settings(settings, tokens.secret_from_env(env))
+    return WebApp(settings, tokens.secret_from_env(env), environ=environ)

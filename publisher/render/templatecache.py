@@ -21,11 +21,11 @@ _INPUTS = ("templating.py", "wordwrap.py")
 
 def fingerprint() -> str:
     """Python and Jinja versions and the modules that configure the environment, hashed."""
-    digest = hashlib.sha256(f"{sys.version_info[:2]}|{jinja2.__version__}".encode())
+    hashed = hashlib.sha256(f"{sys.version_info[:2]}|{jinja2.__version__}".encode())
     here = Path(__file__).parent
     for name in _INPUTS:
-        digest.update(b"\0" + (here / name).read_bytes())
-    return digest.hexdigest()[:16]
+        hashed.update(b"\0" + (here / name).read_bytes())
+    return hashed.hexdigest()[:16]
 
 
 class TemplateCache(FileSystemBytecodeCache):

@@ -69,6 +69,7 @@ LABELS: dict[str, dict[str, str]] = {
         "why_receiving": "Sie erhalten diese E-Mail, weil Sie die Neuigkeiten von {title} abonniert haben.",
         "more_online": "Weitere Meldungen finden Sie online",
         "web_version": "Webversion",
+        "preferences": "Einstellungen",
     },
     "en": {
         "read_more": "Read more",
@@ -117,6 +118,7 @@ LABELS: dict[str, dict[str, str]] = {
         "why_receiving": "You are receiving this email because you subscribed to the news from {title}.",
         "more_online": "More entries are waiting online",
         "web_version": "Web version",
+        "preferences": "Preferences",
     },
 }
 

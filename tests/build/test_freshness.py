@@ -12,7 +12,10 @@ import pytest
 from publisher.build import freshness
 from publisher.build import pipeline as build_module
 from publisher.build.pipeline import BuildReport, build
-from publisher.content import load as site_module
+from publisher.content import workers
+from publisher.content.cache import CacheRow
+from publisher.content.load import refresh
+from publisher.content.normalise import NormaliseContext
 from publisher.output import MANIFEST
 from tests.conftest import MakeProject
 from tests.helpers import SAMPLE_CONFIG, carry_record, entry, settings_of, tree
@@ -125,13 +128,13 @@ def test_a_build_with_errors_is_not_recorded(sample: Path, monkeypatch: pytest.M
 def test_an_unreadable_record_means_a_full_build(sample: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     settings = settings_of(sample)
     build(settings)
-    inputs = build_module.refresh(settings)
+    inputs = refresh(settings)
     inputs.cache.remember_build(str(settings.out_dir), b"not a pickle")
     inputs.cache.close()
     calls = loads(monkeypatch)
     build(settings)
     assert calls == [1]
-    inputs = build_module.refresh(settings)
+    inputs = refresh(settings)
     try:
         assert freshness.unchanged(inputs.cache, settings.out_dir, "another fingerprint") is None
     finally:
@@ -144,14 +147,14 @@ def test_a_full_build_renders_everything_again_with_the_same_result(
     build(settings_of(sample))
     before = tree(sample / "out")
     normalised: list[str] = []
-    real = site_module._normalise_file
+    real = workers.normalise_file
 
-    def spy(path: Path, relative: str, context: object) -> tuple[object, ...]:
+    def spy(path: Path, relative: str, context: NormaliseContext) -> CacheRow:
         normalised.append(relative)
-        return real(path, relative, context)  # type: ignore[arg-type]
+        return real(path, relative, context)
 
-    monkeypatch.setattr(site_module, "_normalise_file", spy)
-    monkeypatch.setattr(site_module, "PARALLEL_THRESHOLD", 10**9)  # in this process, where the spy is
+    monkeypatch.setattr(workers, "normalise_file", spy)
+    monkeypatch.setattr(workers, "PARALLEL_THRESHOLD", 10**9)  # in this process, where the spy is
     report = build(settings_of(sample), full=True)
     assert len(normalised) == report.entries + 1  # every entry file, the draft too
     assert report.written == () and report.unchanged == len(before)  # rendered, and byte-identical

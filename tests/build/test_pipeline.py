@@ -28,9 +28,10 @@ import pytest
 
 from publisher import output
 from publisher.build import pipeline as build_module
-from publisher.build.pipeline import BuildReport, build, load_entries, load_site
+from publisher.build.pipeline import BuildReport, build
 from publisher.config import Settings
-from publisher.content import load as site_module
+from publisher.content import workers
+from publisher.content.load import Window, load_entries, load_window
 from publisher.content.urls import RECORD
 from publisher.errors import PublisherError
 from publisher.output import MANIFEST, WRITING
@@ -358,7 +359,7 @@ def test_built_on_every_core_equals_built_in_one_process(
 
     monkeypatch.setattr(ProcessPoolExecutor, "submit", spy)
     monkeypatch.setattr(build_module, "PARALLEL_THRESHOLD", 1)
-    monkeypatch.setattr(site_module, "PARALLEL_THRESHOLD", 1)
+    monkeypatch.setattr(workers, "PARALLEL_THRESHOLD", 1)
     run_build(sample)
     assert any("run_batch" in s for s in submitted) and any("_normalise_chunk" in s for s in submitted)
     CHANGES[change](sample)
@@ -367,7 +368,7 @@ def test_built_on_every_core_equals_built_in_one_process(
     assert any("run_batch" in s for s in submitted)
     parallel = tree(sample / "out")
     monkeypatch.setattr(build_module, "PARALLEL_THRESHOLD", 10**9)
-    monkeypatch.setattr(site_module, "PARALLEL_THRESHOLD", 10**9)
+    monkeypatch.setattr(workers, "PARALLEL_THRESHOLD", 10**9)
     assert parallel == cold_tree(make_project, sample)
 
 
@@ -643,7 +644,7 @@ def test_a_digest_sized_load_resolves_slug_collisions_like_the_whole_site(make_p
     settings = settings_of(root)
     whole = {e.id: e for e in load_entries(settings)[0]}
     assert [p.field for p in load_entries(settings)[1] if p.is_error] == ["slug"]  # two explicit slugs
-    site = load_site(settings, published=lambda when: when.day >= 3, newest=2)
+    site = load_window(settings, Window(lambda when: when.day >= 3, newest=2))
     try:
         loaded = [site.full(e) for e in site.entries]
         assert [e.id for e in loaded] == [uri_id("e"), uri_id("d")] and site.unloaded == (uri_id("c"),)

@@ -8,23 +8,23 @@ from pathlib import Path
 import pytest
 
 from publisher.content import cache as cache_module
-from publisher.content.cache import BuildCache
+from publisher.content.cache import BuildCache, CacheRow
 
 
-def _rows(count: int) -> list[tuple[object, ...]]:
+def _rows(count: int) -> list[CacheRow]:
     return [
-        (
-            f"entries/{n:03d}.md",
-            n,
-            10,
-            f"digest-{n}",
-            pickle.dumps(("light", n)),
-            f"<p>{n}</p>",
-            n * 1.0,
-            f"id-{n}",
-            f"s{n}",
-            0,
-            0,
+        CacheRow(
+            path=f"entries/{n:03d}.md",
+            mtime_ns=n,
+            size=10,
+            fingerprint=f"sha256-{n}",
+            light=pickle.dumps(("light", n)),
+            html=f"<p>{n}</p>",
+            published=n * 1.0,
+            entry_id=f"id-{n}",
+            slug=f"s{n}",
+            flagged=0,
+            explicit_slug=0,
         )
         for n in range(count)
     ]
@@ -40,9 +40,9 @@ def test_light_results_of_chosen_paths_in_path_order(
     chosen = ["entries/017.md", "entries/003.md", "entries/missing.md", "entries/029.md"]
     got = list(cache.light_results(chosen))
     assert got == [
-        ("entries/003.md", "digest-3", ("light", 3)),
-        ("entries/017.md", "digest-17", ("light", 17)),
-        ("entries/029.md", "digest-29", ("light", 29)),
+        ("entries/003.md", "sha256-3", ("light", 3)),
+        ("entries/017.md", "sha256-17", ("light", 17)),
+        ("entries/029.md", "sha256-29", ("light", 29)),
     ]
     assert [path for path, _, _ in cache.light_results()] == [f"entries/{n:03d}.md" for n in range(30)]
     cache.close()
@@ -115,9 +115,9 @@ def test_a_damaged_file_with_a_stale_clean_mark_is_still_rebuilt(tmp_path: Path)
 def test_collisions_are_the_rows_sharing_a_slug_or_an_id(tmp_path: Path) -> None:
     cache = BuildCache(tmp_path, "context")
     rows = _rows(6)
-    rows[1] = (*rows[1][:8], "s4", 0, 1)  # the slug of 004, explicitly
-    rows[5] = (*rows[5][:7], "id-2", "s5", 0, 0)  # the id of 002
-    rows[3] = (*rows[3][:6], None, None, None, 1, 0)  # nothing publishable: never collides
+    rows[1] = rows[1]._replace(slug="s4", explicit_slug=1)  # the slug of 004, explicitly
+    rows[5] = rows[5]._replace(entry_id="id-2")  # the id of 002
+    rows[3] = rows[3]._replace(published=None, entry_id=None, slug=None, flagged=1)  # never collides
     cache.store(rows)
     assert [(r.path, r.slug, r.entry_id) for r in cache.collisions()] == [
         ("entries/001.md", "s4", "id-1"),

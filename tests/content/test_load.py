@@ -10,14 +10,15 @@ from pathlib import Path
 import pytest
 
 from publisher.content import cache as cache_module
-from publisher.content import load as site_module
+from publisher.content import workers
 from publisher.content.cache import BuildCache
-from publisher.content.load import load_site, refresh
+from publisher.content.load import Window, load_site, load_window, refresh
 from publisher.content.loaders import SourceEntry
 from publisher.content.normalise import Normalised
 from publisher.digest.selection import DigestWindow
 from publisher.errors import Problem
 from tests.conftest import MakeProject
+from tests.content.fixtures import copies_of
 from tests.helpers import SETTLED_NS, entry, settings_of, settle, uri_id
 
 BERLIN_OFFSET = "+01:00"
@@ -26,7 +27,7 @@ BERLIN_OFFSET = "+01:00"
 def _refresh_digests(root: Path) -> dict[str, str]:
     inputs = refresh(settings_of(root))
     try:
-        return dict(inputs.digests)
+        return dict(inputs.fingerprints)
     finally:
         inputs.cache.close()
 
@@ -135,13 +136,8 @@ def test_a_window_given_as_times_loads_what_the_check_alone_loads(
     window = DigestWindow(start, start + timedelta(days=2), start_inclusive=start_inclusive)
 
     def load(between: tuple[datetime, datetime] | None) -> tuple[list[str], tuple[str, ...]]:
-        site = load_site(
-            settings,
-            published=window.contains,
-            newest=newest,
-            exclude_ids=frozenset(map(uri_id, excluded)),
-            between=between,
-        )
+        chosen = Window(window.contains, newest, frozenset(map(uri_id, excluded)), between)
+        site = load_window(settings, chosen)
         try:
             return [e.id.removeprefix("urn:test:") for e in site.entries], tuple(
                 i.removeprefix("urn:test:") for i in site.unloaded
@@ -205,24 +201,28 @@ def test_tags_whose_names_differ_but_share_a_page_are_reported(make_project: Mak
 
 
 def test_entries_normalised_by_older_rules_are_normalised_again(
-    make_project: MakeProject, monkeypatch: pytest.MonkeyPatch
+    make_project: MakeProject, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     """The cache keeps normalised entries; after normalise changes (a new check, another slug),
     entries it normalised before must not be reused, or an old result would stay published."""
     root = make_project({"a.md": entry("Eins", id="a"), "b.md": entry("Zwei", "2024-06-01", id="b")})
     settle(root)
     normalised: list[str] = []
-    real = site_module.normalise
+    real = workers.normalise
 
     def spy(source: SourceEntry, *args: object, **kwargs: object) -> Normalised:
         normalised.append(source.path)
         return real(source, *args, **kwargs)
 
-    monkeypatch.setattr(site_module, "normalise", spy)
+    monkeypatch.setattr(workers, "normalise", spy)
     refresh(settings_of(root)).cache.close()
     refresh(settings_of(root)).cache.close()
     assert sorted(normalised) == ["entries/a.md", "entries/b.md"]  # once: then from the cache
-    monkeypatch.setattr(site_module, "RULES_VERSION", site_module.RULES_VERSION + 1)
+    # The rules change: one of their modules has other source than before.
+    copies = copies_of(workers.RULE_SOURCES, tmp_path / "rules")
+    [rules] = [copy for copy in copies if copy.name == "normalise.py"]
+    rules.write_text(rules.read_text(encoding="utf-8").replace("is missing", "fehlt"), encoding="utf-8")
+    monkeypatch.setattr(workers, "RULE_SOURCES", tuple(copies))
     refresh(settings_of(root)).cache.close()
     assert sorted(normalised) == ["entries/a.md", "entries/a.md", "entries/b.md", "entries/b.md"]
 
@@ -244,3 +244,78 @@ def test_a_copy_with_the_same_date_is_blamed_not_the_original(make_project: Make
     [problem] = _problems(root, "id")
     assert problem.path == "entries/a-kopie.md"
     assert problem.message.endswith("is already used by entries/z-alt.md, saved earlier, with the same date")
+
+
+def test_remembered_results_are_reused_only_while_file_and_context_are_the_same(
+    make_project: MakeProject, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A long-running preview keeps what it loaded; an edit, a new file, a deleted file and new
+    settings (another base_url: every entry normalised again) all show in the next load."""
+    from publisher.content.load import Remembered
+
+    root = make_project(
+        {"a.md": entry("Eins", id="urn:uuid:a"), "b.md": entry("Zwei", id="urn:uuid:b", draft=True)}
+    )
+    remembered = Remembered()
+    unpickled: list[int] = []
+    real = BuildCache.light_results
+
+    def counting(self: BuildCache, paths: object = None) -> object:
+        results = list(real(self, paths))  # type: ignore[arg-type]
+        unpickled.append(len(results))
+        return iter(results)
+
+    monkeypatch.setattr(BuildCache, "light_results", counting)
+
+    def titles(**overrides: object) -> tuple[list[str], str]:
+        site = load_site(settings_of(root, **overrides), remembered=remembered, drafts=True)
+        try:
+            return sorted(e.title for e in site.entries), site.entries[-1].url
+        finally:
+            site.close()
+
+    assert titles() == (["Eins", "Zwei"], "https://news.example.org/posts/eins.html")  # oldest: a
+    assert unpickled == [2]
+    assert titles()[0] == ["Eins", "Zwei"] and unpickled == [2]  # nothing read again
+    (root / "entries" / "a.md").write_text(entry("Eins, geändert", id="urn:uuid:a"), encoding="utf-8")
+    (root / "entries" / "c.md").write_text(entry("Drei", id="urn:uuid:c"), encoding="utf-8")
+    (root / "entries" / "b.md").unlink()
+    assert titles()[0] == ["Drei", "Eins, geändert"] and unpickled == [2, 2]
+    (root / "publisher.toml").write_text(
+        (root / "publisher.toml").read_text(encoding="utf-8").replace("news.example.org", "neu.example.org"),
+        encoding="utf-8",
+    )
+    assert titles()[1].startswith("https://neu.example.org/posts/")
+
+
+def test_entries_sharing_a_title_are_not_normalised_again_on_every_build(
+    make_project: MakeProject, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A migrated site where many entries share a title: the entries that get ``-2``, ``-3``… are
+    moved to their new address from the cache, unless their page links to itself."""
+    from publisher.content import load as load_module
+
+    files = {f"{n}.md": entry("Veranstaltungshinweis", f"2024-0{n}-01", id=f"e{n}") for n in range(1, 5)}
+    files["self.md"] = entry("Veranstaltungshinweis", "2024-06-01", id="s", body="Text. [Nach oben](#top)")
+    files["other.md"] = entry("Etwas anderes", "2024-07-01", id="o")
+    root = make_project(files)
+    load_site(settings_of(root)).close()
+    renormalised: list[str] = []
+    real = load_module._renormalise
+
+    def counted(settings: object, relative: str, slug: str) -> object:
+        renormalised.append(relative)
+        return real(settings, relative, slug)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(load_module, "_renormalise", counted)
+    (root / "entries" / "other.md").write_text(entry("Etwas anderes", "2024-07-01", id="o", body="Neu."))
+    site = load_site(settings_of(root))
+    try:
+        moved = {e.source_path: e for e in site.entries}
+        assert renormalised == ["entries/self.md"]  # its "#top" link names its own page
+        assert moved["entries/2.md"].url == "https://news.example.org/posts/veranstaltungshinweis-2.html"
+        assert moved["entries/2.md"].path == "posts/veranstaltungshinweis-2.html"
+        own = site.overrides["entries/self.md"]
+        assert f'href="{own.url}#top"' in own.content_html
+    finally:
+        site.close()

@@ -153,3 +153,27 @@ def test_a_key_given_twice_is_an_error_at_the_second_one() -> None:
     (problem,) = problems
     assert problem.line == 4
     assert "'title' is given twice (first on line 2)" in problem.message
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "column"),
+    [
+        ("---\ntitle: Tab\ndate: 2024-05-14\ntags:\n\t- Köln\n---\nText\n", 5, 1),
+        ("---\ntitle: Tab\n\tdate: 2024-05-14\n---\nText\n", 3, 1),
+        ("---\ntitle: Bild\nimage:\n  url: a.png\n \talt: Ein Bild\ndate: 2024-05-14\n---\nText\n", 5, 2),
+    ],
+    ids=["list-item", "top-level-key", "after-spaces"],
+)
+def test_a_tab_in_the_indentation_is_named_as_such(text: str, line: int, column: int) -> None:
+    source, [problem] = parse_entry(text.encode("utf-8"), "entries/tab.md")
+    assert source is None
+    assert problem.line == line
+    assert problem.message == (
+        f"the front matter is indented with a tab (column {column}); YAML does not allow tabs for indentation"
+    )
+    assert problem.hint.startswith("indent with spaces")
+
+
+def test_a_tab_between_key_and_value_is_fine() -> None:
+    source, problems = parse_entry(b"---\ntitle:\tTab\ndate: 2024-05-14\n---\nText\n", "entries/tab.md")
+    assert problems == [] and source is not None and source.metadata["title"] == "Tab"

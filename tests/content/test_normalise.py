@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Any
 
@@ -11,20 +12,26 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from publisher.content.loaders import SourceEntry, parse_entry
-from publisher.content.normalise import KNOWN_FIELDS, Normalised, SiteContext, normalise, removal_warnings
+from publisher.content.normalise import (
+    KNOWN_FIELDS,
+    NormaliseContext,
+    Normalised,
+    normalise,
+    removal_warnings,
+)
 from publisher.errors import Severity
 from publisher.model import Tag
 from tests.content.test_sanitise import FRAGMENTS, audit
 from tests.helpers import entry as entry_text
 
-SITE = SiteContext("https://news.example.org/", "Europe/Berlin", "de")
+CONTEXT = NormaliseContext("https://news.example.org/", "Europe/Berlin", "de")
 PATH = "entries/2024/meldung.md"
 
 
-def run(text: str, site: SiteContext = SITE, path: str = PATH) -> Normalised:
+def run(text: str, context: NormaliseContext = CONTEXT, path: str = PATH) -> Normalised:
     source, problems = parse_entry(text.encode("utf-8"), path)
     assert source is not None, problems
-    return normalise(source, site)
+    return normalise(source, context)
 
 
 def source(metadata: dict[str, Any], body: str = "Text.", path: str = PATH) -> SourceEntry:
@@ -129,23 +136,23 @@ def test_dates_get_the_right_offset(value: str, expected: str) -> None:
     assert e is not None
     assert e.published.isoformat() == expected
     if "Z" not in value and "+" not in value and value >= "1893-04":  # the offset the site zone has then
-        assert e.published.utcoffset() == e.published.astimezone(SITE.tz).utcoffset()
+        assert e.published.utcoffset() == e.published.astimezone(CONTEXT.tz).utcoffset()
     assert e.published.utcoffset().total_seconds() % 60 == 0  # HTML, Atom and RSS: whole minutes
 
 
 def test_dates_in_another_site_zone() -> None:
-    site = SiteContext("https://news.example.org/", "America/New_York", "en")
-    e = run("---\ntitle: T\ndate: 2024-03-10 02:30\n---\nText\n", site).entry
+    new_york = NormaliseContext("https://news.example.org/", "America/New_York", "en")
+    e = run("---\ntitle: T\ndate: 2024-03-10 02:30\n---\nText\n", new_york).entry
     assert e is not None
     assert e.published.isoformat() == "2024-03-10T03:30:00-04:00"
 
 
 def test_a_python_datetime_from_yaml_keeps_its_offset() -> None:
     meta = {"title": "T", "date": datetime(2024, 5, 14, 9, 30, tzinfo=timezone(timedelta(hours=-3)))}
-    e = normalise(source(meta), SITE).entry
+    e = normalise(source(meta), CONTEXT).entry
     assert e is not None and e.published.utcoffset() == timedelta(hours=-3)
     meta = {"title": "T", "date": date(2024, 12, 24)}
-    e = normalise(source(meta), SITE).entry
+    e = normalise(source(meta), CONTEXT).entry
     assert e is not None and e.published.isoformat() == "2024-12-24T00:00:00+01:00"
 
 
@@ -160,8 +167,8 @@ def test_unparseable_dates(value: str) -> None:
     problem = only(result, "date")
     assert problem.is_error
     assert (problem.path, problem.line) == (PATH, 4)
-    assert "not a date" in problem.message
-    assert "2024-05-14" in problem.hint  # shows how to write it
+    assert "not a date" in problem.message or "is a German date" in problem.message
+    assert re.search(r"\b\d{4}-\d{2}-\d{2}\b", problem.hint)  # shows how to write it
 
 
 def test_missing_title_and_date_are_both_reported() -> None:
@@ -196,18 +203,20 @@ def test_updated_before_date() -> None:
 
 
 def test_unknown_keys_are_warnings_and_the_entry_still_builds() -> None:
-    result = run("---\ntitle: T\ndate: 2024-05-14\nautor: Anna\ncategory: x\n---\nText\n")
+    result = run("---\ntitle: T\ndate: 2024-05-14\nautor: Anna\nkategorie: x\n---\nText\n")
     assert result.entry is not None
     warnings = [
-        p for p in result.problems if p.severity is Severity.WARNING and p.field in ("autor", "category")
+        p for p in result.problems if p.severity is Severity.WARNING and p.field in ("autor", "kategorie")
     ]
-    assert [(p.field, p.line) for p in warnings] == [("autor", 4), ("category", 5)]
+    assert [(p.field, p.line) for p in warnings] == [("autor", 4), ("kategorie", 5)]
     assert all("authors" in p.hint for p in warnings)  # lists the known keys
 
 
-def test_drafts_are_excluded() -> None:
+def test_a_complete_draft_keeps_its_entry_marked_as_a_draft() -> None:
+    """The entry is there for the preview (--drafts); the load leaves drafts out of everything else
+    (tests/content/test_load.py, tests/build/test_schedule.py)."""
     result = run(entry_text(draft=True))
-    assert result.entry is None and result.draft
+    assert result.draft and result.entry is not None and result.entry.title == "Eine Meldung"
     assert not [p for p in result.problems if p.is_error]
     assert only(run(entry_text(draft="ja")), "draft").is_error
 
@@ -283,7 +292,7 @@ def test_a_language_babel_does_not_know_is_an_error_at_the_lang_line(lang: str) 
     ],
 )
 def test_bad_images(image: Any, field: str, severity: Severity) -> None:
-    result = normalise(source({"title": "T", "date": "2024-05-14", "image": image}), SITE)
+    result = normalise(source({"title": "T", "date": "2024-05-14", "image": image}), CONTEXT)
     assert only(result, field).severity is severity
 
 
@@ -296,7 +305,7 @@ def test_image_as_a_plain_url() -> None:
     "value", ["example.org/x", "ftp://example.org/x", "http://[kaputt", "https://", "https://example.org/a b"]
 )
 def test_bad_source(value: str) -> None:
-    result = normalise(source({"title": "T", "date": "2024-05-14", "source": value}), SITE)
+    result = normalise(source({"title": "T", "date": "2024-05-14", "source": value}), CONTEXT)
     assert only(result, "source").is_error
 
 
@@ -366,7 +375,7 @@ BODIES = st.lists(st.one_of(st.sampled_from(FRAGMENTS), st.text(max_size=30)), m
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.dictionaries(FIELD_NAMES, VALUES, max_size=8), BODIES)
 def test_normalise_never_raises(metadata: dict[str, Any], body: str) -> None:
-    result = normalise(source(metadata, body), SITE)
+    result = normalise(source(metadata, body), CONTEXT)
     for problem in result.problems:
         assert problem.path == PATH and problem.message
         assert problem.hint, problem  # every problem says what to do
@@ -375,7 +384,7 @@ def test_normalise_never_raises(metadata: dict[str, Any], body: str) -> None:
         e = result.entry
         assert e.published.utcoffset() is not None and e.updated.utcoffset() is not None
         assert audit(e.content_html) == []
-        assert e.url.startswith(SITE.base_url)
+        assert e.url.startswith(CONTEXT.base_url)
 
 
 @settings(max_examples=200, deadline=None)
@@ -385,7 +394,7 @@ def test_normalise_never_raises(metadata: dict[str, Any], body: str) -> None:
     body=BODIES,
 )
 def test_dates_are_always_aware(title: str, date: Any, body: str) -> None:
-    result = normalise(source({"title": title, "date": date, "updated": date}, body or "x"), SITE)
+    result = normalise(source({"title": title, "date": date, "updated": date}, body or "x"), CONTEXT)
     if result.entry is not None:
         assert result.entry.published.tzinfo is not None
         offset = result.entry.published.utcoffset()
@@ -412,7 +421,7 @@ def test_ids_do_not_depend_on_title_slug_body_or_base_url(
             meta["id"] = "urn:uuid:0b6a3c1e-6a7f-4a55-9a59-3d3c2a51c001"
         result = normalise(
             source({k: v for k, v in meta.items() if v is not None}, body + " Text"),
-            SiteContext(base_url, "Europe/Berlin", "de"),
+            NormaliseContext(base_url, "Europe/Berlin", "de"),
         )
         if result.entry is not None:
             ids.add(result.entry.id)
@@ -426,7 +435,7 @@ def test_parse_entry_never_raises(text: str) -> None:
         parsed, problems = parse_entry(data, PATH)
         assert (parsed is None) == bool(problems)
         if parsed is not None:
-            normalise(parsed, SITE)
+            normalise(parsed, CONTEXT)
 
 
 def test_fallback_ids_are_stable_across_zones_of_writing() -> None:
@@ -446,14 +455,14 @@ def test_control_characters_in_any_field_are_removed_with_a_warning() -> None:
         "authors": ["Anna\x1b Schäfer", {"name": "Jürgen\x02"}],
         "summary": "Kurz\x9f.",
     }
-    result = normalise(source(meta), SITE)
+    result = normalise(source(meta), CONTEXT)
     e = result.entry
     assert e is not None
     assert (e.title, e.tags[0].name, e.summary) == ("Titel", "Köln", "Kurz.")
     assert [a.name for a in e.authors] == ["Anna Schäfer", "Jürgen"]
     warned = {p.field for p in result.problems if p.severity is Severity.WARNING and "control" in p.message}
     assert warned == {"title", "tags", "authors", "summary"}
-    only_controls = normalise(source({"title": "\x1b\x07", "date": "2024-05-14"}), SITE)
+    only_controls = normalise(source({"title": "\x1b\x07", "date": "2024-05-14"}), CONTEXT)
     assert only_controls.entry is None
     assert [p.message for p in only_controls.problems if p.is_error] == ["is empty"]
 
@@ -520,8 +529,8 @@ def test_a_tag_has_the_same_slug_in_every_language() -> None:
     """Tag pages are site-wide: slugs follow the site language, not the entry's."""
     german, english = run(entry_text(lang="de", tags=["F&E"])), run(entry_text(lang="en", tags=["F&E"]))
     assert german.entry.tags == english.entry.tags == (Tag("F&E", "f-und-e"),)
-    en_site = SiteContext(SITE.base_url, SITE.timezone, "en")
-    assert run(entry_text(lang="de", tags=["F&E"]), en_site).entry.tags == (Tag("F&E", "f-and-e"),)
+    english_site = NormaliseContext(CONTEXT.base_url, CONTEXT.timezone, "en")
+    assert run(entry_text(lang="de", tags=["F&E"]), english_site).entry.tags == (Tag("F&E", "f-and-e"),)
     # the entry's own slug still follows its language
     assert english.entry.slug == run(entry_text(lang="en")).entry.slug
     assert run(entry_text("R & D", lang="en")).entry.slug == "r-and-d"
@@ -584,7 +593,33 @@ def test_a_tag_without_letters_or_digits_is_an_error(tag: str) -> None:
             "0001-01-01 is out of range (dates from the years 2 to 9998 work)",
             "2024-05-14",
         ),
-        ("date: 2024-02-30", "date", "'2024-02-30' is not a date", "2024-05-14"),
+        (
+            "date: 2024-02-30",
+            "date",
+            "'2024-02-30' is not a date: February 2024 has 29 days, so there is no day 30",
+            "date: 2024-02-29",
+        ),
+        (
+            "date: 31.01.2024",
+            "date",
+            "'31.01.2024' is a German date; dates are written year-month-day (ISO 8601)",
+            "write date: 2024-01-31",
+        ),
+        ("date: 31.1.2024 9:30", "date", "'31.1.2024 9:30' is a German date", "write date: 2024-01-31 09:30"),
+        ("date: 14. Mai 2024", "date", "'14. Mai 2024' is a German date", "write date: 2024-05-14"),
+        (
+            "date: 29.02.2023",
+            "date",
+            "'29.02.2023' is a German date, but February 2023 has 28 days, so there is no day 29",
+            "date: 2023-02-28",
+        ),
+        (
+            "updated: 2024-13-01",
+            "updated",
+            "'2024-13-01' is not a date: there is no month 13 (months are 1 to 12)",
+            "updated: 2024-12-01",
+        ),
+        ("date: gestern", "date", "'gestern' is not a date", "write ISO 8601"),
         ("authors: 42", "authors", "must be a name or a list of names", "authors: ["),
         ("authors: [[Anna]]", "authors", "[Anna] is not an author", "name:"),
         ("image: [a.jpg]", "image", "must be a URL or a table", "image: media/"),
@@ -635,6 +670,18 @@ def test_an_id_that_is_not_a_uri_is_refused(entry_id: str) -> None:
 def test_ids_that_are_uris_are_kept_as_written(entry_id: str) -> None:
     result = run(f"---\ntitle: T\ndate: 2024-05-14\nid: {json.dumps(entry_id)}\n---\nText\n")
     assert result.entry is not None and result.entry.id == entry_id
+
+
+def test_an_earlier_feeds_id_that_is_no_uri_is_kept_when_the_entry_says_so() -> None:
+    """An imported feed's guid ("item-17") stays the entry's id with ``legacy_id: true``, so that
+    readers of the old feed see no duplicates; without it, it is refused like any other."""
+    text = "---\ntitle: T\ndate: 2024-05-14\nid: old-network-item-17\n{}---\nText\n"
+    kept = run(text.format("legacy_id: true\n"))
+    assert kept.entry is not None and kept.entry.id == "old-network-item-17" and not kept.problems
+    refused = run(text.format("legacy_id: false\n"))
+    assert refused.entry is None and "add 'legacy_id: true'" in only(refused, "id").hint
+    wrong = run(text.format("legacy_id: ja\n"))
+    assert wrong.entry is None and only(wrong, "legacy_id").message == "'ja' must be true or false"
 
 
 def test_an_image_url_with_a_space_is_percent_encoded() -> None:

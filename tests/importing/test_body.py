@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from publisher.content.sanitise import render_markdown
 from publisher.importing.body import body_units, escape_markdown, join_units_markdown, soft_wrapped
 from publisher.importing.importer import import_text
-from publisher.importing.rawtext import split_lines
+from publisher.importing.lines import split_lines
 
 
 def rendered_text(markdown: str) -> str:
@@ -81,22 +81,25 @@ def test_lists_are_tight_and_blocks_separated() -> None:
     assert join_units_markdown([]) == ""
 
 
-def test_several_trailing_link_sections_all_go() -> None:
+def test_link_sections_keep_addresses_and_drop_navigation() -> None:
     lines = split_lines(
         "Der Text ist hier. Noch ein Satz dazu.\n\n"
         "Weiterführende Informationen\nhttps://www.example.org/info\nProjektbericht (PDF, 2 MB)\n"
         "presse@example.org\n\nDownloads\nBroschüre (PDF, 1 MB)\nFaktenblatt (PDF, 300 KB)\n"
     )
     units = body_units([line for line in lines if line.text], blank_separated=True)
-    assert [u.text for u in units if u.kept] == ["Der Text ist hier. Noch ein Satz dazu."]
+    assert [(u.kind, u.text) for u in units if u.kept] == [
+        ("paragraph", "Der Text ist hier. Noch ein Satz dazu."),
+        ("heading", "Weiterführende Informationen"),
+        ("item", "https://www.example.org/info"),
+        ("item", "presse@example.org"),
+    ]
+    navigation = "navigation link in the '{}' section (no address to link to)"
     assert [(u.text, u.reason) for u in units if not u.kept] == [
-        ("Weiterführende Informationen", "trailing 'Weiterführende Informationen' section with only links"),
-        ("https://www.example.org/info", "link in the trailing 'Weiterführende Informationen' section"),
-        ("Projektbericht (PDF, 2 MB)", "link in the trailing 'Weiterführende Informationen' section"),
-        ("presse@example.org", "link in the trailing 'Weiterführende Informationen' section"),
-        ("Downloads", "trailing 'Downloads' section with only links"),
-        ("Broschüre (PDF, 1 MB)", "link in the trailing 'Downloads' section"),
-        ("Faktenblatt (PDF, 300 KB)", "link in the trailing 'Downloads' section"),
+        ("Projektbericht (PDF, 2 MB)", navigation.format("Weiterführende Informationen")),
+        ("Downloads", "trailing 'Downloads' section with navigation links only"),
+        ("Broschüre (PDF, 1 MB)", navigation.format("Downloads")),
+        ("Faktenblatt (PDF, 300 KB)", navigation.format("Downloads")),
     ]
 
 

@@ -190,7 +190,7 @@ def test_bad_inputs_are_named_and_the_good_ones_still_imported(project: Path) ->
     inbox = project / "incoming"
     (inbox / "empty.txt").write_bytes(b"")
     (inbox / "image.png").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x10")
-    (inbox / "notitle.txt").write_text("Ein langer Absatz ohne Titel, der einfach weitergeht. " * 8)
+    (inbox / "notitle.txt").write_text("Meldung\n14.05.2024\n")
     with (inbox / "huge.txt").open("wb") as handle:
         handle.truncate(6 * 1024 * 1024)
     names = ["empty.txt", "image.png", "missing.txt", "notitle.txt", "huge.txt", FIRST.name, "."]
@@ -245,7 +245,7 @@ def test_tag_and_author_values_are_trimmed(project: Path) -> None:
 
 def test_json_has_a_record_for_every_input_also_failed_ones(project: Path) -> None:
     inbox = project / "incoming"
-    (inbox / "notitle.txt").write_text("Ein langer Absatz ohne Titel, der einfach weitergeht. " * 8)
+    (inbox / "notitle.txt").write_text("Meldung\n14.05.2024\n")
     (inbox / "empty.txt").write_text("")
     names = ["incoming/notitle.txt", incoming(FIRST), "incoming/empty.txt", "incoming/missing.txt"]
     result = run(project, "--dry-run", "--json", *names)

@@ -20,9 +20,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from publisher.errors import PublisherError
-from publisher.importing import rawtext
 from publisher.importing.files import entry_filename, render_entry
 from publisher.importing.importer import ImportOptions, explain_lines, import_bytes, import_text
+from publisher.importing.sentences import same_text_key, sentences
 from tests.importing.fixtures import (
     SAMPLES,
     Chooser,
@@ -99,7 +99,7 @@ def test_samples_lose_nothing_and_repeat_no_sentence(sample: Path) -> None:
     entry = import_text(text, sample.name)
     assert_nothing_lost(text, entry)
     body = unescape(entry.body_markdown)
-    keys = [rawtext.same_text_key(s) for p in body.split("\n\n") for s in rawtext.sentences(p)]
+    keys = [same_text_key(s) for p in body.split("\n\n") for s in sentences(p)]
     assert len(keys) == len(set(keys))
 
 
@@ -418,15 +418,16 @@ def test_image_blocks(block: str, alt: str, caption: str, credit: str) -> None:
     assert entry.body_markdown == f"{BODY}\n\nDer zweite Absatz ist hier."
 
 
-def test_second_image_block_is_removed_with_a_reason() -> None:
+def test_later_image_blocks_become_figures_not_paragraphs() -> None:
     entry = imported(
         f"Titel\n\n{BODY}\n\nBild eins\n© A\n\nZweiter Absatz.\n\nBild zwei\n© B\n\nDritter Absatz."
     )
     assert entry.image is not None and entry.image.credit == "A"
-    assert [(r.text, r.reason) for r in entry.removed] == [
-        ("Bild zwei", "another image block; an entry keeps one image"),
-        ("© B", "another image block; an entry keeps one image"),
-    ]
+    assert [(f.alt, f.caption, f.credit) for f in entry.figures] == [("Bild zwei", "", "B")]
+    assert entry.removed == ()
+    assert entry.body_markdown == (
+        f"{BODY}\n\nZweiter Absatz.\n\n<!-- figure\nalt: Bild zwei\ncredit: B\n-->\n\nDritter Absatz."
+    )
 
 
 @pytest.mark.parametrize(
@@ -487,17 +488,41 @@ def test_boilerplate_leaves_the_body(junk: str) -> None:
 @pytest.mark.parametrize(
     "tail",
     [
-        "Weitere Informationen\nhttps://www.example.org/programm\nZur Förderrichtlinie (PDF, 300 KB)",
-        "Weiterführende Informationen:\n• https://www.example.org/a\n• www.example.org/b",
+        "Weitere Informationen\n→ Zur Website\nZur Förderrichtlinie",
         "Mehr erfahren",
-        "Weitere Informationen: www.automotiveland.nrw",
         "More information\n→ Conference website",
     ],
 )
-def test_trailing_link_sections_leave_the_body(tail: str) -> None:
+def test_link_sections_without_addresses_leave_the_body(tail: str) -> None:
     entry = imported(f"Titel\n\n{BODY}\n\n{tail}\n")
     assert unescape(entry.body_markdown) == BODY
-    assert " ".join(r.text for r in entry.removed) == " ".join(tail.replace("• ", "").split("\n"))
+    assert " ".join(r.text for r in entry.removed) == " ".join(tail.split("\n"))
+
+
+@pytest.mark.parametrize(
+    ("tail", "body", "removed"),
+    [
+        (
+            "Weitere Informationen\nhttps://www.example.org/programm\nZur Förderrichtlinie (PDF, 300 KB)",
+            "## Weitere Informationen\n\n- https://www.example.org/programm",
+            ["Zur Förderrichtlinie (PDF, 300 KB)"],
+        ),
+        (
+            "Weiterführende Informationen:\n• https://www.example.org/a\n• www.example.org/b\n→ Zur Seite",
+            "## Weiterführende Informationen:\n\n- https://www.example.org/a\n- www.example.org/b",
+            ["→ Zur Seite"],
+        ),
+        (
+            "Weitere Informationen: www.automotiveland.nrw",
+            "Weitere Informationen: www.automotiveland.nrw",
+            [],
+        ),
+    ],
+)
+def test_link_sections_keep_links_with_addresses_as_a_list(tail: str, body: str, removed: list[str]) -> None:
+    entry = imported(f"Titel\n\n{BODY}\n\n{tail}\n")
+    assert entry.body_markdown == f"{BODY}\n\n{body}"
+    assert [r.text for r in entry.removed] == removed
 
 
 def test_information_section_with_text_stays() -> None:
@@ -672,7 +697,6 @@ def test_id_depends_on_the_text_only() -> None:
         (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00", "binary file"),
         (bytes(range(1, 32)) * 20, "binary file"),
         (b"x" * (5 * 1024 * 1024 + 1), "over 5 MB"),
-        ("Ein sehr langer erster Absatz ohne Titel. " * 10, "no title-like line"),
         (b"Meldung\n14.05.2024\n", "no title-like line"),
         (b"Die Schwerpunkte sind folgende:\nA und B\n", "no title-like line"),
     ],
@@ -706,7 +730,7 @@ def check_release(release: Release) -> None:
     assert list(entry.headings) == release.headings
     for sentence in release.sentences:
         assert count_in_body(sentence, entry) == 1, sentence
-    for item in release.items:
+    for item in [*release.items, *release.links]:
         assert f"\n- {item}" in entry.body_markdown
     removed = " ".join(same(r.text) for r in entry.removed)
     kept = {same(s) for s in release.sentences}

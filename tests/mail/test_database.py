@@ -44,5 +44,5 @@ def test_newer_schema_is_refused(tmp_path: Path) -> None:
 def test_a_file_that_is_not_a_database_is_a_clear_error(tmp_path: Path) -> None:
     path = tmp_path / "publisher.db"
     path.write_bytes(b"this is not sqlite, just text " * 100)
-    with pytest.raises(PublisherError, match=r"publisher\.db: cannot open the subscriber database"):
+    with pytest.raises(PublisherError, match=r"publisher\.db: the subscriber database failed .* SQLite"):
         database.connect(path)

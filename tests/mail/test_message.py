@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import email
 import email.policy
+import hashlib
 import re
 from dataclasses import replace
 from datetime import datetime
@@ -11,6 +12,8 @@ from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from publisher.config import Settings, load_settings
 from publisher.digest.render import render_digest
@@ -20,6 +23,7 @@ from publisher.mail import message as mail
 from publisher.mail.message import (
     GREETING,
     PLACEHOLDERS,
+    PREFERENCES_URL,
     UNSUBSCRIBE_URL,
     MessageSpec,
     build_message,
@@ -114,7 +118,11 @@ def test_the_raw_bytes_are_ascii_with_short_lines_and_whole_placeholders(eml: by
     body = eml.split(b"\n\n", 1)[1]
     for line in body.split(b"\n"):
         if b"%%" in line:  # a body placeholder stands on a physical line of its own
-            assert line.rstrip(b"=") in (GREETING.encode(), UNSUBSCRIBE_URL.encode()), line
+            assert line.rstrip(b"=") in (
+                GREETING.encode(),
+                UNSUBSCRIBE_URL.encode(),
+                PREFERENCES_URL.encode(),
+            ), line
 
 
 def test_the_sent_copy_fills_headers_and_both_bodies(eml: bytes) -> None:
@@ -379,3 +387,22 @@ def test_template_without_subject_is_refused() -> None:
     message.add_alternative("<a href='%%UNSUBSCRIBE_URL%%'>x</a>", subtype="html")
     with pytest.raises(PublisherError, match=r"missing header.*Subject"):
         mail.parse_template(_eml(message), "message.eml")
+
+
+@given(
+    name=st.text(alphabet="AbZz09 äß.\"'<>,@", max_size=90),
+    local=st.from_regex(r"[a-z0-9]{1,60}", fullmatch=True),
+)
+def test_the_direct_headers_are_what_folding_gives(name: str, local: str) -> None:
+    from email.headerregistry import Address
+
+    from publisher.mail import encoding
+    from publisher.mail.message import content_type, to_header
+
+    address = f"{local}@example.org"
+    assert to_header(name, address) == encoding.fold_header(
+        "To", Address(display_name=name, addr_spec=address)
+    )
+    for boundary in ("=_" + hashlib.sha256(local.encode()).hexdigest()[:32], "=_" + local):
+        folded = encoding.fold_header("Content-Type", f'multipart/alternative; boundary="{boundary}"')
+        assert content_type(boundary) == folded

@@ -66,10 +66,10 @@ def test_add_list_remove(tmp_path: Path) -> None:
     assert run(root, "subscribers", "add", "bob@example.org").exit_code == 0
     listed = run(root, "subscribers", "list")
     assert listed.stdout.splitlines() == [
-        "anna@example.org\tAnna Müller\tde\tactive\ta,b",
-        "bob@example.org\t\t-\tactive\t",
+        "anna@example.org\tAnna Müller\tde\tconfirmed\ta,b",
+        "bob@example.org\t\t-\tconfirmed\t",
     ]
-    assert listed.stderr == "2 subscriber(s)\n"
+    assert listed.stderr == "2 subscriber(s), 0 suppressed\n"
     as_json = run(root, "subscribers", "list", "--json")
     assert (
         '"name": "Anna Müller"' in as_json.stdout
@@ -77,7 +77,7 @@ def test_add_list_remove(tmp_path: Path) -> None:
     )
     removed = run(root, "subscribers", "remove", "ANNA@example.org")
     assert (removed.exit_code, removed.stdout) == (0, "removed anna@example.org\n")
-    assert run(root, "subscribers", "list").stdout == "bob@example.org\t\t-\tactive\t\n"
+    assert run(root, "subscribers", "list").stdout == "bob@example.org\t\t-\tconfirmed\t\n"
 
 
 def test_duplicate_and_invalid_addresses_exit_1(tmp_path: Path) -> None:
@@ -100,7 +100,7 @@ def test_import_reports_bad_lines_on_stderr(tmp_path: Path) -> None:
     )
     result = run(root, "subscribers", "import", "list.csv")
     assert result.exit_code == 1
-    assert result.stdout == "imported 2, skipped 2 row(s) with problems\n"
+    assert result.stdout == "imported 2 (0 confirmed, 2 pending), skipped 2 row(s) with problems\n"
     assert "list.csv:3: email: 'kaputt' is not a valid address" in result.stderr
     assert "list.csv:5: warning: email: anna@example.org is a duplicate of line 2" in result.stderr
     assert len(run(root, "subscribers", "list").stdout.splitlines()) == 2
@@ -271,7 +271,7 @@ def test_serve_runs_the_unsubscribe_app(tmp_path: Path) -> None:
     try:
         assert process.stderr is not None
         banner = process.stderr.readline()
-        match = re.search(r"http://127\.0\.0\.1:(\d+)/unsubscribe", banner)
+        match = re.search(r"http://127\.0\.0\.1:(\d+)/subscribe", banner)
         assert match, banner
         url = f"http://127.0.0.1:{match.group(1)}/unsubscribe?token={token}"
         with urllib.request.urlopen(url) as response:

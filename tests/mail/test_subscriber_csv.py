@@ -55,7 +55,7 @@ def test_import_reports_duplicates_in_the_file_and_in_the_list(
     assert report.errors == ()
     messages = [(p.line, p.message) for p in report.problems]
     assert messages == [
-        (2, "anna@example.org is already in the list (active)"),
+        (2, "anna@example.org is already in the list (confirmed)"),
         (4, "Bob@example.org is a duplicate of line 3"),
     ]
     assert subscribers.existing_subscriber(conn, "bob@example.org").name == "Bob"  # type: ignore[union-attr]

@@ -26,8 +26,9 @@ def test_add_normalises_and_stores_all_fields(conn: sqlite3.Connection) -> None:
     assert added.email == "Juergen@example.org"
     assert added.name == "Jürgen „Jo“ Müller"
     assert added.tags == ("presse", "rathaus")
-    assert (added.status, added.created, added.unsubscribed_at) == (
-        "active",
+    assert (added.status, added.created, added.confirmed_at, added.unsubscribed_at) == (
+        "confirmed",
+        "2024-05-14T07:00:00+00:00",
         "2024-05-14T07:00:00+00:00",
         None,
     )
@@ -115,7 +116,7 @@ def test_token_unsubscribes_its_subscriber_only(conn: sqlite3.Connection) -> Non
     token = tokens.make_token(SECRET, anna.id, anna.key)
     done = subscribers.unsubscribe_by_token(conn, SECRET, token)
     assert done is not None and done.email == "anna@example.org" and done.status == "unsubscribed"
-    assert subscribers.get_subscriber(conn, bob.id).status == "active"
+    assert subscribers.get_subscriber(conn, bob.id).status == "confirmed"
 
 
 @pytest.mark.parametrize(
@@ -135,7 +136,7 @@ def test_forged_token_changes_nothing(conn: sqlite3.Connection, make_bad: object
     subscribers.add_subscriber(conn, "bob@example.org")
     bad = make_bad(tokens.make_token(SECRET, anna.id, anna.key))  # type: ignore[operator]
     assert subscribers.unsubscribe_by_token(conn, SECRET, bad) is None
-    assert [s.status for s in subscribers.list_subscribers(conn)] == ["active", "active"]
+    assert [s.status for s in subscribers.list_subscribers(conn)] == ["confirmed", "confirmed"]
 
 
 def test_token_of_a_removed_and_re_added_subscriber_is_stale(conn: sqlite3.Connection) -> None:
@@ -144,4 +145,4 @@ def test_token_of_a_removed_and_re_added_subscriber_is_stale(conn: sqlite3.Conne
     subscribers.remove_subscriber(conn, "anna@example.org")
     subscribers.add_subscriber(conn, "anna@example.org")
     assert subscribers.unsubscribe_by_token(conn, SECRET, old_token) is None
-    assert subscribers.list_subscribers(conn)[0].status == "active"
+    assert subscribers.list_subscribers(conn)[0].status == "confirmed"

@@ -43,8 +43,35 @@ def test_arbitrary_text_never_verifies_and_never_raises(text: str) -> None:
 
 
 def test_secret_from_env() -> None:
-    assert tokens.secret_from_env({"PUBLISHER_SECRET": "x" * 20}) == b"x" * 20
+    good = "kJ8-vQ2_pL5xR9tW"
+    assert tokens.secret_from_env({"PUBLISHER_SECRET": good}) == good.encode()
     with pytest.raises(PublisherError, match="PUBLISHER_SECRET is not set"):
         tokens.secret_from_env({})
     with pytest.raises(PublisherError, match="shorter than 16"):
         tokens.secret_from_env({"PUBLISHER_SECRET": "short"})
+
+
+@pytest.mark.parametrize(
+    ("secret", "why"),
+    [
+        (" " * 16, "is only white space"),
+        ("1234567890123456", "is a run of consecutive characters"),
+        ("abcdefghijklmnopq", "is a run of consecutive characters"),
+        ("9876543210987654", "is a run of consecutive characters"),
+        ("x" * 20, "has fewer than 6 different characters"),
+        ("abab" * 5, "has fewer than 6 different characters"),
+        ("passwort" * 3, "repeats one short piece"),
+        ("   short-secret   ", "is shorter than 16"),
+    ],
+)
+def test_obviously_weak_secrets_are_refused(secret: str, why: str) -> None:
+    with pytest.raises(PublisherError, match=f"PUBLISHER_SECRET {why}.* -> set it to a long random value"):
+        tokens.secret_from_env({"PUBLISHER_SECRET": secret})
+
+
+def test_random_secrets_of_the_minimum_length_are_accepted() -> None:
+    import secrets
+
+    for _ in range(2000):
+        value = secrets.token_urlsafe(12)  # 16 characters
+        assert tokens.weak_secret(value) is None, value

@@ -29,7 +29,12 @@ class Response:
 
 
 def call(
-    app: Any, method: str = "GET", path: str = "/unsubscribe", query: str = "", body: bytes = b""
+    app: Any,
+    method: str = "GET",
+    path: str = "/unsubscribe",
+    query: str = "",
+    body: bytes = b"",
+    extra: dict[str, str] | None = None,
 ) -> Response:
     environ: dict[str, Any] = {
         "REQUEST_METHOD": method,
@@ -37,6 +42,7 @@ def call(
         "PATH_INFO": path,
         "QUERY_STRING": query,
         "wsgi.input": io.BytesIO(body),
+        **(extra or {}),
     }
     if body:
         environ["CONTENT_LENGTH"] = str(len(body))
@@ -93,9 +99,10 @@ def test_get_shows_a_confirmation_form_and_changes_nothing(site: tuple[Unsubscri
     assert "default-src 'none'" in response.headers["Content-Security-Policy"]
     assert '<html lang="de">' in response.text
     assert "Möchten Sie den Newsletter für anna@example.org abbestellen?" in response.text
-    assert f'<form method="post" action="?token={token}">' in response.text
+    assert '<form class="app-form" method="post" action="">' in response.text
+    assert f'<input type="hidden" name="token" value="{token}">' in response.text
     assert '<button type="submit">Abbestellen</button>' in response.text
-    assert status_of(db_path, "anna@example.org") == "active"
+    assert status_of(db_path, "anna@example.org") == "confirmed"
 
 
 def test_one_click_post_unsubscribes(site: tuple[UnsubscribeApp, Path]) -> None:
@@ -105,7 +112,7 @@ def test_one_click_post_unsubscribes(site: tuple[UnsubscribeApp, Path]) -> None:
     assert response.status == "200 OK"
     assert "anna@example.org ist abgemeldet" in response.text
     assert status_of(db_path, "anna@example.org") == "unsubscribed"
-    assert status_of(db_path, "o'brien&co@example.org") == "active"
+    assert status_of(db_path, "o'brien&co@example.org") == "confirmed"
     again = call(app, "POST", query=urlencode({"token": token}), body=b"List-Unsubscribe=One-Click")
     assert again.status == "200 OK"  # idempotent
     later = call(app, query=urlencode({"token": token}))
@@ -127,7 +134,7 @@ def test_values_are_escaped_and_the_page_is_in_the_subscribers_language(
     token = token_for(db_path, "o'brien&co@example.org")
     response = call(app, query=urlencode({"token": token}))
     assert '<html lang="en">' in response.text
-    assert "Do you want to stop the newsletter for o&#x27;brien&amp;co@example.org?" in response.text
+    assert "Do you want to stop the newsletter for o&#39;brien&amp;co@example.org?" in response.text
     assert "o'brien&co" not in response.text
 
 
@@ -147,8 +154,8 @@ def test_forged_or_missing_tokens_change_nothing(site: tuple[UnsubscribeApp, Pat
     assert response.status == "400 Bad Request"
     assert "Es wurde nichts geändert" in response.text
     assert "<script>" not in response.text
-    assert status_of(db_path, "anna@example.org") == "active"
-    assert status_of(db_path, "o'brien&co@example.org") == "active"
+    assert status_of(db_path, "anna@example.org") == "confirmed"
+    assert status_of(db_path, "o'brien&co@example.org") == "confirmed"
 
 
 def test_a_token_signed_with_another_secret_changes_nothing(site: tuple[UnsubscribeApp, Path]) -> None:
@@ -162,7 +169,7 @@ def test_a_token_signed_with_another_secret_changes_nothing(site: tuple[Unsubscr
         call(app, "POST", query=f"token={other}", body=b"List-Unsubscribe=One-Click").status
         == "400 Bad Request"
     )
-    assert status_of(db_path, "anna@example.org") == "active"
+    assert status_of(db_path, "anna@example.org") == "confirmed"
 
 
 def test_head_other_paths_and_methods(site: tuple[UnsubscribeApp, Path]) -> None:
@@ -173,12 +180,12 @@ def test_head_other_paths_and_methods(site: tuple[UnsubscribeApp, Path]) -> None
     assert call(app, path="/admin").status == "404 Not Found"
     put = call(app, "PUT", query=f"token={token}")
     assert put.status == "405 Method Not Allowed" and put.headers["Allow"] == "GET, HEAD, POST"
-    assert status_of(db_path, "anna@example.org") == "active"
+    assert status_of(db_path, "anna@example.org") == "confirmed"
 
 
 def test_app_from_env_for_wsgi_servers(tmp_path: Path) -> None:
     settings = write_project(tmp_path, 25)
     app = app_from_env({"PUBLISHER_CONFIG": str(settings.config_path), "PUBLISHER_SECRET": SECRET.decode()})
-    assert app.database_path == settings.database_path
+    assert app.state.settings.database_path == settings.database_path
     with pytest.raises(PublisherError, match="PUBLISHER_SECRET is not set"):
         app_from_env({"PUBLISHER_CONFIG": str(settings.config_path)})

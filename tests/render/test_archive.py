@@ -693,8 +693,10 @@ def test_the_footer_links_imprint_privacy_and_signup_when_configured(site: Setti
     assert not plain.xpath("//head/style") and not plain.xpath("//link[@rel='icon']")
     configured = replace(
         site,
-        legal=LegalSettings("https://example.org/impressum", "https://example.org/datenschutz"),
-        subscribe=SubscribeSettings("https://newsletter.example.org/anmelden"),
+        legal=LegalSettings(
+            imprint_url="https://example.org/impressum", privacy_url="https://example.org/datenschutz"
+        ),
+        subscribe=SubscribeSettings(url="https://newsletter.example.org/anmelden"),
         accent_color="#0b52a8",
     )
     doc = parse(list_pages(many_entries(2), configured, env, kind="index")["index.html"])

@@ -23,10 +23,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from lxml import etree
 
-from publisher.build.pipeline import build, load_entries
+from publisher.build.pipeline import build
 from publisher.config import Settings, load_settings
+from publisher.content.load import load_entries
 from publisher.content.loaders import SourceEntry
-from publisher.content.normalise import SiteContext, normalise
+from publisher.content.normalise import NormaliseContext, normalise
 from publisher.model import Entry, Feed, FeedMeta
 from publisher.render.feeds import content_with_image, render_atom, render_json, render_rss
 from tests.conftest import DATA, SAMPLE_ENTRIES
@@ -38,7 +39,7 @@ RFC822 = re.compile(
     r"\d{2}:\d{2}:\d{2} [+-]\d{4}$"
 )
 RNG = etree.RelaxNG(file=str(DATA / "schemas" / "atom.rng"))
-SITE = SiteContext("https://news.example.org/", "Europe/Berlin", "de")
+CONTEXT = NormaliseContext("https://news.example.org/", "Europe/Berlin", "de")
 JSON_SCHEMA = json.loads((DATA / "schemas" / "jsonfeed-1.1.schema.json").read_text(encoding="utf-8"))
 
 
@@ -407,11 +408,11 @@ def test_any_entry_gives_feeds_that_clients_read(
     if summary is not None:
         meta["summary"] = summary
     lines = {key: n for n, key in enumerate(meta, start=2)}
-    result = normalise(SourceEntry("entries/x.md", meta, body + "\nText", 9, lines), SITE)
+    result = normalise(SourceEntry("entries/x.md", meta, body + "\nText", 9, lines), CONTEXT)
     if result.entry is None:
         assert any(p.is_error for p in result.problems)
         return
-    feed = Feed(FeedMeta("T", "", SITE.base_url, SITE.base_url, "de", None, "f", ""), (result.entry,))
+    feed = Feed(FeedMeta("T", "", CONTEXT.base_url, CONTEXT.base_url, "de", None, "f", ""), (result.entry,))
     rss, atom = feedparser.parse(render_rss(feed)), feedparser.parse(render_atom(feed))
     assert rss.bozo == 0 and atom.bozo == 0
     # Our bytes always carry the exact title (lxml reads it back); feedparser alone "repairs" text
@@ -444,13 +445,13 @@ def test_an_author_from_front_matter_gives_valid_feeds_or_an_error(name: str, ur
     meta = {"title": "T", "date": "2024-05-14 09:30", "id": "urn:uuid:x"}
     meta["authors"] = [{"name": name, "url": url, "email": email}]
     lines = {key: n for n, key in enumerate(meta, start=2)}
-    result = normalise(SourceEntry("entries/x.md", meta, "Text", 7, lines), SITE)
+    result = normalise(SourceEntry("entries/x.md", meta, "Text", 7, lines), CONTEXT)
     if result.entry is None:
         assert any(p.is_error and p.field == "authors" and p.line == 5 for p in result.problems)
         return
     [author] = result.entry.authors
     assert urlsplit(author.url).scheme in ("", "http", "https")
-    feed = Feed(FeedMeta("T", "", SITE.base_url, SITE.base_url, "de", None, "f", ""), (result.entry,))
+    feed = Feed(FeedMeta("T", "", CONTEXT.base_url, CONTEXT.base_url, "de", None, "f", ""), (result.entry,))
     assert RNG.validate(etree.fromstring(render_atom(feed)).getroottree()), RNG.error_log
     jsonschema.validate(json.loads(render_json(feed)), JSON_SCHEMA)
     atom = feedparser.parse(render_atom(feed))
