@@ -294,13 +294,18 @@ def build(
 
 @cli.command()
 @click.option("--strict", is_flag=True, help="Warnings count as problems: exit 1 if there are any.")
-@click.option("--fix-ids", is_flag=True, help="Write a permanent id into every entry that has none.")
+@click.option(
+    "--fix-ids",
+    is_flag=True,
+    help="Write a permanent id and slug (the entry's address) into every entry that lacks them.",
+)
 @click.option(
     "--now", "now_text", metavar="ISO", help="Which entries are scheduled at this time (default: now)."
 )
 @click.pass_obj
 def check(state: CliState, strict: bool, fix_ids: bool, now_text: str | None) -> ExitCode:
-    """Load and lint every entry and the configuration; write nothing.
+    """Load and lint every entry, the configuration and the links between them; write nothing
+    to out/.
 
     Prints every problem (file:line: field: message -> what to do) on stderr and exits 1
     if there is an error (or any warning, with --strict). Lists on stdout the scheduled entries
@@ -310,25 +315,24 @@ def check(state: CliState, strict: bool, fix_ids: bool, now_text: str | None) ->
       publisher check --strict
       publisher check --fix-ids     # then commit the changed entries
     """
+    from publisher.build.pipeline import check_site
     from publisher.build.project import fix_ids as write_ids
-    from publisher.content.load import load_site
-    from publisher.content.schedule import scheduled
+    from publisher.build.project import fix_slugs as write_slugs
 
     settings = state.settings()
     now = _moment(settings, now_text)
     if fix_ids:
         for path in write_ids(settings):
             click.echo(f"id written: {path}")
-    from publisher.config import legal_problems
-
-    site = load_site(settings, _progress(state))
-    site.close()
-    problems = [*site.problems, *legal_problems(settings)]
+        for path, slug in write_slugs(settings):
+            click.echo(f"slug written: {path} ({slug})")
+    report = check_site(settings, _progress(state), now=now)
+    problems = report.problems
     echo_problems(problems, strict)
-    for entry in scheduled(site.entries, now):
+    for entry in report.scheduled:
         click.echo(f"scheduled: {entry.source_path} goes out {entry.published.isoformat(sep=' ')}")
     errors = sum(p.is_error for p in problems)
-    click.echo(f"{len(site.entries)} entries checked: {errors} error(s), {len(problems) - errors} warning(s)")
+    click.echo(f"{report.entries} entries checked: {errors} error(s), {len(problems) - errors} warning(s)")
     return _exit_for(problems, strict)
 
 

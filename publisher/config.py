@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from publisher.addresses import is_bare_address
 from publisher.errors import Problem, PublisherError, warning
+from publisher.urls import encode_url
 
 CONFIG_NAME = "publisher.toml"
 LANGUAGES = ("de", "en")
@@ -102,6 +103,7 @@ class LegalSettings:
         return tuple(line.strip() for line in self.imprint.splitlines() if line.strip())
 
 
+FEED_CONTENT = ("full", "summary")
 IP_RECORDING = ("full", "truncated", "none")
 DEFAULT_CONSENT = {
     "de": "Ja, ich möchte die Neuigkeiten von {title} per E-Mail erhalten. Diese Einwilligung kann ich "
@@ -152,6 +154,10 @@ class Settings:
     author_email: str = ""
     feed_limit: int = 50
     page_size: int = 20
+    feed_content: str = "full"
+    websub_hub: str = ""
+    logo: str = ""
+    accent_color: str = ""
     entries_dir: Path = Path("entries")
     templates_dir: Path = Path("templates")
     out_dir: Path = Path("out")
@@ -189,6 +195,13 @@ class Settings:
     def url(self, relative: str) -> str:
         """Absolute URL of a path inside the site."""
         return self.base_url + relative.lstrip("/")
+
+    @property
+    def logo_url(self) -> str:
+        """The logo as an absolute URL ("" without one): a path is taken inside the site."""
+        if not self.logo:
+            return ""
+        return encode_url(self.logo if urlsplit(self.logo).scheme else self.url(self.logo))
 
     def app_url(self, route: str) -> str:
         """Absolute URL of a page of the web app (subscribe, confirm, preferences, unsubscribe): beside
@@ -307,6 +320,33 @@ def _positive(value: Any) -> Failure | None:
     return None if value > 0 else ("must be greater than 0", "use a positive number")
 
 
+def _logo(value: Any) -> Failure | None:
+    """A path inside the site (media/logo.png) or an absolute http(s) URL."""
+    if value == "":
+        return None
+    try:
+        scheme = urlsplit(value).scheme
+    except ValueError:
+        scheme = "?"
+    if scheme or value.startswith("//"):
+        return _absolute_url(value)
+    if value.startswith("/") or "\\" in value or value.strip() != value:
+        return (
+            "is not a path inside the site",
+            'write it relative to base_url, e.g. logo = "media/logo.png", or as an https:// URL',
+        )
+    return None
+
+
+_HEX_COLOR = re.compile(r"^#(?:[0-9a-fA-F]{3}){1,2}$")
+
+
+def _color_or_empty(value: Any) -> Failure | None:
+    if value == "" or _HEX_COLOR.match(value):
+        return None
+    return "is not a colour", 'write it as a hex colour, e.g. accent_color = "#0b52a8"'
+
+
 def _url_or_empty(value: Any) -> Failure | None:
     return None if value == "" else _absolute_url(value)
 
@@ -380,6 +420,10 @@ TOP_LEVEL: dict[str, tuple[tuple[type, ...], Check | None]] = {
     "author_email": ((str,), _address_or_empty),
     "feed_limit": ((int,), _at_least(1)),
     "page_size": ((int,), _at_least(1)),
+    "feed_content": ((str,), _one_of(*FEED_CONTENT)),
+    "websub_hub": ((str,), _url_or_empty),
+    "logo": ((str,), _logo),
+    "accent_color": ((str,), _color_or_empty),
     "entries_dir": ((str,), None),
     "templates_dir": ((str,), None),
     "out_dir": ((str,), None),

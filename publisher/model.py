@@ -56,6 +56,7 @@ class Image:
     width: int | None = None
     height: int | None = None
     mime_type: str = ""
+    length: int | None = None  # bytes, when the file is published with the site (the feeds' enclosure)
 
 
 @pickled_as_arguments
@@ -121,6 +122,9 @@ class FeedMeta:
     author: Author | None
     feed_id: str
     path_prefix: str  # "" for the site feeds, "tags/<slug>/" or "<lang>/" for the others
+    logo_url: str = ""  # RSS <image>, Atom icon and logo, JSON Feed icon and favicon
+    hub_url: str = ""  # the WebSub hub readers subscribe at
+    content: str = "full"  # "full": each entry's text; "summary": its summary only
 
     def feed_url(self, filename: str) -> str:
         return f"{self.base_url}{self.path_prefix}{filename}"
@@ -128,8 +132,13 @@ class FeedMeta:
 
 @dataclass(frozen=True, slots=True)
 class Feed:
+    """One feed document. ``archives`` counts the feed's archived documents (RFC 5005); ``number``
+    is 0 for the subscription document and 1 (the oldest) to ``archives`` for an archived one."""
+
     meta: FeedMeta
     entries: tuple[Entry, ...]
+    archives: int = 0
+    number: int = 0
 
     @property
     def updated(self) -> datetime | None:

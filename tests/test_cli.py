@@ -168,7 +168,11 @@ def test_check_fix_ids_keeps_the_published_ids(runner: CliRunner, make_project: 
         text = (root / "entries" / name).read_bytes().decode()
         assert f"id: {published[title]}" in text
     fixed = (root / "entries" / "c.md").read_bytes()
-    assert fixed.count(b"\r\n") == fixed.count(b"\n") == crlf.count("\n") + 1  # line ends kept
+    # The id and the slug were written, with the file's own line ends.
+    assert fixed.count(b"\r\n") == fixed.count(b"\n") == crlf.count("\n") + 2
+    assert fixed.startswith(
+        f"---\r\nid: {published['Windows-Zeilenenden']}\r\nslug: windows-zeilenenden\r\n".encode()
+    )
     assert run(runner, "-C", root, "check", "--fix-ids").stdout.count("id written") == 0  # idempotent
 
     # Renaming a file now keeps its id (the fallback id would have changed).

@@ -37,6 +37,10 @@ author = "Redaktion Köln"
 author_email = "redaktion@example.org"
 feed_limit = 10
 page_size = 5
+feed_content = "summary"
+websub_hub = "https://hub.example.org/"
+logo = "media/Unser Logo.png"
+accent_color = "#0B52a8"
 entries_dir = "content/posts"
 templates_dir = "theme"
 out_dir = "public"
@@ -115,6 +119,12 @@ def test_defaults(tmp_path: Path) -> None:
     assert settings.cache_dir == tmp_path.resolve() / ".publisher" / "cache"
     assert settings.digest == DigestSettings()
     assert settings.smtp == SmtpSettings()
+    assert (settings.feed_content, settings.websub_hub, settings.logo_url, settings.accent_color) == (
+        "full",
+        "",
+        "",
+        "",
+    )
     assert settings.legal == LegalSettings()
     assert settings.subscribe == SubscribeSettings()
     assert settings.app_url("subscribe") == "https://news.example.org/subscribe"
@@ -156,6 +166,12 @@ def test_every_key_is_read(tmp_path: Path) -> None:
         0.5, "leave@example.org?subject=unsubscribe",
     )  # fmt: skip
     assert s.database_path == root / "data" / "publisher.db"
+    assert (s.feed_content, s.websub_hub, s.accent_color) == (
+        "summary",
+        "https://hub.example.org/",
+        "#0B52a8",
+    )
+    assert s.logo_url == "https://news.example.org/archiv/media/Unser%20Logo.png"  # a URL, encoded
     assert s.legal == LegalSettings(
         "Netzwerk e. V., Musterstraße 1, 50667 Köln\nVorstand: Erika Muster\n",
         "https://news.example.org/impressum", "https://news.example.org/datenschutz",
@@ -318,6 +334,14 @@ def test_wrong_type_in_a_table(table: str, key: str, value: object) -> None:
         ({"digest": {"subject": "{title: Woche {count"}}, "digest.subject", "not part of a placeholder"),
         ({"digest": {"subject": "{{title}} {count}} neu"}}, "digest.subject", "not part of a placeholder"),
         ({"title": "Zeile\nZwei"}, "title", "line break"),
+        ({"feed_content": "excerpt"}, "feed_content", "one of full, summary"),
+        ({"websub_hub": "hub.example.org"}, "websub_hub", "absolute"),
+        ({"logo": "/media/logo.png"}, "logo", "not a path inside the site"),
+        ({"logo": "ftp://example.org/logo.png"}, "logo", "absolute"),
+        ({"accent_color": "blue"}, "accent_color", "not a colour"),
+        ({"accent_color": "#12345"}, "accent_color", "not a colour"),
+        ({"legal": {"imprint_url": "impressum.html"}}, "legal.imprint_url", "absolute"),
+        ({"subscribe": {"url": "www.example.org/anmelden"}}, "subscribe.url", "absolute"),
     ],
 )
 def test_bad_values(data: dict, field: str, words: str) -> None:
@@ -502,3 +526,8 @@ def test_a_templates_dir_that_is_not_there_is_an_error_not_silently_the_bundled_
         == tmp_path / "vorlagen"
     )
     assert parse_settings(MINIMAL, tmp_path).templates_dir == tmp_path / "templates"  # default: may be absent
+
+
+def test_a_logo_url_is_kept_as_given_but_encoded(tmp_path: Path) -> None:
+    settings = parse_settings({**MINIMAL, "logo": "https://cdn.example.org/Logo Köln.png"}, tmp_path)
+    assert settings.logo_url == "https://cdn.example.org/Logo%20K%C3%B6ln.png"

@@ -22,6 +22,7 @@ from publisher import __version__
 from publisher.config import Settings
 from publisher.content.cache import BuildCache
 from publisher.content.loaders import Media
+from publisher.content.urls import RECORD
 from publisher.errors import Problem
 from publisher.model import Entry
 from publisher.output import MANIFEST, read_manifest
@@ -50,8 +51,14 @@ def settings_fingerprint(settings: Settings) -> str:
         settings.author_email,
         settings.feed_limit,
         settings.page_size,
+        settings.feed_content,
+        settings.websub_hub,
+        settings.logo,
+        settings.accent_color,
         settings.digest,
         settings.smtp,
+        settings.legal,
+        settings.subscribe,
         __version__,
     )
     return key(*relevant)
@@ -111,10 +118,17 @@ class BuildRecord:
 
 
 def _manifest_fingerprint(out_dir: Path) -> str | None:
+    """The fingerprint of the manifest and the address record (both written by the build): a build
+    that finds either changed or gone builds (and writes them) again."""
     try:
-        return hashlib.sha256((out_dir / MANIFEST).read_bytes()).hexdigest()
+        fingerprint = hashlib.sha256((out_dir / MANIFEST).read_bytes())
     except OSError:
         return None
+    try:
+        fingerprint.update((out_dir / RECORD).read_bytes())
+    except OSError:
+        fingerprint.update(b"no record")
+    return fingerprint.hexdigest()
 
 
 def remember(cache: BuildCache, out_dir: Path, record: BuildRecord) -> None:

@@ -20,9 +20,10 @@ from itertools import chain
 from pathlib import Path
 
 from publisher import output
-from publisher.build import freshness, jobs
+from publisher.build import freshness, jobs, sitefiles, websub
 from publisher.build.freshness import key, settings_fingerprint, templates_fingerprint
-from publisher.config import Settings
+from publisher.build.media import with_media_facts
+from publisher.config import Settings, legal_problems
 from publisher.content.cache import BuildCache
 from publisher.content.load import (
     Inputs,
@@ -36,12 +37,13 @@ from publisher.content.load import (
 )
 from publisher.content.loaders import scan_assets
 from publisher.content.schedule import is_published, scheduled
+from publisher.content.urls import UrlRecord, updated_record, write_record
 from publisher.content.workers import PARALLEL_THRESHOLD, worker_pool
 from publisher.digest.appearances import record_appearances
-from publisher.errors import Problem, warning
+from publisher.errors import Problem
 from publisher.lock import project_lock
 from publisher.model import Author, Entry, FeedMeta, Tag
-from publisher.render import archive
+from publisher.render import archive, feeds
 
 logger = logging.getLogger(__name__)
 
@@ -55,6 +57,7 @@ class BuildReport:
     problems: tuple[Problem, ...]
     scheduled: tuple[Entry, ...] = ()  # dated after the build's time: left out unless --future
     drafts: tuple[Entry, ...] = ()  # drafts published (``build(drafts=True)``, the preview)
+    announced: tuple[str, ...] = ()  # feeds the WebSub hub was told about
 
     @property
     def errors(self) -> tuple[Problem, ...]:
@@ -80,6 +83,9 @@ def _feed_meta(settings: Settings, title: str, home_path: str, prefix: str, lang
         author=author,
         feed_id=f"{settings.base_url}{prefix}atom.xml",
         path_prefix=prefix,
+        logo_url=settings.logo_url,
+        hub_url=settings.websub_hub,
+        content=settings.feed_content,
     )
 
 
@@ -91,27 +97,85 @@ class _Job:
     task: jobs.Task
 
 
-def _plan(site: Site, settings_fp: str, templates_fp: str) -> Iterator[_Job]:
+@dataclass(frozen=True, slots=True)
+class _Outputs:
+    """Everything a build is about to write, decided before anything is written."""
+
+    planned: list[_Job]
+    facts: jobs.SiteFacts
+    record: UrlRecord  # the address record as this build leaves it
+    problems: tuple[Problem, ...]  # found while planning: links to nothing, old addresses already taken
+    once: tuple[Problem, ...]  # said by the build that makes the change only: a base URL moved away
+
+
+def _published(site: Site) -> tuple[Entry, ...]:
+    """The entries as this build publishes them: at their final address, with their lead image's
+    size when it is a media file of the site."""
+    entries = tuple(site.overrides.get(e.source_path, e) for e in site.entries)
+    return tuple(with_media_facts(entries, site.assets, site.settings.base_url))
+
+
+def _plan_outputs(site: Site, settings_fp: str, templates_fp: str) -> _Outputs:
+    settings = site.settings
+    entries = _published(site)
+    facts = jobs.SiteFacts(tuple(sorted({e.lang for e in entries})))
+    published = (e for e in site.entries if e.source_path not in site.drafts)  # no draft keeps an address
+    record = updated_record(site.urls, published, settings.base_url)
+    with long_lived():
+        planned = list(_plan(site, entries, facts, record, settings_fp, templates_fp))
+    taken = {path for job in planned for path in job.task.paths}
+    aliases, problems = sitefiles.alias_jobs(entries, record, taken)
+    for parts, task in aliases:
+        planned.append(_Job(key(*parts, settings_fp, templates_fp), task))
+    for parts, task in sitefiles.base_move_jobs(record, entries, settings, taken):
+        planned.append(_Job(key(*parts, settings_fp, templates_fp), task))
+        taken.update(task.paths)
+    problems.extend(sitefiles.link_problems(entries, site.links, taken, settings))
+    once = sitefiles.base_move_problems(site.urls.record, settings)
+    return _Outputs(planned, facts, record, tuple(problems), tuple(once))
+
+
+def _plan(
+    site: Site,
+    entries: tuple[Entry, ...],
+    facts: jobs.SiteFacts,
+    record: UrlRecord,
+    settings_fp: str,
+    templates_fp: str,
+) -> Iterator[_Job]:
     """Every output as a job keyed by exactly what it is rendered from."""
     settings = site.settings
-    entries = tuple(site.overrides.get(e.source_path, e) for e in site.entries)
     # An entry's bytes and its slug (which a slug collision elsewhere can change) decide what is
-    # published, except for a fallback id: that comes from the file's path, so it is in the token too.
-    with long_lived():
-        token = {e.source_path: f"{site.fingerprints[e.source_path]} {e.slug} {e.id}" for e in entries}
+    # published, except for a fallback id: that comes from the file's path, so it is in the token too;
+    # and the size of its lead image, when that is a file of the site.
+    token = {
+        e.source_path: f"{site.fingerprints[e.source_path]} {e.slug} {e.id}{_image_facts(e)}" for e in entries
+    }
 
     def listed(chosen: Iterable[Entry]) -> str:
         """What a list or feed of ``chosen`` depends on, as one string (cheap to hash at 100k)."""
         return "\n".join([token[e.source_path] for e in chosen])
 
-    entry_prefix = f"entry\0{settings_fp}\0{templates_fp}\0"
+    entry_prefix = f"entry\0{settings_fp}\0{templates_fp}\0{facts.languages}\0"
     for entry in entries:
         page_key = sha256(f"{entry_prefix}{token[entry.source_path]}".encode()).hexdigest()
         yield _Job(page_key, jobs.EntryPage(entry))
 
-    def feed_job(meta: FeedMeta, chosen: Sequence[Entry]) -> _Job:
+    def feed_jobs(meta: FeedMeta, chosen: Sequence[Entry], archived: bool = True) -> Iterator[_Job]:
+        """The subscription feeds (the newest ``feed_limit`` entries) and, with ``archived``, the
+        archived Atom documents (RFC 5005), counted from the oldest entries: a new entry changes
+        the newest. Topic feeds are not archived: every entry would be archived once per topic,
+        which more than doubled the cost of the archives (the site's archived feed has them all)."""
         top = tuple(chosen[: settings.feed_limit])
-        return _Job(key("feed", settings_fp, meta, listed(top)), jobs.FeedSet(meta, top))
+        count = feeds.archive_count(len(chosen), settings.feed_limit) if archived else 0
+        yield _Job(key("feed", settings_fp, meta, count, listed(top)), jobs.FeedSet(meta, top, count))
+        size = feeds.archive_size(settings.feed_limit)
+        end = len(chosen)
+        for number in range(1, count + 1):
+            part = tuple(chosen[end - number * size : end - (number - 1) * size])
+            last = number == count  # the newest archived document has no next-archive link
+            page_key = key("archived", settings_fp, meta, number, last, listed(part))
+            yield _Job(page_key, jobs.ArchivedFeed(meta, number, count, part))
 
     def list_jobs(chosen: Sequence[Entry], tag: Tag | None) -> Iterator[_Job]:
         """One job per page, so that an edit re-renders only the pages that show the entry (and a
@@ -122,10 +186,10 @@ def _plan(site: Site, settings_fp: str, templates_fp: str) -> Iterator[_Job]:
         for number, part in archive.page_slices(len(chosen), settings.page_size):
             shown = tuple(chosen[part])
             links = archive.pager(path_of, number, numbered)
-            page_key = key("list", settings_fp, templates_fp, tag, links, listed(shown))
+            page_key = key("list", settings_fp, templates_fp, facts, tag, links, listed(shown))
             yield _Job(page_key, jobs.ListPage(kind, tag, number, numbered, shown))
 
-    yield feed_job(_feed_meta(settings, settings.title, "index.html", "", settings.language), entries)
+    yield from feed_jobs(_feed_meta(settings, settings.title, "index.html", "", settings.language), entries)
     yield from list_jobs(entries, None)
 
     by_tag: dict[str, list[Entry]] = defaultdict(list)
@@ -143,20 +207,25 @@ def _plan(site: Site, settings_fp: str, templates_fp: str) -> Iterator[_Job]:
             f"tags/{slug}/",
             settings.language,
         )
-        yield feed_job(meta, tagged)
+        yield from feed_jobs(meta, tagged, archived=False)
         yield from list_jobs(tagged, tag)
     counts = tuple((tag_names[slug], len(by_tag[slug])) for slug in sorted(by_tag))
-    yield _Job(key("tags", settings_fp, templates_fp, counts), jobs.TagsPage(counts))
+    yield _Job(key("tags", settings_fp, templates_fp, facts, counts), jobs.TagsPage(counts))
 
-    languages = sorted({e.lang for e in entries})
-    if len(languages) > 1:
-        for lang in languages:
+    if len(facts.languages) > 1:
+        for lang in facts.languages:
             chosen = [e for e in entries if e.lang == lang]
-            yield feed_job(
+            yield from feed_jobs(
                 _feed_meta(settings, f"{settings.title} ({lang})", "index.html", f"{lang}/", lang), chosen
             )
     yield _Job(key("static", templates_fp), jobs.Stylesheet())
-    yield from _redirect_jobs(entries)
+    yield _Job(key("404", settings_fp, templates_fp), jobs.NotFound())
+    yield _Job(key("robots", settings_fp), jobs.Robots())
+    tagged_lists = {slug: (tag_names[slug], by_tag[slug]) for slug in by_tag}
+    for parts, task in sitefiles.sitemap_jobs(entries, tagged_lists):
+        yield _Job(key(*parts, settings_fp), task)
+    for parts, task in sitefiles.redirect_jobs(record, entries, settings):
+        yield _Job(key(*parts, settings_fp, templates_fp), task)
     media = asset_fingerprints(site.cache, site.assets)
     for asset in site.assets:
         yield _Job(
@@ -164,36 +233,11 @@ def _plan(site: Site, settings_fp: str, templates_fp: str) -> Iterator[_Job]:
         )
 
 
-def _redirect_jobs(entries: Sequence[Entry]) -> Iterator[_Job]:
-    """A redirect page at each old address an entry declares (``aliases``), keyed by its target."""
-    for entry in entries:
-        for alias in entry.aliases:
-            task = jobs.Redirect(alias, entry.url, entry.title, entry.lang, entry.source_path)
-            yield _Job(key("redirect", alias, entry.url, entry.title, entry.lang), task)
-
-
-def _free_aliases(planned: list[_Job]) -> tuple[list[_Job], list[Problem]]:
-    """The jobs without redirect pages at addresses that another page (or an earlier entry's old
-    address) already takes, and a warning for each one left out."""
-    taken = {p for job in planned if not isinstance(job.task, jobs.Redirect) for p in job.task.paths}
-    kept: list[_Job] = []
-    problems: list[Problem] = []
-    for job in planned:
-        task = job.task
-        if isinstance(task, jobs.Redirect):
-            if task.path in taken:
-                problems.append(
-                    warning(
-                        task.source_path,
-                        f"the old address {task.path} is already a page of this site; it gets no redirect",
-                        field="aliases",
-                        hint="remove it from the entry, or give the other page another address",
-                    )
-                )
-                continue
-            taken.add(task.path)
-        kept.append(job)
-    return kept, problems
+def _image_facts(entry: Entry) -> str:
+    image = entry.image
+    if image is None or image.length is None:
+        return ""
+    return f" {image.length} {image.width} {image.height}"
 
 
 AfterBuild = Callable[[Site | None, Inputs], None]
@@ -214,6 +258,7 @@ def build(
     remembered: Remembered | None = None,
     appearances: bool = True,
     then: AfterBuild | None = None,
+    ping: bool = True,
 ) -> BuildReport:
     """Build out/ from entries/. With errors (with ``strict``, any problem), nothing is written
     and the report lists them all.
@@ -233,7 +278,10 @@ def build(
     ``digest.appearances``); ``appearances=False`` does not (the preview's). ``then`` runs after a build
     without errors, while the entries are still at hand: with the loaded site, or with None when
     nothing changed since the last build (no entry was loaded); the inputs' cache is open and up to
-    date in both cases. The build holds the project's lock (see ``publisher.lock``)."""
+    date in both cases. The build holds the project's lock (see ``publisher.lock``).
+
+    After a build that changed a subscription feed, the WebSub hub (``websub_hub``) is told, unless
+    ``ping`` is False (a folder that is not the published site, such as the preview's)."""
     now = now or datetime.now(settings.tz)
     with (
         project_lock(settings.root, "build"),
@@ -268,13 +316,18 @@ def build(
             upcoming = scheduled((e for e in site.entries if e.source_path not in site.drafts), now)
             if upcoming and not future:
                 site = replace(site, entries=tuple(e for e in site.entries if is_published(e.published, now)))
-            if any(p.is_error for p in site.problems) or (strict and site.problems):
+            if any(p.is_error for p in site.problems):
                 return BuildReport((), (), 0, len(site.entries), site.problems, upcoming, included)
+            outputs = _plan_outputs(site, settings_fingerprint(settings), templates_fingerprint(settings))
+            problems = _in_order((*site.problems, *outputs.problems))
+            if strict and (problems or outputs.once):
+                every = _in_order((*problems, *outputs.once))
+                return BuildReport((), (), 0, len(site.entries), every, upcoming, included)
             early = None
             if on_pages is not None:
-                provisional = BuildReport((), (), 0, len(site.entries), site.problems, upcoming, included)
+                provisional = BuildReport((), (), 0, len(site.entries), problems, upcoming, included)
                 early = partial(on_pages, provisional)
-            report = _write_outputs(site, progress, workers, full, rehearse, early)
+            report = _write_outputs(site, outputs, problems, progress, workers, full, rehearse, early)
             report = replace(report, scheduled=upcoming, drafts=included)
             if appearances:
                 published = (e.id for e in site.entries if e.source_path not in site.drafts)
@@ -283,11 +336,51 @@ def build(
                 fingerprint, "", report.entries, report.problems, upcoming, included
             )
             freshness.remember(site.cache, settings.out_dir, build_record)
+            report = replace(report, problems=_in_order((*report.problems, *outputs.once)))
             if then is not None:
                 then(site, inputs)
-            return report
         finally:
             site.close()
+    # After the build is recorded: a hub that cannot be reached now is not reported again by a
+    # rebuild that finds nothing changed.
+    if not ping:
+        return report
+    announced, failed = websub.announce(settings, report.written)
+    return replace(report, problems=(*report.problems, *failed), announced=announced)
+
+
+@dataclass(frozen=True, slots=True)
+class CheckReport:
+    """What ``check_site`` found: every problem, and the entries dated after its time."""
+
+    entries: int  # entries checked (the scheduled ones too)
+    problems: tuple[Problem, ...]
+    scheduled: tuple[Entry, ...]
+
+
+def check_site(
+    settings: Settings, progress: Progress | None = None, *, now: datetime | None = None
+) -> CheckReport:
+    """What ``build`` would report, without writing anything: every problem, including links into
+    the site that the build would not publish and the configuration's legal problems, and the
+    entries scheduled after ``now`` (default: the wall clock), which the build leaves out."""
+    now = now or datetime.now(settings.tz)
+    site = load_site(settings, progress)
+    try:
+        upcoming = scheduled(site.entries, now)
+        config_problems = legal_problems(settings)
+        if any(p.is_error for p in site.problems):
+            return CheckReport(len(site.entries), _in_order((*site.problems, *config_problems)), upcoming)
+        built = replace(site, entries=tuple(e for e in site.entries if is_published(e.published, now)))
+        planned = _plan_outputs(built, "", "")
+        every = (*site.problems, *planned.problems, *planned.once, *config_problems)
+        return CheckReport(len(site.entries), _in_order(every), upcoming)
+    finally:
+        site.close()
+
+
+def _in_order(problems: Iterable[Problem]) -> tuple[Problem, ...]:
+    return tuple(sorted(problems, key=lambda p: (p.path, p.line or 0, p.field or "", p.message)))
 
 
 def _held_back(cache: BuildCache, now: datetime) -> tuple[str, ...]:
@@ -330,7 +423,7 @@ def _share(todo: Sequence[_Job]) -> tuple[list[_Job], list[_Job]]:
     remote: list[_Job] = []
     load = 0
     for job in todo:
-        if not isinstance(job.task, jobs.EntryPage | jobs.FeedSet) and load < total / 3:
+        if not isinstance(job.task, jobs.EntryPage | jobs.FeedSet | jobs.ArchivedFeed) and load < total / 3:
             local.append(job)
             load += jobs.weight(job.task)
         else:
@@ -339,7 +432,11 @@ def _share(todo: Sequence[_Job]) -> tuple[list[_Job], list[_Job]]:
 
 
 def _run(
-    site: Site, todo: Sequence[_Job], progress: Progress | None, pool: ProcessPoolExecutor | None
+    site: Site,
+    todo: Sequence[_Job],
+    facts: jobs.SiteFacts,
+    progress: Progress | None,
+    pool: ProcessPoolExecutor | None,
 ) -> Iterator[tuple[str, bool]]:
     """Render and write the jobs on every core (in this process when they are few or the cache
     cannot be shared); yields ``(path, written)`` for every file."""
@@ -354,11 +451,13 @@ def _run(
     if sent:
         assert pool is not None
         cache_file = str(site.cache.path)
-        pending = [pool.submit(jobs.run_batch, settings, cache_file, [j.task for j in b]) for b in sent]
+        pending = [
+            pool.submit(jobs.run_batch, settings, cache_file, [j.task for j in b], facts) for b in sent
+        ]
     kept = _batches(local, 1)
     done = 0
     for batch, result in chain(
-        zip(kept, (jobs.run_batch(settings, html, [j.task for j in b]) for b in kept), strict=True),
+        zip(kept, (jobs.run_batch(settings, html, [j.task for j in b], facts) for b in kept), strict=True),
         zip(sent, (future.result() for future in pending) if sent else (), strict=True),
     ):
         yield from result
@@ -369,6 +468,8 @@ def _run(
 
 def _write_outputs(
     site: Site,
+    outputs: _Outputs,
+    problems: tuple[Problem, ...],
     progress: Progress | None,
     pool: ProcessPoolExecutor | None,
     full: bool = False,
@@ -379,17 +480,12 @@ def _write_outputs(
 
     out = site.settings.out_dir
     previous = read_manifest(out)
-    settings_fp = settings_fingerprint(site.settings)
-    templates_fp = templates_fingerprint(site.settings)
-    with long_lived():
-        planned, alias_warnings = _free_aliases(list(_plan(site, settings_fp, templates_fp)))
-    problems = (*site.problems, *alias_warnings)
     keys: dict[str, str] = {}
     todo: list[_Job] = []
     unchanged = 0
     # One listing per folder instead of a stat per file (2,000 stats at 1,000 entries).
     present = freshness.files_below(out) if previous and not full else set()
-    for job in planned:
+    for job in outputs.planned:
         paths = job.task.paths
         keys.update(dict.fromkeys(paths, job.key))
         if not full and all(previous.get(p) == job.key and p in present for p in paths):
@@ -397,7 +493,7 @@ def _write_outputs(
         else:
             todo.append(job)
     if rehearse:
-        _rehearse(site, todo)
+        _rehearse(site, todo, outputs.facts)
     interrupted_before = output.interrupted(out)
     output.start_writing(out)
     # Forget the keys of files about to be rewritten or deleted first, so that a build that crashes
@@ -409,24 +505,27 @@ def _write_outputs(
     if pages_written is None:
         batches = [todo]
     else:  # the pages first, so that a preview can show them while the feeds are rendered
-        batches = [[j for j in todo if not isinstance(j.task, jobs.FeedSet)]]
-        batches.append([j for j in todo if isinstance(j.task, jobs.FeedSet)])
+        feed_tasks = jobs.FeedSet | jobs.ArchivedFeed
+        batches = [[j for j in todo if not isinstance(j.task, feed_tasks)]]
+        batches.append([j for j in todo if isinstance(j.task, feed_tasks)])
     for number, batch in enumerate(batches):
         if number and pages_written is not None:
             pages_written()
-        for path, changed in _run(site, batch, progress, pool):
+        for path, changed in _run(site, batch, outputs.facts, progress, pool):
             if changed:
                 written.append(path)
             else:
                 unchanged += 1
     deleted = _delete_stale(out, set(previous) - set(keys))
+    # The addresses this build published are remembered before the manifest vouches for the build.
+    write_record(out, outputs.record)
     if keys != previous or outdated:
         write_manifest(out, keys)
     output.finish_writing(out, interrupted_before)
     return BuildReport(tuple(sorted(written)), tuple(deleted), unchanged, len(site.entries), problems)
 
 
-def _rehearse(site: Site, todo: Sequence[_Job]) -> None:
+def _rehearse(site: Site, todo: Sequence[_Job], facts: jobs.SiteFacts) -> None:
     """Render the first job of each kind in memory before anything is written, so that a template
     mistake stops the build with out/ as it was rather than half-way through writing it.
 
@@ -441,7 +540,9 @@ def _rehearse(site: Site, todo: Sequence[_Job]) -> None:
             kind = (type(task), getattr(task, "kind", None), getattr(task, "number", None) == 0)
             first.setdefault(kind, task)
     if first:
-        jobs.rehearse(site.settings, lambda paths: {p: site.cache.html(p) for p in paths}, first.values())
+        jobs.rehearse(
+            site.settings, lambda paths: {p: site.cache.html(p) for p in paths}, first.values(), facts
+        )
 
 
 def _delete_stale(out: Path, paths: Iterable[str]) -> list[str]:

@@ -1,5 +1,5 @@
 """Edits to a project's own files: scaffold a project (``init``) or an entry (``new``), write missing
-ids (``check --fix-ids``)."""
+ids and slugs (``check --fix-ids``)."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from publisher.content.dates import parse_when
 from publisher.content.generators import translate
 from publisher.content.ids import fallback_id, mint_id
 from publisher.content.languages import known_language
+from publisher.content.load import load_site
 from publisher.content.loaders import parse_entry, scan_entry_files
 from publisher.content.slugs import slugify
 from publisher.errors import Problem, PublisherError
@@ -120,23 +121,55 @@ def fix_ids(settings: Settings) -> list[str]:
             published = parse_when(meta["date"], tz)
         except ValueError:
             continue
-        text = data.decode("utf-8-sig")
-        newline = "\r\n" if "\r\n" in text.split("\n", 1)[0] + "\n" else "\n"
-        entry_id = fallback_id(relative, published)
-        if text.startswith(("---", "+++")):  # after the opening line; TOML (Hugo) writes key = "value"
-            first_break = text.index("\n") + 1
-            line = f'id = "{entry_id}"' if text.startswith("+++") else f"id: {entry_id}"
-        else:  # Pelican's "Key: value" lines: the id goes first
-            first_break, line = 0, f"id: {entry_id}"
-        new_text = f"{text[:first_break]}{line}{newline}{text[first_break:]}"
-        # A front matter written as one flow mapping ({title: …, date: …}) cannot take a line:
-        # write only if the file still reads as before plus the id.
-        fixed, _ = parse_entry(new_text.encode("utf-8"), relative)
-        if fixed is None or fixed.metadata != {"id": entry_id, **source.metadata}:
-            continue
-        write_atomic(file, new_text.encode("utf-8"))
-        changed.append(relative)
+        if _add_line(file, relative, data, "id", fallback_id(relative, published)):
+            changed.append(relative)
     return changed
+
+
+def fix_slugs(settings: Settings) -> list[tuple[str, str]]:
+    """Write a ``slug:`` line into every published entry that has none: the slug of the address
+    it has now (from the address record, see content/urls.py), so that the address stays even
+    where the record is lost and whatever the title becomes. Returns ``(file, slug)`` written."""
+    site = load_site(settings)
+    try:
+        slugs = {entry.source_path: entry.slug for entry in site.entries}
+    finally:
+        site.close()
+    changed = []
+    for found in scan_entry_files(settings.entries_dir, settings.root, settings.not_entries):
+        file, relative = Path(found.path), found.relative
+        slug = slugs.get(relative)
+        if slug is None:
+            continue
+        data = file.read_bytes()
+        source, _ = parse_entry(data, relative)
+        if source is None or "slug" in translate(source.metadata, settings.base_url):
+            continue
+        if _add_line(file, relative, data, "slug", slug):
+            changed.append((relative, slug))
+    return changed
+
+
+def _add_line(file: Path, relative: str, data: bytes, key: str, value: str) -> bool:
+    """Put ``key: value`` at the top of the front matter (a slug after the id; ``key = "value"`` in
+    Hugo's TOML front matter; first among Pelican's ``Key: value`` lines), if the file then reads as
+    before plus that key (a front matter written as one flow mapping, ``{title: …, date: …}``,
+    cannot take a line: it is left alone)."""
+    source, _ = parse_entry(data, relative)
+    assert source is not None
+    text = data.decode("utf-8-sig")
+    newline = "\r\n" if "\r\n" in text.split("\n", 1)[0] + "\n" else "\n"
+    toml = text.startswith("+++")
+    at = text.index("\n") + 1 if text.startswith(("---", "+++")) else 0
+    if key != "id" and text.startswith("id = " if toml else "id:", at):  # after the id --fix-ids writes
+        at = text.index("\n", at) + 1
+    line = f"{key} = {json.dumps(value)}" if toml else f"{key}: {value}"
+    new_text = f"{text[:at]}{line}{newline}{text[at:]}"
+    fixed, _ = parse_entry(new_text.encode("utf-8"), relative)
+    if fixed is None or fixed.metadata != {key: value, **source.metadata}:
+        return False
+    write_atomic(file, new_text.encode("utf-8"))
+    return True
 
 
 NEW_ENTRY = """\

@@ -314,6 +314,15 @@ class BuildCache:
             )
         ]
 
+    def index(self) -> list[IndexRow]:
+        """The row of every publishable entry, in path order (where each entry goes: content/urls.py)."""
+        return [
+            IndexRow(*row)
+            for row in self.db.execute(
+                f"SELECT {', '.join(IndexRow._fields)} FROM entries WHERE slug IS NOT NULL ORDER BY path"
+            )
+        ]
+
     def slugs(self) -> set[str]:
         """Every slug in use."""
         return {slug for (slug,) in self.db.execute("SELECT slug FROM entries WHERE slug IS NOT NULL")}

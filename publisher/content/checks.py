@@ -1,16 +1,14 @@
-"""Checks across entries: duplicate ids, shared slugs (made unique or reported), tags that share a
-page, and files in entries/ that are not published."""
+"""Checks across entries: duplicate ids, tags that share a page, and files in entries/ that are not
+published (shared slugs and addresses: content/urls.py)."""
 
 from __future__ import annotations
 
 import math
-from collections import defaultdict
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from publisher.content.cache import IndexRow
 from publisher.content.loaders import ASSET_SUFFIXES, ENTRY_SUFFIX, Refused, field_line
-from publisher.content.slugs import unique_slug
 from publisher.errors import Problem, warning
 from publisher.model import Entry
 
@@ -31,47 +29,6 @@ def mtime_of(root: Path, relative: str) -> int:
         return (root / relative).stat().st_mtime_ns
     except OSError:
         return 2**63
-
-
-def resolve_slugs(
-    rows: list[IndexRow], all_slugs: Callable[[], set[str]], problems: list[Problem], line_of: LineOf
-) -> dict[str, str]:
-    """Make slugs unique: ``{path: new slug}``. Two equal explicit slugs are an error; a generated
-    one gets ``-2``, ``-3``… in the order of publication. ``rows`` must hold every row whose slug
-    is shared (others may be there too); ``all_slugs`` gives every slug in use, when one is needed."""
-    by_slug: dict[str, list[IndexRow]] = defaultdict(list)
-    for row in rows:
-        if row.slug is not None:
-            by_slug[row.slug].append(row)
-    shared = sorted(slug for slug, group in by_slug.items() if len(group) > 1)
-    if not shared:
-        return {}
-    overrides: dict[str, str] = {}
-    taken = all_slugs()
-    for slug in shared:
-        group = by_slug[slug]
-        group.sort(key=lambda r: (math.inf if r.published is None else r.published, r.path))
-        explicit = [r for r in group if r.explicit_slug]
-        if len(explicit) > 1:
-            first = explicit[0].path
-            for other in explicit[1:]:
-                problems.append(
-                    Problem(
-                        other.path,
-                        f"slug {slug!r} is already used by {first}",
-                        line=line_of(other.path, "slug"),
-                        field="slug",
-                        hint="give one of the entries another slug",
-                    )
-                )
-        keep = explicit[0] if explicit else group[0]
-        for row in group:
-            if row is keep or row in explicit:
-                continue
-            new_slug = unique_slug(slug, taken)
-            taken.add(new_slug)
-            overrides[row.path] = new_slug
-    return overrides
 
 
 def duplicate_ids(rows: list[IndexRow], line_of: LineOf, mtime_of: Callable[[str], int]) -> list[Problem]:

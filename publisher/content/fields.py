@@ -14,6 +14,7 @@ from publisher.content.sanitise import XML_ILLEGAL, absolute_url
 from publisher.content.slugs import slugify
 from publisher.errors import Problem, warning
 from publisher.model import Author, Image, Tag
+from publisher.urls import encode_url
 
 IMAGE_FIELDS = frozenset({"url", "alt", "caption", "credit", "width", "height"})
 YAML_SPECIAL = re.compile(r"[,\[\]{}:#'\"]|^\s|\s$")  # text in a YAML list that needs quotes
@@ -121,7 +122,7 @@ def _author(fields: Fields, name: str, email: Any, url: Any) -> Author | None:
             hint="write the full address of the author's page, e.g. url: https://example.org/anna",
         )
         usable = False
-    return Author(name, email, url) if usable else None
+    return Author(name, email, encode_url(url)) if usable else None
 
 
 def _stripped(value: Any) -> Any:

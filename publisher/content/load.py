@@ -28,6 +28,7 @@ from publisher.content.normalise import (
     removal_warnings,
     with_slug,
 )
+from publisher.content.urls import UrlPlan, UrlRecord, plan_urls, read_record
 from publisher.content.workers import (
     CHUNK_SIZE,
     RACY_NS,
@@ -63,6 +64,8 @@ class Site:
     drafts: frozenset[str] = (
         frozenset()
     )  # source paths of the drafts among ``entries`` (``load_site(drafts=True)``)
+    urls: UrlPlan = field(default_factory=lambda: UrlPlan(UrlRecord()))  # where the entries' pages are
+    links: dict[str, tuple[str, ...]] = field(default_factory=dict)  # entry file -> paths its text links to
 
     def close(self) -> None:
         """Close the cache and let the garbage collector see the loaded entries again."""
@@ -311,6 +314,8 @@ class _Loaded:
     problems: list[Problem]
     overrides: dict[str, Entry]
     drafts: frozenset[str] = frozenset()
+    urls: UrlPlan = field(default_factory=lambda: UrlPlan(UrlRecord()))
+    links: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     def site(
         self,
@@ -331,6 +336,8 @@ class _Loaded:
             assets=assets,
             unloaded=unloaded,
             drafts=self.drafts,
+            urls=self.urls,
+            links=self.links,
         )
 
 
@@ -378,16 +385,19 @@ def _load(
     remembered: Remembered | None = None,
 ) -> _Loaded:
     """The cached results of the ``wanted`` files (None: every file), with the problems of the
-    checks across every entry (duplicate ids, shared slugs), and the entries whose slug a
-    collision changed at their new address (normalised again only when their page links to itself)."""
+    checks across every entry (duplicate ids, addresses: see ``urls.plan_urls``), and the entries
+    whose address is not the one their own slug gives (kept by the address record, or a shared
+    slug) at that address (normalised again only when their page links to itself)."""
     problems: list[Problem] = []
     collisions = cache.collisions()
     line_of = partial(checks.line_of_field, settings.root)
-    slug_overrides = checks.resolve_slugs(collisions, cache.slugs, problems, line_of)
+    urls = plan_urls(cache.index(), read_record(settings.out_dir), problems, line_of)
+    slug_overrides = urls.slugs
     problems.extend(checks.duplicate_ids(collisions, line_of, partial(checks.mtime_of, settings.root)))
     entries: list[Entry] = []
     fingerprints: dict[str, str] = {}
     draft_paths: set[str] = set()
+    links: dict[str, tuple[str, ...]] = {}
     with long_lived():
         for path, fingerprint, result in _light_results(cache, wanted, remembered):
             assert isinstance(result, Normalised)
@@ -396,6 +406,8 @@ def _load(
                 entries.append(result.entry)
                 fingerprints[path] = fingerprint
                 problems.extend(removal_warnings(result.entry))
+                if result.links:
+                    links[path] = result.links
                 if result.draft:
                     draft_paths.add(path)
     overrides: dict[str, Entry] = {}
@@ -412,7 +424,7 @@ def _load(
             overrides[entry.source_path] = moved = _renormalise(settings, entry.source_path, slug)
         light_overrides[entry.source_path] = replace(moved, content_html="")
     entries = [light_overrides.get(e.source_path, e) for e in entries]
-    return _Loaded(cache, entries, fingerprints, problems, overrides, frozenset(draft_paths))
+    return _Loaded(cache, entries, fingerprints, problems, overrides, frozenset(draft_paths), urls, links)
 
 
 def _in_window(cache: BuildCache, settings: Settings, window: Window) -> list[tuple[str, str]]:

@@ -27,6 +27,7 @@ from publisher.content.languages import known_language
 from publisher.content.loaders import SourceEntry
 from publisher.content.sanitise import (
     first_paragraph_text,
+    internal_links,
     paragraphs_text,
     render_markdown,
     sanitise_html,
@@ -36,6 +37,7 @@ from publisher.content.sanitise import (
 from publisher.content.slugs import slugify
 from publisher.errors import Problem, Severity, warning
 from publisher.model import Author, Entry, Image, Removal, Tag, pickled_as_arguments
+from publisher.urls import encode_url, is_absolute_uri
 
 if TYPE_CHECKING:
     from publisher.config import Settings
@@ -72,6 +74,7 @@ class Normalised:
     problems: tuple[Problem, ...]
     draft: bool = False
     has_explicit_id: bool = True
+    links: tuple[str, ...] = ()  # paths inside the site the entry's text links to (see internal_links)
 
 
 @dataclass(slots=True)
@@ -92,7 +95,9 @@ class _Parsed:
     slug: str = ""
     entry_id: str = ""
     has_explicit_id: bool = False
+    legacy_id: bool = False
     html: str = ""
+    links: tuple[str, ...] = ()
     removed: tuple[Removal, ...] = ()
     summary: str = ""
     source_url: str = ""
@@ -173,6 +178,20 @@ def _parse_slug(entry: _Parsed, value: Any) -> None:
     entry.slug = slug or slugify(entry.title, entry.lang)
 
 
+def _parse_legacy_id(entry: _Parsed, value: Any) -> None:
+    """``legacy_id: true``: the id is the one an earlier feed gave the item (``publisher import
+    --from-feed`` writes it for a guid that is no URI), kept as it is so that readers who follow the
+    old feed see no duplicates."""
+    if isinstance(value, bool) or "legacy_id" not in entry.keys:
+        entry.legacy_id = value is True
+        return
+    entry.fields.error(
+        "legacy_id",
+        f"{shown(value)} must be true or false",
+        hint="write legacy_id: true to keep an earlier feed's id that is no URI, or remove the line",
+    )
+
+
 def _parse_id(entry: _Parsed, value: Any) -> None:
     entry.has_explicit_id = value is not None
     if value is not None:
@@ -180,6 +199,15 @@ def _parse_id(entry: _Parsed, value: Any) -> None:
         if not entry.entry_id:
             entry.fields.error(
                 "id", "is empty", hint="remove the line so 'publisher check --fix-ids' mints one"
+            )
+        elif not entry.legacy_id and not is_absolute_uri(entry.entry_id):
+            entry.fields.error(
+                "id",
+                f"{shown(entry.entry_id)} is not a URI, which feeds need as an id "
+                "(Atom: a full and valid URL)",
+                hint="write a URI such as urn:uuid:… or tag:example.org,2024:meldung-1, or remove the line "
+                "and run 'publisher check --fix-ids' to mint one (readers see an entry with a new id as "
+                "new); to keep an earlier feed's id that readers know, add 'legacy_id: true'",
             )
     elif entry.published is not None:
         entry.entry_id = fallback_id(entry.source.path, entry.published)
@@ -202,6 +230,7 @@ def _render_body(entry: _Parsed) -> None:
         )
     safe = sanitise_html(render_markdown(body), entry.context.base_url, entry.page_url)
     entry.html = safe.html
+    entry.links = internal_links(safe.html, entry.context.base_url, entry.page_url)
     entry.removed = (*removed_chars, *safe.removed)
 
 
@@ -223,7 +252,9 @@ def _parse_summary(entry: _Parsed, value: Any) -> None:
 
 def _parse_source(entry: _Parsed, value: Any) -> None:
     entry.source_url = entry.fields.text("source", value)
-    if entry.source_url and not is_web_url(entry.source_url):
+    if entry.source_url and is_web_url(entry.source_url):
+        entry.source_url = encode_url(entry.source_url)
+    elif entry.source_url:
         entry.fields.error(
             "source",
             f"{shown(entry.source_url)} is not an absolute http(s) URL",
@@ -260,6 +291,7 @@ ADDRESS_FIELDS: dict[str, FieldParser] = {
     "date": _parse_date,
     "updated": _parse_updated,
     "slug": _parse_slug,
+    "legacy_id": _parse_legacy_id,
     "id": _parse_id,
     "excerpt_separator": _parse_excerpt_separator,
 }
@@ -336,12 +368,17 @@ def _outcome(entry: _Parsed) -> Normalised:
         removed=tuple(entry.removed),
         aliases=entry.aliases,
     )
-    return Normalised(result, tuple(problems), draft=entry.draft, has_explicit_id=entry.has_explicit_id)
+    return Normalised(
+        result, tuple(problems), draft=entry.draft, has_explicit_id=entry.has_explicit_id, links=entry.links
+    )
+
+
+POSTS = "posts/"  # the folder of the entry pages in out/
 
 
 def entry_path(slug: str) -> str:
     """The entry page's place in out/."""
-    return f"posts/{slug}.html"
+    return f"{POSTS}{slug}.html"
 
 
 def with_slug(entry: Entry, slug: str, base_url: str, html: str) -> Entry | None:

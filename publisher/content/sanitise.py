@@ -10,11 +10,12 @@ from functools import lru_cache
 from html import unescape
 from html.parser import HTMLParser
 from typing import Any, NamedTuple
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import unquote, urljoin, urlsplit
 
 import nh3
 
 from publisher.model import Removal
+from publisher.urls import encode_url
 
 # Characters XML 1.0 forbids (feeds would be unparseable); tab, LF and CR are allowed. Also DEL and
 # the C1 controls, which XML 1.0 asks to avoid and feed readers misread as Windows-1252 (\x80 -> €).
@@ -201,11 +202,12 @@ def _safe_url(value: str) -> bool:
 
 
 def absolute_url(value: str, base_url: str, page_url: str) -> str:
-    """Relative URLs resolve against the site root; ``#fragment`` links against the entry's page."""
+    """Relative URLs resolve against the site root; ``#fragment`` links against the entry's page.
+    The result is a URI: a space or an umlaut in a file name is percent-encoded."""
     value = value.strip()
     if value.startswith("#"):
-        return page_url + value
-    return _join(base_url, value)
+        return encode_url(page_url + value)
+    return encode_url(_join(base_url, value))
 
 
 @lru_cache(maxsize=URL_CACHE_SIZE)
@@ -354,3 +356,19 @@ def shorten(text: str, limit: int = 300) -> str:
         return text
     cut = text[: limit - 1].rsplit(" ", 1)[0].rstrip(",;:–- ")
     return cut + "…"
+
+
+_LINK = re.compile(r'\s(?:href|src)="([^"]*)"')
+
+
+def internal_links(html: str, base_url: str, page_url: str) -> tuple[str, ...]:
+    """The paths inside the site (below ``base_url``) that sanitised ``html`` links to, without
+    query or fragment and percent-decoded, sorted; links to the page itself are left out."""
+    found = set()
+    for match in _LINK.finditer(html):
+        url = unescape(match.group(1))
+        if not url.startswith(base_url) or url.partition("#")[0] == page_url:
+            continue
+        path = url[len(base_url) :].partition("#")[0].partition("?")[0]
+        found.add(unquote(path))
+    return tuple(sorted(found))

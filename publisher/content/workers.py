@@ -39,6 +39,7 @@ RULE_SOURCES: tuple[Path, ...] = tuple(
         "content/ids.py",  # fallback ids
         "content/languages.py",  # which language codes are accepted
         "addresses.py",  # author email addresses
+        "urls.py",  # percent-encoded URLs, ids that must be URIs
         "model.py",  # the pickled Entry
         "errors.py",  # the pickled Problem
     )

@@ -73,6 +73,8 @@ class DigestContext:
     feeds: tuple[FeedLink, ...]
     sender_name: str
     sender_address: tuple[str, ...]
+    accent_color: str = ""  # a bar above the header, as on the archive pages ("" for none)
+    logo_url: str = ""  # the site's logo, shown beside its title ("" for none)
     # The imprint ([legal] imprint, one line each) and where the legal pages are; the personal link to the
     # subscriber's preferences page ("" in the versions that are not for one subscriber).
     imprint: tuple[str, ...] = ()
@@ -148,6 +150,8 @@ def build_context(
         sender_address=tuple(
             line.strip() for line in settings.digest.sender_address.splitlines() if line.strip()
         ),
+        accent_color=settings.accent_color,
+        logo_url=settings.logo_url,
         imprint=settings.legal.imprint_lines,
         imprint_url=settings.legal.imprint_url,
         privacy_url=settings.legal.privacy_url,

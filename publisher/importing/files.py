@@ -15,6 +15,7 @@ from publisher.errors import PublisherError
 from publisher.importing import decoding
 from publisher.importing.model import ImportedEntry
 from publisher.output import write_atomic
+from publisher.urls import is_absolute_uri
 
 logger = logging.getLogger(__name__)
 
@@ -75,7 +76,10 @@ def entry_filename(entry: ImportedEntry) -> str:
 
 def front_matter(entry: ImportedEntry) -> dict[str, Any]:
     """Keys in the order editors read them; empty optional keys are left out."""
-    data: dict[str, Any] = {"id": entry.id, "title": entry.title}
+    data: dict[str, Any] = {"id": entry.id}
+    if not is_absolute_uri(entry.id):  # an earlier feed's guid such as "item-17": kept for its readers
+        data["legacy_id"] = True
+    data["title"] = entry.title
     if entry.subtitle:
         data["subtitle"] = entry.subtitle
     data["date"] = entry.published or entry.date

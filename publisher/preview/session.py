@@ -15,8 +15,10 @@ from typing import TYPE_CHECKING, Any
 
 from publisher.config import CONFIG_NAME, Settings, load_settings
 from publisher.content.load import Remembered
+from publisher.content.urls import RECORD
 from publisher.content.workers import worker_pool
 from publisher.errors import PublisherError
+from publisher.output import write_atomic
 
 if TYPE_CHECKING:
     from publisher.build.pipeline import BuildReport
@@ -121,6 +123,7 @@ class Session:
             self.settings = load_settings(self.config_path, self.cwd)
             now = self.options.now or datetime.now(self.settings.tz)
             drafts = self.options.drafts
+            self._take_addresses()
             report = build(
                 self.preview_settings(),
                 now=now,
@@ -131,6 +134,7 @@ class Session:
                 on_pages=self._pages_written,
                 remembered=self.remembered,
                 appearances=False,  # the preview is no site: nothing appears by being previewed
+                ping=False,  # the preview is not the published site: no WebSub hub hears of it
             )
         except PublisherError as exc:
             lines = [str(p) for p in exc.problems] or [str(exc)]
@@ -153,6 +157,19 @@ class Session:
             f"{len(report.written)} file(s) written, {len(report.deleted)} deleted"
         )
         return self._outcome_of(report)
+
+    def _take_addresses(self) -> None:
+        """Start the preview folder with the address record of the site's output folder (read, never
+        written), so that the preview shows each entry at the address the site gives it: an address
+        once published stays with its entry, whatever its title says now."""
+        kept = self.out_dir / RECORD
+        if kept.exists():
+            return
+        try:
+            data = (self.settings.out_dir / RECORD).read_bytes()
+        except OSError:
+            return
+        write_atomic(kept, data)
 
     def _outcome_of(self, report: BuildReport) -> Outcome:
         """What the server shows after a build without errors: the pages, with banners on the

@@ -9,12 +9,13 @@ from functools import lru_cache, partial
 from typing import Literal, TypedDict
 
 from jinja2 import Environment, TemplateError, TemplateNotFound, TemplateSyntaxError
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from publisher.config import Settings
 from publisher.errors import Problem, PublisherError
 from publisher.model import Entry, Tag
-from publisher.render.templating import format_date, labels, template_location
+from publisher.render.social import MetaTag, article_json_ld, page_meta
+from publisher.render.templating import format_date, labels, language_name, template_location
 
 STYLESHEET = "style.css"
 TAGS_INDEX = "tags/index.html"
@@ -104,6 +105,28 @@ def local_content(html: str, base_url: str, from_path: str) -> str:
     )
 
 
+_TABLE = re.compile(r"<table>(.*?)</table>", re.DOTALL)
+_ALIGN = re.compile(r'<(t[hd])((?: [a-z]+="[^"]*")*?) align="(left|right|center)"')
+
+
+def page_content(html: str, base_url: str, from_path: str, table_label: str) -> str:
+    """Entry HTML as a page shows it (``local_content``), with every table in a region that
+    scrolls sideways on a narrow screen and that a keyboard can reach (it takes the focus), and
+    the columns' alignment from Markdown (``---:``) as classes: ``align`` is obsolete in HTML."""
+    html = local_content(html, base_url, from_path)
+    if "<table>" not in html:
+        return html
+    html = _ALIGN.sub(r'<\1\2 class="align-\3"', html)
+    label = escape(table_label)
+    return _TABLE.sub(
+        lambda m: (
+            f'<div class="table-scroll" role="region" tabindex="0" aria-label="{label}">'
+            f"<table>{m.group(1)}</table></div>"
+        ),
+        html,
+    )
+
+
 def canonical_url(settings: Settings, path: str) -> str:
     """Absolute URL of a page; ``…/index.html`` is canonical as its directory (``…/``)."""
     if path == "index.html" or path.endswith("/index.html"):
@@ -122,6 +145,8 @@ class FeedLink:
     type: str  # MIME type, e.g. application/atom+xml
     name: str  # RSS, Atom, JSON Feed
     title: str  # e.g. "Newsroom: Umwelt (Atom)"
+    hreflang: str = ""  # the language of a language feed (de/atom.xml), else ""
+    language: str = ""  # ... and its name in the site's language ("Englisch")
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,9 +157,90 @@ class Page:
     lang: str  # <html lang>
     title: str  # <title>
     description: str  # <meta name="description">, may be empty
-    canonical_url: str  # absolute
+    canonical_url: str  # absolute; "" on 404.html (it is shown at any address)
     feeds: tuple[FeedLink, ...]  # the site feeds
     tag_feeds: tuple[FeedLink, ...] = ()  # the tag's own feeds on tag pages
+    language_feeds: tuple[FeedLink, ...] = ()  # one set per language, when the site has several
+    meta: tuple[MetaTag, ...] = ()  # Open Graph and Twitter card tags
+    json_ld: str = ""  # schema.org data of an entry page (Markup: JSON made safe for <script>)
+    robots: str = ""  # <meta name="robots">, e.g. "noindex" on redirect pages
+
+    @property
+    def meta_html(self) -> Markup:
+        """``page.meta`` as ``<meta>`` elements (written here: a loop in the template cost a third
+        of an entry page's time)."""
+        return meta_markup(self.meta)
+
+    @property
+    def feeds_head(self) -> Markup:
+        """The autodiscovery ``<link rel="alternate">`` of every feed the page offers."""
+        return _feeds_markup(self.feeds, self.tag_feeds, self.language_feeds, self.lang)[0]
+
+    @property
+    def feeds_footer(self) -> Markup:
+        """The footer's lists of the same feeds, under their headings."""
+        return _feeds_markup(self.feeds, self.tag_feeds, self.language_feeds, self.lang)[1]
+
+
+def meta_markup(tags: tuple[MetaTag, ...]) -> Markup:
+    return Markup(
+        "\n".join(f'<meta {t.attribute}="{escape(t.name)}" content="{escape(t.content)}">' for t in tags)
+    )
+
+
+@lru_cache(maxsize=512)
+def _feeds_markup(
+    feeds: tuple[FeedLink, ...],
+    tag_feeds: tuple[FeedLink, ...],
+    language_feeds: tuple[FeedLink, ...],
+    lang: str,
+) -> tuple[Markup, Markup]:
+    """The same for every page with the same feeds (every URL is absolute), so made once."""
+    head = Markup("\n").join(
+        Markup('<link rel="alternate" type="{}" title="{}" href="{}"{}>').format(
+            f.type, f.title, f.url, Markup(' hreflang="{}"').format(f.hreflang) if f.hreflang else ""
+        )
+        for f in (*feeds, *tag_feeds, *language_feeds)
+    )
+    t = labels(lang)
+
+    def items(chosen: tuple[FeedLink, ...]) -> Markup:
+        return Markup("\n").join(
+            Markup('<li><a href="{}" type="{}">{}</a></li>').format(f.url, f.type, f.name) for f in chosen
+        )
+
+    parts = []
+    if tag_feeds:
+        parts.append(
+            Markup('<h2 class="feeds-heading">{}</h2>\n<ul class="feed-links">\n{}\n</ul>').format(
+                t["tag_feeds"], items(tag_feeds)
+            )
+        )
+    parts.append(
+        Markup('<h2 class="feeds-heading">{}</h2>\n<ul class="feed-links">\n{}\n</ul>').format(
+            t["feeds"], items(feeds)
+        )
+    )
+    if language_feeds:
+        by_language: dict[str, list[FeedLink]] = {}
+        for f in language_feeds:
+            by_language.setdefault(f.hreflang, []).append(f)
+        rows = Markup("\n").join(
+            Markup("<li>{}: {}</li>").format(
+                links[0].language,
+                Markup(", ").join(
+                    Markup('<a href="{}" type="{}" hreflang="{}">{}</a>').format(f.url, f.type, lang_, f.name)
+                    for f in links
+                ),
+            )
+            for lang_, links in by_language.items()
+        )
+        parts.append(
+            Markup('<h2 class="feeds-heading">{}</h2>\n<ul class="language-feeds">\n{}\n</ul>').format(
+                t["language_feeds"], rows
+            )
+        )
+    return head, Markup("\n").join(parts)
 
 
 @dataclass(frozen=True, slots=True)
@@ -195,39 +301,68 @@ class TagsContext(BaseContext):
 # --- rendering ------------------------------------------------------------------------------------
 
 
-def _feed_links(settings: Settings, prefix: str, title: str) -> tuple[FeedLink, ...]:
+@lru_cache(maxsize=1024)
+def feed_links(
+    settings: Settings, prefix: str, title: str, hreflang: str = "", language: str = ""
+) -> tuple[FeedLink, ...]:
     return tuple(
-        FeedLink(settings.url(prefix + filename), mime, name, f"{title} ({name})")
+        FeedLink(settings.url(prefix + filename), mime, name, f"{title} ({name})", hreflang, language)
         for filename, mime, name in FEED_FORMATS
     )
 
 
+def language_feed_links(settings: Settings, languages: Sequence[str]) -> tuple[FeedLink, ...]:
+    """The feeds of each language (``de/atom.xml`` …), offered when the site has more than one."""
+    return _language_feed_links(settings, tuple(languages))
+
+
+@lru_cache(maxsize=64)
+def _language_feed_links(settings: Settings, languages: tuple[str, ...]) -> tuple[FeedLink, ...]:
+    if len(languages) < 2:
+        return ()
+    links: list[FeedLink] = []
+    for lang in languages:
+        name = language_name(lang, settings.language)
+        links += feed_links(settings, f"{lang}/", f"{settings.title}: {name}", hreflang=lang, language=name)
+    return tuple(links)
+
+
 def _page(
-    settings: Settings, path: str, lang: str, title: str, description: str, tag: Tag | None = None
+    settings: Settings,
+    path: str,
+    lang: str,
+    title: str,
+    description: str,
+    tag: Tag | None = None,
+    languages: Sequence[str] = (),
 ) -> Page:
+    canonical = canonical_url(settings, path)
     return Page(
         path=path,
         lang=lang,
         title=title,
         description=description,
-        canonical_url=canonical_url(settings, path),
-        feeds=_feed_links(settings, "", settings.title),
-        tag_feeds=_feed_links(settings, f"tags/{tag.slug}/", f"{settings.title}: {tag.name}") if tag else (),
+        canonical_url=canonical,
+        feeds=feed_links(settings, "", settings.title),
+        tag_feeds=feed_links(settings, f"tags/{tag.slug}/", f"{settings.title}: {tag.name}") if tag else (),
+        language_feeds=language_feed_links(settings, languages),
+        meta=page_meta(settings, title=title, description=description, url=canonical, lang=lang),
     )
 
 
-def _base(settings: Settings, page: Page) -> BaseContext:
+def base_context(settings: Settings, page: Page, href: Callable[[str], str] | None = None) -> BaseContext:
+    """What every page template gets; ``href`` (site path -> link) defaults to a link relative to the page."""
     return BaseContext(
         site=settings,
         page=page,
         t=labels(page.lang),
-        href=partial(relative_href, page.path),
+        href=href or partial(relative_href, page.path),
         local=partial(local_url, settings.base_url, page.path),
         tag_path=tag_path,
     )
 
 
-def _render(env: Environment, name: str, context: Mapping[str, object]) -> bytes:
+def render_template(env: Environment, name: str, context: Mapping[str, object]) -> bytes:
     """Render one template; template mistakes become a PublisherError naming the file and line."""
     try:
         return env.get_template(name).render(context).encode("utf-8")
@@ -261,23 +396,37 @@ def _render(env: Environment, name: str, context: Mapping[str, object]) -> bytes
     raise PublisherError(f"cannot render {name}", [problem])
 
 
-def entry_page(entry: Entry, settings: Settings, env: Environment) -> bytes:
-    """The page at ``entry.path``. Depends only on the entry, the settings and the templates."""
+def entry_page(entry: Entry, settings: Settings, env: Environment, languages: Sequence[str] = ()) -> bytes:
+    """The page at ``entry.path``. Depends only on the entry, the settings, the templates and the
+    site's languages (each with its own feeds when there are several)."""
+    title = f"{entry.title} – {settings.title}"
     page = Page(
         path=entry.path,
         lang=entry.lang,
-        title=f"{entry.title} – {settings.title}",
+        title=title,
         description=entry.summary,
         canonical_url=entry.url,
-        feeds=_feed_links(settings, "", settings.title),
+        feeds=feed_links(settings, "", settings.title),
+        language_feeds=language_feed_links(settings, languages),
+        meta=page_meta(
+            settings,
+            title=entry.title,
+            description=entry.summary,
+            url=entry.url,
+            lang=entry.lang,
+            entry=entry,
+        ),
+        json_ld=article_json_ld(entry, settings),
     )
+    t = labels(entry.lang)
+    content = page_content(entry.content_html, settings.base_url, entry.path, t["table"])
     context = EntryContext(
-        **_base(settings, page),
+        **base_context(settings, page),
         entry=entry,
-        content=Markup(local_content(entry.content_html, settings.base_url, entry.path)),  # sanitised once
+        content=Markup(content),  # sanitised once
         show_updated=format_date(entry.updated, entry.lang) != format_date(entry.published, entry.lang),
     )
-    return _render(env, "entry.html.j2", context)
+    return render_template(env, "entry.html.j2", context)
 
 
 def list_pages(
@@ -287,6 +436,7 @@ def list_pages(
     *,
     kind: ListKind,
     tag: Tag | None = None,
+    languages: Sequence[str] = (),
 ) -> dict[str, bytes]:
     """Paged lists of ``entries`` (in the order given, newest first), see ``page_slices``.
 
@@ -295,7 +445,16 @@ def list_pages(
     """
     numbered = numbered_page_count(len(entries), settings.page_size)
     return dict(
-        list_page(entries[part], settings, env, kind=kind, tag=tag, number=number, numbered=numbered)
+        list_page(
+            entries[part],
+            settings,
+            env,
+            kind=kind,
+            tag=tag,
+            number=number,
+            numbered=numbered,
+            languages=languages,
+        )
         for number, part in page_slices(len(entries), settings.page_size)
     )
 
@@ -335,6 +494,7 @@ def list_page(
     tag: Tag | None = None,
     number: int = 0,
     numbered: int = 0,
+    languages: Sequence[str] = (),
 ) -> tuple[str, bytes]:
     """``(path, bytes)`` of page ``number`` (0: the front page) of a list with ``numbered`` numbered
     pages; ``page_entries`` are the entries on this page only. It depends on nothing else, so a
@@ -356,27 +516,31 @@ def list_page(
         f"{title} – {settings.title}",
         settings.description if kind == "index" else "",
         tag,
+        languages,
     )
     context = ListContext(
-        **_base(settings, page),
+        **base_context(settings, page),
         kind=kind,
         tag=tag,
         heading=heading,
         entries=page_entries,
         pager=links,
     )
-    return path, _render(env, "list.html.j2", context)
+    return path, render_template(env, "list.html.j2", context)
 
 
-def tags_page(tag_counts: Sequence[tuple[Tag, int]], settings: Settings, env: Environment) -> bytes:
+def tags_page(
+    tag_counts: Sequence[tuple[Tag, int]], settings: Settings, env: Environment, languages: Sequence[str] = ()
+) -> bytes:
     """``tags/index.html``: every tag (in the order given) with its number of entries."""
     t = labels(settings.language)
-    page = _page(settings, TAGS_INDEX, settings.language, f"{t['tags']} – {settings.title}", "")
+    title = f"{t['tags']} – {settings.title}"
+    page = _page(settings, TAGS_INDEX, settings.language, title, "", languages=languages)
     context = TagsContext(
-        **_base(settings, page),
+        **base_context(settings, page),
         tags=tuple(TagCount(tag, n, tag_path(tag)) for tag, n in tag_counts),
     )
-    return _render(env, "tags.html.j2", context)
+    return render_template(env, "tags.html.j2", context)
 
 
 def stylesheet(env: Environment) -> bytes:

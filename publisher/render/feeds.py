@@ -1,17 +1,21 @@
-"""Feed -> bytes for RSS 2.0 and Atom 1.0 (feedgen, wrapped here and nowhere else) and JSON Feed 1.1."""
+"""Feed -> bytes for RSS 2.0 and Atom 1.0 (feedgen, wrapped here and in feedext.py and nowhere else),
+JSON Feed 1.1, and RFC 5005 archived Atom documents."""
 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable
 from datetime import UTC, datetime
+from html import escape
 
-from feedgen.ext.base import BaseEntryExtension, BaseExtension
+from feedgen.ext.base import BaseExtension
 from feedgen.feed import FeedEntry, FeedGenerator
-from lxml import etree
 
 from publisher import __version__
-from publisher.model import Author, Entry, Feed
+from publisher.model import Author, Entry, Feed, Image
+from publisher.render import feedext
+from publisher.render.templating import labels
 
 FEED_FILES = {"rss": "rss.xml", "atom": "atom.xml", "json": "feed.json"}
 FEED_TYPES = {
@@ -24,6 +28,27 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 GENERATOR = ("publisher", "https://pypi.org/project/publisher/", __version__)
 
 
+def archive_path(prefix: str, number: int) -> str:
+    """Where archived document ``number`` (1: the oldest entries) of the feed at ``prefix`` lives."""
+    return f"{prefix}archive/{number}.xml"
+
+
+def archive_size(feed_limit: int) -> int:
+    """Entries per archived document: half the subscription feed's, so that a feed which has any
+    archive has at least two, each linked to a neighbour (a lone archive document, with neither a
+    previous nor a next one, reads as incomplete to the W3C validator)."""
+    return max(1, feed_limit // 2)
+
+
+def archive_count(entry_count: int, feed_limit: int) -> int:
+    """How many archived documents a feed of ``entry_count`` entries has: none while the
+    subscription document holds them all, else one per full ``archive_size`` from the oldest.
+    The newest few entries, fewer than one document, are in the subscription document only."""
+    if entry_count <= feed_limit:
+        return 0
+    return entry_count // archive_size(feed_limit)
+
+
 def _author_dict(author: Author) -> dict[str, str]:
     data = {"name": author.name}
     if author.email:
@@ -33,42 +58,85 @@ def _author_dict(author: Author) -> dict[str, str]:
     return data
 
 
-def _generator(feed: Feed, self_kind: str) -> FeedGenerator:
+def feed_language(feed: Feed) -> str:
+    """The language of a feed's documents: its entries' when they all share one (an English tag
+    on a German site), else the site's."""
+    languages = {entry.lang for entry in feed.entries}
+    return languages.pop() if len(languages) == 1 else feed.meta.language
+
+
+def _generator(feed: Feed, kind: str) -> FeedGenerator:
     """A FeedGenerator with every feed-level field set, including the deterministic updated time."""
     meta = feed.meta
+    language = feed_language(feed)
     fg = FeedGenerator()
-    if self_kind == "rss":
+    if kind == "rss":
         fg.load_extension("dc", atom=False, rss=True)
+        fg.register_extension(feedext.CHANNEL, feedext.RssChannel, feedext.NoEntryExtension, atom=False)
     fg.load_extension("media", atom=True, rss=True)
-    if self_kind == "atom":
-        fg.register_extension(_LINKS, BaseExtension, _AtomLinks, atom=True, rss=False)
+    if kind == "atom":
+        fg.register_extension(feedext.ENTRY, BaseExtension, feedext.AtomEntry, atom=True, rss=False)
+        if feed.number:
+            fg.register_extension(feedext.HISTORY, feedext.FeedHistory, feedext.NoEntryExtension, rss=False)
     fg.id(meta.feed_id)
     fg.title(meta.title)
     fg.subtitle(meta.description or meta.title)  # RSS requires a description
+    self_path = FEED_FILES[kind] if not feed.number else archive_path("", feed.number)
     # feedgen takes the RSS <link> from the last link added, so the page comes after "self".
-    fg.link(href=meta.feed_url(FEED_FILES[self_kind]), rel="self", type=FEED_TYPES[self_kind])
+    fg.link(href=meta.feed_url(self_path), rel="self", type=FEED_TYPES[kind])
+    archive_links = _archive_links(feed) if kind == "atom" else []
+    if archive_links:
+        fg.link(archive_links)
     fg.link(href=meta.home_url, rel="alternate", type="text/html")
-    fg.language(meta.language)
+    if meta.hub_url and not feed.number:
+        if kind == "atom":
+            fg.link(href=meta.hub_url, rel="hub")
+        else:
+            getattr(fg, feedext.CHANNEL).links.append({"href": meta.hub_url, "rel": "hub"})
+    fg.language(language)
     fg.generator(GENERATOR[0], version=GENERATOR[2], uri=GENERATOR[1])
+    if meta.logo_url:
+        if kind == "rss":
+            fg.image(url=meta.logo_url, title=meta.title, link=meta.home_url)
+        else:
+            fg.icon(meta.logo_url)
+            fg.logo(meta.logo_url)
     if meta.author:
         fg.author(_author_dict(meta.author))
-    elif self_kind == "atom" and not all(e.authors for e in feed.entries):
+    elif kind == "atom" and not all(e.authors for e in feed.entries):
         # RFC 4287 4.1.1: without a feed author every entry needs one; the site speaks for itself.
         fg.author({"name": meta.title})
     updated = feed.updated
-    if updated is not None:
-        # feedgen would stamp datetime.now(); the newest entry's time keeps builds byte-identical.
-        fg.updated(updated)
-        fg.lastBuildDate(updated)
-    else:
-        fg.updated(_EPOCH)
-        fg.lastBuildDate(_EPOCH)
+    # feedgen would stamp datetime.now(); the newest entry's time keeps builds byte-identical.
+    fg.updated(updated or _EPOCH)
+    fg.lastBuildDate(updated or _EPOCH)
     for entry in feed.entries:
-        _add_entry(fg.add_entry(order="append"), entry, self_kind)
+        _add_entry(fg.add_entry(order="append"), entry, kind, feed.meta.content, language)
     return fg
 
 
-def _add_entry(fe: FeedEntry, entry: Entry, kind: str) -> None:
+def _archive_links(feed: Feed) -> list[dict[str, str]]:
+    """RFC 5005 links: the subscription document points at the newest archived one; an archived
+    document at the subscription document ("current") and at its neighbours."""
+    meta, number = feed.meta, feed.number
+
+    def at(n: int) -> str:
+        return meta.feed_url(archive_path("", n))
+
+    links = []
+    if number:
+        links.append(
+            {"href": meta.feed_url(FEED_FILES["atom"]), "rel": "current", "type": FEED_TYPES["atom"]}
+        )
+    previous = number - 1 if number else feed.archives
+    if previous >= 1:
+        links.append({"href": at(previous), "rel": "prev-archive", "type": FEED_TYPES["atom"]})
+    if number and number < feed.archives:
+        links.append({"href": at(number + 1), "rel": "next-archive", "type": FEED_TYPES["atom"]})
+    return links
+
+
+def _add_entry(fe: FeedEntry, entry: Entry, kind: str, content: str, language: str) -> None:
     fe.id(entry.id)
     fe.guid(entry.id, permalink=False)
     fe.title(entry.title)
@@ -76,7 +144,11 @@ def _add_entry(fe: FeedEntry, entry: Entry, kind: str) -> None:
     links = _entry_links(entry)
     fe.link(links)
     if kind == "atom":
-        getattr(fe, _LINKS).links = links
+        extension = getattr(fe, feedext.ENTRY)
+        extension.links = links
+        extension.lang = entry.lang if entry.lang != language else ""
+    elif entry.lang != language:
+        fe.dc.dc_language(entry.lang)
     fe.published(entry.published)
     fe.updated(entry.updated)
     if entry.authors:
@@ -87,18 +159,51 @@ def _add_entry(fe: FeedEntry, entry: Entry, kind: str) -> None:
             fe.author([_author_dict(author) for author in entry.authors])
     if entry.tags:
         fe.category([{"term": tag.name, "label": tag.name} for tag in entry.tags])
-    if entry.summary:
-        fe.summary(entry.summary)
-    # RSS carries the HTML in content:encoded as CDATA; Atom as escaped text of type "html".
-    fe.content(entry.content_html, type="CDATA" if kind == "rss" else "html")
+    # Readers take an RSS description as HTML: the plain-text summary is escaped for HTML first
+    # (then feedgen escapes it for XML), so "F&E" and "<script>" reach the reader as text. Atom
+    # says so: type="html" (as text, a summary showing "<img …>" looks like undeclared markup).
+    summary = escape(entry.summary or entry.title, quote=False)
+    fe.summary(summary, type="html" if kind == "atom" else None)
+    if content == "full":
+        # RSS carries the HTML in content:encoded as CDATA; Atom as escaped text of type "html".
+        fe.content(content_with_image(entry), type="CDATA" if kind == "rss" else "html")
     if entry.image:
-        image = entry.image
-        media = {"url": image.url, "medium": "image"}
+        fe.media.content(_media(entry.image, medium=True), group=None)
+        fe.media.thumbnail(_media(entry.image, medium=False), group=None)
+
+
+def _media(image: Image, medium: bool) -> dict[str, str]:
+    """``media:content`` (the image itself, as Mailchimp and Miniflux read it) or ``media:thumbnail``
+    (what Miniflux and FreshRSS show first), with the size where known."""
+    data = {"url": image.url}
+    if medium:
+        data["medium"] = "image"
         if image.mime_type:
-            media["type"] = image.mime_type
-        if image.width and image.height:
-            media.update(width=str(image.width), height=str(image.height))
-        fe.media.content(media, group=None)
+            data["type"] = image.mime_type
+        if image.length:
+            data["fileSize"] = str(image.length)
+    if image.width and image.height:
+        data.update(width=str(image.width), height=str(image.height))
+    return data
+
+
+_LABELLED = re.compile(r"^(?:foto|photo|bild|image|picture|©|\(c\))", re.IGNORECASE)
+
+
+def content_with_image(entry: Entry) -> str:
+    """The entry's HTML with its lead image in front (readers that show the first ``<img>`` of the
+    content, such as FreshRSS, then show it), unless the text already holds that image."""
+    image = entry.image
+    if image is None or f'src="{escape(image.url)}"' in entry.content_html:
+        return entry.content_html
+    size = f' width="{image.width}" height="{image.height}"' if image.width and image.height else ""
+    credit = image.credit
+    if credit and not _LABELLED.match(credit):
+        credit = f"{labels(entry.lang)['photo']}: {credit}"
+    caption = " ".join(part for part in (image.caption, credit) if part)
+    figcaption = f"<figcaption>{escape(caption, quote=False)}</figcaption>" if caption else ""
+    figure = f'<figure><img src="{escape(image.url)}" alt="{escape(image.alt)}"{size}>{figcaption}</figure>\n'
+    return figure + entry.content_html
 
 
 def _entry_links(entry: Entry) -> list[dict[str, str]]:
@@ -107,9 +212,14 @@ def _entry_links(entry: Entry) -> list[dict[str, str]]:
     if entry.source_url:
         links.append({"href": entry.source_url, "rel": "related", "type": "text/html"})
     if entry.image:
-        links.append(
-            {"href": entry.image.url, "rel": "enclosure", "type": entry.image.mime_type or "image/jpeg"}
-        )
+        enclosure = {
+            "href": entry.image.url,
+            "rel": "enclosure",
+            "type": entry.image.mime_type or "image/jpeg",
+        }
+        if entry.image.length:
+            enclosure["length"] = str(entry.image.length)
+        links.append(enclosure)
     return links
 
 
@@ -118,43 +228,22 @@ def render_rss(feed: Feed) -> bytes:
 
 
 def render_atom(feed: Feed) -> bytes:
+    """The Atom subscription document, or archived document ``feed.number`` of ``feed.archives``."""
     return _generator(feed, "atom").atom_str(pretty=True)
 
 
-_LINKS = "publisher_links"  # the attribute name feedgen gives the extension on each entry
-
-
-class _AtomLinks(BaseEntryExtension):
-    """Puts back the rel and type of each entry's links on feedgen's own tree, before it is serialised.
-
-    feedgen 1.0.0 drops them (``entry.py`` rebinds ``link`` to the new element before reading
-    ``rel``), so the source and the image looked like further alternate links: invalid Atom, and
-    feedparser took the last one as the entry's link. feedgen calls ``extend_atom`` with each
-    finished ``<entry>`` element; its children are not namespaced (the Atom namespace is only
-    declared on ``<feed>``).
-    """
-
-    def __init__(self) -> None:
-        self.links: list[dict[str, str]] = []
-
-    def extend_atom(self, entry: etree._Element) -> etree._Element:
-        for link, wanted in zip(entry.iterchildren("link"), self.links, strict=True):
-            link.set("rel", wanted["rel"])
-            link.set("type", wanted["type"])
-        return entry
-
-
-def _json_item(entry: Entry) -> dict[str, object]:
-    item: dict[str, object] = {
-        "id": entry.id,
-        "url": entry.url,
-        "title": entry.title,
-        "content_html": entry.content_html,
-        "summary": entry.summary,
-        "date_published": entry.published.isoformat(),
-        "date_modified": entry.updated.isoformat(),
-        "language": entry.lang,
-    }
+def _json_item(entry: Entry, content: str) -> dict[str, object]:
+    item: dict[str, object] = {"id": entry.id, "url": entry.url, "title": entry.title}
+    if content == "full":
+        item["content_html"] = content_with_image(entry)
+    else:
+        item["content_text"] = entry.summary or entry.title
+    item.update(
+        summary=entry.summary,
+        date_published=entry.published.isoformat(),
+        date_modified=entry.updated.isoformat(),
+        language=entry.lang,
+    )
     if entry.image:
         item["image"] = entry.image.url
     if entry.source_url:
@@ -181,13 +270,18 @@ def render_json(feed: Feed) -> bytes:
         "title": meta.title,
         "home_page_url": meta.home_url,
         "feed_url": meta.feed_url(FEED_FILES["json"]),
-        "language": meta.language,
+        "language": feed_language(feed),
     }
     if meta.description:
         document["description"] = meta.description
+    if meta.logo_url:
+        document["icon"] = meta.logo_url
+        document["favicon"] = meta.logo_url
     if meta.author:
         document["authors"] = [_json_author(meta.author)]
-    document["items"] = [_json_item(e) for e in feed.entries]
+    if meta.hub_url:
+        document["hubs"] = [{"type": "WebSub", "url": meta.hub_url}]
+    document["items"] = [_json_item(e, meta.content) for e in feed.entries]
     return (json.dumps(document, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
 
 
@@ -195,5 +289,10 @@ RENDERERS = {"rss": render_rss, "atom": render_atom, "json": render_json}
 
 
 def render_feeds(feed: Feed, kinds: Iterable[str] = ("rss", "atom", "json")) -> dict[str, bytes]:
-    """``{path inside out/: bytes}`` for each kind of feed."""
+    """``{path inside out/: bytes}`` for each kind of subscription feed."""
     return {f"{feed.meta.path_prefix}{FEED_FILES[k]}": RENDERERS[k](feed) for k in kinds}
+
+
+def render_archived(feed: Feed) -> dict[str, bytes]:
+    """``{path: bytes}`` of archived Atom document ``feed.number`` (RFC 5005)."""
+    return {archive_path(feed.meta.path_prefix, feed.number): render_atom(feed)}

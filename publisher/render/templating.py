@@ -52,6 +52,16 @@ LABELS: dict[str, dict[str, str]] = {
         "entry_one": "Meldung",
         "entry_other": "Meldungen",
         "tag_feeds": "Feeds zu diesem Thema",
+        "language_feeds": "Feeds nach Sprache",
+        "table": "Tabelle",
+        "moved": "Diese Seite ist umgezogen",
+        "moved_to": "Sie finden sie jetzt unter",
+        "not_found": "Seite nicht gefunden",
+        "not_found_text": "Unter dieser Adresse gibt es keine Seite. Vielleicht hilft Ihnen das weiter:",
+        "legal_nav": "Rechtliches und Newsletter",
+        "imprint": "Impressum",
+        "privacy": "Datenschutz",
+        "subscribe": "Newsletter abonnieren",
         "quote_open": "„",
         "quote_close": "“",
         # email digest (publisher/digest.py)
@@ -60,8 +70,6 @@ LABELS: dict[str, dict[str, str]] = {
         "more_online": "Weitere Meldungen finden Sie online",
         "web_version": "Webversion",
         "preferences": "Einstellungen",
-        "imprint": "Impressum",
-        "privacy": "Datenschutz",
     },
     "en": {
         "read_more": "Read more",
@@ -93,6 +101,16 @@ LABELS: dict[str, dict[str, str]] = {
         "entry_one": "entry",
         "entry_other": "entries",
         "tag_feeds": "Feeds for this topic",
+        "language_feeds": "Feeds by language",
+        "table": "Table",
+        "moved": "This page has moved",
+        "moved_to": "You can find it at",
+        "not_found": "Page not found",
+        "not_found_text": "There is no page at this address. You may find what you are looking for here:",
+        "legal_nav": "Legal and newsletter",
+        "imprint": "Imprint",
+        "privacy": "Privacy",
+        "subscribe": "Subscribe to the newsletter",
         "quote_open": "“",
         "quote_close": "”",
         # email digest (publisher/digest.py)
@@ -101,8 +119,6 @@ LABELS: dict[str, dict[str, str]] = {
         "more_online": "More entries are waiting online",
         "web_version": "Web version",
         "preferences": "Preferences",
-        "imprint": "Imprint",
-        "privacy": "Privacy",
     },
 }
 
@@ -132,6 +148,13 @@ def _locale(lang: str) -> Locale:
     """Babel parses a locale given by name on every call; a parsed one is reused as it is.
     ``lang`` is a language tag as entries write it (``de-AT``) or Babel's own name (``de_AT``)."""
     return Locale.parse(babel_identifier(lang))
+
+
+@lru_cache(maxsize=256)
+def language_name(lang: str, in_lang: str) -> str:
+    """The name of the language ``lang`` in the language ``in_lang``: ("en", "de") -> "Englisch"."""
+    name = _locale(lang).get_display_name(_locale(in_lang))
+    return (name[:1].upper() + name[1:]) if name else lang
 
 
 def format_datetime(value: datetime, lang: str = "de", fmt: str = "medium") -> str:

@@ -19,7 +19,7 @@ from publisher.digest.selection import DigestWindow
 from publisher.errors import Problem
 from tests.conftest import MakeProject
 from tests.content.fixtures import copies_of
-from tests.helpers import SETTLED_NS, entry, settings_of, settle
+from tests.helpers import SETTLED_NS, entry, settings_of, settle, uri_id
 
 BERLIN_OFFSET = "+01:00"
 
@@ -136,9 +136,12 @@ def test_a_window_given_as_times_loads_what_the_check_alone_loads(
     window = DigestWindow(start, start + timedelta(days=2), start_inclusive=start_inclusive)
 
     def load(between: tuple[datetime, datetime] | None) -> tuple[list[str], tuple[str, ...]]:
-        site = load_window(settings, Window(window.contains, newest, excluded, between))
+        chosen = Window(window.contains, newest, frozenset(map(uri_id, excluded)), between)
+        site = load_window(settings, chosen)
         try:
-            return [e.id for e in site.entries], site.unloaded
+            return [e.id.removeprefix("urn:test:") for e in site.entries], tuple(
+                i.removeprefix("urn:test:") for i in site.unloaded
+            )
         finally:
             site.close()
 

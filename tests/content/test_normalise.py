@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Any
@@ -171,7 +172,7 @@ def test_unparseable_dates(value: str) -> None:
 
 
 def test_missing_title_and_date_are_both_reported() -> None:
-    result = run("---\nid: x\ntags: [a]\n---\nText\n")
+    result = run("---\nid: urn:test:x\ntags: [a]\n---\nText\n")
     assert result.entry is None
     assert {p.field for p in result.problems if p.is_error} == {"title", "date"}
     title = only(result, "title")
@@ -628,10 +629,64 @@ def test_a_tag_without_letters_or_digits_is_an_error(tag: str) -> None:
 def test_messages_say_what_to_do_and_show_values_as_written(
     front: str, field: str, message: str, hint: str
 ) -> None:
-    text = f"---\ntitle: T\ndate: 2024-05-14\nid: x\n{front}\n---\nText\n"
+    text = f"---\ntitle: T\ndate: 2024-05-14\nid: urn:test:x\n{front}\n---\nText\n"
     text = text.replace("title: T\n", "", 1) if front.startswith("title") else text
     text = text.replace("date: 2024-05-14\n", "", 1) if front.startswith("date") else text
     problem = only(run(text), field)
     assert problem.message.startswith(message), problem
     assert hint in problem.hint, problem
     assert "datetime" not in str(problem) and "bool" not in str(problem)
+
+
+@pytest.mark.parametrize(
+    "entry_id",
+    [
+        "<script>alert(1)</script>",
+        "2024-meldung",
+        "meldung eins",
+        "urn:uuid:a b",
+        "https:/kein-host",
+        "x:%zz",
+    ],
+)
+def test_an_id_that_is_not_a_uri_is_refused(entry_id: str) -> None:
+    """Feed ids must be URIs (Atom: "id must be a full and valid URL"); the error says how to get one."""
+    result = run(f"---\ntitle: T\ndate: 2024-05-14\nid: {json.dumps(entry_id)}\n---\nText\n")
+    assert result.entry is None
+    problem = only(result, "id")
+    assert problem.is_error and problem.line == 4
+    assert "not a URI" in problem.message and "--fix-ids" in problem.hint
+
+
+@pytest.mark.parametrize(
+    "entry_id",
+    [
+        "urn:uuid:3f0c5a52-8a2e-4c41-9a57-1b1f0c0d0a01",
+        "tag:news.example.org,2024:meldung-1",
+        "https://news.example.org/posts/1",
+        "urn:x-alt:%C3%A4",
+    ],
+)
+def test_ids_that_are_uris_are_kept_as_written(entry_id: str) -> None:
+    result = run(f"---\ntitle: T\ndate: 2024-05-14\nid: {json.dumps(entry_id)}\n---\nText\n")
+    assert result.entry is not None and result.entry.id == entry_id
+
+
+def test_an_earlier_feeds_id_that_is_no_uri_is_kept_when_the_entry_says_so() -> None:
+    """An imported feed's guid ("item-17") stays the entry's id with ``legacy_id: true``, so that
+    readers of the old feed see no duplicates; without it, it is refused like any other."""
+    text = "---\ntitle: T\ndate: 2024-05-14\nid: old-network-item-17\n{}---\nText\n"
+    kept = run(text.format("legacy_id: true\n"))
+    assert kept.entry is not None and kept.entry.id == "old-network-item-17" and not kept.problems
+    refused = run(text.format("legacy_id: false\n"))
+    assert refused.entry is None and "add 'legacy_id: true'" in only(refused, "id").hint
+    wrong = run(text.format("legacy_id: ja\n"))
+    assert wrong.entry is None and only(wrong, "legacy_id").message == "'ja' must be true or false"
+
+
+def test_an_image_url_with_a_space_is_percent_encoded() -> None:
+    result = run(
+        "---\ntitle: T\ndate: 2024-05-14\nid: urn:x:1\nimage: {url: media/Foto Konferenz.jpg}\n---\nText\n"
+    )
+    assert result.entry is not None and result.entry.image is not None
+    assert result.entry.image.url == "https://news.example.org/media/Foto%20Konferenz.jpg"

@@ -26,6 +26,7 @@ from publisher.content.sanitise import (
     shorten,
     strip_control_chars,
 )
+from publisher.urls import encode_url
 
 BASE = "https://news.example.org/archiv/"
 PAGE = BASE + "posts/eintrag.html"
@@ -135,7 +136,8 @@ def test_text_of_unknown_elements_is_kept() -> None:
         ("//cdn.example.org/x.png", "https://cdn.example.org/x.png"),
         ("https://example.org/x", "https://example.org/x"),
         ("mailto:redaktion@example.org", "mailto:redaktion@example.org"),
-        ("  media/leer zeichen.pdf ", BASE + "media/leer zeichen.pdf"),
+        ("  media/leer zeichen.pdf ", BASE + "media/leer%20zeichen.pdf"),  # a URI: encoded
+        ("media/Straße.pdf", BASE + "media/Stra%C3%9Fe.pdf"),
     ],
 )
 def test_absolute_url(value: str, expected: str) -> None:
@@ -265,10 +267,10 @@ def reference_unsafe(value: str) -> str:
 def reference_absolute(value: str, base_url: str, page_url: str) -> str:
     value = value.strip()
     if value.startswith("#"):
-        return page_url + value
+        return encode_url(page_url + value)
     if value.startswith("/") and not value.startswith("//"):
         value = value.lstrip("/")
-    return urljoin(base_url, value)
+    return encode_url(urljoin(base_url, value))
 
 
 def outcome(function: object, *args: str) -> tuple[str, str]:

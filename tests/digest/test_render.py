@@ -425,3 +425,22 @@ def test_a_site_on_an_internationalised_domain_gets_ascii_headers(tmp_path: Path
     message = email.message_from_bytes(rendered.files["message.eml"], policy=email.policy.default)
     assert "@xn--stadtwerke-mller-" in message["Message-ID"]
     assert "https://xn--stadtwerke-mller-" in rendered.files["email.html"].decode()
+
+
+def test_the_accent_colour_and_the_logo_head_the_digest(tmp_path: Path) -> None:
+    from tests.digest.fixtures import CONFIG
+
+    config = CONFIG.replace(
+        "[digest]\n", 'accent_color = "#0b52a8"\nlogo = "media/logo.png"\n\n[digest]\n', 1
+    )
+    rendered = render(make_project(tmp_path, config=config), golden_entries())
+    for name in ("email.html", "index.html"):
+        doc = lxml.html.fromstring(rendered.files[name])
+        assert doc.xpath("//*[contains(@style, 'background:#0b52a8') or @bgcolor='#0b52a8']"), name
+        logos = [src for src in doc.xpath("//img/@src") if src.endswith("/media/logo.png")]
+        assert logos and all(src.startswith("https://") for src in logos), name
+    plain = render(make_project(tmp_path / "plain"), golden_entries())
+    assert (
+        "#0b52a8" not in plain.files["email.html"].decode()
+        and "logo.png" not in plain.files["email.html"].decode()
+    )

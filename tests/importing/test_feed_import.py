@@ -118,7 +118,7 @@ def test_feed_items_become_entries_with_their_fields(project: Path) -> None:
         "entries/2024-04-08-jahrestagung-und-mitgliederversammlung.md",
     ]
     post = frontmatter.loads((project / paths[0]).read_text(encoding="utf-8"))
-    assert post["id"] == "https://old.example.org/2024/05/projekt.html"
+    assert post["id"] == "https://old.example.org/2024/05/projekt.html" and "legacy_id" not in post
     assert post["authors"] == ["Jana Weiß"] and post["tags"] == ["Projekte", "Leichtbau"]
     assert post["summary"] == "Kurzfassung des Projekts." and post["lang"] == "de"
     assert post["source"] == "https://old.example.org/2024/05/projekt.html"
@@ -135,6 +135,7 @@ def test_feed_items_become_entries_with_their_fields(project: Path) -> None:
         "Jahrestagung & Mitgliederversammlung",
         ["Max Muster"],
     )
+    assert second["legacy_id"] is True  # a guid that is no URI is kept as the old feed's readers know it
 
 
 def test_importing_the_same_feed_again_changes_nothing(project: Path) -> None:

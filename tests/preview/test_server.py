@@ -12,12 +12,13 @@ from urllib.parse import urlsplit
 import pytest
 
 from publisher.build.pipeline import build
+from publisher.content.urls import RECORD
 from publisher.errors import PublisherError
 from publisher.preview.pages import MARK
 from publisher.preview.server import PreviewServer
 from publisher.preview.session import PREVIEW_FOLDER, PreviewOptions, Session
 from tests.conftest import MakeProject
-from tests.helpers import settings_of, tree
+from tests.helpers import entry, settings_of, tree
 from tests.preview.fixtures import fetch, preview_in_process, small_project
 
 
@@ -224,3 +225,38 @@ def test_saves_made_before_the_watcher_is_ready_are_built(make_project: MakeProj
     finally:
         server.server_close()
         session.stop()
+
+
+def test_the_preview_shows_the_addresses_the_site_keeps_and_tells_no_hub(make_project: MakeProject) -> None:
+    """An entry whose title changed after it was published stays at its address in the preview too
+    (the preview starts from out/'s address record, which it never writes), and a preview build
+    sends no WebSub ping: the preview is not the published site."""
+    from tests.build.test_websub import Hub
+
+    hub = Hub()
+    hub.thread.start()
+    try:
+        root = make_project(
+            {"a.md": entry("Alter Titel", "2024-05-14", id="urn:uuid:a")}, extra=f'websub_hub = "{hub.url}"\n'
+        )
+        assert "posts/alter-titel.html" in build(settings_of(root)).written
+        told = len(hub.requests)
+        assert told  # the real build told the hub
+        record = (root / "out" / RECORD).read_bytes()
+        (root / "entries" / "a.md").write_text(
+            (root / "entries" / "a.md").read_text(encoding="utf-8").replace("Alter Titel", "Neuer Titel"),
+            encoding="utf-8",
+        )
+        session = Session(None, root, PreviewOptions())
+        try:
+            assert not session.rebuild().problems
+        finally:
+            session.stop()
+        preview = root / PREVIEW_FOLDER
+        assert "Neuer Titel" in (preview / "posts" / "alter-titel.html").read_text(encoding="utf-8")
+        assert not (preview / "posts" / "neuer-titel.html").exists()
+        assert len(hub.requests) == told
+        assert (root / "out" / RECORD).read_bytes() == record
+    finally:
+        hub.server.shutdown()
+        hub.server.server_close()

@@ -130,13 +130,14 @@ def render_archive(entries: Sequence[Entry], settings: Settings, env: Environmen
     """The whole archive at once, ``{path: bytes}``: every page plus ``style.css``, made of the page
     functions the build calls one job at a time."""
     ordered = newest_first(tuple(entries))
-    files = {entry.path: entry_page(entry, settings, env) for entry in ordered}
-    files.update(list_pages(ordered, settings, env, kind="index"))
+    languages = sorted({e.lang for e in ordered})  # as the build gives every page (each has feeds)
+    files = {entry.path: entry_page(entry, settings, env, languages) for entry in ordered}
+    files.update(list_pages(ordered, settings, env, kind="index", languages=languages))
     counts = tag_counts(ordered)
     for tag, _ in counts:
         tagged = [e for e in ordered if any(t.slug == tag.slug for t in e.tags)]
-        files.update(list_pages(tagged, settings, env, kind="tag", tag=tag))
-    files[TAGS_INDEX] = tags_page(counts, settings, env)
+        files.update(list_pages(tagged, settings, env, kind="tag", tag=tag, languages=languages))
+    files[TAGS_INDEX] = tags_page(counts, settings, env, languages)
     files[STYLESHEET] = stylesheet(env)
     return dict(sorted(files.items()))
 

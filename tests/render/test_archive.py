@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import posixpath
 import re
@@ -17,7 +18,7 @@ from hypothesis import settings as hyp_settings
 from hypothesis import strategies as st
 
 from publisher.build.pipeline import build
-from publisher.config import Settings
+from publisher.config import LegalSettings, Settings, SubscribeSettings
 from publisher.errors import PublisherError
 from publisher.model import Author, Entry, Image
 from publisher.render.archive import (
@@ -114,7 +115,9 @@ def test_any_title_round_trips_through_the_page(title: str) -> None:
     entry = make_entry(1, title=title, summary=title)
     doc = parse(entry_page(entry, site, make_environment(site)))
     assert doc.xpath("string(//h1)") == title
-    assert not doc.xpath("//script")
+    [data] = doc.xpath("//script")  # only the schema.org data, which the title cannot end
+    assert data.get("type") == "application/ld+json"
+    assert json.loads(data.text)["headline"] == title
 
 
 def test_script_in_title_stays_text(site: Settings) -> None:
@@ -122,7 +125,9 @@ def test_script_in_title_stays_text(site: Settings) -> None:
     env = make_environment(site)
     for html in (entry_page(entry, site, env), list_pages([entry], site, env, kind="index")["index.html"]):
         doc = parse(html)
-        assert not doc.xpath("//script | //@onerror")
+        assert not doc.xpath("//script[not(@type='application/ld+json')] | //@onerror")
+        for data in doc.xpath("//script"):
+            assert "<" not in data.text and json.loads(data.text)["headline"] == entry.title
 
 
 def test_sanitised_content_passes_through_unchanged(site: Settings) -> None:
@@ -229,22 +234,27 @@ def alternates(doc: lxml.html.HtmlElement) -> list[tuple[str, str]]:
 def test_every_page_offers_the_site_feeds_with_absolute_urls(site: Settings) -> None:
     files = render_archive(small_site(), site, make_environment(site))
     site_feeds = [(mime, BASE_URL + name) for mime, name in FEEDS]
+    # The site has German and English entries: each language's feeds are offered too.
+    language_feeds = [(mime, f"{BASE_URL}{lang}/{name}") for lang in ("de", "en") for mime, name in FEEDS]
     for path, data in files.items():
         if not path.endswith(".html"):
             continue
         doc = parse(data)
         found = alternates(doc)
         assert found[:3] == site_feeds, path
+        assert found[-6:] == language_feeds, path
+        assert doc.xpath("//head/link[@hreflang]/@hreflang") == ["de"] * 3 + ["en"] * 3
+        footer = doc.xpath("//footer[@class='site-footer']//a/@href")
+        assert footer[-6:] == [u for _, u in language_feeds]
         if path.startswith("tags/") and path != "tags/index.html":
             slug = path.split("/")[1]
-            assert found[3:] == [(mime, f"{BASE_URL}tags/{slug}/{name}") for mime, name in FEEDS]
-            footer = doc.xpath("//footer[@class='site-footer']//a/@href")
-            assert footer == [f"{BASE_URL}tags/{slug}/{name}" for _, name in FEEDS] + [
+            assert found[3:-6] == [(mime, f"{BASE_URL}tags/{slug}/{name}") for mime, name in FEEDS]
+            assert footer[:-6] == [f"{BASE_URL}tags/{slug}/{name}" for _, name in FEEDS] + [
                 u for _, u in site_feeds
             ]
         else:
-            assert len(found) == 3, path
-            assert doc.xpath("//footer[@class='site-footer']//a/@href") == [u for _, u in site_feeds]
+            assert len(found) == 9, path
+            assert footer[:-6] == [u for _, u in site_feeds]
         titles = doc.xpath("//head/link[@rel='alternate']/@title")
         assert titles[0] == f"{site.title} (RSS)"
         (canonical,) = doc.xpath("//head/link[@rel='canonical']/@href")
@@ -634,3 +644,67 @@ def test_a_project_folder_named_bundled_is_refused(make_project: MakeProject) ->
     [problem] = caught.value.problems
     assert Path(problem.path) == root / "templates" / "bundled"
     assert "never used" in problem.message
+
+
+# --- what pages tell the sites they are shared on, and the footer --------------------------------
+
+
+def test_an_entry_page_tells_open_graph_twitter_and_schema_org_what_it_is(site: Settings) -> None:
+    entry = full_entry()
+    doc = parse(entry_page(entry, site, make_environment(site)))
+    og = {m.get("property"): m.get("content") for m in doc.xpath("//meta[@property]")}
+    assert og["og:type"] == "article" and og["og:url"] == entry.url and og["og:locale"] == "de_DE"
+    assert (og["og:title"], og["og:site_name"], og["og:description"]) == (
+        entry.title,
+        site.title,
+        entry.summary,
+    )
+    assert entry.image is not None and og["og:image"] == entry.image.url
+    assert (og["og:image:width"], og["og:image:height"], og["og:image:alt"]) == (
+        "1200",
+        "800",
+        entry.image.alt,
+    )
+    assert og["article:published_time"] == entry.published.isoformat()
+    twitter = {m.get("name"): m.get("content") for m in doc.xpath("//meta[starts-with(@name, 'twitter:')]")}
+    assert twitter["twitter:card"] == "summary_large_image" and twitter["twitter:image"] == entry.image.url
+    [script] = doc.xpath("//script[@type='application/ld+json']")
+    data = json.loads(script.text)
+    assert (data["@type"], data["headline"], data["url"]) == ("NewsArticle", entry.title, entry.url)
+    assert data["datePublished"] == entry.published.isoformat()
+    assert [a["name"] for a in data["author"]] == [a.name for a in entry.authors]
+    assert data["image"][0]["url"] == entry.image.url and data["publisher"]["name"] == site.title
+
+
+def test_list_pages_are_websites_with_the_logo_as_their_image(site: Settings) -> None:
+    logo = replace(site, logo="media/logo.png")
+    doc = parse(list_pages(many_entries(3), logo, make_environment(logo), kind="index")["index.html"])
+    og = {m.get("property"): m.get("content") for m in doc.xpath("//meta[@property]")}
+    assert og["og:type"] == "website" and og["og:image"] == BASE_URL + "media/logo.png"
+    assert og["og:url"] == BASE_URL and "article:published_time" not in og
+    assert doc.xpath("//meta[@name='twitter:card']/@content") == ["summary"]
+    assert not doc.xpath("//script")
+
+
+def test_the_footer_links_imprint_privacy_and_signup_when_configured(site: Settings) -> None:
+    env = make_environment(site)
+    plain = parse(list_pages(many_entries(2), site, env, kind="index")["index.html"])
+    assert not plain.xpath("//nav[@class='legal-links']")
+    assert not plain.xpath("//head/style") and not plain.xpath("//link[@rel='icon']")
+    configured = replace(
+        site,
+        legal=LegalSettings(
+            imprint_url="https://example.org/impressum", privacy_url="https://example.org/datenschutz"
+        ),
+        subscribe=SubscribeSettings(url="https://newsletter.example.org/anmelden"),
+        accent_color="#0b52a8",
+    )
+    doc = parse(list_pages(many_entries(2), configured, env, kind="index")["index.html"])
+    [nav] = doc.xpath("//footer//nav[@class='legal-links']")
+    assert [(a.text, a.get("href")) for a in nav.iter("a")] == [
+        ("Newsletter abonnieren", "https://newsletter.example.org/anmelden"),
+        ("Impressum", "https://example.org/impressum"),
+        ("Datenschutz", "https://example.org/datenschutz"),
+    ]
+    assert nav.get("aria-label") == "Rechtliches und Newsletter"
+    assert doc.xpath("//head/style/text()") == [":root { --accent: #0b52a8; }"]
