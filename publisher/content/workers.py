@@ -25,24 +25,14 @@ UNREAD = ""  # the fingerprint of an entry file that could not be read
 RACY_NS = 2_000_000_000  # mtimes younger than this are not trusted (coarse file system clocks)
 
 _PACKAGE = Path(__file__).resolve().parent.parent  # publisher/
-RULE_SOURCES: tuple[Path, ...] = tuple(
-    _PACKAGE / name
-    for name in (
-        "content/workers.py",  # the row: which fields the cross-entry checks see
-        "content/cache.py",  # how a row is stored and read back
-        "content/loaders.py",  # front matter, field lines, problems of unreadable files
-        "content/normalise.py",  # the table of field parsers
-        "content/fields.py",  # structured fields, messages about values
-        "content/dates.py",
-        "content/sanitise.py",  # Markdown, safe HTML, summaries
-        "content/slugs.py",
-        "content/ids.py",  # fallback ids
-        "content/languages.py",  # which language codes are accepted
-        "addresses.py",  # author email addresses
-        "urls.py",  # percent-encoded URLs, ids that must be URIs
-        "model.py",  # the pickled Entry
-        "errors.py",  # the pickled Problem
-    )
+RULE_SOURCES: tuple[Path, ...] = (
+    # Every module of this package: loading, front matter of other generators, normalising,
+    # sanitising, slugs, ids, dates, the cache row itself. A new module is covered without a list.
+    *sorted((_PACKAGE / "content").glob("*.py")),
+    _PACKAGE / "addresses.py",  # author email addresses
+    _PACKAGE / "urls.py",  # percent-encoded URLs, ids that must be URIs
+    _PACKAGE / "model.py",  # the pickled Entry
+    _PACKAGE / "errors.py",  # the pickled Problem
 )
 """The source files whose code decides a cached row: each file is normalised by these modules and
 the result stored as they shape it. Changing any of them changes ``rules_fingerprint``, so the
