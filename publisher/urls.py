@@ -7,7 +7,7 @@ from functools import lru_cache
 from urllib.parse import quote, urlsplit, urlunsplit
 
 # What RFC 3986 allows in a URI besides letters and digits; "%" only before two hex digits.
-_URI_CHARS = re.compile(r"^(?:[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=]|%[0-9A-Fa-f]{2})*$")
+_URI_CHARS = re.compile(r"^(?:[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=]|%[0-9A-Fa-f]{2})*\Z")  # \Z: no newline
 _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
 _STRAY_PERCENT = re.compile(r"%(?![0-9A-Fa-f]{2})")
 _SAFE = "-._~:/?#[]@!$&'()*+,;=%"  # kept as they are (reserved characters keep their meaning)

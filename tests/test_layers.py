@@ -79,3 +79,19 @@ def test_the_public_api_resolves_every_name() -> None:
         assert getattr(publisher, name) is not None, name
     assert publisher.build_site.__module__ == "publisher.build.pipeline"
     assert publisher.BuildReport.__name__ == "BuildReport"
+
+
+def test_every_package_is_installed() -> None:
+    """pyproject.toml lists the packages by name: a new subpackage missing there works in a checkout
+    and is absent from a wheel."""
+    import tomllib
+
+    listed = set(
+        tomllib.loads((PACKAGE.parent / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"]
+    )
+    found = {
+        ".".join(("publisher", *init.parent.relative_to(PACKAGE).parts))
+        for init in PACKAGE.rglob("__init__.py")
+        if "__pycache__" not in init.parts
+    }
+    assert found <= listed, sorted(found - listed)

@@ -27,6 +27,7 @@ from publisher.urls import encode_url, is_absolute_uri
         ("https://news.example.org/a?x=1&y=<2>", "https://news.example.org/a?x=1&y=%3C2%3E"),
         ("mailto:redaktion@example.org", "mailto:redaktion@example.org"),
         ('https://example.org/"quoted"', "https://example.org/%22quoted%22"),
+        ("https://news.example.org/a\n", "https://news.example.org/a"),  # line breaks go, as in browsers
     ],
 )
 def test_encode_url(url: str, expected: str) -> None:
