@@ -60,9 +60,10 @@ def main(argv: Sequence[str] | None = None) -> None:
     sys.path.insert(0, str(args.code.resolve()))
 
     from publisher.config import load_settings
-    from publisher.content.loaders import parse_entry, scan_entry_files
+    from publisher.content.loaders import parse_entry
     from publisher.content.normalise import NormaliseContext, normalise
     from publisher.content.sanitise import render_markdown, sanitise_html
+    from publisher.content.scan import scan_entry_files
     from publisher.model import Feed, FeedMeta, newest_first
     from publisher.render import archive, feeds
     from publisher.render.templating import make_environment

@@ -21,7 +21,7 @@ from pathlib import Path
 from publisher import __version__
 from publisher.config import Settings
 from publisher.content.cache import BuildCache
-from publisher.content.loaders import Media
+from publisher.content.scan import Media
 from publisher.content.urls import RECORD
 from publisher.errors import Problem
 from publisher.model import Entry
@@ -86,7 +86,7 @@ def inputs_fingerprint(
     variant: str = "",
 ) -> str:
     """Everything a build reads: ``entry_fingerprints`` maps each entry file (relative path, in
-    path order) to the SHA-256 of its bytes; ``media`` (``loaders.scan_assets``) are the media
+    path order) to the SHA-256 of its bytes; ``media`` (``scan.scan_assets``) are the media
     files, which count by name, mtime and size, the ignored files' names and what was refused.
     ``held`` are the entry files left out because they are scheduled: the output changes when one
     of them comes due. ``variant`` names anything else that changes what is built ("drafts")."""

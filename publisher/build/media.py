@@ -9,7 +9,7 @@ from dataclasses import replace
 from functools import lru_cache
 from urllib.parse import unquote
 
-from publisher.content.loaders import EntryFile
+from publisher.content.scan import EntryFile
 from publisher.model import Entry, Image
 
 logger = logging.getLogger(__name__)

@@ -8,21 +8,19 @@ renders and writes only what changed. The result is byte-identical to a cold bui
 from __future__ import annotations
 
 import logging
-from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import nullcontext
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from functools import partial
-from hashlib import sha256
 from itertools import chain
 from pathlib import Path
 
 from publisher import output
-from publisher.build import freshness, jobs, sitefiles, websub
-from publisher.build.freshness import key, settings_fingerprint, templates_fingerprint
-from publisher.build.media import with_media_facts
+from publisher.build import freshness, jobs, websub
+from publisher.build.freshness import settings_fingerprint, templates_fingerprint
+from publisher.build.plan import Job, Outputs, plan_outputs
 from publisher.config import Settings, legal_problems
 from publisher.content.cache import BuildCache
 from publisher.content.load import (
@@ -30,20 +28,17 @@ from publisher.content.load import (
     Progress,
     Remembered,
     Site,
-    asset_fingerprints,
     load_site,
-    long_lived,
     refresh,
 )
-from publisher.content.loaders import scan_assets
+from publisher.content.scan import scan_assets
 from publisher.content.schedule import is_published, scheduled
-from publisher.content.urls import UrlRecord, updated_record, write_record
+from publisher.content.urls import write_record
 from publisher.content.workers import PARALLEL_THRESHOLD, worker_pool
 from publisher.digest.appearances import record_appearances
 from publisher.errors import Problem
 from publisher.lock import project_lock
-from publisher.model import Author, Entry, FeedMeta, Tag
-from publisher.render import archive, feeds
+from publisher.model import Entry
 
 logger = logging.getLogger(__name__)
 
@@ -69,175 +64,6 @@ class BuildReport:
 
 
 # --- outputs -------------------------------------------------------------------------------------
-
-
-def _feed_meta(settings: Settings, title: str, home_path: str, prefix: str, language: str) -> FeedMeta:
-    # Atom requires an author on every entry unless the feed has one: fall back to the site title.
-    author = Author(settings.author or settings.title, settings.author_email)
-    return FeedMeta(
-        title=title,
-        description=settings.description,
-        base_url=settings.base_url,
-        home_url=settings.url(home_path.removesuffix("index.html")),
-        language=language,
-        author=author,
-        feed_id=f"{settings.base_url}{prefix}atom.xml",
-        path_prefix=prefix,
-        logo_url=settings.logo_url,
-        hub_url=settings.websub_hub,
-        content=settings.feed_content,
-    )
-
-
-@dataclass(frozen=True, slots=True)
-class _Job:
-    """Output files rendered together by one task, and the key of everything they depend on."""
-
-    key: str
-    task: jobs.Task
-
-
-@dataclass(frozen=True, slots=True)
-class _Outputs:
-    """Everything a build is about to write, decided before anything is written."""
-
-    planned: list[_Job]
-    facts: jobs.SiteFacts
-    record: UrlRecord  # the address record as this build leaves it
-    problems: tuple[Problem, ...]  # found while planning: links to nothing, old addresses already taken
-    once: tuple[Problem, ...]  # said by the build that makes the change only: a base URL moved away
-
-
-def _published(site: Site) -> tuple[Entry, ...]:
-    """The entries as this build publishes them: at their final address, with their lead image's
-    size when it is a media file of the site."""
-    entries = tuple(site.overrides.get(e.source_path, e) for e in site.entries)
-    return tuple(with_media_facts(entries, site.assets, site.settings.base_url))
-
-
-def _plan_outputs(site: Site, settings_fp: str, templates_fp: str) -> _Outputs:
-    settings = site.settings
-    entries = _published(site)
-    facts = jobs.SiteFacts(tuple(sorted({e.lang for e in entries})))
-    published = (e for e in site.entries if e.source_path not in site.drafts)  # no draft keeps an address
-    record = updated_record(site.urls, published, settings.base_url)
-    with long_lived():
-        planned = list(_plan(site, entries, facts, record, settings_fp, templates_fp))
-    taken = {path for job in planned for path in job.task.paths}
-    aliases, problems = sitefiles.alias_jobs(entries, record, taken)
-    for parts, task in aliases:
-        planned.append(_Job(key(*parts, settings_fp, templates_fp), task))
-    for parts, task in sitefiles.base_move_jobs(record, entries, settings, taken):
-        planned.append(_Job(key(*parts, settings_fp, templates_fp), task))
-        taken.update(task.paths)
-    problems.extend(sitefiles.link_problems(entries, site.links, taken, settings))
-    once = sitefiles.base_move_problems(site.urls.record, settings)
-    return _Outputs(planned, facts, record, tuple(problems), tuple(once))
-
-
-def _plan(
-    site: Site,
-    entries: tuple[Entry, ...],
-    facts: jobs.SiteFacts,
-    record: UrlRecord,
-    settings_fp: str,
-    templates_fp: str,
-) -> Iterator[_Job]:
-    """Every output as a job keyed by exactly what it is rendered from."""
-    settings = site.settings
-    # An entry's bytes and its slug (which a slug collision elsewhere can change) decide what is
-    # published, except for a fallback id: that comes from the file's path, so it is in the token too;
-    # and the size of its lead image, when that is a file of the site.
-    token = {
-        e.source_path: f"{site.fingerprints[e.source_path]} {e.slug} {e.id}{_image_facts(e)}" for e in entries
-    }
-
-    def listed(chosen: Iterable[Entry]) -> str:
-        """What a list or feed of ``chosen`` depends on, as one string (cheap to hash at 100k)."""
-        return "\n".join([token[e.source_path] for e in chosen])
-
-    entry_prefix = f"entry\0{settings_fp}\0{templates_fp}\0{facts.languages}\0"
-    for entry in entries:
-        page_key = sha256(f"{entry_prefix}{token[entry.source_path]}".encode()).hexdigest()
-        yield _Job(page_key, jobs.EntryPage(entry))
-
-    def feed_jobs(meta: FeedMeta, chosen: Sequence[Entry], archived: bool = True) -> Iterator[_Job]:
-        """The subscription feeds (the newest ``feed_limit`` entries) and, with ``archived``, the
-        archived Atom documents (RFC 5005), counted from the oldest entries: a new entry changes
-        the newest. Topic feeds are not archived: every entry would be archived once per topic,
-        which more than doubled the cost of the archives (the site's archived feed has them all)."""
-        top = tuple(chosen[: settings.feed_limit])
-        count = feeds.archive_count(len(chosen), settings.feed_limit) if archived else 0
-        yield _Job(key("feed", settings_fp, meta, count, listed(top)), jobs.FeedSet(meta, top, count))
-        size = feeds.archive_size(settings.feed_limit)
-        end = len(chosen)
-        for number in range(1, count + 1):
-            part = tuple(chosen[end - number * size : end - (number - 1) * size])
-            last = number == count  # the newest archived document has no next-archive link
-            page_key = key("archived", settings_fp, meta, number, last, listed(part))
-            yield _Job(page_key, jobs.ArchivedFeed(meta, number, count, part))
-
-    def list_jobs(chosen: Sequence[Entry], tag: Tag | None) -> Iterator[_Job]:
-        """One job per page, so that an edit re-renders only the pages that show the entry (and a
-        new entry only the front page: numbered pages count from the oldest)."""
-        kind: archive.ListKind = "index" if tag is None else "tag"
-        path_of = archive.list_path_of(kind, tag)
-        numbered = archive.numbered_page_count(len(chosen), settings.page_size)
-        for number, part in archive.page_slices(len(chosen), settings.page_size):
-            shown = tuple(chosen[part])
-            links = archive.pager(path_of, number, numbered)
-            page_key = key("list", settings_fp, templates_fp, facts, tag, links, listed(shown))
-            yield _Job(page_key, jobs.ListPage(kind, tag, number, numbered, shown))
-
-    yield from feed_jobs(_feed_meta(settings, settings.title, "index.html", "", settings.language), entries)
-    yield from list_jobs(entries, None)
-
-    by_tag: dict[str, list[Entry]] = defaultdict(list)
-    tag_names: dict[str, Tag] = {}
-    for entry in entries:
-        for tag in entry.tags:
-            by_tag[tag.slug].append(entry)
-            tag_names.setdefault(tag.slug, tag)
-    for slug in sorted(by_tag):
-        tag, tagged = tag_names[slug], by_tag[slug]
-        meta = _feed_meta(
-            settings,
-            f"{settings.title}: {tag.name}",
-            f"tags/{slug}/index.html",
-            f"tags/{slug}/",
-            settings.language,
-        )
-        yield from feed_jobs(meta, tagged, archived=False)
-        yield from list_jobs(tagged, tag)
-    counts = tuple((tag_names[slug], len(by_tag[slug])) for slug in sorted(by_tag))
-    yield _Job(key("tags", settings_fp, templates_fp, facts, counts), jobs.TagsPage(counts))
-
-    if len(facts.languages) > 1:
-        for lang in facts.languages:
-            chosen = [e for e in entries if e.lang == lang]
-            yield from feed_jobs(
-                _feed_meta(settings, f"{settings.title} ({lang})", "index.html", f"{lang}/", lang), chosen
-            )
-    yield _Job(key("static", templates_fp), jobs.Stylesheet())
-    yield _Job(key("404", settings_fp, templates_fp), jobs.NotFound())
-    yield _Job(key("robots", settings_fp), jobs.Robots())
-    tagged_lists = {slug: (tag_names[slug], by_tag[slug]) for slug in by_tag}
-    for parts, task in sitefiles.sitemap_jobs(entries, tagged_lists):
-        yield _Job(key(*parts, settings_fp), task)
-    for parts, task in sitefiles.redirect_jobs(record, entries, settings):
-        yield _Job(key(*parts, settings_fp, templates_fp), task)
-    media = asset_fingerprints(site.cache, site.assets)
-    for asset in site.assets:
-        yield _Job(
-            key("asset", asset.relative, media[asset.relative]), jobs.Asset(asset.relative, asset.path)
-        )
-
-
-def _image_facts(entry: Entry) -> str:
-    image = entry.image
-    if image is None or image.length is None:
-        return ""
-    return f" {image.length} {image.width} {image.height}"
 
 
 AfterBuild = Callable[[Site | None, Inputs], None]
@@ -318,7 +144,7 @@ def build(
                 site = replace(site, entries=tuple(e for e in site.entries if is_published(e.published, now)))
             if any(p.is_error for p in site.problems):
                 return BuildReport((), (), 0, len(site.entries), site.problems, upcoming, included)
-            outputs = _plan_outputs(site, settings_fingerprint(settings), templates_fingerprint(settings))
+            outputs = plan_outputs(site, settings_fingerprint(settings), templates_fingerprint(settings))
             problems = _in_order((*site.problems, *outputs.problems))
             if strict and (problems or outputs.once):
                 every = _in_order((*problems, *outputs.once))
@@ -372,7 +198,7 @@ def check_site(
         if any(p.is_error for p in site.problems):
             return CheckReport(len(site.entries), _in_order((*site.problems, *config_problems)), upcoming)
         built = replace(site, entries=tuple(e for e in site.entries if is_published(e.published, now)))
-        planned = _plan_outputs(built, "", "")
+        planned = plan_outputs(built, "", "")
         every = (*site.problems, *planned.problems, *planned.once, *config_problems)
         return CheckReport(len(site.entries), _in_order(every), upcoming)
     finally:
@@ -394,12 +220,12 @@ def _held_back(cache: BuildCache, now: datetime) -> tuple[str, ...]:
     )
 
 
-def _batches(todo: Sequence[_Job], workers: int) -> list[list[_Job]]:
+def _batches(todo: Sequence[Job], workers: int) -> list[list[Job]]:
     """Cut the jobs into batches of similar cost: big enough to be cheap to send to a worker,
     small enough (about 16 per worker) to keep both cores busy until the end."""
     total = sum(jobs.weight(job.task) for job in todo)
     target = max(8, min(256, total // (16 * workers)))
-    batches: list[list[_Job]] = [[]]
+    batches: list[list[Job]] = [[]]
     load = 0
     for job in todo:
         if load >= target:
@@ -410,7 +236,7 @@ def _batches(todo: Sequence[_Job], workers: int) -> list[list[_Job]]:
     return [batch for batch in batches if batch]
 
 
-def _share(todo: Sequence[_Job]) -> tuple[list[_Job], list[_Job]]:
+def _share(todo: Sequence[Job]) -> tuple[list[Job], list[Job]]:
     """Split the jobs into those this process renders and those sent to the workers.
 
     Sending a job means pickling its entries here and unpickling them there, which for list pages
@@ -419,8 +245,8 @@ def _share(todo: Sequence[_Job]) -> tuple[list[_Job], list[_Job]]:
     take entry pages, feeds (they read the HTML from the cache themselves) and the other lists.
     """
     total = sum(jobs.weight(job.task) for job in todo)
-    local: list[_Job] = []
-    remote: list[_Job] = []
+    local: list[Job] = []
+    remote: list[Job] = []
     load = 0
     for job in todo:
         if not isinstance(job.task, jobs.EntryPage | jobs.FeedSet | jobs.ArchivedFeed) and load < total / 3:
@@ -433,7 +259,7 @@ def _share(todo: Sequence[_Job]) -> tuple[list[_Job], list[_Job]]:
 
 def _run(
     site: Site,
-    todo: Sequence[_Job],
+    todo: Sequence[Job],
     facts: jobs.SiteFacts,
     progress: Progress | None,
     pool: ProcessPoolExecutor | None,
@@ -468,7 +294,7 @@ def _run(
 
 def _write_outputs(
     site: Site,
-    outputs: _Outputs,
+    outputs: Outputs,
     problems: tuple[Problem, ...],
     progress: Progress | None,
     pool: ProcessPoolExecutor | None,
@@ -481,7 +307,7 @@ def _write_outputs(
     out = site.settings.out_dir
     previous = read_manifest(out)
     keys: dict[str, str] = {}
-    todo: list[_Job] = []
+    todo: list[Job] = []
     unchanged = 0
     # One listing per folder instead of a stat per file (2,000 stats at 1,000 entries).
     present = freshness.files_below(out) if previous and not full else set()
@@ -525,7 +351,7 @@ def _write_outputs(
     return BuildReport(tuple(sorted(written)), tuple(deleted), unchanged, len(site.entries), problems)
 
 
-def _rehearse(site: Site, todo: Sequence[_Job], facts: jobs.SiteFacts) -> None:
+def _rehearse(site: Site, todo: Sequence[Job], facts: jobs.SiteFacts) -> None:
     """Render the first job of each kind in memory before anything is written, so that a template
     mistake stops the build with out/ as it was rather than half-way through writing it.
 

@@ -17,7 +17,8 @@ from publisher.content.generators import translate
 from publisher.content.ids import fallback_id, mint_id
 from publisher.content.languages import known_language
 from publisher.content.load import load_site
-from publisher.content.loaders import parse_entry, scan_entry_files
+from publisher.content.loaders import parse_entry
+from publisher.content.scan import scan_entry_files
 from publisher.content.slugs import slugify
 from publisher.errors import Problem, PublisherError
 from publisher.output import write_atomic, write_new

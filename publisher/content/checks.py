@@ -8,7 +8,8 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from publisher.content.cache import IndexRow
-from publisher.content.loaders import ASSET_SUFFIXES, ENTRY_SUFFIX, Refused, field_line
+from publisher.content.loaders import field_line
+from publisher.content.scan import ASSET_SUFFIXES, ENTRY_SUFFIX, Refused
 from publisher.errors import Problem, warning
 from publisher.model import Entry
 
@@ -104,5 +105,5 @@ def ignored_file(path: str) -> Problem:
 
 
 def refused_file(path: str, refused: Refused) -> Problem:
-    """A link the scan did not follow or a file that is not a regular one (``loaders.Refused``)."""
+    """A link the scan did not follow or a file that is not a regular one (``scan.Refused``)."""
     return warning(path, refused.reason, hint=refused.hint)

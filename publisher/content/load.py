@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 from publisher.config import Settings
 from publisher.content import checks
 from publisher.content.cache import BuildCache, FileState
-from publisher.content.loaders import EntryFile, Media, parse_entry, scan_assets, scan_entry_files
+from publisher.content.loaders import parse_entry
 from publisher.content.normalise import (
     NormaliseContext,
     Normalised,
@@ -28,6 +28,7 @@ from publisher.content.normalise import (
     removal_warnings,
     with_slug,
 )
+from publisher.content.scan import EntryFile, Media, scan_assets, scan_entry_files
 from publisher.content.urls import UrlPlan, UrlRecord, plan_urls, read_record
 from publisher.content.workers import (
     CHUNK_SIZE,
@@ -258,7 +259,7 @@ def load_site(
 ) -> Site:
     """Load and normalise every entry (using the cache), then check what spans entries.
 
-    ``inputs`` is the result of ``refresh`` and ``media`` that of ``loaders.scan_assets``, if the
+    ``inputs`` is the result of ``refresh`` and ``media`` that of ``scan.scan_assets``, if the
     caller has them already; ``pool`` normalises a cold cache (without one, the load starts its own).
     ``drafts`` also loads the complete drafts (for the preview), named in ``Site.drafts``;
     ``remembered`` keeps the results for the next load in the same process (see ``Remembered``).

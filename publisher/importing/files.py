@@ -10,7 +10,7 @@ from typing import Any, BinaryIO
 
 import yaml
 
-from publisher.content.loaders import entry_files
+from publisher.content.scan import entry_files
 from publisher.errors import PublisherError
 from publisher.importing import decoding
 from publisher.importing.model import ImportedEntry

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from publisher.content.loaders import entry_files, parse_entry
+from publisher.content.loaders import parse_entry
+from publisher.content.scan import entry_files
 
 GOOD = """\
 ---

@@ -22,18 +22,15 @@ from publisher.config import LegalSettings, Settings, SubscribeSettings
 from publisher.errors import PublisherError
 from publisher.model import Author, Entry, Image
 from publisher.render.archive import (
-    canonical_url,
     entry_page,
     list_pages,
-    local_content,
-    local_url,
     numbered_page_count,
     page_slices,
-    relative_href,
     stylesheet,
     tag_counts,
     tags_page,
 )
+from publisher.render.links import canonical_url, local_content, local_url, relative_href
 from publisher.render.templating import make_environment
 from tests.conftest import MakeProject
 from tests.helpers import entry, settings_of
