@@ -209,3 +209,8 @@ def moment(settings: Any, now_text: str | None) -> Any:
 
 def shown(path: Path, cwd: Path) -> str:
     return str(path.relative_to(cwd)) if path.is_relative_to(cwd) else str(path)
+
+
+def entries_count(count: int) -> str:
+    """``1 entry``, ``2 entries``: the count at the start of build's and check's summary."""
+    return f"{count} entr{'y' if count == 1 else 'ies'}"

@@ -8,6 +8,7 @@ from publisher.cli.base import (
     CliState,
     ExitCode,
     echo_problems,
+    entries_count,
     moment,
     progress_bars,
     shown,
@@ -83,7 +84,7 @@ def digest(
             err=True,
         )
     count = len(rendered.entry_ids)
-    click.echo(f"Digest {rendered.digest_id}: {count} entr{'y' if count == 1 else 'ies'} ({span})")
+    click.echo(f"Digest {rendered.digest_id}: {entries_count(count)} ({span})")
     for path in run.paths:
         click.echo(f"  {shown(path, state.cwd)}")
     if run.marked_sent:

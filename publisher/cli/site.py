@@ -11,6 +11,7 @@ from publisher.cli.base import (
     ExitCode,
     ProjectPath,
     echo_problems,
+    entries_count,
     exit_for,
     moment,
     not_blank,
@@ -73,8 +74,8 @@ def build(
         click.echo(f"{counts}{because}: nothing was written.", err=True)
         return ExitCode.PROBLEMS
     click.echo(
-        f"{report.entries} entries: {len(report.written)} file(s) written, {report.unchanged} unchanged, "
-        f"{len(report.deleted)} deleted in {settings.out_dir}"
+        f"{entries_count(report.entries)}: {len(report.written)} file(s) written, "
+        f"{report.unchanged} unchanged, {len(report.deleted)} deleted in {settings.out_dir}"
     )
     if report.scheduled and not future:
         first = report.scheduled[0]
@@ -126,7 +127,9 @@ def check(state: CliState, strict: bool, fix_ids: bool, now_text: str | None) ->
     for entry in report.scheduled:
         click.echo(f"scheduled: {entry.source_path} goes out {entry.published.isoformat(sep=' ')}")
     errors = sum(p.is_error for p in problems)
-    click.echo(f"{report.entries} entries checked: {errors} error(s), {len(problems) - errors} warning(s)")
+    click.echo(
+        f"{entries_count(report.entries)} checked: {errors} error(s), {len(problems) - errors} warning(s)"
+    )
     return exit_for(problems, strict)
 
 

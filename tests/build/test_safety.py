@@ -99,7 +99,7 @@ def test_links_out_of_the_project_are_not_followed(make_project: MakeProject, ou
     (media / "r.png").symlink_to("/", target_is_directory=True)
     result = build_process(root)
     assert result.returncode == 0, result.stderr
-    assert result.stdout.startswith("1 entries:")
+    assert result.stdout.startswith("1 entry:")
     out = root / "out"
     assert not (out / "media" / "s.pdf").exists()
     assert not any("Fremder Text" in p.read_text(encoding="utf-8") for p in out.rglob("*.html"))
@@ -119,7 +119,7 @@ def test_a_link_in_a_loop_is_not_followed(make_project: MakeProject) -> None:
     (root / "entries" / "nochmal.md").symlink_to("a.md")
     result = build_process(root)
     assert result.returncode == 0, result.stderr
-    assert result.stdout.startswith("1 entries:")
+    assert result.stdout.startswith("1 entry:")
     assert "entries/loop: warning: is a link back to entries (a loop), so it is not followed" in result.stderr
     assert "entries/up: warning: is a link back to . (a loop), so it is not followed" in result.stderr
     assert "entries/nochmal.md: warning: is a link to entries/a.md, whose file is read at its own place" in (

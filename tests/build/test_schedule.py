@@ -44,7 +44,7 @@ def test_a_scheduled_entry_is_published_by_the_first_build_after_its_time(
     root = project(make_project)
     before = run(runner, "-C", root, "build", "--now", "2024-05-19T12:00")
     assert before.exit_code == 0, before.stderr
-    assert before.stdout.startswith("1 entries:")
+    assert before.stdout.startswith("1 entry:")
     assert "1 scheduled entry left out (the next: entries/2024/geplant.md at 2024-05-20T08:00:00+02:00)" in (
         before.stderr
     )
@@ -118,10 +118,10 @@ def test_a_complete_draft_is_in_no_build_feed_digest_or_count(
         extra='[digest]\nsender_address = "Musterstraße 1, Köln"\n',
     )
     built = run(runner, "-C", root, "build", "--now", "2024-05-20", "--future")
-    assert built.stdout.startswith("1 entries:")
+    assert built.stdout.startswith("1 entry:")
     assert published_titles(root) == {"Heute erschienen"}
     assert not any(b"Ein Entwurf" in p.read_bytes() for p in (root / "out").rglob("*") if p.is_file())
     checked = run(runner, "-C", root, "check", "--now", "2024-05-20")
-    assert checked.stdout.endswith("1 entries checked: 0 error(s), 0 warning(s)\n")
+    assert checked.stdout.endswith("1 entry checked: 0 error(s), 0 warning(s)\n")
     digest = run(runner, "-C", root, "digest", "--now", "2024-05-20")
     assert "Digest " in digest.stdout and "1 entry" in digest.stdout

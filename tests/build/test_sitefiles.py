@@ -52,7 +52,7 @@ def test_links_to_pages_no_build_publishes_are_warnings_in_build_and_check(make_
     assert (
         "entries/a.md: warning: body: links to https://news.example.org/media/gallery.html" in result.stderr
     )
-    assert "1 entries checked: 0 error(s), 2 warning(s)" in result.stdout
+    assert "1 entry checked: 0 error(s), 2 warning(s)" in result.stdout
     strict = CliRunner().invoke(cli, ["-C", str(root), "check", "--strict"])
     assert strict.exit_code == 1
 
