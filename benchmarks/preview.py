@@ -9,8 +9,9 @@ For each size a project is generated (benchmarks/work/preview-<size>/, as genera
 ``publisher preview`` started on it as its own process. Chromium shows the front page. Each run saves
 the newest entry with a new title (the file is rewritten in place, as an editor saves it) and waits
 until the page has reloaded and shows the new title; the time from just before the file is written
-to the end of that page load is the run's time. The file is then put back and that reload awaited,
-untimed. Progress goes to stderr, the table to stdout.
+to the end of that page load is the run's time. The file is then put back and that reload and the
+end of both builds awaited, untimed (so that each timed save starts on an idle preview).
+Progress goes to stderr, the table to stdout.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ REPO = HERE.parent
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 TARGETS = {1000: 0.3, 10000: 1.0}  # seconds from save to the reloaded page, by project size
+QUIET = 0.5  # seconds without a new build before the next timed save
 
 
 def start_preview(project: Path) -> tuple[subprocess.Popen[str], str]:
@@ -70,6 +72,20 @@ def cpu_seconds(pid: int) -> float:
     """User and system CPU time of a process so far (Linux /proc), in seconds."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def settled(count: int, timeout: float) -> None:
+    """Wait until the preview has finished ``count`` builds and started no other for ``QUIET``
+    seconds: the page reloads once the pages are written, before the feeds, so the next timed save
+    would otherwise wait for the end of the last build."""
+    deadline = time.monotonic() + timeout
+    seen, quiet_since = len(BUILDS), time.monotonic()
+    while len(BUILDS) < count or time.monotonic() - quiet_since < QUIET:
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"the preview did not finish its build within {timeout:.0f} s")
+        if len(BUILDS) != seen:  # a save can be seen as two changes: wait until no build follows
+            seen, quiet_since = len(BUILDS), time.monotonic()
+        time.sleep(0.01)
 
 
 def title_of(path: Path) -> str:
@@ -116,6 +132,7 @@ def measure(size: int, runs: int, work: Path) -> tuple[list[float], list[float]]
                     original,
                     count=1,
                 )
+                builds = len(BUILDS)
                 before = cpu_seconds(process.pid)
                 started = time.perf_counter()
                 newest.write_bytes(edited)
@@ -129,6 +146,7 @@ def measure(size: int, runs: int, work: Path) -> tuple[list[float], list[float]]
                 )
                 newest.write_bytes(original)
                 reloaded(page, title, timeout=60)
+                settled(builds + 2, timeout=60)
             browser.close()
     finally:
         process.terminate()

@@ -138,6 +138,10 @@ def _running(pid: int) -> bool:
         return True  # no /proc (not Linux): the process exists
 
 
+LINE_PER_ITEM = (",\n", ": ")
+"""``json.dumps`` separators for a file a person may read or diff: an item per line. (``indent``
+does that too, but only Python's slow encoder can indent: 0.1 s for 13,000 files at every build.)"""
+
 MANIFEST = ".publisher-manifest.json"
 MANIFEST_VERSION = 1
 
@@ -179,4 +183,4 @@ def lies_inside(folder: Path, path: str) -> bool:
 
 def write_manifest(out_dir: Path, files: Mapping[str, str]) -> None:
     document = {"version": MANIFEST_VERSION, "files": dict(sorted(files.items()))}
-    write_atomic(out_dir / MANIFEST, json.dumps(document, indent=0, sort_keys=False).encode("utf-8"))
+    write_atomic(out_dir / MANIFEST, json.dumps(document, separators=LINE_PER_ITEM).encode("utf-8"))

@@ -56,8 +56,17 @@ class Outputs:
     planned: list[Job]
     facts: jobs.SiteFacts
     record: UrlRecord  # the address record as this build leaves it
-    problems: tuple[Problem, ...]  # found while planning: links to nothing, old addresses already taken
+    problems: tuple[Problem, ...]  # found while planning: old addresses already taken
     once: tuple[Problem, ...]  # said by the build that makes the change only: a base URL moved away
+    entries: tuple[Entry, ...]  # as published (see ``published_entries``)
+    produced: frozenset[str]  # every path the build writes
+
+
+def link_problems(site: Site, outputs: Outputs) -> list[Problem]:
+    """Links in the entries (and the logo) to addresses inside the site that the build does not
+    publish. Apart from the plan, so that a build can write the pages before it looks (the preview
+    shows the edited page sooner); only warnings, so nothing written depends on them."""
+    return sitefiles.link_problems(outputs.entries, site.links, outputs.produced, site.settings)
 
 
 def published_entries(site: Site) -> tuple[Entry, ...]:
@@ -82,9 +91,8 @@ def plan_outputs(site: Site, settings_fp: str, templates_fp: str) -> Outputs:
     for parts, task in sitefiles.base_move_jobs(record, entries, settings, taken):
         planned.append(Job(key(*parts, settings_fp, templates_fp), task))
         taken.update(task.paths)
-    problems.extend(sitefiles.link_problems(entries, site.links, taken, settings))
     once = sitefiles.base_move_problems(site.urls.record, settings)
-    return Outputs(planned, facts, record, tuple(problems), tuple(once))
+    return Outputs(planned, facts, record, tuple(problems), tuple(once), entries, frozenset(taken))
 
 
 def plan_jobs(
@@ -109,6 +117,7 @@ def plan_jobs(
         return "\n".join([token[e.source_path] for e in chosen])
 
     entry_prefix = f"entry\0{settings_fp}\0{templates_fp}\0{facts.languages}\0"
+    facts_text = repr(facts)
     for entry in entries:
         page_key = sha256(f"{entry_prefix}{token[entry.source_path]}".encode()).hexdigest()
         yield Job(page_key, jobs.EntryPage(entry))
@@ -120,13 +129,14 @@ def plan_jobs(
         which more than doubled the cost of the archives (the site's archived feed has them all)."""
         top = tuple(chosen[: settings.feed_limit])
         count = feeds.archive_count(len(chosen), settings.feed_limit) if archived else 0
-        yield Job(key("feed", settings_fp, meta, count, listed(top)), jobs.FeedSet(meta, top, count))
+        meta_text = repr(meta)  # once, not for every archived document
+        yield Job(key("feed", settings_fp, meta_text, count, listed(top)), jobs.FeedSet(meta, top, count))
         size = feeds.archive_size(settings.feed_limit)
         end = len(chosen)
         for number in range(1, count + 1):
             part = tuple(chosen[end - number * size : end - (number - 1) * size])
             last = number == count  # the newest archived document has no next-archive link
-            page_key = key("archived", settings_fp, meta, number, last, listed(part))
+            page_key = key("archived", settings_fp, meta_text, number, last, listed(part))
             yield Job(page_key, jobs.ArchivedFeed(meta, number, count, part))
 
     def list_jobs(chosen: Sequence[Entry], tag: Tag | None) -> Iterator[Job]:
@@ -135,10 +145,11 @@ def plan_jobs(
         kind: archive.ListKind = "index" if tag is None else "tag"
         path_of = archive.list_path_of(kind, tag)
         numbered = archive.numbered_page_count(len(chosen), settings.page_size)
+        tag_text = repr(tag)  # once, not for every page
         for number, part in archive.page_slices(len(chosen), settings.page_size):
             shown = tuple(chosen[part])
             links = archive.pager(path_of, number, numbered)
-            page_key = key("list", settings_fp, templates_fp, facts, tag, links, listed(shown))
+            page_key = key("list", settings_fp, templates_fp, facts_text, tag_text, links, listed(shown))
             yield Job(page_key, jobs.ListPage(kind, tag, number, numbered, shown))
 
     yield from feed_jobs(feed_meta(settings, settings.title, "index.html", "", settings.language), entries)

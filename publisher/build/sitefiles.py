@@ -153,17 +153,23 @@ def sitemap_jobs(
     urls = [SitemapUrl(e.path, e.updated) for e in entries]
     if len(pages) + len(urls) <= limit:
         everything = tuple(pages + urls)
-        yield ("sitemap", everything), jobs.Sitemap(sitepages.SITEMAP, everything)
+        yield ("sitemap", _listed(everything)), jobs.Sitemap(sitepages.SITEMAP, everything)
         return
     parts = [SitemapUrl("sitemaps/pages.xml", max((p.modified for p in pages if p.modified), default=None))]
-    yield ("sitemap", tuple(pages)), jobs.Sitemap("sitemaps/pages.xml", tuple(pages))
+    yield ("sitemap", _listed(pages)), jobs.Sitemap("sitemaps/pages.xml", tuple(pages))
     oldest_first = urls[::-1]
     for start in range(0, len(oldest_first), limit):
         chunk = tuple(oldest_first[start : start + limit])
         path = f"sitemaps/{start // limit + 1}.xml"
         parts.append(SitemapUrl(path, max((u.modified for u in chunk if u.modified), default=None)))
-        yield ("sitemap", chunk), jobs.Sitemap(path, chunk)
-    yield ("sitemap-index", tuple(parts)), jobs.Sitemap(sitepages.SITEMAP, tuple(parts), index=True)
+        yield ("sitemap", _listed(chunk)), jobs.Sitemap(path, chunk)
+    yield ("sitemap-index", _listed(parts)), jobs.Sitemap(sitepages.SITEMAP, tuple(parts), index=True)
+
+
+def _listed(urls: Sequence[SitemapUrl]) -> str:
+    """What a sitemap file is made of, as one string for its key: a line per address with its last
+    modification (the reprs of 10,000 dataclasses and datetimes took a tenth of a second)."""
+    return "\n".join([f"{u.path} {u.modified.isoformat() if u.modified else '-'}" for u in urls])
 
 
 def link_problems(

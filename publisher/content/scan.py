@@ -4,7 +4,7 @@ into a loop, and skipping what is no regular file."""
 from __future__ import annotations
 
 import os
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from operator import attrgetter
 from pathlib import Path
 from stat import S_ISBLK, S_ISCHR, S_ISFIFO, S_ISREG, S_ISSOCK
@@ -150,6 +150,29 @@ def scan_entry_files(entries_dir: Path, root: Path, skip: Collection[Path] = ())
                 os.close(handle)
     found.sort(key=attrgetter("relative"))
     return found
+
+
+def rescan(files: Sequence[EntryFile], changed: Collection[str]) -> list[EntryFile] | None:
+    """``files`` (an earlier ``scan_entry_files``) with the ``changed`` paths (absolute, as ``path``)
+    looked at again; None when one of them is not among ``files`` or no longer a regular file, so
+    that the caller scans the folders again. For a process told of every change (the preview's
+    watcher): it saves a ``stat`` per entry file (0.1 s at 10,000 entries) when files were edited."""
+    if not changed:
+        return list(files)
+    wanted = set(changed)
+    updated: list[EntryFile] = []
+    for file in files:
+        if file.path in wanted:
+            try:
+                stat = os.stat(file.path, follow_symlinks=False)
+            except OSError:
+                return None
+            if not S_ISREG(stat.st_mode):
+                return None
+            file = file._replace(mtime_ns=stat.st_mtime_ns, size=stat.st_size)
+            wanted.discard(file.path)
+        updated.append(file)
+    return None if wanted else updated
 
 
 def _is_output_folder(folder: str) -> bool:

@@ -21,7 +21,7 @@ from publisher.content.normalise import POSTS, entry_path
 from publisher.content.slugs import unique_slug
 from publisher.errors import Problem, warning
 from publisher.model import Entry
-from publisher.output import write_if_changed
+from publisher.output import LINE_PER_ITEM, write_if_changed
 
 RECORD = ".publisher-urls.json"
 RECORD_VERSION = 1
@@ -93,7 +93,7 @@ def write_record(out_dir: Path, record: UrlRecord) -> None:
             for entry_id, item in sorted(record.entries.items())
         },
     }
-    data = (json.dumps(document, indent=0, ensure_ascii=False) + "\n").encode("utf-8")
+    data = (json.dumps(document, separators=LINE_PER_ITEM, ensure_ascii=False) + "\n").encode("utf-8")
     write_if_changed(out_dir / RECORD, data)
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import pickle
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -12,6 +11,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from publisher.content import pickling
 from publisher.content.cache import CacheRow
 from publisher.content.loaders import parse_entry, read_entry
 from publisher.content.normalise import NormaliseContext, Normalised, normalise
@@ -73,7 +73,7 @@ def normalise_file(path: Path, relative: str, context: NormaliseContext) -> Cach
             mtime_ns=0,
             size=stat.st_size,
             fingerprint=UNREAD,
-            light=pickle.dumps(Normalised(None, tuple(problems)), pickle.HIGHEST_PROTOCOL),
+            light=pickling.dumps(Normalised(None, tuple(problems))),
             html="",
             published=None,
             entry_id=None,
@@ -90,7 +90,7 @@ def normalise_file(path: Path, relative: str, context: NormaliseContext) -> Cach
         mtime_ns=trusted_mtime(stat.st_mtime_ns),
         size=stat.st_size,
         fingerprint=hashlib.sha256(data).hexdigest(),
-        light=pickle.dumps(_light(result), pickle.HIGHEST_PROTOCOL),
+        light=pickling.dumps(_light(result)),
         html=html,
         published=entry.published.timestamp() if entry else None,
         entry_id=entry.id if entry else None,

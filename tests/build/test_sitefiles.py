@@ -57,6 +57,20 @@ def test_links_to_pages_no_build_publishes_are_warnings_in_build_and_check(make_
     assert strict.exit_code == 1
 
 
+def test_a_strict_build_refuses_a_link_to_nothing_before_writing(make_project: MakeProject) -> None:
+    """A plain build looks for links to unpublished addresses after writing (the preview shows the
+    pages sooner); a strict one must find them first and write nothing."""
+    root = make_project({"a.md": entry("Galerie", id="a", body="Die [Galerie](../media/gallery.html).")})
+    report = build(settings_of(root), strict=True)
+    assert [(p.field, p.is_error) for p in report.problems] == [("body", False)]
+    assert report.written == () and not (root / "out").exists()
+    again = build(settings_of(root))
+    assert [p.field for p in again.warnings] == ["body"] and (
+        root / "out" / "posts" / "galerie.html"
+    ).exists()
+    assert [p.field for p in build(settings_of(root)).warnings] == ["body"]  # nothing changed: said again
+
+
 def test_sitemap_and_robots(make_project: MakeProject) -> None:
     root = make_project(
         {
