@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from html import escape
 
 EVENTS_PATH = "/_preview/events"
+LOADED_PATH = "/_preview/loaded"  # the page tells that it has loaded (with its version as the query)
 DIGEST_PATH = "/_digest/"
 MARK = "data-publisher-preview"
 """Set on everything the preview injects, so that tests (and curious editors) can tell it apart."""
@@ -17,7 +18,8 @@ _BODY_CLOSE = re.compile(rb"</body\s*>", re.IGNORECASE)
 
 
 def reload_script(version: str) -> str:
-    """Reloads the page once the preview has finished a build newer than the one it shows.
+    """Reloads the page once the preview has finished a build newer than the one it shows, and
+    tells the preview when it has loaded (the feeds wait for that: see ``Session._pages_written``).
 
     The server sends its current build's version as soon as the page connects, so a build that
     finished between serving the page and connecting still reloads it; the version includes the
@@ -30,6 +32,9 @@ def reload_script(version: str) -> str:
         "  events.onmessage = function (event) {\n"
         "    if (event.data !== shown) { events.close(); location.reload(); }\n"
         "  };\n"
+        '  addEventListener("load", function () {\n'
+        f'    fetch("{LOADED_PATH}?" + encodeURIComponent(shown), {{cache: "no-store"}});\n'
+        "  });\n"
         "})();</script>\n"
     )
 

@@ -83,6 +83,10 @@ class PreviewHandler(BaseHTTPRequestHandler):
         if path == pages.EVENTS_PATH:
             self._events()
             return
+        if path == pages.LOADED_PATH:
+            session.page_loaded(unquote(urlsplit(self.path).query))
+            self._send(HTTPStatus.NO_CONTENT, TYPES[".txt"], b"", head)
+            return
         if path.startswith(pages.DIGEST_PATH) or path == pages.DIGEST_PATH.rstrip("/"):
             self._digest(path.removeprefix(pages.DIGEST_PATH.rstrip("/")).lstrip("/"), head)
             return
@@ -112,8 +116,6 @@ class PreviewHandler(BaseHTTPRequestHandler):
         if is_page:
             data = pages.inject(_local(data, session), version, outcome.notices.get(relative, ""))
         self._send(HTTPStatus.OK, kind, data, head)
-        if is_page:
-            session.page_served(version)
 
     def _digest(self, name: str, head: bool) -> None:
         session = self.server.session

@@ -29,7 +29,7 @@ if TYPE_CHECKING:
 
 Echo = Callable[[str], None]  # a line for the person running the preview (the CLI prints it on stderr)
 
-PAGE_FIRST_SECONDS = 0.5  # how long the feeds wait for an open page to fetch the new version
+PAGE_FIRST_SECONDS = 0.5  # how long the feeds wait for an open page to load the new version
 PREVIEW_FOLDER = ".publisher/preview"
 """Where the preview builds the site, inside the project: never out/, which may hold a deployed site
 and must never get drafts, scheduled entries or the reload script."""
@@ -82,7 +82,7 @@ class Session:
         self._shown_early = False
         self._warned: set[str] = set()  # the warnings of the last build, shown by then
         self.listeners = 0  # open pages waiting for the next build
-        self.served = ""  # the version of the last page the server sent
+        self.loaded = ""  # the version of the last page that told it has loaded
         self.changed = threading.Condition()
         self.stopping = threading.Event()
         self.busy = threading.Lock()  # one build (or digest) at a time: they share the build cache
@@ -218,18 +218,19 @@ class Session:
 
     def _pages_written(self, report: BuildReport) -> None:
         """The pages are written (the feeds are next): the open pages may reload now. The feeds
-        wait until a page has fetched the new version (or half a second), so that rendering them
+        wait until a page has loaded the new version (or half a second), so that rendering them
         does not slow down the reload the editor is waiting for."""
         self._shown_early = True
         self._show(self._outcome_of(report))
         with self.changed:
             if self.listeners:
-                self.changed.wait_for(lambda: self.served == self.version, PAGE_FIRST_SECONDS)
+                self.changed.wait_for(lambda: self.loaded == self.version, PAGE_FIRST_SECONDS)
 
-    def page_served(self, version: str) -> None:
-        """A page of ``version`` went out (the server tells)."""
+    def page_loaded(self, version: str) -> None:
+        """A page of ``version`` has loaded in the browser, with its style sheet and images (the
+        page's script tells)."""
         with self.changed:
-            self.served = version
+            self.loaded = version
             self.changed.notify_all()
 
     def listening(self, change: int) -> None:

@@ -366,3 +366,31 @@ def test_the_address_record_is_written_only_when_an_address_changes(
         assert written == [1, 1, 1] and (root / PREVIEW_FOLDER / RECORD).is_file()
     finally:
         session.stop()
+
+
+def test_the_feeds_wait_until_an_open_page_has_loaded_the_new_version(
+    make_project: MakeProject, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The reloaded page says when it has loaded (its style sheet and images too); until then, or
+    half a second (here: a minute), the feeds are not rendered, so that they do not slow it down."""
+    from publisher.preview import session as session_module
+
+    monkeypatch.setattr(session_module, "PAGE_FIRST_SECONDS", 60)
+    root = small_project(make_project)
+    with preview_in_process(root) as (session, url):
+        parts = urlsplit(url)
+        connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
+        connection.request("GET", "/_preview/events")
+        events = connection.getresponse()
+        events.readline(), events.readline()
+        wait_for(lambda: session.listeners == 1)
+        feed = root / PREVIEW_FOLDER / "atom.xml"
+        path = root / "entries" / "2024" / "strompreis.md"
+        path.write_text(path.read_text("utf-8").replace("Strompreis sinkt", "Preis fällt"), "utf-8")
+        new = events.readline().decode().removeprefix("data: ").strip()
+        assert "Preis fällt".encode() in fetch(url)[2]
+        assert "Preis fällt" not in feed.read_text("utf-8")  # the page first
+        assert fetch(f"{url}_preview/loaded?{new}")[0] == 204
+        wait_for(lambda: "Preis fällt" in feed.read_text("utf-8"))
+        connection.close()
+        assert b'fetch("/_preview/loaded?"' in fetch(url)[2]
