@@ -23,14 +23,8 @@ from publisher.build.freshness import settings_fingerprint, templates_fingerprin
 from publisher.build.plan import Job, Outputs, link_problems, plan_outputs
 from publisher.config import Settings, legal_problems
 from publisher.content.cache import BuildCache
-from publisher.content.load import (
-    Inputs,
-    Progress,
-    Remembered,
-    Site,
-    load_site,
-    refresh,
-)
+from publisher.content.load import Inputs, Progress, Site, load_site, refresh
+from publisher.content.remembered import Remembered
 from publisher.content.scan import scan_assets
 from publisher.content.schedule import is_published, scheduled
 from publisher.content.urls import RECORD, write_record

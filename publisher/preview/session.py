@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from publisher.config import CONFIG_NAME, Settings, load_settings
-from publisher.content.load import Remembered
+from publisher.content.remembered import Remembered
 from publisher.content.urls import RECORD
 from publisher.content.workers import worker_pool
 from publisher.errors import Problem, PublisherError

@@ -251,7 +251,7 @@ def test_remembered_results_are_reused_only_while_file_and_context_are_the_same(
 ) -> None:
     """A long-running preview keeps what it loaded; an edit, a new file, a deleted file and new
     settings (another base_url: every entry normalised again) all show in the next load."""
-    from publisher.content.load import Remembered
+    from publisher.content.remembered import Remembered
 
     root = make_project(
         {"a.md": entry("Eins", id="urn:uuid:a"), "b.md": entry("Zwei", id="urn:uuid:b", draft=True)}

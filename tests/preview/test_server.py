@@ -301,11 +301,11 @@ def test_edits_the_watcher_reports_are_built_and_so_are_files_it_cannot_vouch_fo
 ) -> None:
     """An entry edited in place is looked at alone (no listing of every file); a new file, a
     removed one and one renamed over an old one are found by listing the folders again."""
-    from publisher.content import load
+    from publisher.content import remembered
 
     scans: list[int] = []
-    real = load.scan_entry_files
-    monkeypatch.setattr(load, "scan_entry_files", lambda *args: (scans.append(1), real(*args))[1])
+    real = remembered.scan_entry_files
+    monkeypatch.setattr(remembered, "scan_entry_files", lambda *args: (scans.append(1), real(*args))[1])
     root = small_project(make_project)
     folder = root / "entries" / "2024"
     with preview_in_process(root) as (session, url):
@@ -334,7 +334,7 @@ def test_edits_the_watcher_reports_are_built_and_so_are_files_it_cannot_vouch_fo
         version = session.version
         (folder / "neu.md").unlink()
         wait_for(lambda: session.version != version and b"Umbenannt" not in fetch(url)[2])
-        assert fetch(url + "posts/neu.html")[0] == 404
+        wait_for(lambda: fetch(url + "posts/neu.html")[0] == 404)  # deleted at the build's end
         assert len(scans) >= listed + 3  # listed again for the new, the renamed and the removed file
 
 
