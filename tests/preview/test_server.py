@@ -23,6 +23,14 @@ from tests.helpers import entry, settings_of, tree
 from tests.preview.fixtures import NOW, fetch, preview_in_process, small_project
 
 
+def event_stream(url: str) -> tuple[http.client.HTTPConnection, http.client.HTTPResponse]:
+    """The preview's event stream, as an open page has it."""
+    parts = urlsplit(url)
+    connection = http.client.HTTPConnection(parts.hostname or "", parts.port, timeout=30)
+    connection.request("GET", "/_preview/events")
+    return connection, connection.getresponse()
+
+
 def wait_for(condition, timeout: float = 20.0) -> None:  # type: ignore[no-untyped-def]
     deadline = time.monotonic() + timeout
     while not condition():
@@ -162,10 +170,7 @@ def test_a_port_in_use_is_named(make_project: MakeProject) -> None:
 def test_the_event_stream_announces_each_new_build(make_project: MakeProject) -> None:
     root = small_project(make_project)
     with preview_in_process(root) as (session, url):
-        parts = urlsplit(url)
-        connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
-        connection.request("GET", "/_preview/events")
-        response = connection.getresponse()
+        connection, response = event_stream(url)
         assert response.headers["Content-Type"].startswith("text/event-stream")
         first = response.readline().decode()
         assert first == f"data: {session.version}\n"
@@ -378,10 +383,7 @@ def test_the_feeds_wait_until_an_open_page_has_loaded_the_new_version(
     monkeypatch.setattr(session_module, "PAGE_FIRST_SECONDS", 60)
     root = small_project(make_project)
     with preview_in_process(root) as (session, url):
-        parts = urlsplit(url)
-        connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
-        connection.request("GET", "/_preview/events")
-        events = connection.getresponse()
+        connection, events = event_stream(url)
         events.readline(), events.readline()
         wait_for(lambda: session.listeners == 1)
         feed = root / PREVIEW_FOLDER / "atom.xml"
