@@ -30,12 +30,14 @@ from publisher.output import MANIFEST, read_manifest
 
 def key(*parts: object) -> str:
     """A fingerprint (SHA-256) of the parts: strings as they are, anything else by its repr (which
-    must be deterministic: no sets, no ids). Strings are not repr'd: escaping the long listings of
-    lists and feeds cost more than hashing them."""
+    must be deterministic: no sets, no ids), each after its length, so that no two lists of parts
+    hash the same bytes. Strings are not repr'd: escaping the long listings of lists and feeds cost
+    more than hashing them."""
     fingerprint = hashlib.sha256()
     for part in parts:
-        fingerprint.update((part if isinstance(part, str) else repr(part)).encode("utf-8", "surrogatepass"))
-        fingerprint.update(b"\x00")
+        data = (part if isinstance(part, str) else repr(part)).encode("utf-8", "surrogatepass")
+        fingerprint.update(b"%d:" % len(data))
+        fingerprint.update(data)
     return fingerprint.hexdigest()
 
 

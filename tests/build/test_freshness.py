@@ -191,3 +191,10 @@ def test_every_setting_a_template_can_read_counts(sample: Path) -> None:
     assert len(fingerprints) == 4
     moved = settings.with_overrides(out_dir=sample / "anderswo")  # folders are not part of any output
     assert freshness.settings_fingerprint(moved) == freshness.settings_fingerprint(settings)
+
+
+def test_keys_of_different_parts_differ() -> None:
+    """Strings are hashed as they are (not by their repr): their lengths keep the parts apart."""
+    assert freshness.key("a\x00b") != freshness.key("a", "b")
+    assert freshness.key("ab", "c") != freshness.key("a", "bc")
+    assert freshness.key(("x", 1)) == freshness.key(("x", 1))
