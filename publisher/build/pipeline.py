@@ -335,15 +335,19 @@ def _write_outputs(
         feed_tasks = jobs.FeedSet | jobs.ArchivedFeed
         batches = [[j for j in todo if not isinstance(j.task, feed_tasks)]]
         batches.append([j for j in todo if isinstance(j.task, feed_tasks)])
+    deleted: list[str] | None = None
     for number, batch in enumerate(batches):
         if number and pages_written is not None:
+            # the page of an entry that is gone is gone when the open page reloads
+            deleted = _delete_stale(out, set(previous) - set(keys))
             pages_written()
         for path, changed in _run(site, batch, outputs.facts, progress, pool):
             if changed:
                 written.append(path)
             else:
                 unchanged += 1
-    deleted = _delete_stale(out, set(previous) - set(keys))
+    if deleted is None:
+        deleted = _delete_stale(out, set(previous) - set(keys))
     # The addresses this build published are remembered before the manifest vouches for the build
     # (not written again when none changed: encoding 10,000 of them took 0.2 s of each edit's build).
     if outputs.record != site.urls.record or not (out / RECORD).is_file():
