@@ -5,6 +5,10 @@ from __future__ import annotations
 import asyncio
 import email.policy
 import json
+import os
+import re
+import subprocess
+import sys
 import threading
 import time
 from collections import Counter
@@ -303,3 +307,27 @@ def write_csv(path: Path, text: str, encoding: str = "utf-8") -> Path:
     """Write a subscriber CSV in the given encoding."""
     path.write_bytes(text.encode(encoding))
     return path
+
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+@contextmanager
+def publisher_serve(root: Path, *options: str, secret: str = SECRET) -> Iterator[str]:
+    """`publisher serve` as a user starts it, in its own process; yields the base URL."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "publisher", "-C", str(root), "serve", "--port", "0", *options],
+        env={**os.environ, "PYTHONPATH": str(REPO), "PUBLISHER_SECRET": secret},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert process.stderr is not None
+        banner = process.stderr.readline()
+        match = re.search(r"http://127\.0\.0\.1:(\d+)/subscribe", banner)
+        assert match, banner
+        yield f"http://127.0.0.1:{match.group(1)}/"
+    finally:
+        process.terminate()
+        process.communicate(timeout=10)

@@ -23,6 +23,7 @@ from tests.mail.fixtures import (
     SECRET,
     Faults,
     add_subscribers,
+    publisher_serve,
     smtp_server,
     subscriber_rows,
     write_digest,
@@ -260,28 +261,14 @@ def test_serve_runs_the_unsubscribe_app(tmp_path: Path) -> None:
     first = subscribers.list_subscribers(conn)[0]
     conn.close()
     token = tokens.make_token(SECRET.encode(), first.id, first.key)
-    process = subprocess.Popen(
-        [sys.executable, "-m", "publisher", "-C", str(root), "serve", "--port", "0"],
-        env={**os.environ, "PYTHONPATH": str(REPO), **ENV},
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        assert process.stderr is not None
-        banner = process.stderr.readline()
-        match = re.search(r"http://127\.0\.0\.1:(\d+)/subscribe", banner)
-        assert match, banner
-        url = f"http://127.0.0.1:{match.group(1)}/unsubscribe?token={token}"
+    with publisher_serve(root) as base:
+        url = f"{base}unsubscribe?token={token}"
         with urllib.request.urlopen(url) as response:
             assert '<button type="submit">Unsubscribe</button>' in response.read().decode()
         with urllib.request.urlopen(
             urllib.request.Request(url, data=b"List-Unsubscribe=One-Click")
         ) as response:
             assert response.status == 200
-    finally:
-        process.terminate()
-        process.communicate(timeout=10)
     assert "\tunsubscribed\t" in run(root, "subscribers", "list").stdout
 
 

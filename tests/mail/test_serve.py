@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-import os
-import re
 import socket
-import subprocess
-import sys
 import threading
 import urllib.error
 import urllib.request
@@ -23,7 +19,7 @@ from publisher.config import Settings, load_settings
 from publisher.mail import database, subscribers, tokens
 from publisher.mail.web.server import make_server
 from publisher.mail.webapp import WebApp
-from tests.mail.fixtures import smtp_server, write_project
+from tests.mail.fixtures import publisher_serve, smtp_server, write_project
 
 SECRET = b"serve-test-secret-7c41e9a2"
 REPO = Path(__file__).resolve().parents[2]
@@ -138,32 +134,11 @@ def half_request(port: int, kind: int) -> socket.socket:
     return client
 
 
-@contextmanager
-def publisher_serve(root: Path, *options: str) -> Iterator[str]:
-    """`publisher serve` as a user starts it, in its own process; yields the base URL."""
-    process = subprocess.Popen(
-        [sys.executable, "-m", "publisher", "-C", str(root), "serve", "--port", "0", *options],
-        env={**os.environ, "PYTHONPATH": str(REPO), "PUBLISHER_SECRET": SECRET.decode()},
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        assert process.stderr is not None
-        banner = process.stderr.readline()
-        match = re.search(r"http://127\.0\.0\.1:(\d+)/subscribe", banner)
-        assert match, banner
-        yield f"http://127.0.0.1:{match.group(1)}/"
-    finally:
-        process.terminate()
-        process.communicate(timeout=10)
-
-
 def test_clients_that_send_half_a_request_block_nobody_and_are_dropped_after_the_timeout(
     tmp_path: Path,
 ) -> None:
     settings = project(tmp_path, 25)
-    with publisher_serve(settings.root, "--timeout", "2", "--threads", "4") as base:
+    with publisher_serve(settings.root, "--timeout", "2", "--threads", "4", secret=SECRET.decode()) as base:
         port = int(base.rsplit(":", 1)[1].strip("/"))
         stalled = [half_request(port, n) for n in range(16)]  # four times the worker threads
         try:
